@@ -1,0 +1,189 @@
+"""Turn the bytes of a CSV or XLSX file into a Grid of text cells.
+
+The format is recognised from the content, not the file name: Google Sheets downloads, Excel
+exports (cp1252, semicolons, UTF-16 "Unicode text") and the open-data CSVs all come through here.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+
+import pandas as pd
+
+from data_sources.errors import SourceError
+from data_sources.grid import Grid
+
+XLSX_MAGIC = b"PK\x03\x04"
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_DELIMITERS = (",", ";", "\t", "|")
+
+
+def read_bytes(data: bytes, origin: str, sheet: str | None = None) -> Grid:
+    """Read a whole file given as bytes; ``origin`` names it in messages."""
+    if not data or not data.strip():
+        raise SourceError(f"Il file {origin} è vuoto.")
+    if data.startswith(XLSX_MAGIC):
+        return read_xlsx(data, origin, sheet)
+    if data.startswith(OLE2_MAGIC):
+        raise SourceError(
+            f"{origin} è un file Excel 97-2003 (.xls), non supportato: salvalo come .xlsx o .csv e riprova."
+        )
+    if sheet:
+        raise SourceError(f"{origin} è un file CSV: non ha fogli, togli l'indicazione del foglio '{sheet}'.")
+    return read_csv_text(decode_text(data, origin), origin)
+
+
+def decode_text(data: bytes, origin: str) -> str:
+    """Decode CSV bytes: UTF-8 (with or without BOM), UTF-16 with BOM, else cp1252/latin-1."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as err:
+            raise SourceError(f"{origin}: testo UTF-16 non valido ({err.reason}).") from None
+    head = data[:65536]
+    if b"\x00" in head:
+        raise SourceError(f"{origin} non è un file di testo CSV né un file XLSX (contenuto binario).")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            text = data.decode("cp1252")
+        except UnicodeDecodeError:
+            text = data.decode("latin-1")
+    probe = text.lstrip()[:512].lower()
+    if probe.startswith(("<!doctype html", "<html", "<?xml")) or "<html" in probe[:200]:
+        raise SourceError(
+            f"{origin} contiene una pagina web (HTML), non un CSV: se è un link a un foglio Google, "
+            "verifica che sia condiviso e che il link sia quello di esportazione CSV."
+        )
+    return text
+
+
+def sniff_delimiter(text: str) -> str:
+    """The delimiter of the header line: the most frequent of , ; TAB | outside quotes."""
+    first = _first_record(text)
+    counts = {d: 0 for d in _DELIMITERS}
+    quoted = False
+    for ch in first:
+        if ch == '"':
+            quoted = not quoted
+        elif not quoted and ch in counts:
+            counts[ch] += 1
+    best = max(_DELIMITERS, key=lambda d: (counts[d], d == ","))
+    return best if counts[best] else ","
+
+
+def _first_record(text: str) -> str:
+    for line in text.splitlines():
+        if line.strip():
+            return line
+    return ""
+
+
+def read_csv_text(text: str, origin: str) -> Grid:
+    """Parse decoded CSV text into a Grid; ragged rows are kept, never dropped."""
+    sep = sniff_delimiter(text)
+    notes: list[str] = []
+    try:
+        cells = pd.read_csv(
+            io.StringIO(text),
+            sep=sep,
+            header=None,
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            skip_blank_lines=False,
+            engine="c",
+        )
+    except pd.errors.EmptyDataError:
+        raise SourceError(f"Il file {origin} è vuoto.") from None
+    except (pd.errors.ParserError, ValueError):
+        cells, extra = _read_ragged(text, sep)
+        if extra:
+            notes.append(
+                f"{extra} righe hanno più celle dell'intestazione: le celle in eccesso sono state "
+                "unite nell'ultima colonna."
+            )
+    cells = _drop_trailing_empty(cells)
+    if cells.empty:
+        raise SourceError(f"Il file {origin} è vuoto.")
+    return Grid(cells=cells, origin=origin, notes=tuple(notes))
+
+
+def _read_ragged(text: str, sep: str) -> tuple[pd.DataFrame, int]:
+    """Fallback for rows longer than the header: join the extra cells into the last column."""
+    rows = list(csv.reader(io.StringIO(text), delimiter=sep))
+    width = len(rows[0]) if rows else 0
+    extra = 0
+    fixed: list[list[str]] = []
+    for row in rows:
+        if len(row) > width:
+            extra += 1
+            row = [*row[: width - 1], sep.join(row[width - 1 :])]
+        fixed.append(row + [""] * (width - len(row)))
+    return _frame(fixed), extra
+
+
+def _frame(rows: list[list[str]]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, dtype=str)
+    if frame.empty:
+        return frame
+    frame = frame.fillna("")
+    frame.index = pd.RangeIndex(1, len(frame) + 1)
+    return frame
+
+
+def _drop_trailing_empty(cells: pd.DataFrame) -> pd.DataFrame:
+    """Blank rows after the last filled one are not input rows (sheets export them)."""
+    cells = cells.reset_index(drop=True)
+    cells.index = pd.RangeIndex(1, len(cells) + 1)
+    cells.columns = range(cells.shape[1])
+    if cells.empty:
+        return cells
+    filled = cells.ne("").any(axis=1).to_numpy()
+    last = len(filled) - filled[::-1].argmax() if filled.any() else 0
+    return cells.iloc[:last]
+
+
+def read_xlsx(data: bytes, origin: str, sheet: str | None = None) -> Grid:
+    """Read one worksheet of an XLSX file (the first, or the one named ``sheet``)."""
+    import openpyxl  # imported here: only XLSX inputs pay for it
+
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as err:  # noqa: BLE001 - BadZipFile, KeyError, InvalidFileException...: a damaged archive
+        raise SourceError(f"{origin} non è un file XLSX leggibile ({type(err).__name__}).") from None
+    try:
+        if sheet:
+            if sheet not in book.sheetnames:
+                names = ", ".join(f"'{n}'" for n in book.sheetnames)
+                raise SourceError(f"Il foglio '{sheet}' non esiste in {origin}; fogli presenti: {names}.")
+            ws = book[sheet]
+        else:
+            ws = book.worksheets[0]
+        rows = [[_cell_text(v) for v in row] for row in ws.iter_rows(values_only=True)]
+    finally:
+        book.close()
+    width = max((len(r) for r in rows), default=0)
+    cells = _frame([r + [""] * (width - len(r)) for r in rows])
+    cells = _drop_trailing_empty(cells) if not cells.empty else cells
+    if cells.empty:
+        raise SourceError(f"Il foglio di {origin} è vuoto.")
+    return Grid(cells=cells, origin=origin if not sheet else f"{origin} (foglio '{sheet}')")
+
+
+def _cell_text(value: object) -> str:
+    """One XLSX cell as the text a CSV download of the same sheet would carry."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ", timespec="microseconds" if value.microsecond else "seconds")
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+    return str(value)

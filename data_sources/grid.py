@@ -1,0 +1,24 @@
+"""The raw result of reading a source: every cell as text, rows numbered as in the sheet."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class Grid:
+    """All cells of one sheet as strings ("" when empty).
+
+    ``cells`` has integer column positions 0..n-1 and an index equal to the sheet row number
+    (the first line of the file is row 1), so a row can always be reported as the PM sees it.
+    """
+
+    cells: pd.DataFrame
+    origin: str
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def rows(self) -> int:
+        return len(self.cells)
