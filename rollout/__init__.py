@@ -1,0 +1,1 @@
+"""Rollout tracker domain core: pure pandas, no Streamlit."""

@@ -1,0 +1,228 @@
+"""Match the comune names people typed to the participating list, with high precision.
+
+Order: code, alias, exact name (accents kept), normalised name (accents and punctuation dropped),
+compact name (spaces dropped), then a fuzzy match only when one participating comune is clearly
+the closest and no other real Italian comune is as close. A name that is exactly another real
+comune is that comune (not participating), never a typo of a listed one. Province, code or the
+email domain separate homonyms; without them a name that fits two comuni is ambiguous.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+
+import pandas as pd
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
+
+from rollout.errors import InputError
+from rollout.italy import national_comuni, province_code
+from rollout.names import NameKeys, official_keys, typed_variants
+from rollout.text import clean
+
+LEVELS = ("exact", "loose", "compact")
+METHOD_LABELS = {
+    "code": "codice",
+    "alias": "alias (configurazione)",
+    "exact": "nome esatto",
+    "loose": "nome normalizzato",
+    "compact": "nome senza spazi",
+    "fuzzy": "errore di battitura corretto",
+}
+PROBLEM_LABELS = {
+    "empty": "comune non indicato",
+    "not_participating": "comune che non partecipa",
+    "ambiguous": "comune ambiguo",
+    "unknown": "comune non riconosciuto",
+}
+
+
+@dataclass(frozen=True)
+class Match:
+    cid: int  # position in the comuni list, -1 when not matched
+    method: str = ""
+    problem: str = ""
+    detail: str = ""
+    suggestion: str = ""
+
+    @property
+    def matched(self) -> bool:
+        return self.cid >= 0
+
+
+class ComuneMatcher:
+    """Matches typed names to the comuni list given as a frame with name, code, province, domains."""
+
+    def __init__(self, comuni: pd.DataFrame, aliases: Mapping[str, str] | None = None) -> None:
+        self.names: list[str] = comuni["name"].tolist()
+        self.provinces: list[str] = comuni["province"].tolist()
+        self.domains: list[tuple[str, ...]] = comuni["domains"].tolist() if "domains" in comuni else [()] * len(comuni)
+        self.by_code = {c.upper(): i for i, c in enumerate(comuni["code"].tolist()) if c}
+        self.index: dict[str, dict[str, set[int]]] = {lvl: defaultdict(set) for lvl in LEVELS}
+        for cid, name in enumerate(self.names):
+            for keys in official_keys(name):
+                for lvl in LEVELS:
+                    self.index[lvl][getattr(keys, lvl)].add(cid)
+        self._national = _national_index()
+        self._part_compacts = list(self.index["compact"])
+        self._part_loose = list(self.index["loose"])
+        participating = set(self.index["compact"])
+        self._nat_compacts = [c for c in self._national["compact"] if c not in participating]
+        self.aliases: dict[str, int] = {}
+        self.aliases = self._resolve_aliases(aliases or {})
+
+    # -- public -------------------------------------------------------------------------------
+    def match(self, raw: str, province: str = "", code: str = "", domains: Iterable[str] = ()) -> Match:
+        """Match one typed name; ``province``, ``code`` and ``domains`` are hints from the row."""
+        if (
+            code
+            and (
+                cid := self.by_code.get(clean(code).upper().zfill(6) if clean(code).isdigit() else clean(code).upper())
+            )
+            is not None
+        ):
+            return Match(cid, "code")
+        variants = typed_variants(raw)
+        if not variants:
+            return Match(-1, problem="empty", detail="il nome del comune è vuoto")
+        for v in variants:
+            if v.loose in self.aliases:
+                return Match(self.aliases[v.loose], "alias")
+        hint = province_code(province) if province else ""
+        contradicted: tuple[str, frozenset[int], NameKeys, str] | None = None
+        for level in LEVELS:
+            for v in variants:
+                ids = self.index[level].get(getattr(v, level))
+                if not ids:
+                    continue
+                prov = hint or v.province
+                narrowed = self._narrow(ids, prov, domains)
+                if len(narrowed) == 1:
+                    return Match(next(iter(narrowed)), level)
+                if len(narrowed) > 1:
+                    return self._ambiguous(raw, narrowed)
+                # The province rules every candidate out: look further before deciding.
+                contradicted = contradicted or (level, frozenset(ids), v, prov)
+        if contradicted:
+            level, ids, v, prov = contradicted
+            if self._other_real_comune(v, prov):
+                return Match(-1, problem="not_participating",
+                             detail=f"{clean(raw)} ({prov}) non è nell'elenco dei comuni partecipanti",
+                             suggestion=self._suggest(v))  # fmt: skip
+            if len(ids) == 1:
+                return Match(next(iter(ids)), level, detail="provincia indicata diversa da quella dell'elenco")
+            return self._ambiguous(raw, ids)
+        for v in variants:
+            if v.loose in self._national["loose"] or v.compact in self._national["compact"]:
+                real = self._national["loose"].get(v.loose) or self._national["compact"][v.compact]
+                where = ", ".join(sorted(f"{n} ({p})" for n, p in real))
+                return Match(-1, problem="not_participating",
+                             detail=f"{where} esiste ma non è nell'elenco dei comuni partecipanti",
+                             suggestion=self._suggest(v))  # fmt: skip
+        return self._fuzzy(raw, variants, hint, domains)
+
+    def candidates_text(self, ids: Iterable[int]) -> str:
+        return ", ".join(sorted(self.label(i) for i in ids))
+
+    def label(self, cid: int) -> str:
+        prov = self.provinces[cid]
+        return f"{self.names[cid]} ({prov})" if prov else self.names[cid]
+
+    # -- internals ----------------------------------------------------------------------------
+    def _narrow(self, ids: Iterable[int], prov: str, domains: Iterable[str]) -> set[int]:
+        out = set(ids)
+        if prov:
+            out = {i for i in out if self.provinces[i] in (prov, "")}
+        if len(out) > 1:
+            doms = [d for d in domains if d]
+            by_domain = {i for i in out if any(self._domain_fits(i, d) for d in doms)}
+            if by_domain:
+                out = by_domain
+        return out
+
+    def _domain_fits(self, cid: int, domain: str) -> bool:
+        if domain in self.domains[cid]:
+            return True
+        labels = domain.split(".")[:-1]
+        return bool(self.provinces[cid]) and self.provinces[cid].lower() in labels
+
+    def _other_real_comune(self, v: NameKeys, prov: str) -> bool:
+        """A real comune with this name exists in ``prov`` and is not one of the listed ones."""
+        found = self._national["loose"].get(v.loose, set()) | self._national["compact"].get(v.compact, set())
+        listed = {(self.provinces[i]) for i in self.index["loose"].get(v.loose, set())}
+        return any(p == prov and p not in listed for _, p in found)
+
+    def _ambiguous(self, raw: str, ids: Iterable[int]) -> Match:
+        return Match(-1, problem="ambiguous",
+                     detail=f"'{clean(raw)}' può essere {self.candidates_text(ids)}: indica la provincia o aggiungi un alias",
+                     suggestion=" / ".join(sorted(self.label(i) for i in ids)))  # fmt: skip
+
+    def _fuzzy(self, raw: str, variants: tuple[NameKeys, ...], hint: str, domains: Iterable[str]) -> Match:
+        for v in variants:
+            q = v.compact
+            if len(q) < 5:
+                continue
+            limit = 1 if len(q) < 10 else 2
+            part = process.extract(q, self._part_compacts, scorer=OSA.distance, score_cutoff=limit, limit=20)
+            if not part:
+                continue
+            best = min(d for _, d, _ in part)
+            ids: set[int] = set()
+            for choice, d, _ in part:
+                if d == best:
+                    ids |= self.index["compact"][choice]
+            ids = self._narrow(ids, hint or v.province, domains) or ids
+            rivals = process.extract(q, self._nat_compacts, scorer=OSA.distance, score_cutoff=best, limit=5)
+            if len(ids) == 1 and not rivals:
+                cid = next(iter(ids))
+                return Match(cid, "fuzzy", detail=f"'{clean(raw)}' letto come {self.label(cid)}")
+            if rivals:
+                names = ", ".join(sorted({f"{n} ({p})" for c, _, _ in rivals for n, p in self._national["compact"][c]}))
+                return Match(-1, problem="unknown",
+                             detail=f"'{clean(raw)}' somiglia sia a {self.candidates_text(ids)} sia a {names} (non partecipante)",
+                             suggestion=self.candidates_text(ids))  # fmt: skip
+            return self._ambiguous(raw, ids)
+        return Match(-1, problem="unknown", detail=f"'{clean(raw)}' non corrisponde a nessun comune dell'elenco",
+                     suggestion=self._suggest(variants[0]))  # fmt: skip
+
+    def _suggest(self, v: NameKeys) -> str:
+        best = process.extractOne(v.loose, self._part_loose, scorer=fuzz.WRatio, score_cutoff=75)
+        if not best:
+            return ""
+        return self.candidates_text(self.index["loose"][best[0]])
+
+    def _resolve_aliases(self, aliases: Mapping[str, str]) -> dict[str, int]:
+        """Config aliases: typed text -> a listed comune given by code, "Name (PR)" or name."""
+        out: dict[str, int] = {}
+        for typed, target in aliases.items():
+            result = self.match(str(target), code=str(target)) if target else Match(-1)
+            if not result.matched:
+                raise InputError(
+                    f"Alias '{typed}' = '{target}' nella configurazione: '{target}' non è un comune "
+                    f"dell'elenco ({PROBLEM_LABELS.get(result.problem, 'non trovato')})."
+                )
+            for v in typed_variants(str(typed)):
+                out[v.loose] = result.cid
+        return out
+
+
+@lru_cache(maxsize=1)
+def _national_index() -> dict[str, dict[str, set[tuple[str, str]]]]:
+    index: dict[str, dict[str, set[tuple[str, str]]]] = {"loose": defaultdict(set), "compact": defaultdict(set)}
+    for m in national_comuni():
+        for keys in official_keys(m.name):
+            index["loose"][keys.loose].add((m.name, m.province))
+            index["compact"][keys.compact].add((m.name, m.province))
+    return {k: dict(v) for k, v in index.items()}
+
+
+def alias_line(typed: str, comune: str) -> str:
+    """A ready-to-paste TOML line for the [aliases] table of the configuration."""
+    return f'"{_toml_escape(clean(typed))}" = "{_toml_escape(comune)}"'
+
+
+def _toml_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"')

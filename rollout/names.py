@@ -1,0 +1,106 @@
+"""Keys of a comune's name as people type it, from strict to loose.
+
+``exact``: case, spacing, typographic apostrophes and a "Comune di" prefix removed, accents kept
+(an apostrophe used as an accent, "Paterno'", becomes the accent: "paternò").
+``loose``: ``exact`` without accents and punctuation ("sant arsenio").
+``compact``: ``loose`` without spaces ("santarsenio"), for fuzzy comparison.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from rollout.italy import province_code
+from rollout.text import clean, words
+
+_ACCENTED = {"a": "à", "e": "è", "i": "ì", "o": "ò", "u": "ù"}
+_ACCENT_APOSTROPHE = re.compile(r"([aeiou])'(?=\s|$|[,.;)\]])")
+_ELISION_SPACE = re.compile(r"'\s+")
+_PREFIX = re.compile(
+    r"^(?:spett\.?\s*le\s+|spettabile\s+)?(?:il\s+)?"
+    r"(?:comune|municipio|amministrazione comunale|citta'? metropolitana)\b\s*(?:di\s+|d')?"
+)
+_ARTICLE_AFTER_PREFIX = re.compile(r"^(della|del|dell'|dei|degli|delle)\s*")
+_ARTICLES = {"della": "la ", "del": "il ", "dell'": "l'", "dei": "i ", "degli": "gli ", "delle": "le "}
+_PAREN_TAIL = re.compile(r"\s*[(\[]\s*(?:prov(?:incia)?\.?\s*(?:di\s+)?)?([^()\[\]]+?)\s*[)\]]\s*$")
+_SEPARATED_TAIL = re.compile(r"\s*(?:[-,/]|\bprov(?:incia)?\.?(?:\s+di)?)\s*([a-z' ]+?)\s*$")
+_BARE_SIGLA_TAIL = re.compile(r"\s+([a-z]{2})$")
+_SAINT = re.compile(r"\b(s|st|sta|sto|ss)\b")
+_SAINT_FORMS = {"s": ("san", "santa", "santo", "sant"), "st": ("sant", "santo"), "sta": ("santa",),
+                "sto": ("santo",), "ss": ("santi", "santissima")}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class NameKeys:
+    exact: str
+    loose: str
+    compact: str
+    province: str = ""  # a province named in the text itself: "Calliano (TN)"
+
+    def __bool__(self) -> bool:
+        return bool(self.compact)
+
+
+def _accents(text: str) -> str:
+    text = _ACCENT_APOSTROPHE.sub(lambda m: _ACCENTED[m[1]], text)
+    return _ELISION_SPACE.sub("'", text)
+
+
+def _keys(text: str, province: str = "") -> NameKeys:
+    text = text.strip(" .,;:-")
+    loose = words(text)
+    return NameKeys(text, loose, loose.replace(" ", ""), province)
+
+
+def official_keys(name: str) -> list[NameKeys]:
+    """Keys of a name from a list (comuni list or national list); bilingual names give two."""
+    base = _accents(clean(name).casefold())
+    parts = [base, *(p.strip() for p in base.split("/") if "/" in base)]
+    stripped = _PREFIX.sub("", base)
+    if stripped != base and stripped:
+        parts.append(stripped)
+    return [_keys(p) for p in dict.fromkeys(parts) if p.strip()]
+
+
+def canonical(name: str) -> str:
+    """The loose key of a listed name without any "Comune di" prefix: equal names, equal keys."""
+    return words(_PREFIX.sub("", _accents(clean(name).casefold())))
+
+
+@lru_cache(maxsize=131072)
+def typed_variants(raw: str) -> tuple[NameKeys, ...]:
+    """Keys of a name typed in the form, most literal first.
+
+    Variants cover a trailing province ("(SA)", "- Salerno", " SA"), the article after the prefix
+    ("Comune della Spezia" -> "la spezia") and abbreviated saints ("S. Arsenio").
+    """
+    original = _accents(clean(raw).casefold())
+    text = _PREFIX.sub("", original, count=1)
+    had_prefix = text != original
+    bodies: list[tuple[str, str]] = [(text, "")]
+    m = _PAREN_TAIL.search(text) or _SEPARATED_TAIL.search(text) or _BARE_SIGLA_TAIL.search(text)
+    if m and (prov := province_code(m[1])):
+        bodies.append((text[: m.start()], prov))
+    out: list[NameKeys] = []
+    for body, prov in bodies:
+        body = body.strip()
+        art = _ARTICLE_AFTER_PREFIX.match(body) if had_prefix else None
+        out.append(_keys(body, prov))
+        if art:
+            out.append(_keys(_ARTICLES[art[1]] + body[art.end() :], prov))
+    for keys in list(out):
+        out.extend(_saint_variants(keys))
+    return tuple(k for k in dict.fromkeys(out) if k)
+
+
+def _saint_variants(keys: NameKeys) -> list[NameKeys]:
+    m = _SAINT.search(keys.loose)
+    if not m:
+        return []
+    variants = []
+    for form in _SAINT_FORMS[m[1]]:
+        loose = keys.loose[: m.start()] + form + keys.loose[m.end() :]
+        variants.append(NameKeys(loose, words(loose), words(loose).replace(" ", ""), keys.province))
+    return variants
