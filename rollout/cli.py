@@ -1,0 +1,99 @@
+"""Command line for unattended weekly runs: ``python -m rollout report --out DIR``.
+
+A thin face over the core: on bad input it prints one line (``errore: …``) and exits non-zero.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from data_sources import SourceError
+from rollout.config import Config, load_config
+from rollout.errors import InputError
+from rollout.export import to_csv_bytes, write_table
+from rollout.pipeline import run
+from rollout.quality import rows_table
+from rollout.report import accounts_table, comuni_table, reminders_table, status_dict
+from rollout.status import Snapshot
+
+EXIT_BAD_INPUT = 2
+EXIT_INTERNAL = 3
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m rollout", description="Rollout tracker: stato della raccolta dati account."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    report = sub.add_parser("report", help="scrive status.json, promemoria ed elenco account in una cartella")
+    report.add_argument("--config", help="file TOML di configurazione (default: rollout.toml o $ROLLOUT_CONFIG)")
+    report.add_argument("--comuni", help="elenco dei comuni: percorso, URL CSV o link Google Sheet")
+    report.add_argument("--submissions", help="risposte al modulo: percorso, URL CSV o link Google Sheet")
+    report.add_argument("--deadline", help="scadenza, AAAA-MM-GG (inclusa fino alle 23:59:59)")
+    report.add_argument("--as-of", dest="as_of", help="data/ora di riferimento, ISO 8601 (default: adesso)")
+    report.add_argument("--out", required=True, help="cartella in cui scrivere i file")
+    return parser
+
+
+def resolve_config(args: argparse.Namespace) -> Config:
+    config = load_config(args.config)
+    if config.demo and (args.comuni or args.submissions):
+        config = Config()  # own data given on the command line: the demo's settings do not apply
+    return config.with_overrides(
+        comuni=args.comuni, submissions=args.submissions, deadline=args.deadline, as_of=args.as_of
+    )
+
+
+def write_report(snap: Snapshot, out: Path) -> list[Path]:
+    """Write every output of the report into ``out`` (created if needed)."""
+    out.mkdir(parents=True, exist_ok=True)
+    status_path = out / "status.json"
+    status_path.write_text(json.dumps(status_dict(snap), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    comuni_path = out / "comuni.csv"
+    comuni_path.write_bytes(to_csv_bytes(comuni_table(snap)))
+    rows_path = out / "rows.csv"
+    rows_path.write_bytes(to_csv_bytes(rows_table(snap)))
+    written = [status_path, comuni_path, rows_path]
+    written += write_table(reminders_table(snap), out, "reminders")
+    written += write_table(accounts_table(snap), out, "accounts")
+    return written
+
+
+def summary(snap: Snapshot) -> str:
+    t = snap.totals
+    when = snap.settings.as_of_local.strftime("%d/%m/%Y %H:%M")
+    return (
+        f"Situazione al {when}: {t['comuni']} comuni, {t['on_time']} in tempo, {t['late']} in ritardo, "
+        f"{t['pending']} in attesa, {t['missing']} mancanti, {t['without_at_editor']} senza editor "
+        f"Amministrazione Trasparente; {len(snap.rows)} righe di risposte lette."
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        config = resolve_config(args)
+        snap = run(config)
+        written = write_report(snap, Path(args.out))
+    except (InputError, SourceError) as err:
+        print(f"errore: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except OSError as err:
+        print(f"errore: impossibile scrivere in {args.out}: {err.strerror or err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except Exception as err:
+        if os.environ.get("ROLLOUT_DEBUG"):
+            raise
+        print(f"errore interno ({type(err).__name__}): imposta ROLLOUT_DEBUG=1 per i dettagli", file=sys.stderr)
+        return EXIT_INTERNAL
+    for note in (*snap.comuni_list.notes, *snap.responses.notes):
+        print(f"avviso: {note}", file=sys.stderr)
+    if config.demo:
+        print("avviso: nessuna configurazione trovata, uso i dati dimostrativi", file=sys.stderr)
+    print(summary(snap))
+    print(f"File scritti in {args.out}: {', '.join(p.name for p in written)}")
+    return 0

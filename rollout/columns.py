@@ -1,0 +1,198 @@
+"""Recognise what each column holds from its header, by meaning; explicit overrides win.
+
+Headers are compared as folded words (case, accents and punctuation ignored), so
+"Informazioni cronologiche", "Cognome e nome del dipendente" or "E-mail referente" are found
+whatever the form's exact wording.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import pandas as pd
+
+from rollout.errors import InputError
+from rollout.permissions import header_permission, permissions_in
+from rollout.text import clean, words
+
+
+@dataclass(frozen=True)
+class Rule:
+    field: str
+    pattern: str
+    unless: str = ""
+
+    def matches(self, header: str) -> bool:
+        if self.unless and re.search(self.unless, header):
+            return False
+        return re.search(self.pattern, header) is not None
+
+
+_NOT_PERSON = r"\bcomune\b|\bente\b|amministrazione|ufficio|utente|compilat|referente|mail|codice"
+RESPONSE_RULES: tuple[Rule, ...] = (
+    Rule("timestamp", r"informazioni cronologiche|timestamp|marca temporale|data (e )?ora|^data (di )?invio|"
+                      r"^data (di )?compilazione|^data$|submitted|submission"),
+    Rule("fiscal_code", r"codice fiscale|^c ?f\b|\bc ?f$|fiscal code|\bcf\b"),
+    Rule("filler_email", r"^(indirizzo )?e ?mail$|^email address$|^nome utente$|^username$|"
+                         r"(compilat|referente|chi compila).*(e ?mail|posta)|(e ?mail|posta).*(compilat|referente)"),
+    Rule("employee_email", r"e ?mail|posta elettronica|\bmail\b|\bpec\b"),
+    Rule("permissions", r"permess|abilitazion|autorizzazion|\beditor\b|profil[oi] (di )?accesso|^profil|"
+                        r"^ruol[oi] (da|nel|sul)|utenz"),
+    Rule("full_name", r"nome e cognome|cognome e nome|nominativ|nome cognome|cognome nome|nome completo|"
+                      r"full name|^dipendente|dipendente (incaricato|individuato)$", unless=r"\bcomune\b|mail|codice"),
+    Rule("surname", r"\bcognome\b|surname|last name", unless=_NOT_PERSON),
+    Rule("first_name", r"\bnome\b|first name|given name", unless=_NOT_PERSON),
+    Rule("comune", r"\bcomune\b|\bente\b|amministrazione|municipio|municipality", unless=r"dipendent|mail|codice|provincia"),
+    Rule("province", r"\bprovincia\b|\bprov\b|sigla"),
+    Rule("code_hint", r"istat|codice catastale|codice (del )?comune|\bcod comune\b|belfiore"),
+    Rule("office", r"ufficio|settore|servizio|area|qualifica|ruolo"),
+    Rule("phone", r"telefono|cellulare|\btel\b|phone"),
+)  # fmt: skip
+
+COMUNI_RULES: tuple[Rule, ...] = (
+    Rule("code", r"istat|\bcod comune\b|codice (del )?comune|codice catastale|belfiore|^codice$|^cod$"),
+    Rule("province", r"^provincia|^prov\b|sigla prov|^sigla$", unless=r"codice|\bcod\b"),
+    Rule("region", r"^regione", unless=r"codice|\bcod\b"),
+    Rule("pec", r"\bpec\b"),
+    Rule("contact_email", r"e ?mail|posta elettronica|\bmail\b"),
+    Rule("contact_name", r"referente|contatto|responsabile|\brup\b|nominativ|persona"),
+    Rule("phone", r"telefono|cellulare|\btel\b"),
+    Rule("wave", r"ondata|wave|lotto|gruppo|tranche|\bfase\b"),
+    Rule("golive", r"go ?live|messa (on ?line|in linea|in produzione)|pubblicazione|rilascio|data online"),
+    Rule("name", r"\bcomune\b|denominazione|^ente$|^nome|municipality|^citta$", unless=r"codice|\bcod\b|istat"),
+)  # fmt: skip
+
+FIELD_LABELS: dict[str, str] = {
+    "timestamp": 'data/ora della risposta ("Informazioni cronologiche")',
+    "comune": "comune",
+    "permissions": "permessi",
+    "name": "nome del comune",
+}
+
+
+@dataclass(frozen=True)
+class Columns:
+    """Where each field is: field name -> column position, plus per-permission columns."""
+
+    header_row: int
+    headers: tuple[str, ...]
+    fields: Mapping[str, int]
+    permission_columns: Mapping[str, int]
+
+    def get(self, field: str) -> int | None:
+        return self.fields.get(field)
+
+
+def _normalised_headers(cells: pd.DataFrame, row: int) -> list[str]:
+    return [words(h) for h in cells.loc[row].tolist()]
+
+
+def header_names(cells: pd.DataFrame, row: int) -> tuple[str, ...]:
+    """Headers as shown to users: cleaned, empty ones named by position, duplicates numbered."""
+    seen: dict[str, int] = {}
+    out = []
+    for i, raw in enumerate(cells.loc[row].tolist()):
+        name = clean(raw) or f"(colonna {column_letter(i)})"
+        seen[name] = seen.get(name, 0) + 1
+        out.append(name if seen[name] == 1 else f"{name} ({seen[name]})")
+    return tuple(out)
+
+
+def column_letter(i: int) -> str:
+    letters = ""
+    i += 1
+    while i:
+        i, r = divmod(i - 1, 26)
+        letters = chr(65 + r) + letters
+    return letters
+
+
+def recognise(
+    cells: pd.DataFrame,
+    rules: tuple[Rule, ...],
+    overrides: Mapping[str, str],
+    required: tuple[str, ...],
+    *,
+    what: str,
+    permission_columns: bool = False,
+    accept: Callable[[dict[str, int], dict[str, int]], bool] | None = None,
+) -> Columns:
+    """Find the header row (one of the first ten) and the column of each field.
+
+    Raises InputError naming the missing field and the headers that were seen.
+    """
+    candidates = [r for r in cells.index[:10] if (cells.loc[r] != "").any()]
+    best: Columns | None = None
+    for row in candidates:
+        found = _assign(cells, row, rules, overrides, what, permission_columns)
+        ok = all(f in found.fields for f in required)
+        if ok and (accept is None or accept(dict(found.fields), dict(found.permission_columns))):
+            return found
+        if best is None:
+            best = found
+    assert best is not None  # a Grid is never empty
+    missing = [f for f in required if f not in best.fields]
+    shown = ", ".join(f"'{h}'" for h in best.headers[:12])
+    if not missing:
+        missing = ["permessi"]
+    labels = ", ".join(FIELD_LABELS.get(f, f) for f in missing)
+    raise InputError(
+        f"{what}: manca la colonna {labels}. Colonne trovate nella riga {best.header_row}: {shown}. "
+        "Indica il nome esatto della colonna nella configurazione (sezione [columns])."
+    )
+
+
+def _assign(
+    cells: pd.DataFrame,
+    row: int,
+    rules: tuple[Rule, ...],
+    overrides: Mapping[str, str],
+    what: str,
+    permission_columns: bool,
+) -> Columns:
+    names = header_names(cells, row)
+    folded = _normalised_headers(cells, row)
+    fields: dict[str, int] = {}
+    perms: dict[str, int] = {}
+    taken: set[int] = set()
+    for field, header in overrides.items():
+        if not header:
+            continue
+        pos = _find_header(header, names, folded)
+        if pos is None:
+            shown = ", ".join(f"'{h}'" for h in names[:12])
+            raise InputError(
+                f"{what}: la colonna '{header}' indicata per '{field}' nella configurazione non esiste. Colonne presenti: {shown}."
+            )
+        if field.startswith("permission."):
+            perms[field.split(".", 1)[1]] = pos
+        else:
+            fields[field] = pos
+        taken.add(pos)
+    for pos, header in enumerate(folded):
+        if pos in taken or not header:
+            continue
+        key = header_permission(names[pos]) if permission_columns else None
+        if key and key not in perms and not _looks_combined(cells, row, pos, key):
+            perms[key] = pos
+            continue
+        for rule in rules:
+            if rule.field not in fields and rule.matches(header):
+                fields[rule.field] = pos
+                break
+    return Columns(row, names, fields, perms)
+
+
+def _find_header(wanted: str, names: tuple[str, ...], folded: list[str]) -> int | None:
+    if clean(wanted) in names:
+        return names.index(clean(wanted))
+    key = words(wanted)
+    return folded.index(key) if key in folded else None
+
+
+def _looks_combined(cells: pd.DataFrame, header_row: int, pos: int, key: str) -> bool:
+    """A column whose header names one permission but whose cells name others is a checkbox list."""
+    sample = cells.loc[cells.index > header_row, pos].head(200)
+    return any(value and (permissions_in(value) - {key}) for value in sample.unique())

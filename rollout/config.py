@@ -1,0 +1,205 @@
+"""The configuration: one TOML file (``rollout.toml`` or ``$ROLLOUT_CONFIG``), else the demo."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import pandas as pd
+
+from rollout.errors import InputError
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+DEMO_CONFIG = PROJECT_ROOT / "data" / "demo" / "rollout.toml"
+DEFAULT_CONFIG = PROJECT_ROOT / "rollout.toml"
+_TOP_KEYS = {"campaign", "deadline", "as_of", "timezone", "form_url", "date_order", "comuni", "submissions",
+             "columns", "aliases", "reminders", "cache"}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    """Where a table comes from: a path (relative to the config file), a URL or a Google Sheet."""
+
+    location: str
+    sheet: str | None = None
+    base_dir: Path = PROJECT_ROOT
+    options: Mapping[str, object] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return self.location + (f" (foglio '{self.sheet}')" if self.sheet else "")
+
+
+@dataclass(frozen=True)
+class Config:
+    comuni: SourceSpec | None = None
+    submissions: SourceSpec | None = None
+    deadline: dt.date | None = None
+    as_of: pd.Timestamp | None = None
+    timezone: str = "Europe/Rome"
+    campaign: str = "Raccolta dati account editor"
+    form_url: str = ""
+    date_order: str = "auto"
+    columns_comuni: Mapping[str, str] = field(default_factory=dict)
+    columns_submissions: Mapping[str, str] = field(default_factory=dict)
+    aliases: Mapping[str, str] = field(default_factory=dict)
+    reminders: Mapping[str, object] = field(default_factory=dict)
+    cache: Mapping[str, object] = field(default_factory=dict)
+    path: Path | None = None
+    demo: bool = False
+
+    def with_overrides(self, **values: object) -> Config:
+        """A copy with the command-line values that were given (None = keep)."""
+        changes = {k: v for k, v in values.items() if v is not None}
+        if "deadline" in changes:
+            changes["deadline"] = parse_deadline(changes["deadline"])
+        if "as_of" in changes:
+            changes["as_of"] = parse_as_of(changes["as_of"], self.timezone)
+        for key in ("comuni", "submissions"):
+            if isinstance(changes.get(key), str):
+                changes[key] = SourceSpec(str(changes[key]), base_dir=Path.cwd())
+        if changes:
+            changes["demo"] = False if {"comuni", "submissions"} & changes.keys() else self.demo
+        return replace(self, **changes)
+
+    def require(self) -> None:
+        """Raise InputError unless both sources and the deadline are known."""
+        missing = [
+            n
+            for n, v in (("comuni", self.comuni), ("submissions", self.submissions), ("deadline", self.deadline))
+            if not v
+        ]
+        if missing:
+            raise InputError(
+                f"Configurazione incompleta: manca {', '.join(missing)} (vedi README, sezione Configurazione)."
+            )
+
+
+def find_config(explicit: str | Path | None = None, env: Mapping[str, str] | None = None) -> tuple[Path, bool]:
+    """The config file to use and whether it is the embedded demo."""
+    env = os.environ if env is None else env
+    if explicit:
+        return Path(explicit), False
+    if env.get("ROLLOUT_CONFIG"):
+        return Path(env["ROLLOUT_CONFIG"]), False
+    if DEFAULT_CONFIG.exists():
+        return DEFAULT_CONFIG, False
+    return DEMO_CONFIG, True
+
+
+def load_config(explicit: str | Path | None = None, env: Mapping[str, str] | None = None) -> Config:
+    """Read the configuration; with none at all, the embedded demo campaign."""
+    path, demo = find_config(explicit, env)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"File di configurazione non trovato: {path}.") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+        raise InputError(f"Il file di configurazione {path.name} non è TOML valido: {err}.") from None
+    except OSError as err:
+        raise InputError(f"Impossibile leggere la configurazione {path}: {err.strerror or err}.") from None
+    return parse_config(data, path.resolve().parent, path=path, demo=demo)
+
+
+def parse_config(data: Mapping[str, object], base_dir: Path, *, path: Path | None = None, demo: bool = False) -> Config:
+    unknown = sorted(set(data) - _TOP_KEYS)
+    if unknown:
+        raise InputError(
+            f"Chiave sconosciuta nella configurazione: {', '.join(unknown)}. Chiavi ammesse: {', '.join(sorted(_TOP_KEYS))}."
+        )
+    tz = str(data.get("timezone", "Europe/Rome"))
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InputError(f"Fuso orario sconosciuto nella configurazione: '{tz}'.") from None
+    columns = _table(data, "columns")
+    order = str(data.get("date_order", "auto")).upper()
+    if order not in ("AUTO", "DMY", "MDY"):
+        raise InputError('date_order deve essere "auto", "DMY" o "MDY".')
+    return Config(
+        comuni=_source(data.get("comuni"), base_dir, "comuni"),
+        submissions=_source(data.get("submissions"), base_dir, "submissions"),
+        deadline=parse_deadline(data["deadline"]) if "deadline" in data else None,
+        as_of=parse_as_of(data["as_of"], tz) if data.get("as_of") else None,
+        timezone=tz,
+        campaign=str(data.get("campaign", Config.campaign)),
+        form_url=str(data.get("form_url", "")),
+        date_order=order.lower() if order == "AUTO" else order,
+        columns_comuni=_flat_columns(columns.get("comuni", {})),
+        columns_submissions=_flat_columns(columns.get("submissions", {})),
+        aliases={str(k): str(v) for k, v in _table(data, "aliases").items()},
+        reminders=_table(data, "reminders"),
+        cache=_table(data, "cache"),
+        path=path,
+        demo=demo,
+    )
+
+
+def _table(data: Mapping[str, object], key: str) -> dict:
+    value = data.get(key, {})
+    if not isinstance(value, dict):
+        raise InputError(f"Nella configurazione '{key}' deve essere una tabella [{key}].")
+    return value
+
+
+def _flat_columns(table: object) -> dict[str, str]:
+    """``{field = "Header"}`` plus ``[columns.submissions.permissions] sito_web = "Header"``."""
+    if not isinstance(table, dict):
+        raise InputError("Nella configurazione [columns.comuni] e [columns.submissions] devono essere tabelle.")
+    out: dict[str, str] = {}
+    for key, value in table.items():
+        if isinstance(value, dict):
+            out.update({f"permission.{k}": str(v) for k, v in value.items()})
+        else:
+            out[str(key)] = str(value)
+    return out
+
+
+def _source(value: object, base_dir: Path, key: str) -> SourceSpec | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        return SourceSpec(value, base_dir=base_dir)
+    if isinstance(value, dict) and value.get("source"):
+        sheet = value.get("sheet") or value.get("worksheet")
+        options = {k: v for k, v in value.items() if k not in ("source", "sheet")}
+        return SourceSpec(str(value["source"]), str(sheet) if sheet else None, base_dir, options)
+    raise InputError(f"Nella configurazione '{key}' deve essere un percorso, un URL o una tabella con 'source'.")
+
+
+def parse_deadline(value: object) -> dt.date:
+    """A date: TOML date, ``YYYY-MM-DD`` or ``DD/MM/YYYY``."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = str(value).strip()
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y"):
+        try:
+            return dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise InputError(f"Scadenza non valida: '{text}'. Usa il formato AAAA-MM-GG, per esempio 2023-09-13.")
+
+
+def parse_as_of(value: object, tz: str = "Europe/Rome") -> pd.Timestamp:
+    """A moment in UTC. A bare date means the end of that day; a time without zone is local."""
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        value = dt.datetime.combine(value, dt.time(23, 59, 59))
+    text = str(value).strip()
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        text += "T23:59:59"
+    try:
+        stamp = pd.Timestamp(value if isinstance(value, dt.datetime) else text)
+    except (ValueError, TypeError):
+        raise InputError(f"Data di riferimento (as_of) non valida: '{text}'. Usa AAAA-MM-GGTHH:MM:SS.") from None
+    if pd.isna(stamp):
+        raise InputError(f"Data di riferimento (as_of) non valida: '{text}'.")
+    if stamp.tzinfo is None:
+        stamp = stamp.tz_localize(tz, ambiguous=True, nonexistent="shift_forward")
+    return stamp.tz_convert("UTC").floor("s")

@@ -1,0 +1,178 @@
+"""The state of the campaign at a moment (``as_of``): statuses, current editors, coverage.
+
+Cheap on purpose: the dashboard calls it again for the previous week and for time travel.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from functools import cached_property
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pandas as pd
+
+from rollout.comuni import ComuniList
+from rollout.matching import PROBLEM_LABELS as MATCH_LABELS
+from rollout.permissions import PERMISSION_KEYS
+from rollout.responses import PROBLEM_LABELS, Responses
+
+STATUSES = ("on_time", "late", "pending", "missing")
+STATUS_LABELS = {"on_time": "in tempo", "late": "in ritardo", "pending": "in attesa", "missing": "mancante"}
+OUTCOMES = ("counted", "replaced", "after_as_of", "unmatched", "invalid")
+OUTCOME_LABELS = {
+    "counted": "conteggiata",
+    "replaced": "sostituita da una risposta successiva",
+    "after_as_of": "successiva alla data di riferimento",
+    "unmatched": "comune non riconosciuto o non partecipante",
+    "invalid": "non valida",
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The deadline (a day, inclusive), the moment of observation and the time zone."""
+
+    deadline: dt.date
+    as_of: pd.Timestamp
+    tz: str = "Europe/Rome"
+
+    @property
+    def deadline_end(self) -> pd.Timestamp:
+        """The first instant after the deadline day (exclusive bound), in UTC."""
+        nxt = dt.datetime.combine(self.deadline + dt.timedelta(days=1), dt.time(), ZoneInfo(self.tz))
+        return pd.Timestamp(nxt).tz_convert("UTC")
+
+    @property
+    def deadline_last_second(self) -> pd.Timestamp:
+        """23:59:59 of the deadline day, local time (as shown and written in status.json)."""
+        return pd.Timestamp(dt.datetime.combine(self.deadline, dt.time(23, 59, 59), ZoneInfo(self.tz)))
+
+    @property
+    def as_of_local(self) -> pd.Timestamp:
+        return self.as_of.tz_convert(self.tz)
+
+    def local_date(self, ts: pd.Timestamp) -> dt.date:
+        return ts.tz_convert(self.tz).date()
+
+    @property
+    def days_past_deadline(self) -> int:
+        """Whole days from the deadline day to as_of's day (negative before the deadline)."""
+        return (self.as_of_local.date() - self.deadline).days
+
+    def shifted(self, days: int) -> Settings:
+        return Settings(self.deadline, self.as_of + pd.Timedelta(days=days), self.tz)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Everything known at ``settings.as_of``."""
+
+    settings: Settings
+    comuni: pd.DataFrame  # one row per participating comune (index = cid)
+    editors: pd.DataFrame  # current editors: the latest valid response of each employee
+    rows: pd.DataFrame  # every response row with its outcome and reason (index = sheet row)
+    comuni_list: ComuniList
+    responses: Responses
+
+    @cached_property
+    def totals(self) -> dict[str, int]:
+        counts = self.comuni["status"].value_counts()
+        out = {"comuni": len(self.comuni)}
+        out.update({s: int(counts.get(s, 0)) for s in STATUSES})
+        out["without_at_editor"] = int((~self.comuni["has_at_editor"]).sum())
+        return out
+
+    @cached_property
+    def coverage(self) -> pd.DataFrame:
+        """Per permission: comuni with at least one current editor, and their share of all."""
+        total = len(self.comuni)
+        counts = [int((self.comuni[k] > 0).sum()) for k in PERMISSION_KEYS]
+        shares = [c / total if total else 0.0 for c in counts]
+        return pd.DataFrame({"comuni": counts, "share": shares}, index=pd.Index(PERMISSION_KEYS, name="permission"))
+
+    @cached_property
+    def outcome_counts(self) -> dict[str, int]:
+        counts = self.rows["outcome"].value_counts()
+        return {o: int(counts.get(o, 0)) for o in OUTCOMES}
+
+
+def evaluate(responses: Responses, comuni: ComuniList, settings: Settings) -> Snapshot:
+    """Statuses, current editors and row outcomes at ``settings.as_of``."""
+    rows = responses.rows
+    as_of = settings.as_of
+    in_view = (rows["ts"] <= as_of).fillna(False).astype(bool)
+    problem = rows["problem"]
+    outcome = np.select(
+        [
+            problem.isin(["empty_row", "bad_timestamp"]),
+            ~in_view,
+            problem.eq("unmatched"),
+            problem.ne(""),
+        ],
+        ["invalid", "after_as_of", "unmatched", "invalid"],
+        default="valid",
+    )
+    valid = rows.loc[outcome == "valid"].sort_values(["ts"], kind="stable")
+    latest = ~valid.duplicated(["cid", "identity"], keep="last")
+    current = valid.loc[latest]
+    replaced = valid.loc[~latest]
+    successor = current.reset_index().set_index(["cid", "identity"])["row"]
+    replaced_by = pd.Series(
+        successor.reindex(pd.MultiIndex.from_frame(replaced[["cid", "identity"]])).to_numpy(), index=replaced.index
+    )
+
+    table = pd.DataFrame(index=rows.index)
+    table["outcome"] = np.where(outcome == "valid", "counted", outcome)
+    table.loc[replaced.index, "outcome"] = "replaced"
+    table["reason"] = _reasons(rows, table["outcome"], replaced_by)
+    table["replaced_by"] = replaced_by.reindex(rows.index).astype("Int64")
+
+    return Snapshot(settings, _comuni_status(comuni, valid, current, settings), current, table, comuni, responses)
+
+
+def _reasons(rows: pd.DataFrame, outcome: pd.Series, replaced_by: pd.Series) -> pd.Series:
+    reason = pd.Series("", index=rows.index, dtype=str)
+    invalid = outcome.eq("invalid")
+    reason[invalid] = rows.loc[invalid, "problem"].map(PROBLEM_LABELS)
+    only_other = invalid & rows["problem"].eq("no_permission") & rows["unknown_text"].ne("")
+    reason[only_other] = "nessun permesso riconosciuto; testo non riconosciuto: " + rows.loc[only_other, "unknown_text"]
+    bad_ts = invalid & rows["problem"].eq("bad_timestamp")
+    reason[bad_ts] = "data/ora della risposta illeggibile: '" + rows.loc[bad_ts, "ts_raw"] + "'"
+    unmatched = outcome.eq("unmatched")
+    reason[unmatched] = (
+        rows.loc[unmatched, "match_problem"].map(MATCH_LABELS).fillna("comune non riconosciuto")
+        + ": " + rows.loc[unmatched, "match_detail"]
+    )  # fmt: skip
+    reason[replaced_by.index] = "sostituita dalla risposta della riga " + replaced_by.astype(str)
+    return reason
+
+
+def _comuni_status(comuni: ComuniList, valid: pd.DataFrame, current: pd.DataFrame, settings: Settings) -> pd.DataFrame:
+    out = comuni.frame.copy()
+    first = valid.groupby("cid")["ts"].min()
+    out["first_response"] = first.reindex(out.index)
+    last = valid.groupby("cid")["ts"].max()
+    out["last_response"] = last.reindex(out.index)
+    out["editors"] = current.groupby("cid").size().reindex(out.index, fill_value=0).astype(int)
+    perms = current.groupby("cid")[list(PERMISSION_KEYS)].sum().reindex(out.index, fill_value=0).astype(int)
+    for key in PERMISSION_KEYS:
+        out[key] = perms[key]
+    answered = out["first_response"].notna()
+    on_time = answered & (out["first_response"] < settings.deadline_end)
+    passed = settings.as_of >= settings.deadline_end
+    out["status"] = np.select(
+        [on_time, answered, ~answered & (not passed)], ["on_time", "late", "pending"], default="missing"
+    )
+    out["has_at_editor"] = out["amministrazione_trasparente"] > 0
+    out["missing"] = [tuple(k for k in PERMISSION_KEYS if row[k] == 0) for row in perms.to_dict("records")]
+    late_days = [
+        (settings.local_date(ts) - settings.deadline).days if pd.notna(ts) else max(settings.days_past_deadline, 0)
+        for ts in out["first_response"]
+    ]
+    out["days_late"] = np.where(out["status"].isin(["late", "missing"]), late_days, 0).astype(int)
+    with_filler = current.loc[current["filler_email"] != ""].sort_values("ts", kind="stable")
+    filler = with_filler.groupby("cid")["filler_email"].last()
+    out["filler_email"] = filler.reindex(out.index).fillna("").astype(str)
+    return out

@@ -1,0 +1,159 @@
+"""Parse the response timestamps Google Forms and spreadsheets write, vectorised.
+
+Accepted: Italian locale ``13/9/2023 10.15.32``, ``13/09/2023 10:15:32``, US ``9/13/2023 …``
+(the order of day and month is inferred per column), ISO 8601 with or without zone, XLSX datetime
+cells (read as ISO text), sheet serial numbers (``45182.4274``), the form's own CSV
+``2023/03/18 3:28:24 PM CET`` and Italian month names (``13 settembre 2023 10:15``).
+Times without a zone, or marked CET/CEST, are wall-clock times in the campaign's time zone.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+_NUMERIC = re.compile(
+    r"^\s*(?P<a>\d{1,4})[/.\-](?P<b>\d{1,2})[/.\-](?P<c>\d{1,4})"
+    r"(?:(?:\s+|T|,\s*|\s+ore\s+)(?P<H>\d{1,2})[:.](?P<M>\d{2})(?:[:.](?P<S>\d{2})(?:[.,](?P<f>\d{1,9}))?)?"
+    r"\s*(?P<ampm>[AaPp]\.?\s?[Mm]\.?)?)?"
+    r"\s*(?P<tz>Z|UTC|GMT|CEST|CET|(?:UTC|GMT)?\s?[+-]\d{1,2}(?::?\d{2})?|Europe/Rome)?\s*$"
+)
+_MONTHS = {
+    "gen": 1, "feb": 2, "mar": 3, "apr": 4, "mag": 5, "giu": 6, "lug": 7, "ago": 8, "set": 9,
+    "ott": 10, "nov": 11, "dic": 12, "jan": 1, "may": 5, "jun": 6, "jul": 7, "aug": 8, "sep": 9,
+    "oct": 10, "dec": 12,
+}  # fmt: skip
+_WORDY = re.compile(
+    r"^\s*(?:\w+,?\s+)?(?P<d>\d{1,2})\s+(?P<mon>[a-zà-ù]{3,})\.?\s+(?P<y>\d{4})"
+    r"(?:[\s,]+(?:ore\s+)?(?P<H>\d{1,2})[:.](?P<M>\d{2})(?:[:.](?P<S>\d{2}))?)?\s*$",
+    re.IGNORECASE,
+)
+_SHEETS_EPOCH = pd.Timestamp("1899-12-30")
+_LOCAL_ZONES = {"", "CET", "CEST", "EUROPE/ROME"}
+
+
+@dataclass(frozen=True)
+class ParsedTimes:
+    """UTC instants (NaT where unreadable) and a note about how the column was read."""
+
+    utc: pd.Series
+    day_first: bool
+    note: str = ""
+
+
+def parse_timestamps(values: pd.Series, tz: str = "Europe/Rome", order: str = "auto") -> ParsedTimes:
+    """Parse a column of timestamp texts; ``order`` is "auto", "DMY" or "MDY" for d/m vs m/d."""
+    text = values.astype(str).str.strip()
+    parts = text.str.extract(_NUMERIC)
+    hit = parts["a"].notna()
+    a = pd.to_numeric(parts["a"], errors="coerce")
+    b = pd.to_numeric(parts["b"], errors="coerce")
+    c = pd.to_numeric(parts["c"], errors="coerce")
+    year_first = hit & (parts["a"].str.len() >= 3)
+    day_first, note = _day_first(a[hit & ~year_first], b[hit & ~year_first], order)
+    if day_first:
+        day, month = a.where(~year_first, c), b
+    else:
+        day, month = b.where(~year_first, c), a.where(~year_first, b)
+    month = month.where(~year_first, b)
+    year = c.where(~year_first, a)
+    year = year.where(year >= 100, year + 2000)
+    hour = pd.to_numeric(parts["H"], errors="coerce").fillna(0)
+    ampm = parts["ampm"].fillna("").str.upper().str.replace(r"[.\s]", "", regex=True)
+    hour = hour.where(~((ampm == "PM") & (hour < 12)), hour + 12)
+    hour = hour.where(~((ampm == "AM") & (hour == 12)), 0)
+    stamp = pd.to_datetime(
+        pd.DataFrame({
+            "year": year, "month": month, "day": day, "hour": hour,
+            "minute": pd.to_numeric(parts["M"], errors="coerce").fillna(0),
+            "second": pd.to_numeric(parts["S"], errors="coerce").fillna(0),
+        }),
+        errors="coerce",
+    )  # fmt: skip
+    frac = parts["f"].fillna("")
+    if (frac != "").any():
+        micro = pd.to_numeric(frac.str.ljust(6, "0").str[:6], errors="coerce").fillna(0)
+        stamp = stamp + pd.to_timedelta(micro, unit="us")
+    invalid_clock = (hour > 23) | (ampm.ne("") & (pd.to_numeric(parts["H"], errors="coerce") > 12))
+    stamp = stamp.where(~invalid_clock)
+
+    zone = parts["tz"].fillna("").str.upper().str.replace(" ", "", regex=False)
+    utc = _to_utc(stamp, zone, tz)
+
+    rest = utc.isna() & text.ne("")
+    if rest.any():
+        utc.loc[rest] = _fallback(text[rest], tz)
+    return ParsedTimes(utc, day_first, note)
+
+
+def _day_first(a: pd.Series, b: pd.Series, order: str) -> tuple[bool, str]:
+    if order.upper() in ("DMY", "MDY"):
+        return order.upper() == "DMY", ""
+    day_only = bool((a > 12).any())
+    month_only = bool((b > 12).any())
+    if month_only and not day_only:
+        return False, "date lette come mese/giorno/anno (formato USA)"
+    if day_only and month_only:
+        return True, "date con ordine giorno/mese incoerente: lette come giorno/mese/anno"
+    return True, ""
+
+
+def _to_utc(stamp: pd.Series, zone: pd.Series, tz: str) -> pd.Series:
+    out = pd.Series(pd.NaT, index=stamp.index, dtype="datetime64[ns, UTC]")
+    local = zone.isin(_LOCAL_ZONES) & stamp.notna()
+    if local.any():
+        out.loc[local] = _localize(stamp[local], tz)
+    utc = zone.isin(["Z", "UTC", "GMT"]) & stamp.notna()
+    if utc.any():
+        out.loc[utc] = stamp[utc].dt.tz_localize("UTC")
+    offset = ~local & ~utc & stamp.notna() & zone.ne("")
+    if offset.any():
+        m = zone[offset].str.extract(r"([+-])(\d{1,2}):?(\d{2})?")
+        minutes = pd.to_numeric(m[1]) * 60 + pd.to_numeric(m[2].fillna("0"))
+        minutes = minutes.where(m[0] == "+", -minutes)
+        out.loc[offset] = (stamp[offset] - pd.to_timedelta(minutes, unit="min")).dt.tz_localize("UTC")
+    return out
+
+
+def _localize(naive: pd.Series, tz: str) -> pd.Series:
+    """Wall-clock times in ``tz`` to UTC; the repeated autumn hour is read as summer time."""
+    ambiguous = np.ones(len(naive), dtype=bool)
+    return naive.dt.tz_localize(tz, ambiguous=ambiguous, nonexistent="shift_forward").dt.tz_convert("UTC")
+
+
+def _fallback(text: pd.Series, tz: str) -> pd.Series:
+    """Serial numbers, month names and any other ISO form pandas understands."""
+    out = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns, UTC]")
+    number = pd.to_numeric(text.str.replace(",", ".", regex=False), errors="coerce")
+    serial = number.between(20000, 80000)
+    if serial.any():
+        naive = (_SHEETS_EPOCH + pd.to_timedelta(number[serial], unit="D")).dt.round("s")
+        out.loc[serial] = _localize(naive, tz)
+    for idx, value in text[~serial].items():
+        out.loc[idx] = _one(value, tz)
+    return out
+
+
+def _one(value: str, tz: str) -> pd.Timestamp | None:
+    m = _WORDY.match(value)
+    if m:
+        month = _MONTHS.get(m["mon"].casefold()[:3])
+        if month is None:
+            return pd.NaT
+        try:
+            naive = pd.Timestamp(int(m["y"]), month, int(m["d"]), int(m["H"] or 0), int(m["M"] or 0), int(m["S"] or 0))
+        except ValueError:
+            return pd.NaT
+        return _localize(pd.Series([naive]), tz).iloc[0]
+    if not re.match(r"^\d{4}-\d{2}-\d{2}", value):
+        return pd.NaT
+    try:
+        stamp = pd.Timestamp(value)
+    except (ValueError, OverflowError):
+        return pd.NaT
+    if stamp.tzinfo is None:
+        return _localize(pd.Series([stamp]), tz).iloc[0]
+    return stamp.tz_convert("UTC")
