@@ -1,0 +1,236 @@
+"""Generate the embedded demo campaign (deterministic): ``python data/demo/generate.py``.
+
+Real comuni of the provinces of Salerno and Avellino (from python-codicefiscale's list), a PM's
+comuni sheet with contacts, and the form's responses as Google Sheets exports them (Italian
+headers, ``8/9/2023 10.15.32`` timestamps, checkbox answers joined with ", "), typed the way
+people type: "Comune di …" prefixes, capitals, double spaces, ’ for ', one-letter typos, a
+comune that does not take part, corrections, "Altro" texts, a row without the employee.
+Employees are invented; their fiscal codes are computed from the invented data.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import random
+import re
+import sys
+import unicodedata
+from pathlib import Path
+
+from codicefiscale import codicefiscale
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from rollout.italy import national_comuni
+
+HERE = Path(__file__).resolve().parent
+SEED = 141
+REQUEST_SENT = dt.datetime(2023, 8, 28, 9, 0)
+DEADLINE = dt.date(2023, 9, 13)
+LAST_DAY = dt.datetime(2023, 9, 29, 18, 0)
+OPTIONS = [
+    "1) Editor Sito Web",
+    "2) Editor Newsletter",
+    "3) Editor Amministrazione Trasparente",
+    "4) Editor Servizi - Ufficio Demografico",
+    "5) Editor Servizi - Ufficio Segreteria",
+    "6) Editor Servizi - Ufficio Tecnico",
+    "7) Editor Servizi - Ufficio Tributi",
+]
+HEADERS = [
+    "Informazioni cronologiche",
+    "Indirizzo email",
+    "Comune",
+    "Cognome del dipendente",
+    "Nome del dipendente",
+    "Codice fiscale del dipendente",
+    "Indirizzo email del dipendente",
+    "Ufficio di appartenenza",
+    "Permessi da assegnare al dipendente",
+]
+FIRST_M = "Antonio Giuseppe Giovanni Francesco Vincenzo Salvatore Luigi Carmine Gerardo Pasquale Alfonso Raffaele Michele Domenico Nicola Enzo Rocco Ciro Massimo Paolo".split()
+FIRST_F = "Maria Anna Giuseppina Rosa Carmela Teresa Angela Lucia Assunta Antonella Raffaella Annalisa Filomena Stefania Concetta Giovanna Elena Marta Sara Ilaria".split()
+SURNAMES = ["Esposito", "Russo", "De Luca", "Ferrara", "Santoro", "Romano", "Coppola", "Rinaldi", "Napolitano",
+            "D'Amato", "Ruggiero", "Greco", "Iannone", "De Rosa", "Sorrentino", "Cuomo", "Di Lorenzo", "Pisapia",
+            "Landi", "Cioffi", "Senatore", "Giordano", "Memoli", "Pepe", "Lamberti", "D'Alessio", "Fasano",
+            "Granato", "Vitale", "Carpentieri", "Siniscalchi", "Della Monica", "Avallone", "Cirillo"]  # fmt: skip
+OFFICES = ["Area Amministrativa", "Servizi Demografici", "Ufficio Tecnico", "Ufficio Tributi", "Segreteria Generale",
+           "Area Vigilanza", "Servizi Sociali", ""]  # fmt: skip
+OTHER_TEXTS = ["Responsabile protocollo", "Albo pretorio", "tutti i permessi", "Editor Servizi Sociali"]
+_LOWER = {"di", "del", "della", "dei", "degli", "delle", "de'", "in", "a", "al", "alla", "sul", "sulla", "e", "ed",
+          "la", "lo", "le", "dell'angelo", "sopra", "sotto"}  # fmt: skip
+
+
+def official(name: str) -> str:
+    """Official capitalisation: particles in lower case ("Cava de' Tirreni", "Caselle in Pittari")."""
+    words = name.split(" ")
+    out = [w if i == 0 or w.lower() not in _LOWER else w.lower() for i, w in enumerate(words)]
+    text = " ".join(out)
+    return re.sub(r"\bDell'", "dell'", text) if not text.startswith("Dell'") else text
+
+
+def strip_accents(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
+def slug(name: str) -> str:
+    return re.sub(r"[^a-z]", "", strip_accents(name).lower())
+
+
+def typo(name: str, rng: random.Random) -> str:
+    letters = [i for i, c in enumerate(name) if c.isalpha() and i > 0]
+    i = rng.choice(letters)
+    kind = rng.random()
+    if kind < 0.5:
+        return name[:i] + name[i + 1 :]  # a letter dropped
+    if kind < 0.8:
+        return name[:i] + name[i] + name[i:]  # a letter doubled
+    return name[: i - 1] + name[i] + name[i - 1] + name[i + 1 :] if name[i - 1].isalpha() else name
+
+
+def messy(name: str, rng: random.Random) -> str:
+    r = rng.random()
+    if r < 0.55:
+        return name
+    if r < 0.70:
+        return rng.choice(["Comune di ", "COMUNE DI ", "comune di "]) + name
+    if r < 0.78:
+        return rng.choice([name.upper(), name.lower()])
+    if r < 0.84:
+        return name.replace(" ", "  ", 1) + rng.choice([" ", "  ", ""])
+    if r < 0.90:
+        return name.replace("'", "’") if "'" in name else strip_accents(name) + " "
+    if r < 0.95 and len(name) >= 9:
+        return typo(name, rng)
+    return f"{name} ({rng.choice(['SA', 'Sa', 'AV'])})" if rng.random() < 0.3 else name
+
+
+def stamp(moment: dt.datetime) -> str:
+    """Google Sheets, Italian locale: day/month/year without zero padding, dots in the time."""
+    return f"{moment.day}/{moment.month}/{moment.year} {moment.hour}.{moment.minute:02d}.{moment.second:02d}"
+
+
+def office_hours(rng: random.Random, start: dt.datetime, end: dt.datetime) -> dt.datetime:
+    while True:
+        moment = start + dt.timedelta(seconds=rng.uniform(0, (end - start).total_seconds()))
+        if moment.weekday() < 5 and 8 <= moment.hour < 18:
+            return moment.replace(microsecond=0)
+
+
+def build(rng: random.Random) -> tuple[list[list[str]], list[list[str]]]:
+    national = [m for m in national_comuni() if m.province in ("SA", "AV")]
+    by_code = {m.cadastral: m for m in national}
+    sa = sorted({m.cadastral for m in national if m.province == "SA"} - {"F480"})  # Montecorvino Pugliano out
+    av = sorted(m.cadastral for m in national if m.province == "AV")
+    chosen = sorted(
+        set(rng.sample(sa, 88)) | {"F481"} | set(rng.sample(av, 42)),
+        key=lambda c: (by_code[c].province, by_code[c].name),
+    )
+    comuni_rows = [
+        [
+            "Comune",
+            "Provincia",
+            "Codice catastale",
+            "Referente",
+            "Email referente",
+            "PEC",
+            "Ondata",
+            "Messa online prevista",
+        ]
+    ]
+    participants = []
+    for code in chosen:
+        m = by_code[code]
+        name = official(m.name)
+        prov = m.province.lower()
+        domain = f"comune.{slug(name)}.{prov}.it"
+        contact = f"{rng.choice(FIRST_M + FIRST_F)} {rng.choice(SURNAMES)}"
+        r = rng.random()
+        email = f"segreteria@{domain}" if r < 0.85 else ""
+        pec = f"protocollo@pec.{domain}" if r < 0.95 else ""
+        wave = rng.choice(["1", "1", "2", "2", "3"])
+        golive = {"1": "15/10/2023", "2": "15/11/2023", "3": "15/12/2023"}[wave]
+        comuni_rows.append([name, m.province, code, contact if r < 0.95 else "", email, pec, wave, golive])
+        participants.append((name, m.province, domain))
+
+    responses: list[tuple[dt.datetime, list[str]]] = []
+    deadline_end = dt.datetime.combine(DEADLINE, dt.time(23, 59, 59))
+    for name, _prov, domain in participants:
+        fate = rng.random()
+        if fate < 0.22:
+            continue  # never answers
+        if fate < 0.80:
+            start, end = REQUEST_SENT, deadline_end
+        else:
+            start, end = deadline_end + dt.timedelta(seconds=1), LAST_DAY
+        first = office_hours(rng, start, end)
+        filler = rng.choice([f"protocollo@{domain}", f"segreteria@{domain}", f"ced@{domain}"])
+        typed = messy(name, rng)
+        n_emp = rng.choices([1, 2, 3, 4, 5], weights=[20, 30, 28, 15, 7])[0]
+        gives_at = rng.random() < 0.78
+        for k in range(n_emp):
+            female = rng.random() < 0.55
+            first_name = rng.choice(FIRST_F if female else FIRST_M)
+            surname = rng.choice(SURNAMES)
+            birth = dt.date(rng.randint(1962, 1995), rng.randint(1, 12), rng.randint(1, 28))
+            cf = codicefiscale.encode(
+                surname,
+                first_name,
+                "F" if female else "M",
+                birth.strftime("%d/%m/%Y"),
+                rng.choice(["Salerno", "Avellino", "Napoli", "Eboli", "Ariano Irpino"]),
+            )
+            email = f"{slug(first_name)}.{slug(surname)}@{domain}" if rng.random() < 0.85 else ""
+            perms = set(rng.sample(range(7), rng.choices([1, 2, 3, 4], weights=[35, 35, 20, 10])[0]))
+            if k == 0:
+                perms.add(0)  # somebody edits the website
+                if gives_at:
+                    perms.add(2)
+            elif not gives_at:
+                perms.discard(2)
+            when = first if k == 0 else office_hours(rng, first, min(first + dt.timedelta(days=3), LAST_DAY))
+            other = rng.choice(OTHER_TEXTS) if rng.random() < 0.04 else ""
+            cell = ", ".join([OPTIONS[i] for i in sorted(perms)] + ([other] if other else []))
+            row = [filler, typed, surname.upper() if rng.random() < 0.2 else surname, first_name, cf,
+                   email, rng.choice(OFFICES), cell]  # fmt: skip
+            responses.append((when, row))
+            if rng.random() < 0.09:  # a correction: the same employee answers again
+                fixed = set(perms)
+                if len(fixed) > 1 and rng.random() < 0.6:
+                    fixed.discard(rng.choice(sorted(fixed - {0}) or [0]))
+                else:
+                    fixed.add(rng.randrange(7))
+                later = office_hours(rng, when, min(when + dt.timedelta(days=3), LAST_DAY))
+                responses.append((later, [*row[:-1], ", ".join(OPTIONS[i] for i in sorted(fixed))]))
+
+    # Rows the PM must see in "Qualità dati".
+    odd = [
+        (dt.datetime(2023, 9, 4, 11, 2, 41), ["protocollo@comune.montecorvinopugliano.sa.it", "Comune di Montecorvino Pugliano",
+          "Landi", "Rosa", "", "rosa.landi@comune.montecorvinopugliano.sa.it", "Segreteria Generale", OPTIONS[0] + ", " + OPTIONS[2]]),
+        (dt.datetime(2023, 9, 5, 9, 40, 3), ["urp@provincia.salerno.it", "Provincia di Salerno", "Pepe", "Marta", "",
+          "marta.pepe@provincia.salerno.it", "", OPTIONS[0]]),
+        (dt.datetime(2023, 9, 6, 16, 12, 55), [f"protocollo@{participants[3][2]}", participants[3][0], "", "", "", "",
+          "Ufficio Tecnico", OPTIONS[5]]),
+        (dt.datetime(2023, 9, 7, 10, 31, 9), [f"segreteria@{participants[7][2]}", participants[7][0], "Memoli", "Carmine",
+          "", "", "", "Responsabile protocollo"]),
+    ]  # fmt: skip
+    responses.extend(odd)
+    responses.sort(key=lambda r: r[0])
+    rows = [HEADERS] + [[stamp(when), *row] for when, row in responses]
+    return comuni_rows, rows
+
+
+def write(path: Path, rows: list[list[str]]) -> None:
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh, lineterminator="\r\n").writerows(rows)
+
+
+def main() -> None:
+    comuni, responses = build(random.Random(SEED))
+    write(HERE / "comuni.csv", comuni)
+    write(HERE / "risposte.csv", responses)
+    print(f"{len(comuni) - 1} comuni, {len(responses) - 1} risposte")
+
+
+if __name__ == "__main__":
+    main()
