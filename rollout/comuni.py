@@ -42,7 +42,7 @@ def load_comuni(grid: Grid, overrides: Mapping[str, str] | None = None) -> Comun
         return _open_data(cells)
     cols = recognise(cells, COMUNI_RULES, overrides or {}, ("name",), what="Elenco comuni")
     body = cells.loc[cells.index > cols.header_row]
-    frame = pd.DataFrame({"row": body.index.to_numpy()})
+    frame = pd.DataFrame({"row": body.index.to_numpy(), "blank": body.eq("").all(axis=1).to_numpy()})
     for field in (
         "name",
         "code",
@@ -65,7 +65,7 @@ def _open_data(cells: pd.DataFrame) -> ComuniList:
     headers = [clean(h).casefold() for h in cells.iloc[0].tolist()]
     body = cells.iloc[1:]
     col = {h: body[i] for i, h in enumerate(headers)}
-    frame = pd.DataFrame({"row": body.index.to_numpy()})
+    frame = pd.DataFrame({"row": body.index.to_numpy(), "blank": body.eq("").all(axis=1).to_numpy()})
     for field, source in (("name", "comune"), ("code", "cod_comune"), ("province", "provincia"), ("region", "regione")):
         frame[field] = col[source].map(clean).to_numpy() if source in col else ""
     for field in ("contact_name", "contact_email", "pec", "phone", "wave", "golive"):
@@ -99,7 +99,7 @@ def _finish(frame: pd.DataFrame, kind: str, notes: tuple[str, ...]) -> ComuniLis
     notes_out = list(notes)
     frame = frame.copy()
     empty = ~frame["name"].map(lambda v: any(c.isalpha() for c in v))
-    blank = frame[["name", "code", "province"]].eq("").all(axis=1) & empty
+    blank = frame["blank"]
     excluded = [frame.loc[empty & ~blank, ["row", "name"]].assign(reason="nome del comune mancante")]
     # Whole blank lines inside the list are reported apart: they are not comuni.
     excluded.append(frame.loc[blank, ["row", "name"]].assign(reason="riga vuota"))

@@ -33,7 +33,8 @@ def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
 def to_csv_bytes(frame: pd.DataFrame) -> bytes:
     """UTF-8 with BOM (Excel then shows accents right), comma separated, formula-safe."""
-    return safe_frame(frame).to_csv(index=False).encode("utf-8-sig")
+    # CRLF (RFC 4180) also makes pandas quote cells holding a bare "\r".
+    return safe_frame(frame).to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
 
 
 def to_xlsx_bytes(frame: pd.DataFrame, sheet: str = "Dati", labels: Mapping[str, str] | None = None) -> bytes:

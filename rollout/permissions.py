@@ -109,17 +109,21 @@ def _segments(cell: str) -> list[str]:
     A piece continues the previous option when it is inside an open parenthesis, or when it
     starts in lower case right after an option that carries a description ("Label: text, text").
     """
-    pieces = [p for p in re.split(r"\s*[,;\n]\s*", cell)]
+    parts = re.split(r"(\s*,\s*)", cell)
     out: list[str] = []
-    for piece in pieces:
-        if not piece:
+    pending_sep = ""
+    for i, piece in enumerate(parts):
+        if i % 2:  # a separator, kept so that merged pieces read as typed
+            pending_sep = piece
+            continue
+        if not piece.strip():
             continue
         if out:
             prev = out[-1]
             open_paren = prev.count("(") > prev.count(")")
             continuation = ":" in prev and piece[:1].islower() and not permissions_in(piece)
             if open_paren or continuation:
-                out[-1] = f"{prev}, {piece}"
+                out[-1] = prev + pending_sep + piece
                 continue
         out.append(piece)
     return out

@@ -78,24 +78,33 @@ class Snapshot:
 
     @cached_property
     def totals(self) -> dict[str, int]:
-        counts = self.comuni["status"].value_counts()
-        out = {"comuni": len(self.comuni)}
-        out.update({s: int(counts.get(s, 0)) for s in STATUSES})
-        out["without_at_editor"] = int((~self.comuni["has_at_editor"]).sum())
-        return out
+        return totals_of(self.comuni)
 
     @cached_property
     def coverage(self) -> pd.DataFrame:
-        """Per permission: comuni with at least one current editor, and their share of all."""
-        total = len(self.comuni)
-        counts = [int((self.comuni[k] > 0).sum()) for k in PERMISSION_KEYS]
-        shares = [c / total if total else 0.0 for c in counts]
-        return pd.DataFrame({"comuni": counts, "share": shares}, index=pd.Index(PERMISSION_KEYS, name="permission"))
+        return coverage_of(self.comuni)
 
     @cached_property
     def outcome_counts(self) -> dict[str, int]:
         counts = self.rows["outcome"].value_counts()
         return {o: int(counts.get(o, 0)) for o in OUTCOMES}
+
+
+def totals_of(comuni: pd.DataFrame) -> dict[str, int]:
+    """Comuni by status, and those without an Amministrazione Trasparente editor (any subset)."""
+    counts = comuni["status"].value_counts()
+    out = {"comuni": len(comuni)}
+    out.update({s: int(counts.get(s, 0)) for s in STATUSES})
+    out["without_at_editor"] = int((~comuni["has_at_editor"]).sum())
+    return out
+
+
+def coverage_of(comuni: pd.DataFrame) -> pd.DataFrame:
+    """Per permission: comuni with at least one current editor, and their share of all."""
+    total = len(comuni)
+    counts = [int((comuni[k] > 0).sum()) for k in PERMISSION_KEYS]
+    shares = [c / total if total else 0.0 for c in counts]
+    return pd.DataFrame({"comuni": counts, "share": shares}, index=pd.Index(PERMISSION_KEYS, name="permission"))
 
 
 def evaluate(responses: Responses, comuni: ComuniList, settings: Settings) -> Snapshot:
