@@ -1,0 +1,71 @@
+"""Shared fixtures: build small campaigns from CSV text the way users' files look."""
+
+from __future__ import annotations
+
+import io
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = Path(__file__).resolve().parent / "data"
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from data_sources import read_source  # noqa: E402
+from rollout.config import Config, parse_as_of, parse_deadline  # noqa: E402
+from rollout.pipeline import prepare  # noqa: E402
+from rollout.status import Settings, Snapshot  # noqa: E402
+
+FORM_HEADER = (
+    "Informazioni cronologiche,Indirizzo email,Comune,Cognome del dipendente,Nome del dipendente,"
+    "Indirizzo email del dipendente,Permessi da assegnare"
+)
+COMUNI_CSV = """Comune,Provincia,Codice ISTAT,Referente,Email referente
+Montecorvino Rovella,SA,065074,Anna Greco,segreteria@comune.montecorvinorovella.sa.it
+Castel d'Azzano,VR,023021,Paolo Rossi,
+Paterno,PZ,076100,,protocollo@comune.paterno.pz.it
+Paternò,CT,087033,,
+Calliano,TN,022035,,
+Calliano,AT,005013,,
+Melito di Napoli,NA,063045,Ciro Esposito,urp@comune.melito.na.it
+"""
+
+
+def grid(text: str, name: str = "test.csv"):
+    buffer = io.BytesIO(text.encode("utf-8"))
+    buffer.name = name
+    return read_source(buffer)
+
+
+def snapshot(
+    responses_csv: str,
+    comuni_csv: str = COMUNI_CSV,
+    deadline: str = "2023-09-13",
+    as_of: str = "2023-09-29T12:00:00",
+    config: Config | None = None,
+) -> Snapshot:
+    """The snapshot of a campaign given as two CSV texts."""
+    config = config or Config()
+    prepared = prepare(config, grid(comuni_csv, "comuni.csv"), grid(responses_csv, "risposte.csv"))
+    return prepared.at(Settings(parse_deadline(deadline), parse_as_of(as_of), config.timezone))
+
+
+def responses(*lines: str, header: str = FORM_HEADER) -> str:
+    return "\n".join([header, *lines]) + "\n"
+
+
+def by_name(snap: Snapshot, name: str, province: str | None = None) -> pd.Series:
+    c = snap.comuni
+    mask = c["name"] == name
+    if province:
+        mask &= c["province"] == province
+    assert mask.sum() == 1, f"{name} {province}: {mask.sum()} rows"
+    return c.loc[mask].iloc[0]
+
+
+@pytest.fixture
+def root() -> Path:
+    return ROOT

@@ -1,0 +1,157 @@
+"""Comune names typed by people match the participating list with high precision."""
+
+import pandas as pd
+import pytest
+
+from rollout.errors import InputError
+from rollout.matching import ComuneMatcher, alias_line
+
+LISTED = [
+    ("Montecorvino Rovella", "SA", "065074"),
+    ("Castel d'Azzano", "VR", "023021"),
+    ("Paterno", "PZ", "076100"),
+    ("Paternò", "CT", "087033"),
+    ("Calliano", "TN", "022035"),
+    ("Calliano", "AT", "005013"),
+    ("Samone", "TN", "022165"),
+    ("Baronissi", "SA", "065013"),
+    ("Cava de' Tirreni", "SA", "065037"),
+    ("Sant'Arsenio", "SA", "065119"),
+    ("La Spezia", "SP", "011015"),
+    ("San Benedetto Po", "MN", "020055"),
+    ("Vo'", "PD", "028105"),
+    ("Bolzano/Bozen", "BZ", "021008"),
+]
+
+
+@pytest.fixture(scope="module")
+def matcher():
+    frame = pd.DataFrame(LISTED, columns=["name", "province", "code"])
+    frame["domains"] = [()] * len(frame)
+    frame.loc[frame["name"].eq("Calliano") & frame["province"].eq("TN"), "domains"] = [("comune.calliano.tn.it",)]
+    return ComuneMatcher(frame, {"Montecorvino R.": "Montecorvino Rovella", "Castello d Azzano": "023021"})
+
+
+def name_of(matcher, *args, **kwargs):
+    m = matcher.match(*args, **kwargs)
+    return matcher.label(m.cid) if m.matched else m.problem
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("Montecorvino Rovella", "Montecorvino Rovella (SA)"),
+        ("Comune di Montecorvino Rovella", "Montecorvino Rovella (SA)"),
+        ("COMUNE DI MONTECORVINO ROVELLA", "Montecorvino Rovella (SA)"),
+        ("  montecorvino   rovella ", "Montecorvino Rovella (SA)"),
+        ("Castel d’Azzano", "Castel d'Azzano (VR)"),
+        ("Castel d Azzano", "Castel d'Azzano (VR)"),
+        ("Casteldazzano", "Castel d'Azzano (VR)"),
+        ("Comune di Castel D'Azzano (VR)", "Castel d'Azzano (VR)"),
+        ("Cava de Tirreni", "Cava de' Tirreni (SA)"),
+        ("Sant Arsenio", "Sant'Arsenio (SA)"),
+        ("S. Arsenio", "Sant'Arsenio (SA)"),
+        ("Comune della Spezia", "La Spezia (SP)"),
+        ("San Benedetto Po", "San Benedetto Po (MN)"),
+        ("Vo", "Vo' (PD)"),
+        ("Bozen", "Bolzano/Bozen (BZ)"),
+        ("Bolzano", "Bolzano/Bozen (BZ)"),
+    ],
+)
+def test_normalised_names_match(matcher, typed, expected):
+    assert name_of(matcher, typed) == expected
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("Montecorvino Rovela", "Montecorvino Rovella (SA)"),  # a letter dropped
+        ("Baronisi", "Baronissi (SA)"),
+        ("Barronissi", "Baronissi (SA)"),  # a letter doubled
+        ("Baornissi", "Baronissi (SA)"),  # two letters swapped
+    ],
+)
+def test_one_letter_typos_are_corrected(matcher, typed, expected):
+    m = matcher.match(typed)
+    assert m.method == "fuzzy"
+    assert matcher.label(m.cid) == expected
+
+
+def test_a_real_comune_that_does_not_take_part_is_never_a_typo(matcher):
+    m = matcher.match("Comune di Montecorvino Pugliano")
+    assert (m.cid, m.problem) == (-1, "not_participating")
+    assert "Montecorvino Pugliano (SA)" in m.detail
+
+
+def test_a_typo_as_close_to_a_non_participating_comune_is_not_guessed(matcher):
+    # "Montecorvino Puglian" is one letter from Pugliano (real, not listed): no guess.
+    m = matcher.match("Montecorvino Puglian")
+    assert m.cid == -1
+
+
+def test_exact_accents_win(matcher):
+    assert name_of(matcher, "Paterno") == "Paterno (PZ)"
+    assert name_of(matcher, "Paternò") == "Paternò (CT)"
+    assert name_of(matcher, "PATERNO'") == "Paternò (CT)"  # apostrophe typed as accent
+
+
+def test_a_normalised_name_fitting_two_comuni_is_ambiguous(matcher):
+    m = matcher.match("Paternó")  # wrong accent: both fit once accents are dropped
+    assert m.problem == "ambiguous"
+    assert m.suggestion == "Paterno (PZ) / Paternò (CT)"
+
+
+def test_province_separates_accent_lookalikes(matcher):
+    assert name_of(matcher, "Paterno", province="CT") == "Paternò (CT)"
+    assert name_of(matcher, "Paterno", province="Catania") == "Paternò (CT)"
+
+
+def test_true_homonyms_need_a_hint(matcher):
+    assert matcher.match("Calliano").problem == "ambiguous"
+    assert name_of(matcher, "Calliano (AT)") == "Calliano (AT)"
+    assert name_of(matcher, "Calliano", province="TN") == "Calliano (TN)"
+    assert name_of(matcher, "Calliano", domains=["comune.calliano.tn.it"]) == "Calliano (TN)"
+    assert name_of(matcher, "Calliano", domains=["anagrafe.calliano.at.it"]) == "Calliano (AT)"
+    assert name_of(matcher, "Calliano", code="005013") == "Calliano (AT)"
+
+
+def test_homonym_in_another_province_is_not_participating(matcher):
+    # Samone exists in TO and TN; only TN takes part.
+    assert name_of(matcher, "Samone") == "Samone (TN)"
+    assert matcher.match("Samone", province="TO").problem == "not_participating"
+
+
+def test_province_typo_does_not_lose_a_unique_name(matcher):
+    m = matcher.match("Baronissi", province="AV")
+    assert matcher.label(m.cid) == "Baronissi (SA)"
+    assert "provincia" in m.detail
+
+
+def test_aliases_from_config(matcher):
+    assert name_of(matcher, "montecorvino r.") == "Montecorvino Rovella (SA)"
+    assert name_of(matcher, "Castello d'Azzano") == "Castel d'Azzano (VR)"
+
+
+def test_alias_to_an_unknown_comune_is_a_config_error():
+    frame = pd.DataFrame([("Baronissi", "SA", "")], columns=["name", "province", "code"])
+    with pytest.raises(InputError, match="Alias 'Foo' = 'Atlantide'"):
+        ComuneMatcher(frame, {"Foo": "Atlantide"})
+
+
+def test_unknown_and_empty(matcher):
+    m = matcher.match("Provincia di Salerno")
+    assert (m.cid, m.problem) == (-1, "unknown")
+    assert matcher.match("   ").problem == "empty"
+
+
+def test_suggestion_for_an_unknown_name(matcher):
+    m = matcher.match("Montecorvino Rovellaa di Salerno")
+    assert m.cid == -1
+    assert m.suggestion == "Montecorvino Rovella (SA)"
+
+
+def test_alias_line_is_valid_toml():
+    import tomllib
+
+    line = alias_line('Comune di "Cava"  de Tirreni', "Cava de' Tirreni")
+    assert tomllib.loads(line) == {'Comune di "Cava" de Tirreni': "Cava de' Tirreni"}

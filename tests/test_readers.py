@@ -1,0 +1,184 @@
+"""Readers: every cell as text, whatever the encoding, delimiter or format; clear errors."""
+
+import http.server
+import io
+import threading
+
+import openpyxl
+import pytest
+
+from data_sources import SourceError, read_source
+from data_sources.http import google_sheet_csv_url
+
+HEADER = "Comune;Provincia;Codice ISTAT\r\n"
+BODY = "Melito di Napoli;NA;063045\r\nCefalù;PA;082027\r\nAosta;AO;007003\r\n"
+
+
+def cells(grid):
+    return grid.cells.values.tolist()
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        (HEADER + BODY).encode("utf-8"),
+        (HEADER + BODY).encode("utf-8-sig"),
+        (HEADER + BODY).encode("cp1252"),
+        (HEADER + BODY).replace(";", "\t").encode("utf-16"),
+        (HEADER + BODY).replace(";", ",").encode("latin-1"),
+    ],
+    ids=["utf8", "utf8-bom", "cp1252-semicolon", "utf16-tab", "latin1-comma"],
+)
+def test_csv_encodings_and_delimiters(data):
+    grid = read_source(io.BytesIO(data))
+    assert cells(grid) == [
+        ["Comune", "Provincia", "Codice ISTAT"],
+        ["Melito di Napoli", "NA", "063045"],
+        ["Cefalù", "PA", "082027"],
+        ["Aosta", "AO", "007003"],
+    ]
+    assert list(grid.cells.index) == [1, 2, 3, 4]
+
+
+def test_quoted_cells_with_commas_and_newlines_keep_row_numbers():
+    text = 'a,b\n"x, y","riga\ndue"\n,\nz,w\n\n\n'
+    grid = read_source(io.BytesIO(text.encode()))
+    assert cells(grid) == [["a", "b"], ["x, y", "riga\ndue"], ["", ""], ["z", "w"]]
+    assert list(grid.cells.index) == [1, 2, 3, 4]
+
+
+def test_rows_longer_than_the_header_are_kept():
+    grid = read_source(io.BytesIO(b"a,b\n1,2,3,4\n5,6\n"))
+    assert cells(grid) == [["a", "b"], ["1", "2,3,4"], ["5", "6"]]
+    assert grid.notes
+
+
+def _xlsx(sheets: dict[str, list[list[object]]]) -> bytes:
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for title, rows in sheets.items():
+        ws = book.create_sheet(title)
+        for row in rows:
+            ws.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def test_xlsx_cells_read_as_text():
+    import datetime as dt
+
+    data = _xlsx({
+        "Risposte": [
+            ["Informazioni cronologiche", "Comune", "Codice", "Numero", "Flag"],
+            [dt.datetime(2023, 9, 13, 10, 15, 32), "Melito di Napoli", "063045", 7.0, True],
+            [dt.datetime(2023, 9, 13, 23, 59, 59, 500000), "NA", 23021, 0.25, None],
+        ],
+        "Comuni": [["Comune"], ["Aosta"]],
+    })  # fmt: skip
+    grid = read_source(io.BytesIO(data))
+    assert cells(grid) == [
+        ["Informazioni cronologiche", "Comune", "Codice", "Numero", "Flag"],
+        ["2023-09-13 10:15:32", "Melito di Napoli", "063045", "7", "TRUE"],
+        ["2023-09-13 23:59:59.500000", "NA", "23021", "0.25", ""],
+    ]
+    assert cells(read_source(io.BytesIO(data), sheet="Comuni")) == [["Comune"], ["Aosta"]]
+    with pytest.raises(SourceError, match="Il foglio 'Foglio9' non esiste .*'Risposte', 'Comuni'"):
+        read_source(io.BytesIO(data), sheet="Foglio9")
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"", "è vuoto"),
+        (b"  \n\n", "è vuoto"),
+        (b"\x00\x01\x02binary\x00", "contenuto binario"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100, "Excel 97-2003"),
+        (b"PK\x03\x04garbage", "non è un file XLSX leggibile"),
+        (b"<!DOCTYPE html><html><body>Accedi</body></html>", "pagina web"),
+    ],
+)
+def test_unreadable_files_get_a_clear_message(data, message):
+    with pytest.raises(SourceError, match=message):
+        read_source(io.BytesIO(data))
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(SourceError, match="File non trovato"):
+        read_source(tmp_path / "nope.csv")
+
+
+def test_relative_paths_resolve_against_the_config_folder(tmp_path):
+    (tmp_path / "comuni.csv").write_text("Comune\nAosta\n", encoding="utf-8")
+    assert cells(read_source("comuni.csv", base_dir=tmp_path)) == [["Comune"], ["Aosta"]]
+
+
+def test_google_sheet_links_become_csv_exports():
+    key = "1AbCdEfGhIjKlMnOpQrStUvWxYz0123456789"
+    assert (
+        google_sheet_csv_url(f"https://docs.google.com/spreadsheets/d/{key}/edit#gid=42")
+        == f"https://docs.google.com/spreadsheets/d/{key}/export?format=csv&gid=42"
+    )
+    assert (
+        google_sheet_csv_url(f"https://docs.google.com/spreadsheets/d/{key}/edit?usp=sharing")
+        == f"https://docs.google.com/spreadsheets/d/{key}/export?format=csv"
+    )
+    export = f"https://docs.google.com/spreadsheets/d/{key}/export?format=csv&gid=0"
+    assert google_sheet_csv_url(export) == export
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    routes: dict[str, tuple[int, dict[str, str], bytes]] = {}
+
+    def do_GET(self):
+        status, headers, body = self.routes.get(self.path, (404, {}, b"not found"))
+        self.send_response(status)
+        for k, v in headers.items():
+            self.send_header(k, v)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def server():
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{httpd.server_address[1]}"
+    csv = b"Comune,Provincia\r\nMelito di Napoli,NA\r\n"
+    _Handler.routes = {
+        "/export?format=csv": (200, {"Content-Type": "text/csv"}, csv),
+        "/redirect": (307, {"Location": f"{base}/export?format=csv"}, b""),
+        "/private": (403, {}, b"forbidden"),
+        "/login": (200, {"Content-Type": "text/html"}, b"<!DOCTYPE html><html>Accedi a Google</html>"),
+        "/busy": (503, {}, b"busy"),
+    }
+    yield base
+    httpd.shutdown()
+
+
+def test_http_csv_follows_redirects(server):
+    assert cells(read_source(f"{server}/redirect")) == [["Comune", "Provincia"], ["Melito di Napoli", "NA"]]
+
+
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [
+        ("/private", "Accesso negato \\(403\\)"),
+        ("/missing", "Non trovato \\(404\\)"),
+        ("/login", "pagina web"),
+        ("/busy", "errore \\(503\\)"),
+    ],
+)
+def test_http_failures_get_a_clear_message(server, path, message):
+    with pytest.raises(SourceError, match=message):
+        read_source(f"{server}{path}")
+
+
+def test_unreachable_host_gets_a_clear_message():
+    with pytest.raises(SourceError, match="Impossibile raggiungere http://127.0.0.1:9/x"):
+        read_source("http://127.0.0.1:9/x")

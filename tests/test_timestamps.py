@@ -1,0 +1,108 @@
+"""Timestamps as forms and spreadsheets write them; naive times are Europe/Rome."""
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from rollout.timestamps import parse_timestamps
+
+ROME = ZoneInfo("Europe/Rome")
+
+
+def parse(*values, **kwargs):
+    result = parse_timestamps(pd.Series(list(values)), **kwargs)
+    return [None if pd.isna(t) else t.tz_convert("Europe/Rome").isoformat() for t in result.utc]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("13/9/2023 10.15.32", "2023-09-13T10:15:32+02:00"),
+        ("13/09/2023 10:15:32", "2023-09-13T10:15:32+02:00"),
+        ("13/9/2023 9.05.00", "2023-09-13T09:05:00+02:00"),
+        ("2023-09-13T10:15:32", "2023-09-13T10:15:32+02:00"),
+        ("2023-09-13 10:15:32", "2023-09-13T10:15:32+02:00"),
+        ("2023-09-13T08:15:32Z", "2023-09-13T10:15:32+02:00"),
+        ("2023-09-13T10:15:32+02:00", "2023-09-13T10:15:32+02:00"),
+        ("2023-09-13T09:15:32+01:00", "2023-09-13T10:15:32+02:00"),
+        ("2023/03/18 3:28:24 PM CET", "2023-03-18T15:28:24+01:00"),
+        ("2023/03/18 12:05:00 AM CET", "2023-03-18T00:05:00+01:00"),
+        ("2023/09/18 12:05:00 PM CEST", "2023-09-18T12:05:00+02:00"),
+        ("45182.5", "2023-09-13T12:00:00+02:00"),
+        ("13 settembre 2023 10:15", "2023-09-13T10:15:00+02:00"),
+        ("2023-09-13 23:59:59", "2023-09-13T23:59:59+02:00"),
+        ("1/2/2023 10.00.00", "2023-02-01T10:00:00+01:00"),
+    ],
+)
+def test_accepted_formats(text, expected):
+    assert parse(text) == [expected]
+
+
+@pytest.mark.parametrize("text", ["", "ieri", "31/02/2023 10:00:00", "13/9/2023 25.00.00", "2023-13-45", "99999999"])
+def test_unreadable_values_are_not_guessed(text):
+    assert parse(text) == [None]
+
+
+def test_us_order_is_inferred_from_the_column():
+    assert parse("9/13/2023 10:15:32", "9/5/2023 10:15:32") == [
+        "2023-09-13T10:15:32+02:00",
+        "2023-09-05T10:15:32+02:00",
+    ]
+
+
+def test_ambiguous_column_defaults_to_italian_and_can_be_forced():
+    assert parse("5/9/2023 10:00:00") == ["2023-09-05T10:00:00+02:00"]
+    assert parse("5/9/2023 10:00:00", order="MDY") == ["2023-05-09T10:00:00+02:00"]
+
+
+def test_other_time_zone_setting():
+    assert parse("13/9/2023 10.15.32", tz="UTC") == ["2023-09-13T12:15:32+02:00"]
+
+
+def _italian(moment: dt.datetime) -> str:
+    return f"{moment.day}/{moment.month}/{moment.year} {moment.hour}.{moment.minute:02d}.{moment.second:02d}"
+
+
+def _padded(moment: dt.datetime) -> str:
+    return moment.strftime("%d/%m/%Y %H:%M:%S")
+
+
+def _iso(moment: dt.datetime) -> str:
+    return moment.isoformat()
+
+
+def _forms_csv(moment: dt.datetime) -> str:
+    zone = "CEST" if moment.replace(tzinfo=ROME).dst() else "CET"
+    return moment.strftime("%Y/%m/%d %I:%M:%S %p ").lstrip("0") + zone
+
+
+moments = st.datetimes(min_value=dt.datetime(2000, 1, 1), max_value=dt.datetime(2099, 12, 31)).map(
+    lambda m: m.replace(microsecond=0)
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(moment=moments, fmt=st.sampled_from([_italian, _padded, _iso, _forms_csv]))
+def test_round_trip(moment, fmt):
+    local = moment.replace(tzinfo=ROME)
+    # Skip wall-clock times that do not exist (spring gap) or repeat (autumn): they have no round trip.
+    if local.astimezone(dt.UTC).astimezone(ROME).replace(tzinfo=None) != moment or local.fold:
+        return
+    again = moment.replace(fold=1).replace(tzinfo=ROME)
+    if again.utcoffset() != local.utcoffset():
+        return
+    expected = pd.Timestamp(local).tz_convert("UTC")
+    got = parse_timestamps(pd.Series([fmt(moment)])).utc.iloc[0]
+    assert got == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=40))
+def test_any_text_gives_a_time_or_nat_never_an_error(text):
+    result = parse_timestamps(pd.Series([text, "13/9/2023 10.15.32"]))
+    assert len(result.utc) == 2
+    assert result.utc.iloc[1] == pd.Timestamp("2023-09-13T08:15:32Z")
