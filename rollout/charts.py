@@ -1,0 +1,131 @@
+"""Charts as Altair specifications (rendered by the dashboard, or to PNG by vl-convert)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import altair as alt
+import pandas as pd
+
+from rollout.permissions import PERMISSIONS
+from rollout.status import STATUS_LABELS, Settings
+
+STATUS_COLORS = {"on_time": "#2e7d32", "late": "#ef6c00", "pending": "#90a4ae", "missing": "#c62828"}
+GROUP_COLORS = {"Sito web comunale": "#1f4e79", "Servizi digitali": "#5b9bd5"}
+
+
+def response_curve_data(comuni: pd.DataFrame, settings: Settings) -> pd.DataFrame:
+    """Per day: comuni that had answered by the end of that day, split by on time / late."""
+    firsts = comuni["first_response"].dropna().dt.tz_convert(settings.tz).dt.date
+    today = settings.as_of_local.date()
+    start = min([*firsts.tolist(), today - dt.timedelta(days=14), settings.deadline - dt.timedelta(days=14)])
+    end = max(today, settings.deadline + dt.timedelta(days=1))
+    days = pd.date_range(start, end, freq="D").date
+    counts = firsts.value_counts()
+    rows = []
+    total_on_time = total_late = 0
+    for day in days:
+        if day <= today:
+            n = int(counts.get(day, 0))
+            if day <= settings.deadline:
+                total_on_time += n
+            else:
+                total_late += n
+            rows.append({"giorno": pd.Timestamp(day), "risposte": total_on_time + total_late,
+                         "in tempo": total_on_time, "in ritardo": total_late, "nuovi": n})  # fmt: skip
+    return pd.DataFrame(rows, columns=["giorno", "risposte", "in tempo", "in ritardo", "nuovi"])
+
+
+def response_curve(comuni: pd.DataFrame, settings: Settings, height: int = 260) -> alt.LayerChart:
+    """Cumulative comuni answered by day, with the deadline and the total marked."""
+    data = response_curve_data(comuni, settings)
+    total = len(comuni)
+    end = max(settings.as_of_local.date(), settings.deadline + dt.timedelta(days=1))
+    x = alt.X("giorno:T", title=None, axis=alt.Axis(format="%d/%m", labelAngle=0),
+              scale=alt.Scale(domain=[data["giorno"].min().isoformat() if len(data) else None, pd.Timestamp(end).isoformat()]))  # fmt: skip
+    y_scale = alt.Scale(domain=[0, max(total, 1)])
+    area = (
+        alt.Chart(data)
+        .mark_area(line={"color": "#1f4e79"}, color="#5b9bd5", opacity=0.35, interpolate="step-after")
+        .encode(
+            x=x,
+            y=alt.Y("risposte:Q", title="Comuni che hanno risposto", scale=y_scale),
+            tooltip=[
+                alt.Tooltip("giorno:T", title="Giorno", format="%d/%m/%Y"),
+                alt.Tooltip("risposte:Q", title="Comuni con risposta"),
+                alt.Tooltip("nuovi:Q", title="Nuovi nel giorno"),
+            ],
+        )
+    )
+    marks = pd.DataFrame({
+        "giorno": [pd.Timestamp(settings.deadline) + pd.Timedelta(hours=23, minutes=59)],
+        "etichetta": [f"Scadenza {settings.deadline:%d/%m}"],
+    })  # fmt: skip
+    deadline = alt.Chart(marks).mark_rule(color="#c62828", strokeDash=[6, 4], size=2).encode(x="giorno:T")
+    deadline_label = (
+        alt.Chart(marks)
+        .mark_text(align="right", dx=-4, dy=-6, color="#c62828", fontWeight="bold")
+        .encode(x="giorno:T", y=alt.value(12), text="etichetta:N")
+    )
+    total_line = (
+        alt.Chart(pd.DataFrame({"y": [total], "t": [f"{total} comuni"]}))
+        .mark_rule(color="#455a64", strokeDash=[2, 3])
+        .encode(y=alt.Y("y:Q", scale=y_scale))
+    )
+    return (area + deadline + deadline_label + total_line).properties(height=height)
+
+
+def coverage_data(coverage: pd.DataFrame, total: int) -> pd.DataFrame:
+    rows = []
+    for perm in PERMISSIONS:
+        n = int(coverage.at[perm.key, "comuni"])
+        share = float(coverage.at[perm.key, "share"])
+        rows.append({
+            "permesso": perm.label.removeprefix("Editor "), "gruppo": perm.group, "ufficio": perm.office,
+            "comuni": n, "quota": share, "etichetta": f"{share:.0%} ({n}/{total})",
+        })  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def coverage_chart(coverage: pd.DataFrame, total: int, height: int = 230) -> alt.LayerChart:
+    """Share of comuni with at least one editor per permission, web roles and service offices."""
+    data = coverage_data(coverage, total)
+    order = data["permesso"].tolist()
+    base = alt.Chart(data).encode(
+        y=alt.Y("permesso:N", sort=order, title=None, axis=alt.Axis(labelLimit=260)),
+        x=alt.X(
+            "quota:Q", title="Comuni con almeno un editor", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])
+        ),
+    )
+    bars = base.mark_bar().encode(
+        color=alt.Color("gruppo:N", scale=alt.Scale(domain=list(GROUP_COLORS), range=list(GROUP_COLORS.values())),
+                        legend=alt.Legend(title=None, orient="bottom")),
+        tooltip=[alt.Tooltip("permesso:N", title="Permesso"), alt.Tooltip("comuni:Q", title="Comuni"),
+                 alt.Tooltip("quota:Q", title="Quota", format=".0%")],
+    )  # fmt: skip
+    labels = base.mark_text(align="left", dx=4, color="#263238").encode(text="etichetta:N")
+    return (bars + labels).properties(height=height)
+
+
+def status_chart(totals: dict[str, int], height: int = 70) -> alt.Chart:
+    """One stacked bar: comuni by status."""
+    data = pd.DataFrame({
+        "stato": [STATUS_LABELS[s] for s in STATUS_COLORS],
+        "comuni": [totals.get(s, 0) for s in STATUS_COLORS],
+        "ordine": list(range(len(STATUS_COLORS))),
+    })  # fmt: skip
+    return (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            x=alt.X("comuni:Q", stack="zero", title=None, axis=None),
+            color=alt.Color(
+                "stato:N",
+                scale=alt.Scale(domain=data["stato"].tolist(), range=list(STATUS_COLORS.values())),
+                legend=alt.Legend(title=None, orient="bottom"),
+            ),
+            order="ordine:Q",
+            tooltip=["stato:N", "comuni:Q"],
+        )
+        .properties(height=height)
+    )

@@ -1,0 +1,1 @@
+"""Presentation helpers shared by dashboard.py and the pages: state, loading, sidebar, formats."""

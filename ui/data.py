@@ -1,0 +1,83 @@
+"""Loading, cached where data is fetched; everything downstream stays pure and testable."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass
+
+import pandas as pd
+import streamlit as st
+
+from data_sources import SourceError, describe_source
+from rollout.config import Config, find_config, load_config
+from rollout.errors import InputError
+from rollout.pipeline import Prepared, prepare, read_grid
+from rollout.status import Settings, Snapshot
+
+DEFAULT_TTL_SECONDS = 300
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """The result of one load: the prepared data, or the message explaining why there is none."""
+
+    prepared: Prepared | None
+    error: str
+    loaded_at: dt.datetime
+    sources: tuple[str, str]
+    key: tuple
+
+    @property
+    def ok(self) -> bool:
+        return self.prepared is not None
+
+
+def current_config() -> tuple[Config | None, str]:
+    """The configuration in force, or an Italian message when it cannot be read."""
+    try:
+        return load_config(), ""
+    except InputError as err:
+        return None, str(err)
+
+
+def ttl_seconds(config: Config) -> int:
+    try:
+        return max(10, int(config.cache.get("ttl_seconds", DEFAULT_TTL_SECONDS)))
+    except (TypeError, ValueError):
+        return DEFAULT_TTL_SECONDS
+
+
+def load(config: Config, token: int) -> Loaded:
+    """Read and prepare both sources, at most once per TTL window or reload ``token``."""
+    path, _ = find_config()
+    mtime = path.stat().st_mtime if path.exists() else 0.0
+    bucket = int(time.time() // ttl_seconds(config))
+    return _load(config, str(path), mtime, bucket, token)
+
+
+@st.cache_resource(show_spinner="Caricamento dei dati…", max_entries=4)
+def _load(_config: Config, path: str, mtime: float, bucket: int, token: int) -> Loaded:
+    key = (path, mtime, bucket, token)
+    now = dt.datetime.now(dt.UTC)
+    sources = (
+        describe_source(_config.comuni.location) if _config.comuni else "",
+        describe_source(_config.submissions.location) if _config.submissions else "",
+    )
+    try:
+        _config.require()
+        prepared = prepare(_config, read_grid(_config.comuni), read_grid(_config.submissions))
+    except (InputError, SourceError) as err:
+        return Loaded(None, str(err), now, sources, key)
+    return Loaded(prepared, "", now, sources, key)
+
+
+def snapshot_at(loaded: Loaded, settings: Settings) -> Snapshot:
+    return _snapshot(
+        loaded.prepared, loaded.key, settings.deadline.isoformat(), settings.as_of.isoformat(), settings.tz
+    )
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def _snapshot(_prepared: Prepared, key: tuple, deadline: str, as_of: str, tz: str) -> Snapshot:
+    return _prepared.at(Settings(dt.date.fromisoformat(deadline), pd.Timestamp(as_of), tz))

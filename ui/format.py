@@ -1,0 +1,23 @@
+"""Italian formats for dates and numbers shown in the pages."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+WEEKDAYS = ("lunedì", "martedì", "mercoledì", "giovedì", "venerdì", "sabato", "domenica")
+
+
+def day(value: dt.date) -> str:
+    return f"{WEEKDAYS[value.weekday()]} {value:%d/%m/%Y}"
+
+
+def moment(ts: pd.Timestamp | None, tz: str = "Europe/Rome") -> str:
+    if ts is None or pd.isna(ts):
+        return ""
+    return ts.tz_convert(tz).strftime("%d/%m/%Y %H:%M")
+
+
+def share(value: float) -> str:
+    return f"{value:.0%}".replace(".", ",")

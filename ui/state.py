@@ -1,0 +1,30 @@
+"""Session-state keys, in one place, and their initial values."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+AS_OF_DATE = "as_of_date"
+AS_OF_TIME = "as_of_time"
+PROVINCES = "filter_provinces"
+STATUSES = "filter_statuses"
+WAVES = "filter_waves"
+SEARCH = "filter_search"
+MISSING_PERMISSION = "filter_missing_permission"
+LOAD_TOKEN = "load_token"
+
+DEFAULTS: dict[str, object] = {
+    PROVINCES: [],
+    STATUSES: [],
+    WAVES: [],
+    SEARCH: "",
+    MISSING_PERMISSION: None,
+    LOAD_TOKEN: 0,
+}
+
+
+def init_session_state() -> None:
+    """Every page calls this first: missing keys get their defaults, set keys are kept."""
+    for key, value in DEFAULTS.items():
+        if key not in st.session_state:
+            st.session_state[key] = list(value) if isinstance(value, list) else value
