@@ -56,7 +56,7 @@ def load_comuni(grid: Grid, overrides: Mapping[str, str] | None = None) -> Comun
         "golive",
     ):
         pos = cols.get(field)
-        frame[field] = [clean(v) for v in body[pos].tolist()] if pos is not None else ""
+        frame[field] = [_keep(field, v) for v in body[pos].tolist()] if pos is not None else ""
     return _finish(frame, "sheet", grid.notes)
 
 
@@ -67,7 +67,7 @@ def _open_data(cells: pd.DataFrame) -> ComuniList:
     col = {h: body[i] for i, h in enumerate(headers)}
     frame = pd.DataFrame({"row": body.index.to_numpy(), "blank": body.eq("").all(axis=1).to_numpy()})
     for field, source in (("name", "comune"), ("code", "cod_comune"), ("province", "provincia"), ("region", "regione")):
-        frame[field] = col[source].map(clean).to_numpy() if source in col else ""
+        frame[field] = col[source].map(lambda v, f=field: _keep(f, v)).to_numpy() if source in col else ""
     for field in ("contact_name", "contact_email", "pec", "phone", "wave", "golive"):
         frame[field] = ""
     reasons = pd.Series("", index=frame.index)
@@ -93,6 +93,11 @@ def _open_data(cells: pd.DataFrame) -> ComuniList:
         "open_data",
         result.notes,
     )
+
+
+def _keep(field: str, value: str) -> str:
+    """The name exactly as listed (outer spaces aside); other fields normalised."""
+    return value.strip() if field == "name" else clean(value)
 
 
 def _finish(frame: pd.DataFrame, kind: str, notes: tuple[str, ...]) -> ComuniList:

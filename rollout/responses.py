@@ -84,6 +84,8 @@ def prepare_responses(
         notes.append(f"Colonna data/ora: {parsed.note}.")
     for field in _TEXT_FIELDS:
         rows[field] = column(field)
+    # The comune as typed (outer spaces aside): reports quote it verbatim.
+    rows["comune"] = body[cols.fields["comune"]].str.strip().astype(str)
     rows = rows.rename(columns={"comune": "comune_raw"})
     rows["fiscal_code"] = rows["fiscal_code"].str.upper().str.replace(" ", "", regex=False)
 
