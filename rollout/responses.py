@@ -26,7 +26,6 @@ PROBLEM_LABELS = {
     "no_permission": "nessun permesso riconosciuto",
 }
 _TEXT_FIELDS = (
-    "comune",
     "province",
     "code_hint",
     "surname",
@@ -85,8 +84,7 @@ def prepare_responses(
     for field in _TEXT_FIELDS:
         rows[field] = column(field)
     # The comune as typed (outer spaces aside): reports quote it verbatim.
-    rows["comune"] = body[cols.fields["comune"]].str.strip().astype(str)
-    rows = rows.rename(columns={"comune": "comune_raw"})
+    rows["comune_raw"] = body[cols.fields["comune"]].str.strip().astype(str)
     rows["fiscal_code"] = rows["fiscal_code"].str.upper().str.replace(" ", "", regex=False)
 
     employee_raw = column("employee_email")
