@@ -11,7 +11,8 @@ from rollout.permissions import PERMISSIONS
 from rollout.status import STATUS_LABELS, Settings
 
 STATUS_COLORS = {"on_time": "#2e7d32", "late": "#ef6c00", "pending": "#90a4ae", "missing": "#c62828"}
-GROUP_COLORS = {"Sito web comunale": "#1f4e79", "Servizi digitali": "#5b9bd5"}
+GROUP_NAMES = {"Sito web comunale": "Ruoli sito web", "Servizi digitali": "Uffici servizi digitali"}
+GROUP_COLORS = {"Ruoli sito web": "#1f4e79", "Uffici servizi digitali": "#5b9bd5"}
 
 
 def response_curve_data(comuni: pd.DataFrame, settings: Settings) -> pd.DataFrame:
@@ -81,7 +82,7 @@ def coverage_data(coverage: pd.DataFrame, total: int) -> pd.DataFrame:
         n = int(coverage.at[perm.key, "comuni"])
         share = float(coverage.at[perm.key, "share"])
         rows.append({
-            "permesso": perm.label.removeprefix("Editor "), "gruppo": perm.group, "ufficio": perm.office,
+            "permesso": perm.short, "gruppo": GROUP_NAMES[perm.group], "ufficio": perm.office,
             "comuni": n, "quota": share, "etichetta": f"{share:.0%} ({n}/{total})",
         })  # fmt: skip
     return pd.DataFrame(rows)
@@ -92,14 +93,17 @@ def coverage_chart(coverage: pd.DataFrame, total: int, height: int = 230) -> alt
     data = coverage_data(coverage, total)
     order = data["permesso"].tolist()
     base = alt.Chart(data).encode(
-        y=alt.Y("permesso:N", sort=order, title=None, axis=alt.Axis(labelLimit=260)),
+        y=alt.Y("permesso:N", sort=order, title=None, axis=alt.Axis(labelLimit=140, labelOverlap=False)),
         x=alt.X(
-            "quota:Q", title="Comuni con almeno un editor", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])
+            "quota:Q",
+            title="Comuni con almeno un editor",
+            axis=alt.Axis(format="%", tickCount=5),
+            scale=alt.Scale(domain=[0, 1]),
         ),
     )
     bars = base.mark_bar().encode(
         color=alt.Color("gruppo:N", scale=alt.Scale(domain=list(GROUP_COLORS), range=list(GROUP_COLORS.values())),
-                        legend=alt.Legend(title=None, orient="bottom")),
+                        legend=alt.Legend(title=None, orient="top", direction="horizontal", labelLimit=0)),
         tooltip=[alt.Tooltip("permesso:N", title="Permesso"), alt.Tooltip("comuni:Q", title="Comuni"),
                  alt.Tooltip("quota:Q", title="Quota", format=".0%")],
     )  # fmt: skip
@@ -107,25 +111,30 @@ def coverage_chart(coverage: pd.DataFrame, total: int, height: int = 230) -> alt
     return (bars + labels).properties(height=height)
 
 
-def status_chart(totals: dict[str, int], height: int = 70) -> alt.Chart:
-    """One stacked bar: comuni by status."""
+def status_chart(totals: dict[str, int], height: int = 110) -> alt.LayerChart:
+    """One stacked bar: comuni by status, with the counts written on it."""
     data = pd.DataFrame({
         "stato": [STATUS_LABELS[s] for s in STATUS_COLORS],
         "comuni": [totals.get(s, 0) for s in STATUS_COLORS],
         "ordine": list(range(len(STATUS_COLORS))),
     })  # fmt: skip
-    return (
-        alt.Chart(data)
-        .mark_bar()
-        .encode(
-            x=alt.X("comuni:Q", stack="zero", title=None, axis=None),
-            color=alt.Color(
-                "stato:N",
-                scale=alt.Scale(domain=data["stato"].tolist(), range=list(STATUS_COLORS.values())),
-                legend=alt.Legend(title=None, orient="bottom"),
-            ),
-            order="ordine:Q",
-            tooltip=["stato:N", "comuni:Q"],
-        )
-        .properties(height=height)
+    base = alt.Chart(data).encode(
+        x=alt.X("comuni:Q", stack="zero", title=None, axis=None),
+        order="ordine:Q",
     )
+    bars = base.mark_bar(height=34).encode(
+        color=alt.Color(
+            "stato:N",
+            scale=alt.Scale(domain=data["stato"].tolist(), range=list(STATUS_COLORS.values())),
+            legend=alt.Legend(title=None, orient="bottom"),
+        ),
+        tooltip=[alt.Tooltip("stato:N", title="Stato"), alt.Tooltip("comuni:Q", title="Comuni")],
+    )
+    labels = (
+        base.transform_filter("datum.comuni > 0")
+        .transform_stack(stack="comuni", groupby=[], sort=[alt.SortField("ordine")], as_=["x0", "x1"])
+        .transform_calculate(mid="(datum.x0 + datum.x1) / 2")
+        .mark_text(color="white", fontWeight="bold")
+        .encode(x=alt.X("mid:Q", axis=None), text="comuni:Q")
+    )
+    return (bars + labels).properties(height=height)

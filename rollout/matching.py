@@ -109,9 +109,9 @@ class ComuneMatcher:
         if contradicted:
             level, ids, v, prov = contradicted
             if self._other_real_comune(v, prov):
+                # A real comune that does not take part: no alias to suggest.
                 return Match(-1, problem="not_participating",
-                             detail=f"{clean(raw)} ({prov}) non è nell'elenco dei comuni partecipanti",
-                             suggestion=self._suggest(v))  # fmt: skip
+                             detail=f"{clean(raw)} ({prov}) non è nell'elenco dei comuni partecipanti")  # fmt: skip
             if len(ids) == 1:
                 return Match(next(iter(ids)), level, detail="provincia indicata diversa da quella dell'elenco")
             return self._ambiguous(raw, ids)
@@ -120,8 +120,7 @@ class ComuneMatcher:
                 real = self._national["loose"].get(v.loose) or self._national["compact"][v.compact]
                 where = ", ".join(sorted(f"{n} ({p})" for n, p in real))
                 return Match(-1, problem="not_participating",
-                             detail=f"{where} esiste ma non è nell'elenco dei comuni partecipanti",
-                             suggestion=self._suggest(v))  # fmt: skip
+                             detail=f"{where} esiste ma non è nell'elenco dei comuni partecipanti")  # fmt: skip
         return self._fuzzy(raw, variants, hint, domains)
 
     def candidates_text(self, ids: Iterable[int]) -> str:
@@ -189,10 +188,13 @@ class ComuneMatcher:
                      suggestion=self._suggest(variants[0]))  # fmt: skip
 
     def _suggest(self, v: NameKeys) -> str:
-        best = process.extractOne(v.loose, self._part_loose, scorer=fuzz.WRatio, score_cutoff=75)
-        if not best:
-            return ""
-        return self.candidates_text(self.index["loose"][best[0]])
+        """The listed comune the PM most likely meant: a close spelling, or a listed name inside the text."""
+        best = process.extractOne(v.loose, self._part_loose, scorer=fuzz.ratio, score_cutoff=75)
+        if best:
+            return self.candidates_text(self.index["loose"][best[0]])
+        padded = f" {v.loose} "
+        inside = [k for k in self._part_loose if len(k) >= 4 and f" {k} " in padded]
+        return self.candidates_text(self.index["loose"][max(inside, key=len)]) if inside else ""
 
     def _resolve_aliases(self, aliases: Mapping[str, str]) -> dict[str, int]:
         """Config aliases: typed text -> a listed comune given by code, "Name (PR)" or name."""

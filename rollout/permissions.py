@@ -21,53 +21,29 @@ class Permission:
     group: str
     office: str
     pattern: re.Pattern[str]
+    short: str = ""
 
 
 def _p(regex: str) -> re.Pattern[str]:
     return re.compile(regex)
 
 
+_WEB, _SERVICES = "Sito web comunale", "Servizi digitali"
 PERMISSIONS: tuple[Permission, ...] = (
-    Permission(
-        "sito_web",
-        "Editor Sito Web",
-        "Sito web comunale",
-        "Sito web comunale",
-        _p(r"\b(sito|siti) (web|internet|istituzionale|comunale)\b|^(editor )?sito$|\bweb editor\b"),
-    ),
-    Permission("newsletter", "Editor Newsletter", "Sito web comunale", "Sito web comunale", _p(r"\bnews ?letters?\b")),
-    Permission(
-        "amministrazione_trasparente",
-        "Editor Amministrazione Trasparente",
-        "Sito web comunale",
-        "Sito web comunale",
-        _p(r"\bamministrazione trasparente\b|\btrasparenza\b"),
-    ),
-    Permission(
-        "servizi_demografico",
-        "Editor Servizi - Ufficio Demografico",
-        "Servizi digitali",
-        "Demografico",
-        _p(r"\bdemografic[oia]\b|\bservizi demografici\b|\banagrafe\b"),
-    ),
-    Permission(
-        "servizi_segreteria",
-        "Editor Servizi - Ufficio Segreteria",
-        "Servizi digitali",
-        "Segreteria",
-        _p(r"\bsegreteria\b"),
-    ),
-    Permission(
-        "servizi_tecnico",
-        "Editor Servizi - Ufficio Tecnico",
-        "Servizi digitali",
-        "Tecnico",
-        _p(r"\b(ufficio|area|settore|servizi|servizio) tecnic[oai]\b|^(editor )?tecnico$"),
-    ),
-    Permission(
-        "servizi_tributi", "Editor Servizi - Ufficio Tributi", "Servizi digitali", "Tributi", _p(r"\btribut[oi]\b")
-    ),
-)
+    Permission("sito_web", "Editor Sito Web", _WEB, _WEB,
+               _p(r"\b(sito|siti) (web|internet|istituzionale|comunale)\b|^(editor )?sito$|\bweb editor\b"), "Sito web"),
+    Permission("newsletter", "Editor Newsletter", _WEB, _WEB, _p(r"\bnews ?letters?\b"), "Newsletter"),
+    Permission("amministrazione_trasparente", "Editor Amministrazione Trasparente", _WEB, _WEB,
+               _p(r"\bamministrazione trasparente\b|\btrasparenza\b"), "Amm. trasparente"),
+    Permission("servizi_demografico", "Editor Servizi - Ufficio Demografico", _SERVICES, "Demografico",
+               _p(r"\bdemografic[oia]\b|\bservizi demografici\b|\banagrafe\b"), "Demografico"),
+    Permission("servizi_segreteria", "Editor Servizi - Ufficio Segreteria", _SERVICES, "Segreteria",
+               _p(r"\bsegreteria\b"), "Segreteria"),
+    Permission("servizi_tecnico", "Editor Servizi - Ufficio Tecnico", _SERVICES, "Tecnico",
+               _p(r"\b(ufficio|area|settore|servizi|servizio) tecnic[oai]\b|^(editor )?tecnico$"), "Tecnico"),
+    Permission("servizi_tributi", "Editor Servizi - Ufficio Tributi", _SERVICES, "Tributi",
+               _p(r"\btribut[oi]\b"), "Tributi"),
+)  # fmt: skip
 PERMISSION_KEYS: tuple[str, ...] = tuple(p.key for p in PERMISSIONS)
 BY_KEY: dict[str, Permission] = {p.key: p for p in PERMISSIONS}
 OFFICES: tuple[str, ...] = ("Sito web comunale", "Demografico", "Segreteria", "Tecnico", "Tributi")

@@ -76,9 +76,12 @@ def comuni_table(snap: Snapshot) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
-def reminders_table(snap: Snapshot) -> pd.DataFrame:
-    """Who to chase: no valid response yet, or answered without an Amministrazione Trasparente editor."""
-    c = snap.comuni
+def reminders_table(snap: Snapshot, comuni: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Who to chase: no valid response yet, or answered without an Amministrazione Trasparente editor.
+
+    ``comuni`` narrows the list to a subset of ``snap.comuni`` (the dashboard's filters).
+    """
+    c = snap.comuni if comuni is None else comuni
     s = snap.settings
     deadline = s.deadline.strftime("%d/%m/%Y")
     chase = c.loc[c["status"].isin(["pending", "missing"]) | ~c["has_at_editor"]].copy()

@@ -21,6 +21,13 @@ from rollout.responses import PROBLEM_LABELS, Responses
 STATUSES = ("on_time", "late", "pending", "missing")
 STATUS_LABELS = {"on_time": "in tempo", "late": "in ritardo", "pending": "in attesa", "missing": "mancante"}
 OUTCOMES = ("counted", "replaced", "after_as_of", "unmatched", "invalid")
+OUTCOME_COUNTS = {
+    "counted": "conteggiate",
+    "replaced": "sostituite da una risposta successiva",
+    "after_as_of": "successive alla data di riferimento",
+    "unmatched": "con comune non riconosciuto o non partecipante",
+    "invalid": "non valide",
+}
 OUTCOME_LABELS = {
     "counted": "conteggiata",
     "replaced": "sostituita da una risposta successiva",

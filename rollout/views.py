@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from rollout.permissions import PERMISSION_KEYS, PERMISSIONS
 from rollout.text import words
+
+if TYPE_CHECKING:
+    from rollout.status import Snapshot
 
 
 def filter_comuni(
@@ -42,3 +47,61 @@ def countdown(days_past: int) -> str:
     if days_past == 0:
         return "la scadenza è oggi"
     return f"scadenza superata da {days_past} giorn{'o' if days_past == 1 else 'i'}"
+
+
+def permission_matrix(comuni: pd.DataFrame) -> pd.DataFrame:
+    """Comune × permission (True = at least one current editor), most gaps first."""
+    covered = comuni[list(PERMISSION_KEYS)] > 0
+    out = pd.DataFrame({"name": comuni["name"], "province": comuni["province"], "status": comuni["status"]})
+    out = out.join(covered)
+    out["gaps"] = (~covered).sum(axis=1).astype(int)
+    return out.sort_values(["gaps", "province", "name"], ascending=[False, True, True], kind="stable")
+
+
+def completeness(comuni: pd.DataFrame) -> dict[str, int]:
+    """Comuni with every web role, every service office, and all seven permissions covered."""
+    web = [p.key for p in PERMISSIONS if p.group == "Sito web comunale"]
+    services = [p.key for p in PERMISSIONS if p.group == "Servizi digitali"]
+    has = comuni[[p.key for p in PERMISSIONS]] > 0
+    return {
+        "web": int(has[web].all(axis=1).sum()),
+        "services": int(has[services].all(axis=1).sum()),
+        "all": int(has.all(axis=1).sum()),
+    }
+
+
+def employees_of(snap: Snapshot, cid: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The current editors of one comune and the responses of theirs that were replaced."""
+    rows = snap.responses.rows
+    outcome = snap.rows["outcome"]
+    mine = rows["cid"] == cid
+    current = rows.loc[mine & (outcome == "counted")]
+    replaced = rows.loc[mine & (outcome == "replaced")]
+
+    def table(frame: pd.DataFrame) -> pd.DataFrame:
+        return pd.DataFrame({
+            "row": frame.index.to_numpy(),
+            "ts": frame["ts"].to_numpy(),
+            "name": frame["name"].to_numpy(),
+            "email": frame["email"].where(frame["email"] != "", frame["email_raw"]).to_numpy(),
+            "fiscal_code": frame["fiscal_code"].to_numpy(),
+            "permissions": [
+                [k for k in PERMISSION_KEYS if r[k]] for r in frame[list(PERMISSION_KEYS)].to_dict("records")
+            ],
+            "office": frame["office"].to_numpy(),
+        })  # fmt: skip
+
+    later = table(replaced)
+    later["replaced_by"] = snap.rows.loc[replaced.index, "replaced_by"].astype("Int64").to_numpy()
+    return table(current), later
+
+
+def to_chase(comuni: pd.DataFrame) -> dict[str, list[str]]:
+    """Names to act on: missing (most days late first), pending, answered without an AT editor."""
+    missing = comuni.loc[comuni["status"] == "missing"].sort_values(["days_late", "name"], ascending=[False, True])
+    answered = comuni["status"].isin(["on_time", "late"])
+    return {
+        "missing": missing["name"].tolist(),
+        "pending": comuni.loc[comuni["status"] == "pending", "name"].tolist(),
+        "no_at": comuni.loc[answered & ~comuni["has_at_editor"], "name"].tolist(),
+    }
