@@ -4,32 +4,29 @@ import streamlit as st
 
 from rollout import charts
 from rollout.status import coverage_of, totals_of
-from rollout.views import countdown
-from ui.context import current
-from ui.format import moment
+from rollout.views import countdown, to_chase
+from ui.context import current, header
+from ui.format import md_escape
 
 ctx = current()
 s = ctx.settings
 now, before = totals_of(ctx.view), totals_of(ctx.previous.comuni.loc[ctx.view.index])
-
-st.title("Panoramica")
-st.markdown(
-    f"**Situazione al {moment(s.as_of)}** · scadenza {s.deadline:%d/%m/%Y} · {countdown(s.days_past_deadline)}"
-    + (f" · filtro attivo: {len(ctx.view)} comuni su {len(ctx.snap.comuni)}" if ctx.filtered else "")
-)
+header(ctx, ctx.config.campaign)
 
 
 def kpi(column, label, key, inverse=False, help_text=None):
-    column.metric(label, now[key], delta=now[key] - before[key], delta_color="inverse" if inverse else "normal",
-                  border=True, help=help_text, delta_description="rispetto a 7 giorni prima")  # fmt: skip
+    column.metric(
+        label, now[key], delta=now[key] - before[key], delta_color="inverse" if inverse else "normal",
+        border=True, help=help_text, delta_description="in 7 giorni",
+    )  # fmt: skip
 
 
 cols = st.columns(6)
 kpi(cols[0], "Comuni", "comuni")
 kpi(cols[1], "In tempo", "on_time")
 kpi(cols[2], "In ritardo", "late")
-kpi(cols[3], "In attesa", "pending", inverse=True)
-kpi(cols[4], "Mancanti", "missing", inverse=True)
+kpi(cols[3], "In attesa", "pending", inverse=True, help_text="Nessuna risposta, scadenza non ancora passata")
+kpi(cols[4], "Mancanti", "missing", inverse=True, help_text="Nessuna risposta, scadenza passata")
 kpi(
     cols[5],
     "Senza editor AT",
@@ -40,8 +37,36 @@ kpi(
 
 left, right = st.columns([3, 2])
 with left:
-    st.subheader("Risposte nel tempo")
-    st.altair_chart(charts.response_curve(ctx.view, s), width="stretch")
+    st.markdown("**Comuni che hanno risposto, giorno per giorno**")
+    st.altair_chart(charts.response_curve(ctx.view, s, height=240), width="stretch")
 with right:
-    st.subheader("Copertura dei permessi")
-    st.altair_chart(charts.coverage_chart(coverage_of(ctx.view), len(ctx.view)), width="stretch")
+    st.markdown("**Copertura dei permessi**")
+    st.altair_chart(charts.coverage_chart(coverage_of(ctx.view), len(ctx.view), height=240), width="stretch")
+
+left, right = st.columns([3, 2])
+with left:
+    st.markdown("**Da fare**")
+    chase = to_chase(ctx.view)
+    items = []
+    if chase["missing"]:
+        names = ", ".join(md_escape(n) for n in chase["missing"][:5])
+        items.append(f"- 🔴 **{len(chase['missing'])} comuni mancanti** da sollecitare (più in ritardo: {names})")
+    if chase["pending"]:
+        items.append(
+            f"- ⚪ **{len(chase['pending'])} comuni in attesa** di risposta: {countdown(s.days_past_deadline)}"
+        )
+    if chase["no_at"]:
+        items.append(f"- 🟠 **{len(chase['no_at'])} comuni hanno risposto senza editor Amministrazione Trasparente**")
+    review = ctx.snap.outcome_counts["unmatched"] + ctx.snap.outcome_counts["invalid"]
+    if review:
+        items.append(
+            f"- 🔎 **{review} righe di risposte da verificare** (comuni non riconosciuti o risposte non valide)"
+        )
+    st.markdown("\n".join(items) if items else "- ✅ Nessuna azione in sospeso")
+with right:
+    st.markdown("**Stato dei comuni**")
+    st.altair_chart(charts.status_chart(now), width="stretch")
+    c1, c2, c3 = st.columns(3)
+    c1.page_link("pages/promemoria.py", label="Promemoria", icon="✉️")
+    c2.page_link("pages/comuni.py", label="Comuni", icon="🏛️")
+    c3.page_link("pages/qualita.py", label="Qualità dati", icon="🔎")

@@ -1,11 +1,14 @@
 """The dashboard on the demo and on bad configurations (Streamlit AppTest, no browser)."""
 
+import datetime as dt
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from conftest import ROOT
 
 APP = str(ROOT / "dashboard.py")
+PAGES = ["pages/panoramica.py", "pages/comuni.py", "pages/copertura.py", "pages/promemoria.py", "pages/qualita.py"]
 
 
 @pytest.fixture
@@ -15,20 +18,31 @@ def demo(monkeypatch):
         pytest.skip("a local rollout.toml replaces the demo")
 
 
-def run_app(**state):
+def run_app(page=None, **state):
     at = AppTest.from_file(APP, default_timeout=60)
     for key, value in state.items():
         at.session_state[key] = value
-    return at.run()
+    at.run()
+    if page:
+        at.switch_page(page).run()
+    return at
 
 
 def metrics(at):
     return {m.label: (m.value, m.delta) for m in at.metric}
 
 
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_runs_on_the_demo(demo, page):
+    at = run_app(page)
+    assert not at.exception
+    assert not at.error
+    assert "Situazione al 08/09/2023 18:00" in at.markdown[0].value
+    assert "Dati dimostrativi" in at.markdown[0].value
+
+
 def test_overview_on_the_demo(demo):
     at = run_app()
-    assert not at.exception
     assert metrics(at) == {
         "Comuni": ("130", "0"),
         "In tempo": ("60", "31"),
@@ -37,10 +51,86 @@ def test_overview_on_the_demo(demo):
         "Mancanti": ("0", "0"),
         "Senza editor AT": ("79", "-26"),
     }
-    assert "Dati dimostrativi" in at.warning[0].value
-    assert at.markdown[0].value.startswith(
-        "**Situazione al 08/09/2023 18:00** · scadenza 13/09/2023 · mancano 5 giorni"
+    assert at.markdown[0].value == (
+        "**Situazione al 08/09/2023 18:00** · scadenza 13/09/2023 · mancano 5 giorni alla scadenza"
+        " · :orange-badge[🧪 Dati dimostrativi: nessuna configurazione trovata]"
     )
+
+
+def test_province_filter_changes_every_count(demo):
+    at = run_app(filter_provinces=["AV"])
+    assert metrics(at) == {
+        "Comuni": ("42", "0"),
+        "In tempo": ("22", "14"),
+        "In ritardo": ("0", "0"),
+        "In attesa": ("20", "-14"),
+        "Mancanti": ("0", "0"),
+        "Senza editor AT": ("22", "-13"),
+    }
+    assert "filtro attivo: 42 comuni su 130" in at.markdown[0].value
+
+
+def test_status_and_search_filters(demo):
+    at = run_app(filter_statuses=["pending"], filter_search="san")
+    assert metrics(at)["Comuni"] == ("16", "0")
+    assert metrics(at)["In attesa"] == ("16", "0")
+
+
+def test_moving_as_of_changes_the_statuses(demo):
+    at = run_app(as_of_date=dt.date(2023, 9, 29))
+    assert metrics(at) == {
+        "Comuni": ("130", "0"),
+        "In tempo": ("76", "0"),
+        "In ritardo": ("26", "9"),
+        "In attesa": ("0", "0"),
+        "Mancanti": ("28", "-9"),
+        "Senza editor AT": ("45", "-7"),
+    }
+    assert "scadenza superata da 16 giorni" in at.markdown[0].value
+
+
+def test_comuni_page_filters_by_missing_permission(demo):
+    at = run_app("pages/comuni.py")
+    assert at.caption[-1].value == "130 comuni su 130" or any(c.value == "130 comuni su 130" for c in at.caption)
+    at.selectbox(key="filter_missing_permission").set_value("amministrazione_trasparente").run()
+    assert any(c.value == "79 comuni su 130" for c in at.caption)
+    assert len(at.dataframe[0].value) == 79
+
+
+def test_drill_down_shows_the_latest_response(demo):
+    at = run_app("pages/comuni.py")
+    box = at.selectbox(key="detail_comune")
+    nocera = next(o for o in box.options if o.startswith("Nocera Inferiore"))
+    box.select(nocera).run()
+    assert not at.exception
+    current = at.dataframe[1].value
+    replaced = at.dataframe[2].value
+    avallone = current.loc[current["Dipendente"] == "Avallone Angela"].iloc[0]
+    assert avallone["Riga"] == 52
+    assert avallone["Risposta del"] == "01/09/2023 08:58"
+    assert avallone["Permessi"] == "Sito web, Newsletter, Amm. trasparente, Tecnico"
+    assert replaced[["Riga", "Sostituita dalla riga"]].values.tolist() == [[17, 52]]
+
+
+def test_reminders_page_lists_who_to_chase(demo):
+    at = run_app("pages/promemoria.py")
+    assert at.markdown[1].value == (
+        "**79 comuni da sollecitare**: 70 senza risposta valida, "
+        "9 hanno risposto ma senza editor Amministrazione Trasparente."
+    )
+    assert len(at.dataframe[0].value) == 79
+
+
+def test_quality_page_accounts_for_every_row(demo):
+    at = run_app("pages/qualita.py")
+    assert at.markdown[1].value == (
+        "**303 righe di risposte lette**: 155 conteggiate, 13 sostituite da una risposta successiva, "
+        "126 successive alla data di riferimento, 2 con comune non riconosciuto o non partecipante, "
+        "7 non valide. Totale: 303."
+    )
+    unmatched = at.dataframe[0].value
+    assert unmatched["row"].tolist() == [93, 107]
+    assert unmatched["comune_typed"].tolist() == ["Comune di Montecorvino Pugliano", "Provincia di Salerno"]
 
 
 def test_a_broken_configuration_shows_a_message_not_a_traceback(tmp_path, monkeypatch):
@@ -50,6 +140,21 @@ def test_a_broken_configuration_shows_a_message_not_a_traceback(tmp_path, monkey
     at = run_app()
     assert not at.exception
     assert at.error[0].value == f"I dati non sono leggibili. File non trovato: {tmp_path / 'nope.csv'}."
+
+
+def test_an_unreadable_sheet_shows_a_message(tmp_path, monkeypatch):
+    (tmp_path / "comuni.csv").write_text("Comune\nAosta\n", encoding="utf-8")
+    (tmp_path / "risposte.csv").write_bytes(b"\x00\x01garbage\x00")
+    config = tmp_path / "rollout.toml"
+    config.write_text('deadline = 2023-09-13\ncomuni = "comuni.csv"\nsubmissions = "risposte.csv"\n', encoding="utf-8")
+    monkeypatch.setenv("ROLLOUT_CONFIG", str(config))
+    at = run_app()
+    assert not at.exception
+    assert at.error[0].value == (
+        "I dati non sono leggibili. risposte.csv non è un file di testo CSV né un file XLSX (contenuto binario)."
+    )
+    at.switch_page("pages/comuni.py").run()
+    assert not at.exception
 
 
 def test_invalid_toml_shows_a_message(tmp_path, monkeypatch):

@@ -11,7 +11,7 @@ import streamlit as st
 
 from rollout.config import Config
 from rollout.status import STATUS_LABELS, Settings, Snapshot
-from rollout.views import filter_comuni
+from rollout.views import countdown, filter_comuni
 from ui import state
 from ui.data import Loaded, current_config, load, snapshot_at
 from ui.format import day, moment
@@ -35,28 +35,64 @@ class Context:
 
 
 def current() -> Context:
-    """Render the sidebar and return the page context; stop the page with a message if no data."""
+    """The context built by dashboard.py for this run; stops the page when there is none.
+
+    Pages call this first. Without usable data dashboard.py has already said why. A page can
+    also run without the entry point: Streamlit runs ``pages/*.py`` directly when a fresh
+    server's first request is a deep link; the page then builds the context itself.
+    """
+    ctx = st.session_state.get(state.CONTEXT)
+    if ctx is None and not st.session_state.get(state.ENTRY_RAN):
+        ctx = build()
+    if ctx is None:
+        st.stop()
+    return ctx
+
+
+def build() -> Context | None:
+    """Render the shared sidebar and compute the context; None (with a message shown) when no data.
+
+    Called by dashboard.py before the page runs, so that the sidebar's widgets belong to the
+    entry point and keep their values when the user moves from page to page.
+    """
     state.init_session_state()
+    st.session_state[state.CONTEXT] = None
     config, error = current_config()
     if config is None:
         st.error(f"Configurazione non valida. {error}")
-        st.stop()
+        return None
     loaded = load(config, st.session_state[state.LOAD_TOKEN])
     with st.sidebar:
         _source_box(config, loaded)
     if not loaded.ok:
         st.error(f"I dati non sono leggibili. {loaded.error}")
         st.info("Correggi il file o la configurazione e premi «Ricarica ora» nella barra laterale.")
-        st.stop()
+        return None
     with st.sidebar:
         settings = _moment_box(config)
     snap = snapshot_at(loaded, settings)
     previous = snapshot_at(loaded, settings.shifted(-7))
     with st.sidebar:
         view = _filters_box(snap)
-    if config.demo:
-        st.warning("Dati dimostrativi: nessuna configurazione trovata (vedi README per usare i tuoi dati).", icon="🧪")
-    return Context(config, loaded, snap, previous, view)
+    ctx = Context(config, loaded, snap, previous, view)
+    st.session_state[state.CONTEXT] = ctx
+    return ctx
+
+
+_COMPACT = "<style>.block-container{padding-top:2.2rem;padding-bottom:1rem}</style>"
+
+
+def header(ctx: Context, title: str) -> None:
+    """Page title, then one line: the moment, the deadline, the countdown, the demo notice."""
+    st.html(_COMPACT)
+    st.header(title)
+    s = ctx.settings
+    line = f"**Situazione al {moment(s.as_of)}** · scadenza {s.deadline:%d/%m/%Y} · {countdown(s.days_past_deadline)}"
+    if ctx.filtered:
+        line += f" · filtro attivo: {len(ctx.view)} comuni su {len(ctx.snap.comuni)}"
+    if ctx.config.demo:
+        line += " · :orange-badge[🧪 Dati dimostrativi: nessuna configurazione trovata]"
+    st.markdown(line)
 
 
 def _source_box(config: Config, loaded: Loaded) -> None:

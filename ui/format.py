@@ -21,3 +21,14 @@ def moment(ts: pd.Timestamp | None, tz: str = "Europe/Rome") -> str:
 
 def share(value: float) -> str:
     return f"{value:.0%}".replace(".", ",")
+
+
+def md_escape(text: object) -> str:
+    """Text from the inputs made inert for st.markdown: no links, HTML or formatting."""
+    out = []
+    for ch in str(text):
+        if ch in "\\`*_{}[]()<>#+-.!|~$:":
+            out.append("\\" + ch)
+        else:
+            out.append(ch)
+    return "".join(out)

@@ -12,6 +12,8 @@ WAVES = "filter_waves"
 SEARCH = "filter_search"
 MISSING_PERMISSION = "filter_missing_permission"
 LOAD_TOKEN = "load_token"
+CONTEXT = "_context"  # the Context of the current run, set by dashboard.py
+ENTRY_RAN = "_entry_ran"  # dashboard.py has run in this session
 
 DEFAULTS: dict[str, object] = {
     PROVINCES: [],

@@ -1,0 +1,80 @@
+"""Comuni: every comune with its status and permissions; drill-down to its employees."""
+
+import pandas as pd
+import streamlit as st
+
+from rollout.permissions import PERMISSION_KEYS
+from rollout.report import permission_labels
+from rollout.views import employees_of, filter_comuni
+from ui import state
+from ui.context import current, header
+from ui.format import moment
+from ui.labels import LONG, SHORT, STATUS_BADGES, permission_columns
+
+ctx = current()
+tz = ctx.settings.tz
+header(ctx, "Comuni")
+
+missing = st.selectbox(
+    "Senza editor per il permesso",
+    PERMISSION_KEYS,
+    index=None,
+    format_func=LONG.get,
+    placeholder="qualsiasi permesso",
+    key=state.MISSING_PERMISSION,
+)
+view = filter_comuni(ctx.view, missing_permission=missing)
+st.caption(f"{len(view)} comuni su {len(ctx.snap.comuni)}")
+
+table = pd.DataFrame({
+    "Comune": view["name"],
+    "Prov.": view["province"],
+    "Stato": view["status"].map(STATUS_BADGES),
+    "Prima risposta": [moment(t, tz) for t in view["first_response"]],
+    "Editor": view["editors"],
+    **{k: view[k] for k in PERMISSION_KEYS},
+    "Mancano": [permission_labels(m) if len(m) < len(PERMISSION_KEYS) else "tutti" for m in view["missing"]],
+})  # fmt: skip
+st.dataframe(table, hide_index=True, column_config=permission_columns(), height=420, key="comuni_table")
+
+st.subheader("Dettaglio comune")
+choice = st.selectbox(
+    "Comune",
+    list(view.index),
+    index=None,
+    format_func=lambda cid: (
+        f"{view.at[cid, 'name']} ({view.at[cid, 'province']})" if view.at[cid, "province"] else view.at[cid, "name"]
+    ),
+    placeholder="Scegli un comune per vedere i dipendenti indicati",
+    key="detail_comune",
+)
+if choice is not None:
+    row = view.loc[choice]
+    contact = row["contact_email"] or row["pec"] or "nessun contatto nell'elenco"
+    st.caption(f"Stato: {STATUS_BADGES[row['status']]} · Referente: {row['contact_name'] or '—'} · Contatto: {contact}")
+    current_editors, replaced = employees_of(ctx.snap, choice)
+
+    def show(frame: pd.DataFrame, key: str) -> None:
+        st.dataframe(
+            pd.DataFrame({
+                "Riga": frame["row"],
+                "Risposta del": [moment(t, tz) for t in frame["ts"]],
+                "Dipendente": frame["name"],
+                "Email": frame["email"],
+                "Codice fiscale": frame["fiscal_code"],
+                "Permessi": [", ".join(SHORT[k] for k in p) for p in frame["permissions"]],
+                "Ufficio": frame["office"],
+                **({"Sostituita dalla riga": frame["replaced_by"]} if "replaced_by" in frame else {}),
+            }),
+            hide_index=True,
+            key=key,
+        )  # fmt: skip
+
+    if current_editors.empty:
+        st.info("Nessun dipendente valido indicato finora.")
+    else:
+        st.markdown(f"**Editor attuali ({len(current_editors)})** — per ogni dipendente vale la risposta più recente.")
+        show(current_editors, "detail_current")
+    if not replaced.empty:
+        st.markdown(f"**Risposte sostituite ({len(replaced)})**")
+        show(replaced, "detail_replaced")

@@ -1,0 +1,59 @@
+"""Copertura: which permissions are covered, per permission, per office, comune by comune."""
+
+import streamlit as st
+
+from rollout import charts
+from rollout.permissions import PERMISSION_KEYS
+from rollout.status import coverage_of
+from rollout.views import completeness, permission_matrix
+from ui.context import current, header
+from ui.labels import STATUS_BADGES, permission_columns
+
+ctx = current()
+view = ctx.view
+total = len(view)
+header(ctx, "Copertura dei permessi")
+st.caption(
+    "Quota dei comuni con almeno un editor attuale per ciascun permesso" + (" (filtro attivo)" if ctx.filtered else "")
+)
+
+done = completeness(view)
+cols = st.columns(3)
+cols[0].metric(
+    "Tutti i ruoli del sito web",
+    f"{done['web']} / {total}",
+    help="Sito web, Newsletter e Amministrazione Trasparente",
+    border=True,
+)
+cols[1].metric(
+    "Tutti gli uffici dei servizi",
+    f"{done['services']} / {total}",
+    help="Demografico, Segreteria, Tecnico e Tributi",
+    border=True,
+)
+cols[2].metric("Tutti e sette i permessi", f"{done['all']} / {total}", border=True)
+
+st.altair_chart(charts.coverage_chart(coverage_of(view), total, height=260), width="stretch")
+
+st.subheader("Comuni × permessi")
+order = st.segmented_control(
+    "Ordine", ["Più lacune prima", "Alfabetico"], default="Più lacune prima", key="matrix_order"
+)
+matrix = permission_matrix(view)
+if order == "Alfabetico":
+    matrix = matrix.sort_values(["name", "province"])
+matrix = matrix.assign(status=matrix["status"].map(STATUS_BADGES))
+st.dataframe(
+    matrix,
+    hide_index=True,
+    height=480,
+    column_order=["name", "province", "status", "gaps", *PERMISSION_KEYS],
+    column_config={
+        "name": st.column_config.TextColumn("Comune"),
+        "province": st.column_config.TextColumn("Prov.", width="small"),
+        "status": st.column_config.TextColumn("Stato"),
+        "gaps": st.column_config.NumberColumn("Permessi scoperti", width="small"),
+        **permission_columns("check"),
+    },
+    key="matrix",
+)

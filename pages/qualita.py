@@ -1,0 +1,77 @@
+"""Qualità dati: every input row accounted for, and what to fix in the data or the configuration."""
+
+import streamlit as st
+
+from rollout import quality
+from rollout.status import OUTCOME_COUNTS
+from ui.context import current, header
+
+ctx = current()
+snap = ctx.snap
+header(ctx, "Qualità dati")
+
+counts = snap.outcome_counts
+total = len(snap.rows)
+st.markdown(
+    f"**{total} righe di risposte lette**: "
+    + ", ".join(f"{counts[o]} {OUTCOME_COUNTS[o]}" for o in OUTCOME_COUNTS)
+    + f". Totale: {sum(counts.values())}."
+)
+for note in (*snap.comuni_list.notes, *snap.responses.notes):
+    st.info(note)
+
+unmatched = quality.unmatched_table(snap)
+invalid = quality.invalid_table(snap)
+replaced = quality.replaced_table(snap)
+unknown = quality.unknown_permissions_table(snap)
+duplicates = quality.possible_duplicates(snap)
+excluded = snap.comuni_list.excluded
+
+tabs = st.tabs([
+    f"Comuni non riconosciuti ({len(unmatched)})",
+    f"Risposte non valide ({len(invalid)})",
+    f"Risposte sostituite ({len(replaced)})",
+    f"Testi non riconosciuti ({len(unknown)})",
+    f"Possibili doppioni ({len(duplicates)})",
+    f"Elenco comuni ({len(excluded)})",
+])  # fmt: skip
+with tabs[0]:
+    st.caption("Righe il cui comune non è nell'elenco dei partecipanti o non è stato riconosciuto con certezza.")
+    st.dataframe(
+        unmatched, hide_index=True, key="q_unmatched",
+        column_config={"row": "Riga", "comune_typed": "Comune scritto", "problem": "Problema", "suggestion": "Suggerimento", "alias": "Alias"},
+    )  # fmt: skip
+    lines = [a for a in unmatched["alias"] if a]
+    if lines:
+        st.markdown("Se i suggerimenti sono giusti, aggiungi queste righe a `rollout.toml`:")
+        st.code("[aliases]\n" + "\n".join(dict.fromkeys(lines)), language="toml")
+with tabs[1]:
+    st.dataframe(
+        invalid, hide_index=True, key="q_invalid",
+        column_config={"row": "Riga", "comune_typed": "Comune scritto", "comune": "Comune", "reason": "Motivo", "name": "Dipendente"},
+    )  # fmt: skip
+with tabs[2]:
+    st.caption("Per ogni dipendente vale la risposta più recente: queste sono state corrette da una successiva.")
+    st.dataframe(
+        replaced, hide_index=True, key="q_replaced",
+        column_config={"row": "Riga", "replaced_by": "Sostituita dalla riga", "comune": "Comune", "name": "Dipendente", "email": "Email", "note": "Nota"},
+    )  # fmt: skip
+with tabs[3]:
+    st.caption("Testi nella risposta sui permessi che non corrispondono a nessuno dei sette (es. «Altro»).")
+    st.dataframe(
+        unknown, hide_index=True, key="q_unknown",
+        column_config={"row": "Riga", "comune": "Comune", "text": "Testo", "counted": st.column_config.CheckboxColumn("Riga conteggiata")},
+    )  # fmt: skip
+with tabs[4]:
+    st.caption("Stesso nome nello stesso comune con identità diverse (es. una volta con email, una senza).")
+    st.dataframe(
+        duplicates,
+        hide_index=True,
+        key="q_duplicates",
+        column_config={"comune": "Comune", "name": "Dipendente", "rows": "Righe"},
+    )
+with tabs[5]:
+    st.caption("Righe dell'elenco dei comuni escluse, con il motivo.")
+    st.dataframe(
+        excluded, hide_index=True, key="q_excluded", column_config={"row": "Riga", "name": "Comune", "reason": "Motivo"}
+    )

@@ -1,0 +1,140 @@
+"""End to end: `streamlit run dashboard.py` on 127.0.0.1, every page opened in Debian's chromium.
+
+Screenshots of every page land in tests/screenshots/ (git-ignored) for a human look.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+SHOTS = ROOT / "tests" / "screenshots"
+# A deep link comes first: a fresh server's first request must work on any page.
+PAGES = [
+    ("comuni", "Comuni", ["Dettaglio comune", "130 comuni su 130"]),
+    (
+        "",
+        "Account editor nuovi siti web comunali - PNRR 1.4.1",
+        ["Situazione al 08/09/2023 18:00", "In attesa", "Da fare"],
+    ),
+    ("copertura", "Copertura dei permessi", ["Tutti e sette i permessi", "Comuni × permessi"]),
+    ("promemoria", "Promemoria", ["79 comuni da sollecitare", "Scarica CSV"]),
+    ("qualita", "Qualità dati", ["303 righe di risposte lette", "Comuni non riconosciuti (2)"]),
+]
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (.ci/run installs it)"),
+    pytest.mark.skipif((ROOT / "rollout.toml").exists(), reason="a local rollout.toml replaces the demo"),
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server():
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if k != "ROLLOUT_CONFIG"}
+    env["STREAMLIT_BROWSER_GATHER_USAGE_STATS"] = "false"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless", "true",
+         "--server.address", "127.0.0.1", "--server.port", str(port), "--server.fileWatcherType", "none"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        proc.kill()
+        pytest.fail("streamlit did not start: " + proc.stdout.read().decode(errors="replace")[-2000:])
+    yield base
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
+        )  # fmt: skip
+        yield b
+        b.close()
+
+
+def _open(browser, url, height=900):
+    page = browser.new_page(viewport={"width": 1440, "height": height}, accept_downloads=True)
+    page.goto(url, wait_until="domcontentloaded")
+    page.wait_for_selector('[data-testid="stMainBlockContainer"] h2', timeout=60_000)
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
+    page.wait_for_timeout(1500)  # charts finish drawing
+    return page
+
+
+@pytest.mark.parametrize(("path", "title", "texts"), PAGES, ids=[p[0] or "panoramica" for p in PAGES])
+def test_every_page_renders(server, browser, path, title, texts):
+    # The Panoramica must read as one 1440×900 screen; the other pages are shot taller.
+    page = _open(browser, f"{server}/{path}", 900 if not path else 1600)
+    try:
+        assert page.locator("h2").first.inner_text().strip() == title
+        body = page.locator('[data-testid="stMain"]').inner_text()
+        for text in texts:
+            assert text in body
+        assert page.locator('[data-testid="stException"]').count() == 0
+        assert page.locator('[data-testid="stAlertContentError"]').count() == 0
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / f"{path or 'panoramica'}.png"), full_page=True)
+    finally:
+        page.close()
+
+
+def test_reminders_csv_download(server, browser):
+    page = _open(browser, f"{server}/promemoria")
+    try:
+        with page.expect_download() as info:
+            page.get_by_role("button", name="Scarica CSV").click()
+        download = info.value
+        assert download.suggested_filename == "promemoria_20230908.csv"
+        data = Path(download.path()).read_bytes()
+    finally:
+        page.close()
+    assert data.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+    assert len(rows) == 79
+    assert list(rows[0]) == [
+        "comune", "province", "code", "status_label", "reasons", "missing_permissions", "days_late",
+        "contact_name", "contact", "contact_source", "wave",
+    ]  # fmt: skip
+    assert sum(r["status_label"] == "in attesa" for r in rows) == 70
+    assert sum(r["reasons"] == "nessun editor Amministrazione Trasparente" for r in rows) == 9
+    assert all(r["contact"] or r["contact_source"] == "nessun contatto disponibile" for r in rows)
