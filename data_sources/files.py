@@ -32,33 +32,81 @@ def read_bytes(data: bytes, origin: str, sheet: str | None = None) -> Grid:
         )
     if sheet:
         raise SourceError(f"{origin} è un file CSV: non ha fogli, togli l'indicazione del foglio '{sheet}'.")
+    encoding = _encoding(data)
+    if encoding == "utf-16":
+        return read_csv_text(decode_text(data, origin), origin)
+    head = data[:65536].decode(encoding, errors="ignore")
+    _check_text(head, data[:65536], origin)
+    fast = _read_csv_arrow(data, encoding, sniff_delimiter(head))
+    if fast is not None:
+        return Grid(cells=fast, origin=origin)
     return read_csv_text(decode_text(data, origin), origin)
 
 
-def decode_text(data: bytes, origin: str) -> str:
-    """Decode CSV bytes: UTF-8 (with or without BOM), UTF-16 with BOM, else cp1252/latin-1."""
+def _encoding(data: bytes) -> str:
+    """UTF-16 (with BOM), UTF-8 (with or without BOM), else cp1252 or latin-1 as Excel writes."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    for encoding in ("utf-8", "cp1252"):
         try:
-            return data.decode("utf-16")
-        except UnicodeDecodeError as err:
-            raise SourceError(f"{origin}: testo UTF-16 non valido ({err.reason}).") from None
-    head = data[:65536]
-    if b"\x00" in head:
-        raise SourceError(f"{origin} non è un file di testo CSV né un file XLSX (contenuto binario).")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            text = data.decode("cp1252")
+            data.decode(encoding)
         except UnicodeDecodeError:
-            text = data.decode("latin-1")
-    probe = text.lstrip()[:512].lower()
+            continue
+        return encoding
+    return "latin-1"
+
+
+def _check_text(head: str, raw_head: bytes, origin: str) -> None:
+    """Refuse binary content and web pages before parsing."""
+    if b"\x00" in raw_head:
+        raise SourceError(f"{origin} non è un file di testo CSV né un file XLSX (contenuto binario).")
+    probe = head.lstrip("\ufeff \t\r\n")[:512].lower()
     if probe.startswith(("<!doctype html", "<html", "<?xml")) or "<html" in probe[:200]:
         raise SourceError(
             f"{origin} contiene una pagina web (HTML), non un CSV: se è un link a un foglio Google, "
             "verifica che sia condiviso e che il link sia quello di esportazione CSV."
         )
+
+
+def decode_text(data: bytes, origin: str) -> str:
+    """Decode CSV bytes: UTF-8 (with or without BOM), UTF-16 with BOM, else cp1252/latin-1."""
+    encoding = _encoding(data)
+    try:
+        text = data.decode("utf-8-sig" if encoding == "utf-8" else encoding)
+    except UnicodeDecodeError as err:
+        raise SourceError(f"{origin}: testo {encoding.upper()} non valido ({err.reason}).") from None
+    _check_text(text[:65536], data[:65536] if encoding != "utf-16" else b"", origin)
     return text
+
+
+def _read_csv_arrow(data: bytes, encoding: str, sep: str) -> pd.DataFrame | None:
+    """The fast reader (Arrow's CSV parser); None when the file needs the tolerant one."""
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    text_head = data[:65536].decode(encoding, errors="ignore").lstrip("\ufeff")
+    try:
+        width = len(next(csv.reader(io.StringIO(text_head), delimiter=sep)))
+    except (StopIteration, csv.Error):
+        return None
+    names = [f"c{i}" for i in range(width)]
+    try:
+        table = pcsv.read_csv(
+            io.BytesIO(data),
+            read_options=pcsv.ReadOptions(column_names=names, encoding="utf8" if encoding == "utf-8" else encoding),
+            parse_options=pcsv.ParseOptions(delimiter=sep, newlines_in_values=True, ignore_empty_lines=False),
+            convert_options=pcsv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.string()),
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+                null_values=[],
+            ),
+        )
+    except (pa.ArrowInvalid, UnicodeDecodeError, ValueError):
+        return None  # ragged rows, stray quotes: the tolerant reader keeps every cell
+    cells = table.to_pandas()
+    cells.columns = range(width)
+    return _drop_trailing_empty(cells)
 
 
 def sniff_delimiter(text: str) -> str:

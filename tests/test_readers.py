@@ -7,6 +7,7 @@ import threading
 import openpyxl
 import pytest
 
+from conftest import ROOT
 from data_sources import SourceError, read_source
 from data_sources.http import google_sheet_csv_url
 
@@ -182,3 +183,18 @@ def test_http_failures_get_a_clear_message(server, path, message):
 def test_unreachable_host_gets_a_clear_message():
     with pytest.raises(SourceError, match="Impossibile raggiungere http://127.0.0.1:9/x"):
         read_source("http://127.0.0.1:9/x")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [*sorted((ROOT / "tests" / "data").rglob("*.csv")), ROOT / "data" / "demo" / "risposte.csv"],
+    ids=lambda p: p.name,
+)
+def test_fast_and_tolerant_csv_readers_agree(path):
+    from data_sources.files import decode_text, read_bytes, read_csv_text
+
+    data = path.read_bytes()
+    fast = read_bytes(data, path.name).cells
+    tolerant = read_csv_text(decode_text(data, path.name), path.name).cells
+    assert fast.values.tolist() == tolerant.values.tolist()
+    assert list(fast.index) == list(tolerant.index)
