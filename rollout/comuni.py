@@ -11,8 +11,8 @@ import pandas as pd
 from data_sources import Grid
 from rollout.columns import COMUNI_RULES, recognise
 from rollout.italy import ISTAT_PROVINCES, national_comuni, province_code
-from rollout.names import canonical
-from rollout.text import clean, email_domain, normalise_email
+from rollout.names import keys_frame
+from rollout.text import clean, clean_series, email_domain, email_series, map_unique
 
 COLUMNS = ("row", "name", "code", "province", "region", "contact_name", "contact_email", "contact_raw",
            "pec", "phone", "wave", "golive", "domains")  # fmt: skip
@@ -56,7 +56,7 @@ def load_comuni(grid: Grid, overrides: Mapping[str, str] | None = None) -> Comun
         "golive",
     ):
         pos = cols.get(field)
-        frame[field] = [_keep(field, v) for v in body[pos].tolist()] if pos is not None else ""
+        frame[field] = _keep(field, body[pos]).to_numpy() if pos is not None else ""
     return _finish(frame, "sheet", grid.notes)
 
 
@@ -67,7 +67,7 @@ def _open_data(cells: pd.DataFrame) -> ComuniList:
     col = {h: body[i] for i, h in enumerate(headers)}
     frame = pd.DataFrame({"row": body.index.to_numpy(), "blank": body.eq("").all(axis=1).to_numpy()})
     for field, source in (("name", "comune"), ("code", "cod_comune"), ("province", "provincia"), ("region", "regione")):
-        frame[field] = col[source].map(lambda v, f=field: _keep(f, v)).to_numpy() if source in col else ""
+        frame[field] = _keep(field, col[source]).to_numpy() if source in col else ""
     for field in ("contact_name", "contact_email", "pec", "phone", "wave", "golive"):
         frame[field] = ""
     reasons = pd.Series("", index=frame.index)
@@ -95,15 +95,15 @@ def _open_data(cells: pd.DataFrame) -> ComuniList:
     )
 
 
-def _keep(field: str, value: str) -> str:
+def _keep(field: str, values: pd.Series) -> pd.Series:
     """The name exactly as listed (outer spaces aside); other fields normalised."""
-    return value.strip() if field == "name" else clean(value)
+    return values.str.strip() if field == "name" else clean_series(values)
 
 
 def _finish(frame: pd.DataFrame, kind: str, notes: tuple[str, ...]) -> ComuniList:
     notes_out = list(notes)
     frame = frame.copy()
-    empty = ~frame["name"].map(lambda v: any(c.isalpha() for c in v))
+    empty = ~frame["name"].str.contains(r"[A-Za-zÀ-ÖØ-öø-ÿ]", regex=True)
     blank = frame["blank"]
     excluded = [frame.loc[empty & ~blank, ["row", "name"]].assign(reason="nome del comune mancante")]
     # Whole blank lines inside the list are reported apart: they are not comuni.
@@ -116,8 +116,8 @@ def _finish(frame: pd.DataFrame, kind: str, notes: tuple[str, ...]) -> ComuniLis
     frame["province"] = _provinces(frame)
     raw_email = frame["contact_email"]
     frame["contact_raw"] = raw_email
-    frame["contact_email"] = raw_email.map(normalise_email)
-    frame["pec"] = frame["pec"].map(normalise_email)
+    frame["contact_email"] = email_series(raw_email)
+    frame["pec"] = email_series(frame["pec"])
     frame["domains"] = [
         tuple(sorted({email_domain(e) for e in (a, b) if e}))
         for a, b in zip(frame["contact_email"], frame["pec"], strict=True)
@@ -144,18 +144,16 @@ def _normalise_codes(codes: pd.Series) -> tuple[pd.Series, str]:
 def _provinces(frame: pd.DataFrame) -> pd.Series:
     """Province abbreviations: from the column, else from the ISTAT or cadastral code."""
     by_cadastral = {m.cadastral: m.province for m in national_comuni()}
-    out = []
-    for prov, code in zip(frame["province"], frame["code"], strict=True):
-        sigla = province_code(prov) if prov else ""
-        if not sigla and code:
-            sigla = ISTAT_PROVINCES.get(code[:3], "") if code.isdigit() else by_cadastral.get(code, "")
-        out.append(sigla or prov.upper())
-    return pd.Series(out, index=frame.index, dtype=str)
+    given = pd.Series(map_unique(frame["province"], province_code), index=frame.index, dtype=str)
+    code = frame["code"]
+    from_code = code.str[:3].map(ISTAT_PROVINCES).where(code.str.isdigit(), code.map(by_cadastral)).fillna("")
+    out = given.where(given != "", from_code)
+    return out.where(out != "", frame["province"].str.upper()).astype(str)
 
 
 def _drop_duplicates(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The same comune listed twice (same code, or same name and province) is kept once."""
-    loose = frame["name"].map(canonical)
+    loose = keys_frame(frame["name"], typed=True)["loose"]  # the name without "Comune di"
     key = frame["code"].where(frame["code"] != "", "name:" + loose + "|" + frame["province"])
     first_row = frame.groupby(key, sort=False)["row"].transform("first")
     dup = key.duplicated(keep="first")

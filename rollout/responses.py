@@ -9,13 +9,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from data_sources import Grid
 from rollout.columns import RESPONSE_RULES, Columns, recognise
-from rollout.matching import ComuneMatcher, Match
+from rollout.matching import ComuneMatcher
 from rollout.permissions import PERMISSION_KEYS, parse_choices, tick_value
-from rollout.text import clean, email_domain, normalise_email, person_key
+from rollout.text import blank, clean, email_domain, email_series, map_unique, person_key, squeeze_series
 from rollout.timestamps import parse_timestamps
 
 PROBLEM_LABELS = {
@@ -74,7 +75,7 @@ def prepare_responses(
         pos = cols.get(field)
         if pos is None:
             return pd.Series("", index=body.index, dtype=str)
-        return _mapped(body[pos], clean)
+        return squeeze_series(body[pos])
 
     rows["ts_raw"] = body[cols.fields["timestamp"]].str.strip()
     parsed = parse_timestamps(rows["ts_raw"], tz, date_order)
@@ -93,15 +94,17 @@ def prepare_responses(
         employee_raw = filler_raw  # the form is filled by each employee: the address is theirs
         notes.append("Nessuna colonna con nome o email del dipendente: uso l'indirizzo di chi ha compilato.")
     rows["email_raw"] = employee_raw
-    rows["email"] = _mapped(employee_raw, normalise_email)
-    rows["filler_email"] = _mapped(filler_raw, normalise_email)
+    rows["email"] = email_series(employee_raw)
+    rows["filler_email"] = email_series(filler_raw)
     rows["name"] = rows["full_name"].where(
         rows["full_name"] != "", (rows["surname"] + " " + rows["first_name"]).str.strip()
     )
-    name_key = _mapped(rows["name"], person_key)
-    rows["identity"] = ("email:" + rows["email"]).where(
-        rows["email"] != "", ("name:" + name_key).where(name_key != "", "")
-    )
+    # Identity: the employee's email; without one, the normalised name (computed only where needed).
+    no_email = rows["email"] == ""
+    name_key = pd.Series("", index=rows.index, dtype=str)
+    name_key[no_email] = map_unique(rows.loc[no_email, "name"], person_key)
+    rows["identity"] = ("email:" + rows["email"]).where(~no_email, ("name:" + name_key).where(name_key != "", ""))
+    rows["ident"] = pd.factorize(rows["identity"])[0]
 
     _permissions(rows, body, cols)
     _match(rows, matcher)
@@ -109,54 +112,63 @@ def prepare_responses(
     return Responses(rows, cols, tuple(notes))
 
 
-def _mapped(values: pd.Series, func) -> pd.Series:
-    """Apply ``func`` once per distinct value (forms repeat the same texts a lot)."""
-    uniques = values.unique()
-    return values.map(dict(zip(uniques, map(func, uniques), strict=True))).astype(str)
+def _spread(values: pd.Series, func) -> tuple[np.ndarray, list]:
+    """Codes of each row's distinct value, and ``func`` of each distinct value."""
+    codes, uniques = pd.factorize(values, sort=False)
+    return codes, [func(u) for u in uniques]
 
 
 def _permissions(rows: pd.DataFrame, body: pd.DataFrame, cols: Columns) -> None:
-    found = {key: pd.Series(False, index=rows.index) for key in PERMISSION_KEYS}
-    unknown = pd.Series("", index=rows.index, dtype=str)
+    found = np.zeros((len(rows), len(PERMISSION_KEYS)), dtype=bool)
+    unknown = np.full(len(rows), "", dtype=object)
     pos = cols.get("permissions")
     if pos is not None:
-        cell = body[pos]
-        rows["permissions_raw"] = cell.map(clean)
-        parsed = {v: parse_choices(v) for v in cell.unique()}
-        for key in PERMISSION_KEYS:
-            has = {v: key in p[0] for v, p in parsed.items()}
-            found[key] = found[key] | cell.map(has).astype(bool)
-        unknown = cell.map({v: " | ".join(p[1]) for v, p in parsed.items()}).astype(str)
-    else:
-        rows["permissions_raw"] = ""
+        codes, parsed = _spread(body[pos], parse_choices)
+        table = np.array([[k in keys for k in PERMISSION_KEYS] for keys, _ in parsed], dtype=bool).reshape(
+            -1, len(PERMISSION_KEYS)
+        )
+        found |= table[codes]
+        unknown = np.array([" | ".join(texts) for _, texts in parsed], dtype=object)[codes]
     for key, pos in cols.permission_columns.items():
-        cell = body[pos]
-        ticks = {v: tick_value(v) for v in cell.unique()}
-        found[key] = found[key] | cell.map({v: t is True for v, t in ticks.items()}).astype(bool)
-        odd = cell.map({v: t is None for v, t in ticks.items()}).astype(bool)
+        codes, ticks = _spread(body[pos], tick_value)
+        col = PERMISSION_KEYS.index(key)
+        found[:, col] |= np.array([t is True for t in ticks], dtype=bool)[codes]
+        odd = np.array([t is None for t in ticks], dtype=bool)[codes]
         if odd.any():
             label = cols.headers[pos]
-            extra = (label + ": " + cell.map(clean)).where(odd, "")
-            unknown = (unknown + " | " + extra).str.strip(" |").where(odd, unknown)
-    for key in PERMISSION_KEYS:
-        rows[key] = found[key].to_numpy()
-    rows["unknown_text"] = unknown
+            cells = body[pos].to_numpy()
+            for i in np.flatnonzero(odd):
+                extra = f"{label}: {clean(cells[i])}"
+                unknown[i] = f"{unknown[i]} | {extra}" if unknown[i] else extra
+    for i, key in enumerate(PERMISSION_KEYS):
+        rows[key] = found[:, i]
+    rows["unknown_text"] = pd.Series(unknown, index=rows.index, dtype=str)
 
 
 def _match(rows: pd.DataFrame, matcher: ComuneMatcher) -> None:
     """Match once per distinct (name, province, code); homonyms get a second look with emails."""
-    keys = list(zip(rows["comune_raw"], rows["province"], rows["code_hint"], strict=True))
-    results: dict[tuple[str, str, str], Match] = {k: matcher.match(*k) for k in dict.fromkeys(keys)}
-    matches = [results[k] for k in keys]
-    for i, m in enumerate(matches):
-        if m.problem == "ambiguous":
-            doms = (email_domain(rows["filler_email"].iat[i]), email_domain(rows["email"].iat[i]))
-            matches[i] = matcher.match(*keys[i], domains=doms)
-    rows["cid"] = [m.cid for m in matches]
-    rows["match_method"] = [m.method for m in matches]
-    rows["match_problem"] = [m.problem for m in matches]
-    rows["match_detail"] = [m.detail for m in matches]
-    rows["suggestion"] = [m.suggestion for m in matches]
+    parts = [rows[c].str.replace(_SEP, " ", regex=False) for c in ("comune_raw", "province", "code_hint")]
+    joined = parts[0] + _SEP + parts[1] + _SEP + parts[2]
+    codes, uniques = pd.factorize(joined, sort=False)
+    keys = [tuple(u.split(_SEP)) for u in uniques.tolist()]
+    results = matcher.match_many(keys)
+    cid = np.array([m.cid for m in results], dtype=np.int64)[codes]
+    fields = {
+        f: np.array([getattr(m, f) for m in results], dtype=object)[codes]
+        for f in ("method", "problem", "detail", "suggestion")
+    }
+    for i in np.flatnonzero(fields["problem"] == "ambiguous"):
+        doms = (email_domain(rows["filler_email"].iat[i]), email_domain(rows["email"].iat[i]))
+        again = matcher.match(*keys[codes[i]], domains=doms)
+        cid[i] = again.cid
+        for f in fields:
+            fields[f][i] = getattr(again, f)
+    rows["cid"] = cid
+    for f, values in fields.items():
+        rows[f"match_{f}" if f != "suggestion" else f] = pd.Series(values, index=rows.index, dtype=str)
+
+
+_SEP = "\x1f"  # a control character no form answer contains
 
 
 def _problems(rows: pd.DataFrame, body: pd.DataFrame) -> pd.Series:
@@ -164,7 +176,7 @@ def _problems(rows: pd.DataFrame, body: pd.DataFrame) -> pd.Series:
     problem = pd.Series("", index=rows.index, dtype=str)
     has_perm = rows[list(PERMISSION_KEYS)].any(axis=1)
     has_employee = rows["identity"] != ""
-    empty = body.apply(lambda c: c.str.strip()).eq("").all(axis=1)
+    empty = pd.Series(np.logical_and.reduce([blank(body[c]) for c in body.columns]), index=rows.index)
     for mask, name in (
         (~has_perm, "no_permission"),
         (~has_employee, "no_employee"),

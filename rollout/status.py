@@ -78,10 +78,15 @@ class Snapshot:
 
     settings: Settings
     comuni: pd.DataFrame  # one row per participating comune (index = cid)
-    editors: pd.DataFrame  # current editors: the latest valid response of each employee
+    current: pd.Index  # sheet rows of the current editors: each employee's latest valid response
     rows: pd.DataFrame  # every response row with its outcome and reason (index = sheet row)
     comuni_list: ComuniList
     responses: Responses
+
+    @cached_property
+    def editors(self) -> pd.DataFrame:
+        """The current editors, with everything the form said about them."""
+        return self.responses.rows.loc[self.current]
 
     @cached_property
     def totals(self) -> dict[str, int]:
@@ -117,35 +122,39 @@ def coverage_of(comuni: pd.DataFrame) -> pd.DataFrame:
 def evaluate(responses: Responses, comuni: ComuniList, settings: Settings) -> Snapshot:
     """Statuses, current editors and row outcomes at ``settings.as_of``."""
     rows = responses.rows
-    as_of = settings.as_of
-    in_view = (rows["ts"] <= as_of).fillna(False).astype(bool)
+    in_view = (rows["ts"] <= settings.as_of).fillna(False).astype(bool).to_numpy()
     problem = rows["problem"]
     outcome = np.select(
         [
-            problem.isin(["empty_row", "bad_timestamp"]),
+            problem.isin(["empty_row", "bad_timestamp"]).to_numpy(),
             ~in_view,
-            problem.eq("unmatched"),
-            problem.ne(""),
+            problem.eq("unmatched").to_numpy(),
+            problem.ne("").to_numpy(),
         ],
         ["invalid", "after_as_of", "unmatched", "invalid"],
         default="valid",
     )
-    valid = rows.loc[outcome == "valid"].sort_values(["ts"], kind="stable")
-    latest = ~valid.duplicated(["cid", "identity"], keep="last")
+    # Only the columns the rules need, with the employee as an integer code: cheap to sort and group.
+    slim = rows.loc[outcome == "valid", ["ts", "cid", "ident", "filler_email", *PERMISSION_KEYS]]
+    valid = slim.sort_values("ts", kind="stable")
+    latest = ~valid.duplicated(["cid", "ident"], keep="last").to_numpy()
     current = valid.loc[latest]
     replaced = valid.loc[~latest]
-    successor = current.reset_index().set_index(["cid", "identity"])["row"]
-    replaced_by = pd.Series(
-        successor.reindex(pd.MultiIndex.from_frame(replaced[["cid", "identity"]])).to_numpy(), index=replaced.index
-    )
+    successor = pd.Series(current.index.to_numpy(), index=_pair(current))
+    replaced_by = pd.Series(successor.reindex(_pair(replaced)).to_numpy(), index=replaced.index)
 
     table = pd.DataFrame(index=rows.index)
     table["outcome"] = np.where(outcome == "valid", "counted", outcome)
     table.loc[replaced.index, "outcome"] = "replaced"
     table["reason"] = _reasons(rows, table["outcome"], replaced_by)
     table["replaced_by"] = replaced_by.reindex(rows.index).astype("Int64")
+    status = _comuni_status(comuni, valid, current, settings)
+    return Snapshot(settings, status, current.index, table, comuni, responses)
 
-    return Snapshot(settings, _comuni_status(comuni, valid, current, settings), current, table, comuni, responses)
+
+def _pair(frame: pd.DataFrame) -> pd.Index:
+    """(comune, employee) as one integer per row."""
+    return pd.Index(frame["cid"].to_numpy(np.int64) * (1 << 32) + frame["ident"].to_numpy(np.int64))
 
 
 def _reasons(rows: pd.DataFrame, outcome: pd.Series, replaced_by: pd.Series) -> pd.Series:
@@ -182,12 +191,12 @@ def _comuni_status(comuni: ComuniList, valid: pd.DataFrame, current: pd.DataFram
         [on_time, answered, ~answered & (not passed)], ["on_time", "late", "pending"], default="missing"
     )
     out["has_at_editor"] = out["amministrazione_trasparente"] > 0
-    out["missing"] = [tuple(k for k in PERMISSION_KEYS if row[k] == 0) for row in perms.to_dict("records")]
-    late_days = [
-        (settings.local_date(ts) - settings.deadline).days if pd.notna(ts) else max(settings.days_past_deadline, 0)
-        for ts in out["first_response"]
-    ]
-    out["days_late"] = np.where(out["status"].isin(["late", "missing"]), late_days, 0).astype(int)
+    covered = perms.to_numpy() > 0
+    out["missing"] = [tuple(k for k, has in zip(PERMISSION_KEYS, row, strict=True) if not has) for row in covered]
+    first_day = out["first_response"].dt.tz_convert(settings.tz).dt.tz_localize(None).to_numpy().astype("datetime64[D]")
+    late = (first_day - np.datetime64(settings.deadline, "D")).astype("timedelta64[D]").astype(np.int64)
+    late = np.where(out["first_response"].isna().to_numpy(), max(settings.days_past_deadline, 0), late)
+    out["days_late"] = np.where(out["status"].isin(["late", "missing"]), late, 0).astype(int)
     with_filler = current.loc[current["filler_email"] != ""].sort_values("ts", kind="stable")
     filler = with_filler.groupby("cid")["filler_email"].last()
     out["filler_email"] = filler.reindex(out.index).fillna("").astype(str)

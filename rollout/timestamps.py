@@ -14,6 +14,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from rollout.text import arrow_strings
 
 _NUMERIC = re.compile(
     r"^\s*(?P<a>\d{1,4})[/.\-](?P<b>\d{1,2})[/.\-](?P<c>\d{1,4})"
@@ -47,46 +51,67 @@ class ParsedTimes:
 def parse_timestamps(values: pd.Series, tz: str = "Europe/Rome", order: str = "auto") -> ParsedTimes:
     """Parse a column of timestamp texts; ``order`` is "auto", "DMY" or "MDY" for d/m vs m/d."""
     text = values.astype(str).str.strip()
-    parts = text.str.extract(_NUMERIC)
-    hit = parts["a"].notna()
-    a = pd.to_numeric(parts["a"], errors="coerce")
-    b = pd.to_numeric(parts["b"], errors="coerce")
-    c = pd.to_numeric(parts["c"], errors="coerce")
-    year_first = hit & (parts["a"].str.len() >= 3)
-    day_first, note = _day_first(a[hit & ~year_first], b[hit & ~year_first], order)
-    if day_first:
-        day, month = a.where(~year_first, c), b
-    else:
-        day, month = b.where(~year_first, c), a.where(~year_first, b)
-    month = month.where(~year_first, b)
-    year = c.where(~year_first, a)
-    year = year.where(year >= 100, year + 2000)
-    hour = pd.to_numeric(parts["H"], errors="coerce").fillna(0)
-    ampm = parts["ampm"].fillna("").str.upper().str.replace(r"[.\s]", "", regex=True)
-    hour = hour.where(~((ampm == "PM") & (hour < 12)), hour + 12)
-    hour = hour.where(~((ampm == "AM") & (hour == 12)), 0)
-    stamp = pd.to_datetime(
-        pd.DataFrame({
-            "year": year, "month": month, "day": day, "hour": hour,
-            "minute": pd.to_numeric(parts["M"], errors="coerce").fillna(0),
-            "second": pd.to_numeric(parts["S"], errors="coerce").fillna(0),
-        }),
-        errors="coerce",
-    )  # fmt: skip
-    frac = parts["f"].fillna("")
+    parts = pc.extract_regex(arrow_strings(text), _NUMERIC.pattern)
+    hit = parts.is_valid().to_numpy(zero_copy_only=False)
+    a, b, c = (_int(parts, k) for k in ("a", "b", "c"))
+    year_first = hit & (pc.utf8_length(parts.field("a")).to_numpy(zero_copy_only=False) >= 3)
+    plain = hit & ~year_first
+    day_first, note = _day_first(pd.Series(a[plain]), pd.Series(b[plain]), order)
+    day = np.where(year_first, c, a if day_first else b)
+    month = np.where(year_first, b, b if day_first else a)
+    year = np.where(year_first, a, c)
+    year = np.where((year >= 0) & (year < 100), year + 2000, year)
+    hour, minute, second = (np.maximum(_int(parts, k), 0) for k in ("H", "M", "S"))
+    ampm = np.char.replace(np.char.replace(np.char.upper(_text(parts, "ampm")), ".", ""), " ", "")
+    twelve = ampm != ""
+    valid = hit & _valid_date(year, month, day) & (minute <= 59) & (second <= 59)
+    valid &= np.where(twelve, (hour >= 1) & (hour <= 12), hour <= 23)
+    hour = np.where(twelve & (ampm == "PM") & (hour < 12), hour + 12, hour)
+    hour = np.where(twelve & (ampm == "AM") & (hour == 12), 0, hour)
+    seconds = _days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second
+    frac = _text(parts, "f")
+    micro = np.zeros(len(text), dtype=np.int64)
     if (frac != "").any():
-        micro = pd.to_numeric(frac.str.ljust(6, "0").str[:6], errors="coerce").fillna(0)
-        stamp = stamp + pd.to_timedelta(micro, unit="us")
-    invalid_clock = (hour > 23) | (ampm.ne("") & (pd.to_numeric(parts["H"], errors="coerce") > 12))
-    stamp = stamp.where(~invalid_clock)
-
-    zone = parts["tz"].fillna("").str.upper().str.replace(" ", "", regex=False)
+        micro = np.array([int(f.ljust(6, "0")[:6]) if f else 0 for f in frac], dtype=np.int64)
+    stamp = pd.Series(
+        np.where(valid, seconds * 1_000_000 + micro, np.iinfo(np.int64).min).astype("datetime64[us]"), index=text.index
+    )
+    zone = pd.Series(np.char.replace(np.char.upper(_text(parts, "tz")), " ", ""), index=text.index)
     utc = _to_utc(stamp, zone, tz)
 
-    rest = utc.isna() & text.ne("")
+    rest = utc.isna() & text.ne("") & ~pd.Series(hit, index=text.index)
     if rest.any():
         utc.loc[rest] = _fallback(text[rest], tz)
     return ParsedTimes(utc, day_first, note)
+
+
+def _int(parts: pa.Array, name: str) -> np.ndarray:
+    """An extracted group as integers; -1 where the group is absent."""
+    field = parts.field(name)
+    field = pc.if_else(pc.equal(pc.fill_null(field, ""), ""), None, field)
+    return pc.fill_null(pc.cast(field, pa.int64()), -1).to_numpy(zero_copy_only=False)
+
+
+def _text(parts: pa.Array, name: str) -> np.ndarray:
+    return np.asarray(pc.fill_null(parts.field(name), "").to_numpy(zero_copy_only=False), dtype=str)
+
+
+def _valid_date(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndarray:
+    leap = ((year % 4 == 0) & (year % 100 != 0)) | (year % 400 == 0)
+    days = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])[np.clip(month, 0, 12)]
+    days = np.where((month == 2) & leap, 29, days)
+    return (year >= 1900) & (year <= 2200) & (month >= 1) & (month <= 12) & (day >= 1) & (day <= days)
+
+
+def _days_from_civil(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndarray:
+    """Days since 1970-01-01 of proleptic Gregorian dates (H. Hinnant's algorithm), vectorised."""
+    y = year - (month <= 2)
+    era = np.floor_divide(y, 400)
+    yoe = y - era * 400
+    mp = (month + 9) % 12
+    doy = (153 * mp + 2) // 5 + day - 1
+    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+    return (era * 146097 + doe - 719468).astype(np.int64)
 
 
 def _day_first(a: pd.Series, b: pd.Series, order: str) -> tuple[bool, str]:

@@ -62,3 +62,41 @@ def test_province_names_and_abbreviations():
     assert province_code("Provincia di Forlì-Cesena") == "FC"
     assert province_code("Città metropolitana di Roma Capitale") == ""
     assert province_code("Reggio nell'Emilia") == "RE"
+
+
+# -- the vectorised forms agree with the scalar functions they stand in for ------------------------
+import pandas as pd  # noqa: E402
+
+from rollout.names import keys_frame  # noqa: E402
+from rollout.text import clean, clean_series, email_series, squeeze_series  # noqa: E402
+
+
+def _typings(name: str) -> list[str]:
+    return [name, "Comune di " + name, name.upper(), " comune di  " + name.lower() + " ", name.replace("'", "’"),
+            "COMUNE DI " + name + " (SA)", name.replace("à", "a'").replace("ò", "o'"), "Spett.le Comune di " + name]  # fmt: skip
+
+
+def test_vectorised_keys_equal_the_scalar_keys_on_every_real_name():
+    names = pd.Series(NAMES, dtype=str)
+    frame = keys_frame(names, typed=False)
+    assert [tuple(r) for r in frame.itertuples(index=False)] == [
+        (k.exact, k.loose, k.compact) for k in (official_keys(n)[0] for n in NAMES)
+    ]
+    typed = pd.Series([t for n in NAMES[::7] for t in _typings(n)], dtype=str)
+    frame = keys_frame(typed, typed=True)
+    assert [tuple(r) for r in frame.itertuples(index=False)] == [
+        (k.exact, k.loose, k.compact) for k in (typed_variants(t)[0] for t in typed)
+    ]
+
+
+ITALIAN_TEXT = st.text(alphabet=st.sampled_from([*"abcdeiouàèéìòùABCÈÒ '’-.,@_0123", "\t", "\u00a0"]), max_size=30)
+
+
+@settings(max_examples=300)
+@given(st.lists(ITALIAN_TEXT, min_size=1, max_size=20))
+def test_vectorised_text_helpers_equal_the_scalar_ones(texts):
+    series = pd.Series(texts, dtype=str)
+    assert clean_series(series).tolist() == [clean(t) for t in texts]
+    assert squeeze_series(series).tolist() == [" ".join(t.split()) for t in texts]
+    emails = pd.Series([t.replace(" ", "") + "@comune.x.it" for t in texts] + texts, dtype=str)
+    assert email_series(emails).tolist() == [normalise_email(e) for e in emails]
