@@ -9,6 +9,7 @@ email domain separate homonyms; without them a name that fits two comuni is ambi
 
 from __future__ import annotations
 
+import threading
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ from rapidfuzz.distance import OSA
 
 from rollout.errors import InputError
 from rollout.italy import national_comuni, province_code
-from rollout.names import NameKeys, official_keys, typed_variants
+from rollout.names import NameKeys, all_official_keys, keys_frame, typed_variants
 from rollout.text import clean
 
 LEVELS = ("exact", "loose", "compact")
@@ -62,17 +63,21 @@ class ComuneMatcher:
         self.domains: list[tuple[str, ...]] = comuni["domains"].tolist() if "domains" in comuni else [()] * len(comuni)
         self.by_code = {c.upper(): i for i, c in enumerate(comuni["code"].tolist()) if c}
         self.index: dict[str, dict[str, set[int]]] = {lvl: defaultdict(set) for lvl in LEVELS}
-        for cid, name in enumerate(self.names):
-            for keys in official_keys(name):
+        for cid, keys in enumerate(all_official_keys(comuni["name"])):
+            for k in keys:
                 for lvl in LEVELS:
-                    self.index[lvl][getattr(keys, lvl)].add(cid)
+                    self.index[lvl][getattr(k, lvl)].add(cid)
         self._national = _national_index()
         self._part_compacts = list(self.index["compact"])
         self._part_loose = list(self.index["loose"])
         participating = set(self.index["compact"])
         self._nat_compacts = [c for c in self._national["compact"] if c not in participating]
+        self._part_by_len = _ByLength(self._part_compacts)
+        self._nat_by_len = _ByLength(self._nat_compacts)
         self.aliases: dict[str, int] = {}
         self.aliases = self._resolve_aliases(aliases or {})
+        self.signature = hash((tuple(self.names), tuple(self.provinces), tuple(self.domains),
+                               tuple(sorted(self.by_code.items())), tuple(sorted(self.aliases.items()))))  # fmt: skip
 
     # -- public -------------------------------------------------------------------------------
     def match(self, raw: str, province: str = "", code: str = "", domains: Iterable[str] = ()) -> Match:
@@ -123,6 +128,23 @@ class ComuneMatcher:
                              detail=f"{where} esiste ma non è nell'elenco dei comuni partecipanti")  # fmt: skip
         return self._fuzzy(raw, variants, hint, domains)
 
+    def match_many(self, keys: Iterable[tuple[str, str, str]]) -> list[Match]:
+        """``match`` for many (name, province, code) keys, remembered across loads of the same list."""
+        keys = list(keys)
+        memo = _memo_for(self.signature)
+        todo = [k for k in dict.fromkeys(keys) if k not in memo]
+        if todo:
+            # Fast path: a name typed exactly as one listed comune, with no hint to weigh and no
+            # alias that could take precedence, is that comune (what ``match`` would conclude).
+            exact = keys_frame(pd.Series([k[0] for k in todo], dtype=str), typed=True)["exact"].tolist()
+            for key, text in zip(todo, exact, strict=True):
+                ids = self.index["exact"].get(text)
+                if ids and len(ids) == 1 and not key[1] and not key[2] and not self.aliases:
+                    memo[key] = Match(next(iter(ids)), "exact")
+                else:
+                    memo[key] = self.match(*key)
+        return [memo[k] for k in keys]
+
     def candidates_text(self, ids: Iterable[int]) -> str:
         return ", ".join(sorted(self.label(i) for i in ids))
 
@@ -165,7 +187,10 @@ class ComuneMatcher:
             if len(q) < 5:
                 continue
             limit = 1 if len(q) < 10 else 2
-            part = process.extract(q, self._part_compacts, scorer=OSA.distance, score_cutoff=limit, limit=20)
+            # An edit distance is at least the difference in length: compare only those in reach.
+            part = process.extract(
+                q, self._part_by_len.near(len(q), limit), scorer=OSA.distance, score_cutoff=limit, limit=20
+            )
             if not part:
                 continue
             best = min(d for _, d, _ in part)
@@ -174,7 +199,9 @@ class ComuneMatcher:
                 if d == best:
                     ids |= self.index["compact"][choice]
             ids = self._narrow(ids, hint or v.province, domains) or ids
-            rivals = process.extract(q, self._nat_compacts, scorer=OSA.distance, score_cutoff=best, limit=5)
+            rivals = process.extract(
+                q, self._nat_by_len.near(len(q), best), scorer=OSA.distance, score_cutoff=best, limit=5
+            )
             if len(ids) == 1 and not rivals:
                 cid = next(iter(ids))
                 return Match(cid, "fuzzy", detail=f"'{clean(raw)}' letto come {self.label(cid)}")
@@ -211,13 +238,48 @@ class ComuneMatcher:
         return out
 
 
+class _ByLength:
+    """Keys grouped by length: an edit distance is at least the difference in length."""
+
+    def __init__(self, keys: list[str]) -> None:
+        self._groups: dict[int, list[str]] = defaultdict(list)
+        for k in keys:
+            self._groups[len(k)].append(k)
+        self._near: dict[tuple[int, int], list[str]] = {}
+
+    def near(self, length: int, reach: int) -> list[str]:
+        """The keys whose length is within ``reach`` of ``length``."""
+        key = (length, reach)
+        if key not in self._near:
+            self._near[key] = [k for n in range(length - reach, length + reach + 1) for k in self._groups.get(n, ())]
+        return self._near[key]
+
+
+_MEMO: dict[int, dict[tuple[str, str, str], Match]] = {}
+_MEMO_LISTS = 4
+
+
+_MEMO_LOCK = threading.Lock()
+
+
+def _memo_for(signature: int) -> dict[tuple[str, str, str], Match]:
+    """Results for one comuni list; a match is a pure function of the list and the typed key."""
+    with _MEMO_LOCK:
+        if signature not in _MEMO:
+            while len(_MEMO) >= _MEMO_LISTS:
+                _MEMO.pop(next(iter(_MEMO)))
+            _MEMO[signature] = {}
+        return _MEMO[signature]
+
+
 @lru_cache(maxsize=1)
 def _national_index() -> dict[str, dict[str, set[tuple[str, str]]]]:
     index: dict[str, dict[str, set[tuple[str, str]]]] = {"loose": defaultdict(set), "compact": defaultdict(set)}
-    for m in national_comuni():
-        for keys in official_keys(m.name):
-            index["loose"][keys.loose].add((m.name, m.province))
-            index["compact"][keys.compact].add((m.name, m.province))
+    national = national_comuni()
+    for m, keys in zip(national, all_official_keys(pd.Series([m.name for m in national], dtype=str)), strict=True):
+        for k in keys:
+            index["loose"][k.loose].add((m.name, m.province))
+            index["compact"][k.compact].add((m.name, m.province))
     return {k: dict(v) for k, v in index.items()}
 
 

@@ -12,8 +12,11 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+import pandas as pd
+import pyarrow.compute as pc
+
 from rollout.italy import province_code
-from rollout.text import clean, words
+from rollout.text import arrow_strings, clean, clean_arrow, words, words_arrow
 
 _ACCENTED = {"a": "à", "e": "è", "i": "ì", "o": "ò", "u": "ù"}
 _ACCENT_APOSTROPHE = re.compile(r"([aeiou])'(?=\s|$|[,.;)\]])")
@@ -54,6 +57,7 @@ def _keys(text: str, province: str = "") -> NameKeys:
     return NameKeys(text, loose, loose.replace(" ", ""), province)
 
 
+@lru_cache(maxsize=65536)
 def official_keys(name: str) -> list[NameKeys]:
     """Keys of a name from a list (comuni list or national list); bilingual names give two."""
     base = _accents(clean(name).casefold())
@@ -104,3 +108,52 @@ def _saint_variants(keys: NameKeys) -> list[NameKeys]:
         loose = keys.loose[: m.start()] + form + keys.loose[m.end() :]
         variants.append(NameKeys(loose, words(loose), words(loose).replace(" ", ""), keys.province))
     return variants
+
+
+# RE2 (Arrow) forms of the expressions above: no look-ahead, so the follower is captured and kept.
+_PREFIX_RE2 = (
+    r"^(?:spett\.?\s*le\s+|spettabile\s+)?(?:il\s+)?"
+    r"(?:comune|municipio|amministrazione comunale|citta'? metropolitana)\b\s*(?:di\s+|d')?"
+)
+
+
+def keys_frame(names: pd.Series, *, typed: bool) -> pd.DataFrame:
+    """The first keys of many names at once: ``official_keys(n)[0]`` (``typed=False``) or
+    ``typed_variants(n)[0]`` (``typed=True``), computed with Arrow kernels.
+
+    The same normalisation as the functions above, written for whole columns; tests check that
+    both agree on every real comune name and on messy typing of them.
+    """
+    arr = pc.utf8_lower(clean_arrow(arrow_strings(names)))
+    arr = pc.replace_substring(arr, "ß", "ss")  # str.casefold does this, utf8_lower does not
+    for vowel, accented in _ACCENTED.items():
+        arr = pc.replace_substring_regex(arr, vowel + r"'( |$|[,.;)\]])", accented + r"\1")
+    arr = pc.replace_substring_regex(arr, r"' +", "'")
+    if typed:
+        arr = pc.replace_substring_regex(arr, _PREFIX_RE2, "", max_replacements=1)
+    exact = pc.utf8_trim(arr, " .,;:-")
+    loose = words_arrow(exact)
+    compact = pc.replace_substring(loose, " ", "")
+    return pd.DataFrame(
+        {
+            "exact": pd.Series(exact, dtype=str),
+            "loose": pd.Series(loose, dtype=str),
+            "compact": pd.Series(compact, dtype=str),
+        }
+    ).set_axis(names.index)
+
+
+def all_official_keys(names: pd.Series) -> list[list[NameKeys]]:
+    """``official_keys`` of every name, vectorised for the common case of one key per name."""
+    frame = keys_frame(names, typed=False)
+    lower = names.str.lower()
+    special = (
+        lower.str.contains("/", regex=False)
+        | lower.str.match(r"\s*(?:spett|il |comune|municipio|amministrazione|citta)")
+    ).to_numpy()
+    out = []
+    for name, is_special, (exact, loose, compact) in zip(
+        names, special, frame.itertuples(index=False, name=None), strict=True
+    ):
+        out.append(official_keys(name) if is_special else [NameKeys(exact, loose, compact)])
+    return out
