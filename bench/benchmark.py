@@ -1,0 +1,527 @@
+"""National-scale benchmark of the core pipeline: ``python bench/benchmark.py [--check]``.
+
+It generates (deterministically, from a seed) a campaign the size of the whole 1.4.1 measure,
+about 6,600 participating comuni and 30,000 form responses typed the way people type, then
+measures, in this one process, the path the dashboard and the command line share:
+``read_grid`` (both files) -> ``prepare`` -> ``Prepared.at`` -> Snapshot.
+
+- pipeline cold: the first call in the process (lazy loading of the national list, empty caches);
+- pipeline warm: the median of further calls in the same process;
+- bare read_csv: the median of ``pd.read_csv(path)`` with defaults on the same two files, summed;
+- peak RSS: ``resource.getrusage(RUSAGE_SELF).ru_maxrss`` of this process (interpreter, imports
+  and pipeline runs; the data are generated in a child process, which does not count).
+
+Targets: pipeline <= 1 s (cold and warm), warm/read_csv <= 5, peak RSS <= 400 MB. The script
+always exits 0 (it is a measurement); with ``--check`` it exits 1 when a target is missed.
+
+The generator is importable: ``from bench.benchmark import generate``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import csv
+import datetime as dt
+import io
+import pstats
+import random
+import re
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import pandas as pd  # noqa: E402
+from codicefiscale import codicefiscale as cf  # noqa: E402
+
+from rollout.config import Config, parse_config  # noqa: E402
+from rollout.italy import national_comuni  # noqa: E402
+from rollout.pipeline import prepare, read_grid, settings_for  # noqa: E402
+from rollout.status import Snapshot  # noqa: E402
+
+SEED = 20230913
+N_COMUNI = 6600
+N_RESPONSES = 30000
+COMUNI_FILE = "comuni.csv"
+RESPONSES_FILE = "risposte.csv"
+TRUTH_FILE = "truth.csv"
+DEADLINE = dt.date(2023, 9, 13)
+AS_OF = "2023-09-30T12:00:00"
+REQUEST_SENT = dt.datetime(2023, 8, 28, 9, 0)
+LAST_DAY = dt.datetime(2023, 9, 29, 18, 0)
+TARGET_SECONDS = 1.0
+TARGET_RATIO = 5.0
+TARGET_RSS_MB = 400.0
+
+COMUNI_HEADERS = ["Comune", "Provincia", "Codice catastale", "Referente", "Email referente", "PEC", "Ondata",
+                  "Messa online prevista"]  # fmt: skip
+RESPONSE_HEADERS = [
+    "Informazioni cronologiche",
+    "Indirizzo email",
+    "Comune",
+    "Cognome del dipendente",
+    "Nome del dipendente",
+    "Codice fiscale del dipendente",
+    "Indirizzo email del dipendente",
+    "Ufficio di appartenenza",
+    "Permessi da assegnare al dipendente",
+]
+OPTIONS = [
+    "1) Editor Sito Web",
+    "2) Editor Newsletter",
+    "3) Editor Amministrazione Trasparente",
+    "4) Editor Servizi - Ufficio Demografico",
+    "5) Editor Servizi - Ufficio Segreteria",
+    "6) Editor Servizi - Ufficio Tecnico",
+    "7) Editor Servizi - Ufficio Tributi",
+]
+FIRST_M = ("Antonio Giuseppe Giovanni Francesco Vincenzo Salvatore Luigi Carmine Gerardo Pasquale Alfonso Raffaele "
+           "Michele Domenico Nicola Enzo Rocco Ciro Massimo Paolo Marco Luca Andrea Matteo Alessandro Stefano Roberto "
+           "Davide Simone Federico Lorenzo Fabio Daniele Riccardo Emanuele Claudio Sergio Mauro Gianluca Piero").split()  # fmt: skip
+FIRST_F = ("Maria Anna Giuseppina Rosa Carmela Teresa Angela Lucia Assunta Antonella Raffaella Annalisa Filomena "
+           "Stefania Concetta Giovanna Elena Marta Sara Ilaria Francesca Chiara Laura Silvia Valentina Federica Paola "
+           "Roberta Giulia Alessandra Monica Cristina Barbara Daniela Simona Elisa Sabrina Michela Claudia Patrizia").split()  # fmt: skip
+SURNAMES = [*("Rossi Russo Ferrari Esposito Bianchi Romano Colombo Ricci Marino Greco Bruno Gallo Conti Mancini "
+            "Costa Giordano Rizzo Lombardi Moretti Barbieri Fontana Santoro Mariani Rinaldi Caruso Ferrara Galli "
+            "Martini Leone Longo Gentile Martinelli Vitale Lombardo Serra Coppola D'Angelo Marchetti Parisi Villa "
+            "Conte Ferraro Ferri Fabbri Bianco Marini Grasso Valentini Messina Sala Gatti Pellegrini Palumbo Sanna "
+            "Farina Rizzi Monti Cattaneo Morelli Amato Silvestri Mazza Testa Grassi Pellegrino Carbone Giuliani "
+            "Benedetti Barone Rossetti Caputo Montanari Guerra Palmieri Bernardi Martino Fiore Ferretti Bellini "
+            "Basile Riva Donati Piras Vitali Battaglia Sartori Neri Costantini Milani Pagano Ruggiero Sorrentino "
+            "D'Amico Orlando Negri").split(), "De Luca", "De Santis", "De Angelis", "De Rosa", "Della Monica",
+            "Di Lorenzo", "D'Alessio", "Lo Russo", "La Rosa"]  # fmt: skip
+OFFICES = ["Area Amministrativa", "Servizi Demografici", "Ufficio Tecnico", "Ufficio Tributi", "Segreteria Generale",
+           "Area Vigilanza", "Servizi Sociali", "Area Finanziaria", "Ufficio Protocollo", ""]  # fmt: skip
+OTHER_TEXTS = ["Responsabile protocollo", "Albo pretorio", "tutti i permessi", "Editor Servizi Sociali",
+               "Editor Polizia Locale"]  # fmt: skip
+_LOWER = {"di", "del", "della", "dei", "degli", "delle", "de'", "in", "a", "al", "alla", "allo", "ai", "agli",
+          "alle", "sul", "sulla", "sullo", "sui", "e", "ed", "la", "lo", "le", "il", "sopra", "sotto", "da", "con",
+          "per", "nel", "nella", "dal", "dalla"}  # fmt: skip
+_ELIDED = re.compile(r"(?<=\s)(D|Dell|All|Sull|Nell|Dall|Coll|L)'(?=\w)")
+
+
+# -- generation ---------------------------------------------------------------------------------
+
+
+def official(name: str) -> str:
+    """Official capitalisation of a name from python-codicefiscale ("Acquaviva D'Isernia" ->
+    "Acquaviva d'Isernia", "Alà Dei Sardi" -> "Alà dei Sardi"); the first word keeps its capital."""
+    words = name.split(" ")
+    out = [w if i == 0 or w.lower() not in _LOWER else w.lower() for i, w in enumerate(words)]
+    return _ELIDED.sub(lambda m: m[1].lower() + "'", " ".join(out))
+
+
+def strip_accents(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
+def slug(name: str) -> str:
+    return re.sub(r"[^a-z]", "", strip_accents(name).lower())
+
+
+def typo(name: str, rng: random.Random) -> str:
+    """One-letter typo: a letter dropped, doubled, or swapped with the previous one."""
+    letters = [i for i, c in enumerate(name) if c.isalpha() and i > 0]
+    i = rng.choice(letters)
+    kind = rng.random()
+    if kind < 0.5:
+        return name[:i] + name[i + 1 :]
+    if kind < 0.8:
+        return name[:i] + name[i] + name[i:]
+    return name[: i - 1] + name[i] + name[i - 1] + name[i + 1 :] if name[i - 1].isalpha() else name
+
+
+def messy(name: str, province: str, rng: random.Random) -> str:
+    """The comune's name as somebody types it in the form: mostly exact."""
+    r = rng.random()
+    if r < 0.60:
+        return name
+    if r < 0.72:
+        return rng.choice(["Comune di ", "COMUNE DI ", "comune di ", "Comune di  "]) + name
+    if r < 0.80:
+        return rng.choice([name.upper(), name.lower()])
+    if r < 0.86:
+        return name.replace(" ", "  ", 1) + rng.choice([" ", "  ", ""])
+    if r < 0.92:
+        return name.replace("'", "’") if "'" in name else strip_accents(name) + rng.choice(["", " "])
+    if r < 0.96 and len(name) >= 9:
+        return typo(name, rng)
+    return f"{name} ({rng.choice([province, province.lower(), province])})"
+
+
+def stamp(moment: dt.datetime) -> str:
+    """Google Sheets, Italian locale: ``8/9/2023 10.15.32``."""
+    return f"{moment.day}/{moment.month}/{moment.year} {moment.hour}.{moment.minute:02d}.{moment.second:02d}"
+
+
+def office_hours(rng: random.Random, start: dt.datetime, end: dt.datetime) -> dt.datetime:
+    span = max((end - start).total_seconds(), 1.0)
+    for _ in range(200):
+        moment = start + dt.timedelta(seconds=rng.uniform(0, span))
+        if moment.weekday() < 5 and 8 <= moment.hour < 18:
+            return moment.replace(microsecond=0)
+    return (start + dt.timedelta(seconds=rng.uniform(0, span))).replace(microsecond=0)
+
+
+def fiscal_code(surname: str, first_name: str, female: bool, birth: dt.date, place_code: str) -> str:
+    """The employee's fiscal code (born in a real comune, by cadastral code: no slow name lookup)."""
+    gender = "F" if female else "M"
+    born = dt.datetime.combine(birth, dt.time())
+    body = cf.encode_lastname(surname) + cf.encode_firstname(first_name) + cf.encode_birthdate(born, gender)
+    body += place_code
+    return body + cf.encode_cin(body)
+
+
+@dataclass(frozen=True)
+class _Comune:
+    name: str
+    province: str
+    code: str
+    domain: str
+
+
+def _national_by_code() -> dict[str, tuple[str, str]]:
+    """Cadastral code -> (name, province): bilingual comuni keep one name, chosen deterministically."""
+    names: dict[str, list[tuple[str, str]]] = {}
+    for m in national_comuni():
+        names.setdefault(m.cadastral, []).append((m.name, m.province))
+    return {code: min(pairs) for code, pairs in sorted(names.items())}
+
+
+def build(
+    rng: random.Random, n_comuni: int = N_COMUNI, n_responses: int = N_RESPONSES
+) -> tuple[list[list[str]], list[list[str]]]:
+    """The PM's comuni list and the form's response rows (headers included), as lists of cells."""
+    national = _national_by_code()
+    codes = sorted(national)
+    chosen = rng.sample(codes, min(n_comuni, len(codes)))
+    outsiders = sorted(set(codes) - set(chosen))
+    chosen.sort(key=lambda c: (national[c][1], official(national[c][0]), c))
+
+    comuni_rows = [COMUNI_HEADERS]
+    participants: list[_Comune] = []
+    for code in chosen:
+        raw_name, prov = national[code]
+        name = official(raw_name)
+        domain = f"comune.{slug(name)}.{prov.lower()}.it"
+        r = rng.random()
+        contact = f"{rng.choice(FIRST_M + FIRST_F)} {rng.choice(SURNAMES)}" if r < 0.95 else ""
+        email = f"segreteria@{domain}" if r < 0.85 else ""
+        pec = f"protocollo@pec.{domain}" if r < 0.95 else ""
+        wave = rng.choice(["1", "1", "2", "2", "3"])
+        golive = {"1": "15/10/2023", "2": "15/11/2023", "3": "15/12/2023"}[wave]
+        comuni_rows.append([name, prov, code, contact, email, pec, wave, golive])
+        participants.append(_Comune(name, prov, code, domain))
+
+    # Employees per answering comune, sized so that the total is about n_responses.
+    answering_share = 0.85
+    emp_counts = list(range(1, 11))
+    emp_weights = [8, 12, 14, 14, 13, 11, 9, 7, 6, 6]
+    mean_emp = sum(c * w for c, w in zip(emp_counts, emp_weights, strict=True)) / sum(emp_weights)
+    correction_rate = 0.10
+    odd_share = 0.012  # non-participating comuni and invalid rows
+    scale = n_responses * (1 - odd_share) / (len(participants) * answering_share * mean_emp * (1 + correction_rate))
+
+    deadline_end = dt.datetime.combine(DEADLINE, dt.time(23, 59, 59))
+    responses: list[tuple[dt.datetime, list[str], str]] = []  # (when, cells, code of the comune meant)
+    for c in participants:
+        fate = rng.random()
+        if fate >= answering_share:
+            continue  # never answers
+        if fate < 0.80 * answering_share:
+            first = office_hours(rng, REQUEST_SENT, deadline_end)
+        else:
+            first = office_hours(rng, deadline_end + dt.timedelta(seconds=1), LAST_DAY)
+        fillers = [f"protocollo@{c.domain}", f"segreteria@{c.domain}", f"ced@{c.domain}"]
+        n_emp = max(1, round(rng.choices(emp_counts, weights=emp_weights)[0] * scale))
+        gives_at = rng.random() < 0.78
+        for k in range(n_emp):
+            female = rng.random() < 0.55
+            first_name = rng.choice(FIRST_F if female else FIRST_M)
+            surname = rng.choice(SURNAMES)
+            birth = dt.date(rng.randint(1962, 1998), rng.randint(1, 12), rng.randint(1, 28))
+            code = fiscal_code(surname, first_name, female, birth, rng.choice([c.code, *rng.sample(codes, 1)]))
+            email = f"{slug(first_name)}.{slug(surname)}{rng.randint(1, 99) if rng.random() < 0.1 else ''}@{c.domain}"
+            email = email if rng.random() < 0.85 else ""
+            perms = set(rng.sample(range(7), rng.choices([1, 2, 3, 4], weights=[35, 35, 20, 10])[0]))
+            if k == 0:
+                perms.add(0)
+                if gives_at:
+                    perms.add(2)
+            elif not gives_at:
+                perms.discard(2)
+                perms = perms or {rng.choice([0, 1, 3, 4, 5, 6])}  # the form requires a tick
+            when = first if k == 0 else office_hours(rng, first, min(first + dt.timedelta(days=4), LAST_DAY))
+            other = rng.choice(OTHER_TEXTS) if rng.random() < 0.03 else ""
+            cell = ", ".join([OPTIONS[i] for i in sorted(perms)] + ([other] if other else []))
+            shown_surname = surname.upper() if rng.random() < 0.2 else surname
+            filler = rng.choice(fillers)
+            row = [filler, messy(c.name, c.province, rng), shown_surname, first_name, code, email,
+                   rng.choice(OFFICES), cell]  # fmt: skip
+            responses.append((when, row, c.code))
+            if rng.random() < correction_rate:  # the same employee answers again: a correction
+                fixed = set(perms)
+                if len(fixed) > 1 and rng.random() < 0.6:
+                    fixed.discard(rng.choice(sorted(fixed - {0}) or [0]))
+                else:
+                    fixed.add(rng.randrange(7))
+                later = office_hours(rng, when, min(when + dt.timedelta(days=5), LAST_DAY))
+                again = [
+                    row[0],
+                    messy(c.name, c.province, rng),
+                    *row[2:-1],
+                    ", ".join(OPTIONS[i] for i in sorted(fixed)),
+                ]
+                responses.append((later, again, c.code))
+
+    # Rows that cannot count: comuni that do not take part, no employee, only "Other" text.
+    n_odd = max(3, round(n_responses * odd_share))
+    for i in range(n_odd):
+        when = office_hours(rng, REQUEST_SENT, LAST_DAY)
+        kind = i % 4
+        if kind < 2:  # a real comune that is not in the list
+            name, prov = national[rng.choice(outsiders)]
+            domain = f"comune.{slug(name)}.{prov.lower()}.it"
+            first_name, surname = rng.choice(FIRST_F), rng.choice(SURNAMES)
+            row = [f"protocollo@{domain}", messy(official(name), prov, rng), surname, first_name, "",
+                   f"{slug(first_name)}.{slug(surname)}@{domain}", "", OPTIONS[0] + ", " + OPTIONS[2]]  # fmt: skip
+            meant = ""
+        else:
+            c = rng.choice(participants)
+            meant = c.code
+            if kind == 2:  # nobody named
+                row = [f"protocollo@{c.domain}", c.name, "", "", "", "", rng.choice(OFFICES), OPTIONS[5]]
+            else:  # only text typed in "Other"
+                first_name, surname = rng.choice(FIRST_M), rng.choice(SURNAMES)
+                row = [f"segreteria@{c.domain}", c.name, surname, first_name, "", "", "", rng.choice(OTHER_TEXTS)]
+        responses.append((when, row, meant))
+
+    responses.sort(key=lambda r: r[0])
+    rows = [RESPONSE_HEADERS] + [[stamp(when), *row] for when, row, _ in responses]
+    truth = [["row", "code"]] + [[str(i), meant] for i, (_, _, meant) in enumerate(responses, start=2)]
+    return comuni_rows, rows, truth
+
+
+def write_csv(path: Path, rows: list[list[str]]) -> None:
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh, lineterminator="\r\n").writerows(rows)
+
+
+def generate(
+    directory: Path, seed: int = SEED, *, n_comuni: int = N_COMUNI, n_responses: int = N_RESPONSES
+) -> tuple[Path, Path]:
+    """Write ``comuni.csv`` and ``risposte.csv`` (Google Sheets CSV) into ``directory``; same seed, same bytes."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    comuni, responses, truth = build(random.Random(seed), n_comuni, n_responses)
+    comuni_path, responses_path = directory / COMUNI_FILE, directory / RESPONSES_FILE
+    write_csv(comuni_path, comuni)
+    write_csv(responses_path, responses)
+    write_csv(directory / TRUTH_FILE, truth)  # which comune each row meant: to check the matching
+    return comuni_path, responses_path
+
+
+def generate_in_child(directory: Path, seed: int, n_comuni: int, n_responses: int) -> tuple[Path, Path]:
+    """Generate in a child process, so that this process stays cold (national list not loaded)."""
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--generate-only", "--data-dir", str(directory),
+           "--seed", str(seed), "--comuni", str(n_comuni), "--responses", str(n_responses)]  # fmt: skip
+    subprocess.run(cmd, check=True, cwd=ROOT)
+    return directory / COMUNI_FILE, directory / RESPONSES_FILE
+
+
+# -- measurement --------------------------------------------------------------------------------
+
+
+def bench_config(comuni_path: Path, responses_path: Path) -> Config:
+    """The configuration a PM would write for these two files."""
+    data = {
+        "deadline": DEADLINE,
+        "as_of": AS_OF,
+        "timezone": "Europe/Rome",
+        "comuni": str(Path(comuni_path).resolve()),
+        "submissions": str(Path(responses_path).resolve()),
+    }
+    return parse_config(data, Path(comuni_path).resolve().parent)
+
+
+def run_pipeline(config: Config) -> Snapshot:
+    """The measured path: both files read, prepared and evaluated at ``as_of``."""
+    prepared = prepare(config, read_grid(config.comuni), read_grid(config.submissions))
+    return prepared.at(settings_for(config))
+
+
+def bare_read(paths: tuple[Path, Path]) -> None:
+    for path in paths:
+        pd.read_csv(path)
+
+
+def bare_read_text(paths: tuple[Path, Path]) -> None:
+    for path in paths:
+        pd.read_csv(path, dtype=str, keep_default_na=False)
+
+
+def print_accuracy(snap: Snapshot, truth_path: Path) -> None:
+    """How the comune matching did against the comune each generated row meant."""
+    if not truth_path.exists():
+        return
+    truth = pd.read_csv(truth_path, dtype=str, keep_default_na=False).set_index("row")["code"]
+    truth.index = truth.index.astype(int)
+    rows = snap.responses.rows
+    codes = snap.comuni["code"].to_numpy()
+    got = pd.Series(["" if c < 0 else codes[c] for c in rows["cid"]], index=rows.index)
+    meant = truth.reindex(rows.index).fillna("")
+    inside = meant != ""
+    right = int((inside & (got == meant)).sum())
+    wrong = int((inside & (got != "") & (got != meant)).sum())
+    missed = int((inside & (got == "")).sum())
+    outsiders_taken = int((~inside & (got != "")).sum())
+    print(f"matching (vs generator):  {right} right, {wrong} wrong comune, {missed} not matched "
+          f"(ambiguous or too far) of {int(inside.sum())} rows of listed comuni; "
+          f"{outsiders_taken} of {int((~inside).sum())} other rows taken for a listed comune")  # fmt: skip
+
+
+def timed(func: Callable[[], object]) -> tuple[float, object]:
+    start = time.perf_counter()
+    result = func()
+    return time.perf_counter() - start, result
+
+
+def peak_rss_mb() -> float:
+    """Peak resident set size of this process (ru_maxrss: KiB on Linux, bytes on macOS)."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
+
+
+@dataclass(frozen=True)
+class Figures:
+    cold: float
+    warm: float
+    warm_all: tuple[float, ...]
+    bare: float
+    rss_before_mb: float
+    rss_mb: float
+    heap_mb: float | None
+    snapshot: Snapshot
+
+    @property
+    def ratio(self) -> float:
+        return self.warm / self.bare if self.bare else float("inf")
+
+    def targets(self) -> list[tuple[str, float, float, str]]:
+        return [
+            ("pipeline cold <= 1 s", self.cold, TARGET_SECONDS, "s"),
+            ("pipeline warm <= 1 s", self.warm, TARGET_SECONDS, "s"),
+            ("warm / read_csv <= 5", self.ratio, TARGET_RATIO, "x"),
+            ("peak RSS <= 400 MB", self.rss_mb, TARGET_RSS_MB, "MB"),
+        ]
+
+
+def measure(paths: tuple[Path, Path], *, warm_runs: int = 5, bare_runs: int = 7, heap: bool = True) -> Figures:
+    config = bench_config(*paths)
+    rss_before = peak_rss_mb()
+    cold, snapshot = timed(lambda: run_pipeline(config))
+    warm_all = tuple(timed(lambda: run_pipeline(config))[0] for _ in range(warm_runs))
+    bare_all = [timed(lambda: bare_read(paths))[0] for _ in range(bare_runs)]
+    rss = peak_rss_mb()  # before tracemalloc, whose bookkeeping would inflate it
+    heap_mb = None
+    if heap:
+        tracemalloc.start()
+        run_pipeline(config)
+        heap_mb = tracemalloc.get_traced_memory()[1] / (1024 * 1024)
+        tracemalloc.stop()
+    return Figures(cold, statistics.median(warm_all), warm_all, statistics.median(bare_all), rss_before, rss,
+                   heap_mb, snapshot)  # fmt: skip
+
+
+def report(fig: Figures, paths: tuple[Path, Path], seed: int) -> bool:
+    """Print the figures; True when every target is met."""
+    snap = fig.snapshot
+    size = " + ".join(f"{p.name} {p.stat().st_size / 1e6:.1f} MB" for p in paths)
+    outcomes = ", ".join(f"{k} {v}" for k, v in snap.outcome_counts.items())
+    totals = ", ".join(f"{k} {v}" for k, v in snap.totals.items())
+    print(f"Rollout tracker benchmark (seed {seed}; {size}; in {paths[0].parent})")
+    print(f"comuni (participating):   {len(snap.comuni)}")
+    print(f"responses (rows):         {len(snap.rows)}")
+    print(f"outcomes:                 {outcomes}")
+    print(f"  counted / unmatched / invalid: {snap.outcome_counts['counted']} / "
+          f"{snap.outcome_counts['unmatched']} / {snap.outcome_counts['invalid']}")  # fmt: skip
+    print(f"totals:                   {totals}")
+    print(f"pipeline cold:            {fig.cold:.3f} s  (first call: national list loaded, caches empty)")
+    print(f"pipeline warm:            {fig.warm:.3f} s  (median of {len(fig.warm_all)}: "
+          f"{', '.join(f'{t:.3f}' for t in fig.warm_all)})")  # fmt: skip
+    print(f"bare read_csv:            {fig.bare:.3f} s  (pd.read_csv(path) on both files, median)")
+    print(f"ratio warm / read_csv:    {fig.ratio:.1f}")
+    print(f"peak RSS:                 {fig.rss_mb:.0f} MB  (ru_maxrss, whole process; "
+          f"{fig.rss_before_mb:.0f} MB after imports, before the first call)")  # fmt: skip
+    if fig.heap_mb is not None:
+        print(f"Python heap peak:         {fig.heap_mb:.0f} MB  (tracemalloc, one warm run, not a target)")
+    text_read = statistics.median(timed(lambda: bare_read_text(paths))[0] for _ in range(5))
+    print(f"read_csv as text:         {text_read:.3f} s  (dtype=str, keep_default_na=False: what the pipeline "
+          f"must at least do; warm / this = {fig.warm / text_read:.1f}, not a target)")  # fmt: skip
+    print_accuracy(snap, paths[0].parent / TRUTH_FILE)
+    ok = True
+    print("targets:")
+    for label, value, target, unit in fig.targets():
+        passed = value <= target
+        ok &= passed
+        shown = f"{value:.3f} s" if unit == "s" else f"{value:.1f}{unit}" if unit == "x" else f"{value:.0f} MB"
+        print(f"  {'PASS' if passed else 'FAIL'}  {label:<24} {shown}")
+    return ok
+
+
+def profile_warm(paths: tuple[Path, Path], top: int) -> None:
+    """cProfile one more warm run and print the heaviest functions by cumulative time."""
+    config = bench_config(*paths)
+    profiler = cProfile.Profile()
+    profiler.runcall(run_pipeline, config)
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out).sort_stats("cumulative")
+    stats.print_stats(r"rollout|data_sources", top)  # the project's own functions only
+    print(f"cProfile of one warm run (cumulative time; profiling overhead included):\n{out.getvalue()}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
+    parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument("--comuni", type=int, default=N_COMUNI, help="participating comuni to generate")
+    parser.add_argument("--responses", type=int, default=N_RESPONSES, help="about this many responses")
+    parser.add_argument(
+        "--data-dir", type=Path, help="write the CSVs here (bench/ is git-ignored) instead of a temp dir"
+    )
+    parser.add_argument("--warm-runs", type=int, default=5)
+    parser.add_argument("--no-heap", action="store_true", help="skip the tracemalloc run")
+    parser.add_argument(
+        "--profile", type=int, metavar="N", default=0, help="also print the top N of a cProfiled warm run"
+    )
+    parser.add_argument("--generate-only", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+
+    if args.generate_only:
+        generate(args.data_dir, args.seed, n_comuni=args.comuni, n_responses=args.responses)
+        return 0
+
+    with tempfile.TemporaryDirectory(prefix="rollout-bench-") as tmp:
+        directory = args.data_dir.resolve() if args.data_dir else Path(tmp)
+        paths = generate_in_child(directory, args.seed, args.comuni, args.responses)
+        fig = measure(paths, warm_runs=args.warm_runs, heap=not args.no_heap)
+        ok = report(fig, paths, args.seed)
+        if args.profile:
+            profile_warm(paths, args.profile)
+    return 1 if args.check and not ok else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
