@@ -24,6 +24,8 @@ import cProfile
 import csv
 import datetime as dt
 import io
+import json
+import os
 import pstats
 import random
 import re
@@ -481,6 +483,44 @@ def report(fig: Figures, paths: tuple[Path, Path], seed: int) -> bool:
     return ok
 
 
+DASHBOARD_TARGETS = (
+    ("Panoramica first render <= 3 s", "first", 3.0),
+    ("Panoramica rerun, warm <= 0.5 s", "rerun", 0.5),
+)
+
+
+def dashboard_timings(directory: Path) -> dict[str, float]:
+    """AppTest timings of the Panoramica on this data, measured in this (fresh) process."""
+    from streamlit.testing.v1 import AppTest
+
+    config = Path(directory) / "rollout.toml"
+    config.write_text(
+        f'deadline = {DEADLINE.isoformat()}\nas_of = "{AS_OF}"\ncomuni = "{COMUNI_FILE}"\nsubmissions = "{RESPONSES_FILE}"\n',
+        encoding="utf-8",
+    )
+    os.environ["ROLLOUT_CONFIG"] = str(config)
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
+    first, _ = timed(at.run)
+    reruns = [timed(at.run)[0] for _ in range(5)]
+    assert not at.exception, at.exception
+    return {"first": first, "rerun": statistics.median(reruns), "comuni": float(at.metric[0].value)}
+
+
+def report_dashboard(directory: Path) -> bool:
+    """Run ``dashboard_timings`` in a child process (cold caches) and print its figures."""
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--dashboard-only", "--data-dir", str(directory)]
+    out = subprocess.run(cmd, check=True, cwd=ROOT, capture_output=True, text=True).stdout
+    figures = json.loads(out.strip().splitlines()[-1])
+    print(f"dashboard (AppTest, {int(figures['comuni'])} comuni): Panoramica first render {figures['first']:.2f} s, "
+          f"rerun with warm caches {figures['rerun']:.2f} s (median of 5)")  # fmt: skip
+    ok = True
+    for label, key, target in DASHBOARD_TARGETS:
+        passed = figures[key] <= target
+        ok &= passed
+        print(f"  {'PASS' if passed else 'FAIL'}  {label:<32} {figures[key]:.2f} s")
+    return ok
+
+
 def profile_warm(paths: tuple[Path, Path], top: int) -> None:
     """cProfile one more warm run and print the heaviest functions by cumulative time."""
     config = bench_config(*paths)
@@ -506,11 +546,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--profile", type=int, metavar="N", default=0, help="also print the top N of a cProfiled warm run"
     )
+    parser.add_argument("--no-dashboard", action="store_true", help="skip the dashboard (AppTest) timings")
     parser.add_argument("--generate-only", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--dashboard-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
     if args.generate_only:
         generate(args.data_dir, args.seed, n_comuni=args.comuni, n_responses=args.responses)
+        return 0
+    if args.dashboard_only:
+        print(json.dumps(dashboard_timings(args.data_dir)))
         return 0
 
     with tempfile.TemporaryDirectory(prefix="rollout-bench-") as tmp:
@@ -518,6 +563,8 @@ def main(argv: list[str] | None = None) -> int:
         paths = generate_in_child(directory, args.seed, args.comuni, args.responses)
         fig = measure(paths, warm_runs=args.warm_runs, heap=not args.no_heap)
         ok = report(fig, paths, args.seed)
+        if not args.no_dashboard:
+            ok &= report_dashboard(directory)
         if args.profile:
             profile_warm(paths, args.profile)
     return 1 if args.check and not ok else 0

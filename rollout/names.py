@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import pandas as pd
+import pyarrow as pa
 import pyarrow.compute as pc
 
 from rollout.italy import province_code
@@ -126,11 +127,10 @@ def keys_frame(names: pd.Series, *, typed: bool) -> pd.DataFrame:
     """
     arr = pc.utf8_lower(clean_arrow(arrow_strings(names)))
     arr = pc.replace_substring(arr, "ß", "ss")  # str.casefold does this, utf8_lower does not
-    for vowel, accented in _ACCENTED.items():
-        arr = pc.replace_substring_regex(arr, vowel + r"'( |$|[,.;)\]])", accented + r"\1")
-    arr = pc.replace_substring_regex(arr, r"' +", "'")
+    # The apostrophe rules only concern texts with an apostrophe: run them on those alone.
+    arr = _on_subset(arr, pc.match_substring(arr, "'"), _apostrophes)
     if typed:
-        arr = pc.replace_substring_regex(arr, _PREFIX_RE2, "", max_replacements=1)
+        arr = _on_subset(arr, pc.match_substring_regex(arr, _PREFIX_RE2), _strip_prefix)
     exact = pc.utf8_trim(arr, " .,;:-")
     loose = words_arrow(exact)
     compact = pc.replace_substring(loose, " ", "")
@@ -157,3 +157,20 @@ def all_official_keys(names: pd.Series) -> list[list[NameKeys]]:
     ):
         out.append(official_keys(name) if is_special else [NameKeys(exact, loose, compact)])
     return out
+
+
+def _apostrophes(arr: pa.Array) -> pa.Array:
+    for vowel, accented in _ACCENTED.items():
+        arr = pc.replace_substring_regex(arr, vowel + r"'( |$|[,.;)\]])", accented + r"\1")
+    return pc.replace_substring_regex(arr, r"' +", "'")
+
+
+def _strip_prefix(arr: pa.Array) -> pa.Array:
+    return pc.replace_substring_regex(arr, _PREFIX_RE2, "", max_replacements=1)
+
+
+def _on_subset(arr: pa.Array, mask: pa.Array, func) -> pa.Array:
+    """``func`` applied only where ``mask`` is true (the others are left as they are)."""
+    if not pc.any(mask).as_py():
+        return arr
+    return pc.replace_with_mask(arr, mask, func(pc.filter(arr, mask)))

@@ -53,6 +53,7 @@ _TICKED = {"si", "s", "x", "v", "true", "vero", "yes", "y", "1", "ok", "✓", "�
 _UNTICKED = {"", "no", "n", "false", "falso", "0", "-", "—", "nessuno", "non selezionato"}
 
 
+@lru_cache(maxsize=65536)
 def permissions_in(label: str) -> frozenset[str]:
     """Permission keys named by one option label (numbering and description ignored)."""
     text = _NUMBERING.sub("", fold(label))

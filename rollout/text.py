@@ -90,9 +90,7 @@ def squeeze_series(values: pd.Series) -> pd.Series:
 
 def _has_odd_spacing(arr: pa.Array) -> bool:
     """Whether any text has a run of spaces, a tab or newline, or non-ASCII (maybe a no-break space)."""
-    odd = pc.invert(pc.string_is_ascii(arr))
-    for needle in ("  ", "\t", "\n", "\r", "\f", "\v"):
-        odd = pc.or_(odd, pc.match_substring(arr, needle))
+    odd = pc.or_(pc.invert(pc.string_is_ascii(arr)), pc.match_substring_regex(arr, "  |[\t\n\r\f\v]"))
     return bool(pc.any(odd).as_py())
 
 
