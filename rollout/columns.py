@@ -38,14 +38,14 @@ RESPONSE_RULES: tuple[Rule, ...] = (
     Rule("filler_email", r"^(indirizzo )?e ?mail$|^email address$|^nome utente$|^username$|"
                          r"(compilat|referente|chi compila).*(e ?mail|posta)|(e ?mail|posta).*(compilat|referente)"),
     Rule("employee_email", r"e ?mail|posta elettronica|\bmail\b|\bpec\b"),
-    Rule("permissions", r"permess|abilitazion|autorizzazion|\beditor\b|profil[oi] (di )?accesso|^profil|"
+    Rule("permissions", r"permess|permission|abilitazion|autorizzazion|\beditor\b|profil[oi] (di )?accesso|^profil|"
                         r"^ruol[oi] (da|nel|sul)|utenz"),
     Rule("full_name", r"nome e cognome|cognome e nome|nominativ|nome cognome|cognome nome|nome completo|"
-                      r"full name|^dipendente|dipendente (incaricato|individuato)$", unless=r"\bcomune\b|mail|codice"),
+                      r"full name|employee name|^name$|^dipendente|dipendente (incaricato|individuato)$", unless=r"\bcomune\b|mail|codice"),
     Rule("surname", r"\bcognome\b|surname|last name", unless=_NOT_PERSON),
     Rule("first_name", r"\bnome\b|first name|given name", unless=_NOT_PERSON),
     Rule("comune", r"\bcomune\b|\bente\b|amministrazione|municipio|municipality", unless=r"dipendent|mail|codice|provincia"),
-    Rule("province", r"\bprovincia\b|\bprov\b|sigla"),
+    Rule("province", r"\bprovincia\b|\bprov\b|\bprovince\b|sigla"),
     Rule("code_hint", r"istat|codice catastale|codice (del )?comune|\bcod comune\b|belfiore"),
     Rule("office", r"ufficio|settore|servizio|area|qualifica|ruolo"),
     Rule("phone", r"telefono|cellulare|\btel\b|phone"),
@@ -53,15 +53,15 @@ RESPONSE_RULES: tuple[Rule, ...] = (
 
 COMUNI_RULES: tuple[Rule, ...] = (
     Rule("code", r"istat|\bcod comune\b|codice (del )?comune|codice catastale|belfiore|^codice$|^cod$"),
-    Rule("province", r"^provincia|^prov\b|sigla prov|^sigla$", unless=r"codice|\bcod\b"),
+    Rule("province", r"^provincia|^prov\b|^province|sigla prov|^sigla$", unless=r"codice|\bcod\b"),
     Rule("region", r"^regione", unless=r"codice|\bcod\b"),
     Rule("pec", r"\bpec\b"),
     Rule("contact_email", r"e ?mail|posta elettronica|\bmail\b"),
-    Rule("contact_name", r"referente|contatto|responsabile|\brup\b|nominativ|persona"),
+    Rule("contact_name", r"referente|contatto|contact|responsabile|\brup\b|nominativ|persona"),
     Rule("phone", r"telefono|cellulare|\btel\b"),
     Rule("wave", r"ondata|wave|lotto|gruppo|tranche|\bfase\b"),
     Rule("golive", r"go ?live|messa (on ?line|in linea|in produzione)|pubblicazione|rilascio|data online"),
-    Rule("name", r"\bcomune\b|denominazione|^ente$|^nome|municipality|^citta$", unless=r"codice|\bcod\b|istat"),
+    Rule("name", r"\bcomune\b|denominazione|^ente$|^nome|^name$|municipality|^citta$", unless=r"codice|\bcod\b|istat"),
 )  # fmt: skip
 
 FIELD_LABELS: dict[str, str] = {
