@@ -33,27 +33,60 @@ def read_bytes(data: bytes, origin: str, sheet: str | None = None) -> Grid:
     if sheet:
         raise SourceError(f"{origin} è un file CSV: non ha fogli, togli l'indicazione del foglio '{sheet}'.")
     encoding = _encoding(data)
-    if encoding == "utf-16":
+    if encoding in ("utf-16", "mixed"):
         return read_csv_text(decode_text(data, origin), origin)
     head = data[:65536].decode(encoding, errors="ignore")
     _check_text(head, data[:65536], origin)
     fast = _read_csv_arrow(data, encoding, sniff_delimiter(head))
     if fast is not None:
+        if fast.empty:  # only delimiters, quotes or blank lines
+            raise SourceError(f"Il file {origin} è vuoto.")
         return Grid(cells=fast, origin=origin)
     return read_csv_text(decode_text(data, origin), origin)
 
 
 def _encoding(data: bytes) -> str:
-    """UTF-16 (with BOM), UTF-8 (with or without BOM), else cp1252 or latin-1 as Excel writes."""
+    """UTF-16 (with BOM), UTF-8 (with or without BOM), else cp1252 or latin-1 as Excel writes;
+    "mixed" when some lines are UTF-8 and others are not (decoded line by line)."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return "utf-16"
-    for encoding in ("utf-8", "cp1252"):
-        try:
-            data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        return encoding
-    return "latin-1"
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    else:
+        return "utf-8"
+    if any(_is_utf8_text(line) for line in data.splitlines()):
+        return "mixed"  # lines pasted from a UTF-8 file into a cp1252 one, or the reverse
+    try:
+        data.decode("cp1252")
+    except UnicodeDecodeError:
+        return "latin-1"
+    return "cp1252"
+
+
+def _is_utf8_text(line: bytes) -> bool:
+    """A line with accented letters written in UTF-8 (not plain ASCII, valid UTF-8)."""
+    if line.isascii():
+        return False
+    try:
+        line.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _decode_mixed(data: bytes) -> str:
+    """Line by line: UTF-8 where a line is valid UTF-8, else cp1252 (latin-1 for its 5 holes)."""
+    out = []
+    for line in data.removeprefix(b"\xef\xbb\xbf").splitlines(keepends=True):
+        for encoding in ("utf-8", "cp1252", "latin-1"):
+            try:
+                out.append(line.decode(encoding))
+                break
+            except UnicodeDecodeError:
+                continue
+    return "".join(out)
 
 
 def _check_text(head: str, raw_head: bytes, origin: str) -> None:
@@ -72,7 +105,11 @@ def decode_text(data: bytes, origin: str) -> str:
     """Decode CSV bytes: UTF-8 (with or without BOM), UTF-16 with BOM, else cp1252/latin-1."""
     encoding = _encoding(data)
     try:
-        text = data.decode("utf-8-sig" if encoding == "utf-8" else encoding)
+        text = (
+            _decode_mixed(data)
+            if encoding == "mixed"
+            else data.decode("utf-8-sig" if encoding == "utf-8" else encoding)
+        )
     except UnicodeDecodeError as err:
         raise SourceError(f"{origin}: testo {encoding.upper()} non valido ({err.reason}).") from None
     _check_text(text[:65536], data[:65536] if encoding != "utf-16" else b"", origin)
@@ -88,6 +125,8 @@ def _read_csv_arrow(data: bytes, encoding: str, sep: str) -> pd.DataFrame | None
     try:
         width = len(next(csv.reader(io.StringIO(text_head), delimiter=sep)))
     except (StopIteration, csv.Error):
+        return None
+    if width == 0:  # a blank first line: the tolerant reader keeps it as a row
         return None
     names = [f"c{i}" for i in range(width)]
     try:
@@ -124,10 +163,15 @@ def sniff_delimiter(text: str) -> str:
 
 
 def _first_record(text: str) -> str:
-    for line in text.splitlines():
-        if line.strip():
-            return line
-    return ""
+    """The first non-blank record; a quoted cell may span lines (a header written on two lines)."""
+    record = ""
+    for line in io.StringIO(text, newline=""):
+        if not record and not line.strip():
+            continue
+        record += line
+        if record.count('"') % 2 == 0:
+            return record
+    return record
 
 
 def read_csv_text(text: str, origin: str) -> Grid:
@@ -148,7 +192,10 @@ def read_csv_text(text: str, origin: str) -> Grid:
     except pd.errors.EmptyDataError:
         raise SourceError(f"Il file {origin} è vuoto.") from None
     except (pd.errors.ParserError, ValueError):
-        cells, extra = _read_ragged(text, sep)
+        try:
+            cells, extra = _read_ragged(text, sep)
+        except csv.Error as err:
+            raise SourceError(f"{origin} non è un CSV leggibile ({err}).") from None
         if extra:
             notes.append(
                 f"{extra} righe hanno più celle dell'intestazione: le celle in eccesso sono state "
@@ -162,7 +209,9 @@ def read_csv_text(text: str, origin: str) -> Grid:
 
 def _read_ragged(text: str, sep: str) -> tuple[pd.DataFrame, int]:
     """Fallback for rows longer than the header: join the extra cells into the last column."""
-    rows = list(csv.reader(io.StringIO(text), delimiter=sep))
+    csv.field_size_limit(max(csv.field_size_limit(), len(text)))  # a huge cell is still a cell
+    # newline="": a lone CR (old Mac files) ends a line instead of breaking the parser.
+    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=sep))
     width = len(rows[0]) if rows else 0
     extra = 0
     fixed: list[list[str]] = []

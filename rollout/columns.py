@@ -100,6 +100,25 @@ def header_names(cells: pd.DataFrame, row: int) -> tuple[str, ...]:
     return tuple(out)
 
 
+_DATA_LIKE = re.compile(
+    r"^\d{1,4}[/.\-]\d{1,2}[/.\-](?:\d{4}|\d{2})(?!\d)"  # a date or timestamp (not "1.4.1 …")
+    r"|^[A-Z]{6}[0-9LMNPQRSTUV]{2}[A-Z][0-9LMNPQRSTUV]{2}[A-Z][0-9LMNPQRSTUV]{3}[A-Z]$"  # a fiscal code
+    r"|^\S+@\S+\.\S+$",  # an email address
+    re.IGNORECASE,
+)
+
+
+def shown_headers(headers: tuple[str, ...]) -> str:
+    """The first headers, quoted, for an error message; never a row of data (personal data).
+
+    When the row taken as the header holds a date, an email or a fiscal code, the file most
+    likely has no header row: its cells are people's data and stay out of the message.
+    """
+    if any(_DATA_LIKE.search(h) for h in headers):
+        return "(la riga contiene dati, non intestazioni: manca la riga delle intestazioni?)"
+    return ", ".join(f"'{h[:80]}'" for h in headers[:12])
+
+
 def column_letter(i: int) -> str:
     letters = ""
     i += 1
@@ -134,7 +153,7 @@ def recognise(
             best = found
     assert best is not None  # a Grid is never empty
     missing = [f for f in required if f not in best.fields]
-    shown = ", ".join(f"'{h}'" for h in best.headers[:12])
+    shown = shown_headers(best.headers)
     if not missing:
         missing = ["permessi"]
     labels = ", ".join(FIELD_LABELS.get(f, f) for f in missing)
@@ -162,7 +181,7 @@ def _assign(
             continue
         pos = _find_header(header, names, folded)
         if pos is None:
-            shown = ", ".join(f"'{h}'" for h in names[:12])
+            shown = shown_headers(names)
             raise InputError(
                 f"{what}: la colonna '{header}' indicata per '{field}' nella configurazione non esiste. Colonne presenti: {shown}."
             )

@@ -51,6 +51,8 @@ class ParsedTimes:
 def parse_timestamps(values: pd.Series, tz: str = "Europe/Rome", order: str = "auto") -> ParsedTimes:
     """Parse a column of timestamp texts; ``order`` is "auto", "DMY" or "MDY" for d/m vs m/d."""
     text = values.astype(str).str.strip()
+    if text.empty:  # a sheet with the header only (numpy's string functions fail on no rows)
+        return ParsedTimes(pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns, UTC]"), True)
     parts = pc.extract_regex(arrow_strings(text), _NUMERIC.pattern)
     hit = parts.is_valid().to_numpy(zero_copy_only=False)
     a, b, c = (_int(parts, k) for k in ("a", "b", "c"))
@@ -60,7 +62,9 @@ def parse_timestamps(values: pd.Series, tz: str = "Europe/Rome", order: str = "a
     day = np.where(year_first, c, a if day_first else b)
     month = np.where(year_first, b, b if day_first else a)
     year = np.where(year_first, a, c)
-    year = np.where((year >= 0) & (year < 100), year + 2000, year)
+    # "23" is 2023; "0023" or "0001" is not a two-digit year (it stays out of range).
+    two_digits = pc.fill_null(pc.utf8_length(parts.field("c")), 0).to_numpy(zero_copy_only=False) <= 2
+    year = np.where(~year_first & two_digits & (year >= 0) & (year < 100), year + 2000, year)
     hour, minute, second = (np.maximum(_int(parts, k), 0) for k in ("H", "M", "S"))
     ampm = np.char.replace(np.char.replace(np.char.upper(_text(parts, "ampm")), ".", ""), " ", "")
     twelve = ampm != ""
@@ -172,12 +176,16 @@ def _one(value: str, tz: str) -> pd.Timestamp | None:
             naive = pd.Timestamp(int(m["y"]), month, int(m["d"]), int(m["H"] or 0), int(m["M"] or 0), int(m["S"] or 0))
         except ValueError:
             return pd.NaT
+        if not 1900 <= naive.year <= 2200:  # as for numeric dates; year 1 or 9999 would not fit the column
+            return pd.NaT
         return _localize(pd.Series([naive]), tz).iloc[0]
     if not re.match(r"^\d{4}-\d{2}-\d{2}", value):
         return pd.NaT
     try:
         stamp = pd.Timestamp(value)
     except (ValueError, OverflowError):
+        return pd.NaT
+    if not 1900 <= stamp.year <= 2200:
         return pd.NaT
     if stamp.tzinfo is None:
         return _localize(pd.Series([stamp]), tz).iloc[0]
