@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -18,7 +19,16 @@ class Grid:
     cells: pd.DataFrame
     origin: str
     notes: tuple[str, ...] = field(default=())
+    # When the cells were read from the source (UTC); for a remote source read from its last good
+    # copy on disk, when that copy was taken. None for local files.
+    loaded_at: dt.datetime | None = None
+    # Non-empty when the source could not be read now: why, in Italian; the cells are the last good copy.
+    stale_reason: str = ""
 
     @property
     def rows(self) -> int:
         return len(self.cells)
+
+    @property
+    def stale(self) -> bool:
+        return bool(self.stale_reason)

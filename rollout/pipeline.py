@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from data_sources import Grid, read_source
+from data_sources.gsecrets import SheetsAccess
 from rollout.comuni import ComuniList, load_comuni
 from rollout.config import Config, SourceSpec
 from rollout.errors import InputError
@@ -27,8 +28,9 @@ class Prepared:
         return evaluate(self.responses, self.comuni, settings)
 
 
-def read_grid(spec: SourceSpec) -> Grid:
-    return read_source(spec.location, sheet=spec.sheet, base_dir=spec.base_dir)
+def read_grid(spec: SourceSpec, access: SheetsAccess | None = None) -> Grid:
+    """Read one source; ``access`` is the Google service account, for Google Sheet links."""
+    return read_source(spec.location, sheet=spec.sheet, base_dir=spec.base_dir, access=access)
 
 
 def prepare(config: Config, comuni_grid: Grid, responses_grid: Grid) -> Prepared:

@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
-from data_sources import SourceError, describe_source
+from data_sources import SourceError, describe_source, gsecrets
+from data_sources.gsecrets import SheetsAccess
+from rollout import loading
 from rollout.config import Config, find_config, load_config
 from rollout.errors import InputError
-from rollout.pipeline import Prepared, prepare, read_grid
+from rollout.loading import SourceState
+from rollout.pipeline import Prepared
 from rollout.status import Settings, Snapshot
 
 DEFAULT_TTL_SECONDS = 300
@@ -27,10 +33,21 @@ class Loaded:
     loaded_at: dt.datetime
     sources: tuple[str, str]
     key: tuple
+    states: tuple[SourceState, ...] = ()  # how each source was read (fresh, or its last good copy)
 
     @property
     def ok(self) -> bool:
         return self.prepared is not None
+
+    @property
+    def stale(self) -> tuple[SourceState, ...]:
+        """The sources shown from their last good copy because reading them failed now."""
+        return tuple(s for s in self.states if s.stale_reason)
+
+    @property
+    def last_success(self) -> dt.datetime:
+        """When the data on screen were last read successfully."""
+        return min([self.loaded_at, *(s.loaded_at for s in self.stale if s.loaded_at)])
 
 
 def current_config() -> tuple[Config | None, str]:
@@ -65,11 +82,23 @@ def _load(_config: Config, path: str, mtime: float, bucket: int, token: int) -> 
         describe_source(_config.submissions.location) if _config.submissions else "",
     )
     try:
-        _config.require()
-        prepared = prepare(_config, read_grid(_config.comuni), read_grid(_config.submissions))
+        result = loading.load(_config, access=sheets_access(), cache_dir=loading.cache_folder(_config))
     except (InputError, SourceError) as err:
         return Loaded(None, str(err), now, sources, key)
-    return Loaded(prepared, "", now, sources, key)
+    return Loaded(result.prepared, "", now, sources, key, result.sources)
+
+
+def sheets_access() -> SheetsAccess | None:
+    """The Google service account: ``$ROLLOUT_SECRETS``, else Streamlit's secrets (``st.secrets``:
+    the app's and the user's .streamlit/secrets.toml, or a host's secrets), else the project's file."""
+    if os.environ.get(gsecrets.ENV_VAR):
+        return gsecrets.find_secrets()
+    if st.secrets.load_if_toml_exists():
+        connections = st.secrets.get("connections")
+        table = connections.get("gsheets") if isinstance(connections, Mapping) else None
+        if isinstance(table, Mapping):
+            return gsecrets.from_table(table, Path.cwd(), "secrets di Streamlit")
+    return gsecrets.find_secrets()
 
 
 def snapshot_at(loaded: Loaded, settings: Settings) -> Snapshot:
