@@ -4,12 +4,15 @@ import pandas as pd
 import streamlit as st
 
 from rollout.permissions import PERMISSION_KEYS
+from rollout.reminders import comuni_marks
 from rollout.report import permission_labels
 from rollout.views import employees_of, filter_comuni
 from ui import state
 from ui.context import current, header
-from ui.format import moment
+from ui.format import md_escape, moment
 from ui.labels import LONG, SHORT, STATUS_BADGES, permission_columns
+from ui.privacy import notice
+from ui.reminders import load_marks, reminder_log, shown_day
 
 ctx = current()
 tz = ctx.settings.tz
@@ -25,6 +28,7 @@ missing = st.selectbox(
 )
 view = filter_comuni(ctx.view, missing_permission=missing)
 st.caption(f"{len(view)} comuni su {len(ctx.snap.comuni)}")
+sent = comuni_marks(view, load_marks(reminder_log(ctx.config)))  # reminders recorded on the Promemoria page
 
 table = pd.DataFrame({
     "Comune": view["name"],
@@ -34,6 +38,8 @@ table = pd.DataFrame({
     "Editor": view["editors"],
     **{k: view[k] for k in PERMISSION_KEYS},
     "Mancano": [permission_labels(m) if len(m) < len(PERMISSION_KEYS) else "tutti" for m in view["missing"]],
+    "Promemoria": sent["reminders_sent"],
+    "Ultimo promemoria": sent["last_reminder"].map(shown_day),
 })  # fmt: skip
 st.dataframe(table, hide_index=True, column_config=permission_columns(), height=420, key="comuni_table")
 
@@ -51,7 +57,19 @@ choice = st.selectbox(
 if choice is not None:
     row = view.loc[choice]
     contact = row["contact_email"] or row["pec"] or "nessun contatto nell'elenco"
-    st.caption(f"Stato: {STATUS_BADGES[row['status']]} · Referente: {row['contact_name'] or '—'} · Contatto: {contact}")
+    mine = sent.loc[choice]
+    reminded = (
+        f"{mine['reminders_sent']}, l'ultimo il {shown_day(mine['last_reminder'])} ({mine['last_channel']})"
+        if mine["reminders_sent"]
+        else "nessuno"
+    )
+    who = (
+        ""
+        if state.screenshot_mode()
+        else f" · Referente: {md_escape(row['contact_name']) or '—'} · Contatto: {md_escape(contact)}"
+    )
+    st.caption(f"Stato: {STATUS_BADGES[row['status']]}{who} · Promemoria inviati: {reminded}")
+    notice()
     current_editors, replaced = employees_of(ctx.snap, choice)
 
     def show(frame: pd.DataFrame, key: str) -> None:
@@ -59,9 +77,9 @@ if choice is not None:
             pd.DataFrame({
                 "Riga": frame["row"],
                 "Risposta del": [moment(t, tz) for t in frame["ts"]],
-                "Dipendente": frame["name"],
-                "Email": frame["email"],
-                "Codice fiscale": frame["fiscal_code"],
+                **({} if state.screenshot_mode() else {
+                    "Dipendente": frame["name"], "Email": frame["email"], "Codice fiscale": frame["fiscal_code"],
+                }),
                 "Permessi": [", ".join(SHORT[k] for k in p) for p in frame["permissions"]],
                 "Ufficio": frame["office"],
                 **({"Sostituita dalla riga": frame["replaced_by"]} if "replaced_by" in frame else {}),

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from rollout import charts
+from rollout import charts, snapshot
 from rollout.status import coverage_of, totals_of
 from rollout.views import countdown, to_chase
 from ui.context import current, header
@@ -11,7 +11,7 @@ from ui.format import md_escape
 ctx = current()
 s = ctx.settings
 now, before = totals_of(ctx.view), totals_of(ctx.previous.comuni.loc[ctx.view.index])
-header(ctx, ctx.config.campaign)
+header(ctx, md_escape(ctx.config.campaign))
 
 
 def kpi(column, label, key, inverse=False, help_text=None):
@@ -63,6 +63,16 @@ with left:
             f"- 🔎 **{review} righe di risposte da verificare** (comuni non riconosciuti o risposte non valide)"
         )
     st.markdown("\n".join(items) if items else "- ✅ Nessuna azione in sospeso")
+    st.download_button(
+        "Scarica l'immagine per la riunione (PNG)",
+        lambda: snapshot.status_png(ctx.snap, ctx.previous, ctx.config.campaign, ctx.view),
+        f"situazione_{s.as_of_local:%Y%m%d}.png",
+        "image/png",
+        icon="🖼️",
+        key="dl_status_png",
+        on_click="ignore",
+        help="La situazione in un'immagine 1600×900, senza dati personali, da incollare nella mail per il comitato.",
+    )
 with right:
     st.markdown("**Stato dei comuni**")
     st.altair_chart(charts.status_chart(now), width="stretch")

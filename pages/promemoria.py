@@ -1,54 +1,152 @@
-"""Promemoria: who to chase and why, with the lists to download."""
+"""Promemoria: who to chase and why, the drafts to send, and the reminders already sent."""
+
+import datetime as dt
+from zoneinfo import ZoneInfo
 
 import streamlit as st
 
+from rollout.errors import InputError
 from rollout.export import to_csv_bytes, to_xlsx_bytes
-from rollout.report import reminders_table
+from rollout.reminders import EXPORT_LABELS, drafts, drafts_zip, export_frame, reminders_list, templates_from_config
+from rollout.tracking import CHANNELS, Mark
 from ui.context import current, header
+from ui.format import md_escape
 from ui.labels import STATUS_BADGES
+from ui.privacy import hide_personal, notice
+from ui.reminders import load_marks, reminder_log, shown_day
+from ui.state import screenshot_mode
+
+FLASH = "_reminders_recorded"  # the last registration of this session, to confirm or undo it
+MAX_LINKS = 400  # above this many comuni the table leaves out its «scrivi» links (megabytes of text)
 
 ctx = current()
 header(ctx, "Promemoria")
-table = reminders_table(ctx.snap, ctx.view)
+log = reminder_log(ctx.config)
+table = reminders_list(ctx.snap, ctx.view, load_marks(log))
 no_answer = int(table["status"].isin(["pending", "missing"]).sum())
 st.markdown(
     f"**{len(table)} comuni da sollecitare**: {no_answer} senza risposta valida, "
     f"{len(table) - no_answer} hanno risposto ma senza editor Amministrazione Trasparente."
 )
+try:
+    templates = templates_from_config(ctx.config)
+except InputError as err:
+    templates = None
+    st.error(f"Modelli dei promemoria non validi: bozze non disponibili. {md_escape(str(err))}")
 
-labels = {
-    "comune": "Comune", "province": "Provincia", "code": "Codice", "status_label": "Stato", "reasons": "Motivo",
-    "missing_permissions": "Permessi mancanti", "days_late": "Giorni di ritardo", "contact_name": "Referente",
-    "contact": "Contatto", "contact_source": "Fonte del contatto", "wave": "Ondata",
-}  # fmt: skip
-export = table.drop(columns=["status"])
+
+def letters_for(rows):
+    """The drafts of some rows of the list (computed on demand: thousands of comuni at national scale)."""
+    return drafts(rows, ctx.settings, templates, ctx.config.campaign, ctx.config.form_url)
+
+
+export = export_frame(table)
 stamp = ctx.settings.as_of_local.strftime("%Y%m%d")
-left, right, _ = st.columns([1, 1, 4])
-left.download_button("Scarica CSV", to_csv_bytes(export), f"promemoria_{stamp}.csv", "text/csv", icon="⬇️", key="dl_csv")
-right.download_button(
+downloads = st.container(horizontal=True)  # the buttons side by side, each as wide as its label
+downloads.download_button(
+    "Scarica CSV", to_csv_bytes(export), f"promemoria_{stamp}.csv", "text/csv", icon="⬇️", key="dl_csv"
+)
+downloads.download_button(
     "Scarica Excel",
-    to_xlsx_bytes(export, "Promemoria", labels),
+    to_xlsx_bytes(export, "Promemoria", EXPORT_LABELS),
     f"promemoria_{stamp}.xlsx",
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     icon="⬇️",
     key="dl_xlsx",
 )
-shown = table.assign(status=table["status"].map(STATUS_BADGES))
+downloads.download_button(
+    "Scarica bozze (.eml)",
+    (lambda: drafts_zip(letters_for(table), templates, ctx.settings.as_of_local)) if templates else b"",
+    f"bozze_promemoria_{stamp}.zip",
+    "application/zip",
+    icon="✉️",
+    key="dl_drafts",
+    disabled=templates is None or table.empty,
+    on_click="ignore",
+    help="Una bozza per comune, da aprire con il programma di posta; chi non ha un indirizzo utilizzabile "
+    "ha la bozza senza destinatario.",
+)
+
+shown = table.assign(
+    status=table["status"].map(STATUS_BADGES),
+    last_reminder=table["last_reminder"].map(shown_day),
+)
+with_links = templates is not None and len(table) <= MAX_LINKS
+if with_links:
+    shown["mailto"] = letters_for(table)["mailto"].to_numpy()
+shown = hide_personal(shown)
+order = ["comune", "province", "status", "reasons", "days_late", "reminders_sent", "last_reminder", "mailto",
+         "contact", "contact_source", "contact_name", "missing_permissions"]  # fmt: skip
 st.dataframe(
     shown,
     hide_index=True,
-    height=520,
-    column_order=[
-        "comune",
-        "province",
-        "status",
-        "reasons",
-        "missing_permissions",
-        "days_late",
-        "contact",
-        "contact_source",
-        "contact_name",
-    ],
-    column_config={k: labels.get(k, k) for k in shown.columns} | {"status": "Stato"},
+    height=460,
+    column_order=[c for c in order if c in shown.columns],
+    column_config={k: EXPORT_LABELS.get(k, k) for k in shown.columns}
+    | {
+        "status": "Stato",
+        "days_late": st.column_config.NumberColumn("Giorni di ritardo", width="small"),
+        "reminders_sent": st.column_config.NumberColumn("Promemoria inviati", width="small"),
+        "mailto": st.column_config.LinkColumn("Bozza", display_text="✉️ scrivi", help="Apre la bozza nella posta"),
+    },
     key="reminders",
 )
+notice()
+if templates is not None and not with_links:
+    st.caption(
+        f"Con più di {MAX_LINKS} comuni in elenco i link «scrivi» non sono mostrati: "
+        "restringi l'elenco con i filtri oppure usa «Scarica bozze»."
+    )
+
+st.subheader("Registra i promemoria inviati")
+labels = {k: f"{n} ({p})" if p else n for k, n, p in zip(table["key"], table["comune"], table["province"], strict=True)}
+with st.form("mark_form", border=True):
+    everyone = st.checkbox(
+        f"Tutti i {len(table)} comuni dell'elenco" + (" (con i filtri attivi)" if ctx.filtered else ""), key="mark_all"
+    )
+    chosen = st.multiselect(
+        "Oppure solo questi comuni", list(labels), format_func=labels.get, key="mark_comuni", placeholder="Scegli"
+    )
+    left, middle, right = st.columns([1, 1, 2])
+    sent_on = left.date_input(
+        "Data di invio", dt.datetime.now(ZoneInfo(ctx.settings.tz)).date(), format="DD/MM/YYYY", key="mark_date"
+    )
+    channel = middle.selectbox("Canale", list(CHANNELS), format_func=CHANNELS.get, key="mark_channel")
+    note = right.text_input("Nota (facoltativa, niente dati personali)", key="mark_note", max_chars=200)
+    submitted = st.form_submit_button("Registra come inviati", icon="✅")
+if submitted and log is not None:
+    picked = list(labels) if everyone else [k for k in chosen if k in labels]
+    if not picked:
+        st.warning("Scegli i comuni oppure spunta «Tutti i comuni dell'elenco».")
+    else:
+        names = dict(zip(table["key"], table["comune"], strict=True))
+        try:
+            batch = log.record([Mark(k, names[k]) for k in picked], sent_on, channel, note)
+        except InputError as err:
+            st.error(md_escape(str(err)))
+        else:
+            text = f"Registrati {len(picked)} promemoria ({CHANNELS[channel]}, {sent_on:%d/%m/%Y})."
+            st.session_state[FLASH] = {"batch": batch, "text": text}
+            st.rerun()
+if (flash := st.session_state.get(FLASH)) and log is not None:
+    st.success(flash["text"], icon="✅")
+    if st.button("Annulla questa registrazione", icon="↩️", key="undo_marks"):
+        try:
+            removed = log.undo(flash["batch"])
+        except InputError as err:
+            st.error(md_escape(str(err)))
+        else:
+            st.session_state.pop(FLASH)
+            st.toast(f"Annullati {removed} promemoria registrati.")
+            st.rerun()
+
+st.subheader("Bozza per un comune")
+if screenshot_mode():
+    st.info("Le bozze contengono referenti e indirizzi: sono nascoste in modalità screenshot.")
+elif templates is not None and not table.empty:
+    pick = st.selectbox("Comune", list(labels), format_func=labels.get, key="draft_comune")
+    letter = letters_for(table.loc[table["key"] == pick]).iloc[0]
+    to = md_escape(letter["to"]) if letter["to"] else "— nessun indirizzo utilizzabile"
+    st.markdown(f"**A:** {to} · {md_escape(letter['address'])}  \n**Oggetto:** {md_escape(letter['subject'])}")
+    st.code(letter["body"], language=None, wrap_lines=True)
+    st.link_button("Apri nel programma di posta", letter["mailto"], icon="✉️")

@@ -50,7 +50,12 @@ def response_curve(comuni: pd.DataFrame, settings: Settings, height: int = 260) 
         .mark_area(line={"color": "#1f4e79"}, color="#5b9bd5", opacity=0.35, interpolate="step-after")
         .encode(
             x=x,
-            y=alt.Y("risposte:Q", title="Comuni che hanno risposto", scale=y_scale),
+            y=alt.Y(
+                "risposte:Q",
+                title="Comuni che hanno risposto",
+                scale=y_scale,
+                axis=alt.Axis(tickMinStep=1, format="d"),  # whole comuni, also on small campaigns
+            ),
             tooltip=[
                 alt.Tooltip("giorno:T", title="Giorno", format="%d/%m/%Y"),
                 alt.Tooltip("risposte:Q", title="Comuni con risposta"),

@@ -39,7 +39,8 @@ def test_report_writes_every_output(files):
     assert result.returncode == 0, result.stderr
     out = files / "out"
     assert sorted(p.name for p in out.iterdir()) == [
-        "accounts.csv", "accounts.xlsx", "comuni.csv", "reminders.csv", "reminders.xlsx", "rows.csv", "status.json",
+        "accounts.csv", "accounts.xlsx", "comuni.csv", "reminder-drafts.zip", "reminders.csv", "reminders.xlsx",
+        "rows.csv", "status.json", "status.png",
     ]  # fmt: skip
     status = json.loads((out / "status.json").read_text(encoding="utf-8"))
     assert status["totals"] == {

@@ -5,18 +5,23 @@ Screenshots of every page land in tests/screenshots/ (git-ignored) for a human l
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
+import json
 import os
 import shutil
 import socket
+import struct
 import subprocess
 import sys
 import time
 import urllib.request
+import zipfile
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from conftest import ROOT
 
@@ -107,6 +112,14 @@ def test_every_page_renders(server, browser, path, title, texts):
     page = _open(browser, f"{server}/{path}", 900 if not path else 1600)
     try:
         assert page.locator("h2").first.inner_text().strip() == title
+        # A deep link's first load runs the page twice (alone, then under the entry point): wait
+        # until the second run has drawn every expected text, not just until the spinner is gone.
+        expected = json.dumps(texts)
+        script = (
+            f"() => {expected}.every(t => document.querySelector('[data-testid=\"stMain\"]').innerText.includes(t))"
+        )
+        with contextlib.suppress(PlaywrightTimeout):
+            page.wait_for_function(script, timeout=20_000)
         body = page.locator('[data-testid="stMain"]').inner_text()
         for text in texts:
             assert text in body
@@ -133,8 +146,33 @@ def test_reminders_csv_download(server, browser):
     assert len(rows) == 79
     assert list(rows[0]) == [
         "comune", "province", "code", "status_label", "reasons", "missing_permissions", "days_late",
-        "contact_name", "contact", "contact_source", "wave",
+        "contact_name", "contact", "contact_source", "wave", "reminders_sent", "last_reminder", "last_channel",
     ]  # fmt: skip
     assert sum(r["status_label"] == "in attesa" for r in rows) == 70
     assert sum(r["reasons"] == "nessun editor Amministrazione Trasparente" for r in rows) == 9
     assert all(r["contact"] or r["contact_source"] == "nessun contatto disponibile" for r in rows)
+
+
+def test_weekly_picture_and_drafts_download(server, browser):
+    page = _open(browser, f"{server}/")
+    try:
+        with page.expect_download() as info:
+            page.get_by_role("button", name="Scarica l'immagine per la riunione (PNG)").click()
+        assert info.value.suggested_filename == "situazione_20230908.png"
+        png = Path(info.value.path()).read_bytes()
+        page.goto(f"{server}/promemoria", wait_until="domcontentloaded")
+        page.get_by_role("button", name="Scarica bozze (.eml)").wait_for(timeout=60_000)
+        with page.expect_download() as info:
+            page.get_by_role("button", name="Scarica bozze (.eml)").click()
+        assert info.value.suggested_filename == "bozze_promemoria_20230908.zip"
+        drafts = Path(info.value.path()).read_bytes()
+    finally:
+        page.close()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    assert struct.unpack(">II", png[16:24]) == (1600, 900)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    (SHOTS / "status.png").write_bytes(png)
+    with zipfile.ZipFile(io.BytesIO(drafts)) as archive:
+        names = archive.namelist()
+    assert len([n for n in names if n.endswith(".eml")]) == 79
+    assert names[-2:] == ["elenco.csv", "LEGGIMI.txt"]

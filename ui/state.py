@@ -12,6 +12,7 @@ WAVES = "filter_waves"
 SEARCH = "filter_search"
 MISSING_PERMISSION = "filter_missing_permission"
 LOAD_TOKEN = "load_token"
+SCREENSHOT = "screenshot_mode"  # hide personal data on every page, for screen captures
 CONTEXT = "_context"  # the Context of the current run, set by dashboard.py
 ENTRY_RAN = "_entry_ran"  # dashboard.py has run in this session
 
@@ -22,6 +23,7 @@ DEFAULTS: dict[str, object] = {
     SEARCH: "",
     MISSING_PERMISSION: None,
     LOAD_TOKEN: 0,
+    SCREENSHOT: False,
 }
 
 
@@ -30,3 +32,8 @@ def init_session_state() -> None:
     for key, value in DEFAULTS.items():
         if key not in st.session_state:
             st.session_state[key] = list(value) if isinstance(value, list) else value
+
+
+def screenshot_mode() -> bool:
+    """Whether the «Modalità screenshot» toggle is on: pages then hide names, emails, fiscal codes."""
+    return bool(st.session_state.get(SCREENSHOT, False))

@@ -1,0 +1,343 @@
+"""Reminder drafts in Italian: subject and body from a configurable template, per comune a
+``mailto:`` link, and a ZIP of ``.eml`` files that any mail client opens.
+
+Templates live in the configuration, one per reason (``[reminders.pending]``,
+``[reminders.missing]``, ``[reminders.no_at_editor]``, each with ``subject`` and ``body``) and use
+``{placeholders}`` (see PLACEHOLDERS). Addresses are validated; a comune without a usable address
+keeps its draft, without a recipient, and is listed as such.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import string
+import zipfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from email import policy
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import parseaddr
+from urllib.parse import quote
+
+import pandas as pd
+
+from rollout.config import Config
+from rollout.errors import InputError
+from rollout.export import to_csv_bytes
+from rollout.italian import days, long_date
+from rollout.report import reminders_table
+from rollout.status import Settings, Snapshot
+from rollout.text import normalise_email
+from rollout.tracking import CHANNELS, SUMMARY_COLUMNS, comune_keys
+from rollout.views import countdown
+
+REASONS = ("pending", "missing", "no_at_editor")
+REASON_LABELS = {
+    "pending": "nessuna risposta (scadenza non ancora passata)",
+    "missing": "nessuna risposta (scadenza superata)",
+    "no_at_editor": "nessun editor Amministrazione Trasparente",
+}
+PLACEHOLDERS = {
+    "comune": "il nome del comune, come nell'elenco",
+    "provincia": "la sigla della provincia",
+    "codice": "il codice ISTAT o catastale",
+    "referente": "il referente nell'elenco dei comuni (può essere vuoto)",
+    "saluto": "«Gentile <referente>» o, senza referente, «Spettabile Comune di <comune>»",
+    "scadenza": "la scadenza, 13/09/2023",
+    "scadenza_estesa": "la scadenza per esteso, mercoledì 13 settembre 2023",
+    "tempo": "«mancano 5 giorni alla scadenza», «la scadenza è oggi», «scadenza superata da 3 giorni»",
+    "giorni_ritardo": "i giorni di ritardo, 16",
+    "ritardo": "i giorni di ritardo in parole, «16 giorni»",
+    "permessi_mancanti": "i permessi ancora senza editor",
+    "link_modulo": "il link del modulo (form_url)",
+    "campagna": "il titolo della campagna (campaign)",
+    "firma": "la firma ([reminders] signature)",
+}
+_INTRO = (
+    "per configurare gli account e rilasciare i permessi ai dipendenti incaricati dell'aggiornamento del "
+    "nuovo sito web comunale e dei servizi digitali per il cittadino (Misura 1.4.1 del PNRR)"
+)
+_HOW = (
+    "Il modulo va compilato e inviato una volta per ciascun dipendente, barrando uno o più permessi di editor:\n"
+    "{link_modulo}"
+)
+DEFAULT_TEMPLATES: dict[str, dict[str, str]] = {
+    "pending": {
+        "subject": "Promemoria: nominativi degli editor del nuovo sito web - Comune di {comune}",
+        "body": (
+            "{saluto},\n\nvi ricordiamo che, " + _INTRO + ", attendiamo i nominativi dei dipendenti del Comune di "
+            "{comune}, da inviare attraverso il modulo on-line entro {scadenza_estesa} ({tempo}).\n\n" + _HOW + "\n\n"
+            "Vi chiediamo di indicare almeno un dipendente con il permesso Editor Amministrazione Trasparente, "
+            "necessario per pubblicare e gestire la sezione Amministrazione Trasparente del nuovo sito.\n\n"
+            "Grazie per la collaborazione.\nCordiali saluti\n{firma}"
+        ),
+    },
+    "missing": {
+        "subject": "Sollecito: nominativi degli editor del nuovo sito web - Comune di {comune}",
+        "body": (
+            "{saluto},\n\nla scadenza di {scadenza_estesa} per l'invio dei nominativi dei dipendenti a cui rilasciare "
+            "i permessi di editor del nuovo sito web comunale e dei servizi digitali per il cittadino (Misura 1.4.1 "
+            "del PNRR) è stata superata da {ritardo}, e non abbiamo ancora ricevuto nessuna risposta dal Comune di "
+            "{comune}.\n\n"
+            "Senza questi dati non possiamo configurare gli account: vi preghiamo di compilare il modulo on-line "
+            "al più presto.\n\n" + _HOW + "\n\n"
+            "Ricordiamo di indicare almeno un dipendente con il permesso Editor Amministrazione Trasparente.\n\n"
+            "Grazie per la collaborazione.\nCordiali saluti\n{firma}"
+        ),
+    },
+    "no_at_editor": {
+        "subject": "Manca l'editor Amministrazione Trasparente - Comune di {comune}",
+        "body": (
+            "{saluto},\n\ngrazie per averci inviato i nominativi dei dipendenti del Comune di {comune}. Tra i permessi "
+            "indicati non risulta però nessun Editor Amministrazione Trasparente: senza un dipendente con questo "
+            "permesso non sarà possibile pubblicare e gestire la sezione Amministrazione Trasparente del nuovo sito.\n\n"
+            "Vi chiediamo di indicarne almeno uno con il modulo on-line:\n{link_modulo}\n"
+            "Se il permesso va a un dipendente già indicato, compilate di nuovo il modulo per lui barrando tutti i "
+            "permessi da assegnargli: vale l'ultima risposta inviata.\n\n"
+            "Permessi ancora senza editor: {permessi_mancanti}.\n\n"
+            "Grazie per la collaborazione.\nCordiali saluti\n{firma}"
+        ),
+    },
+}
+_NO_LINK = "(il link del modulo è nella richiesta che avete ricevuto)"
+_CONFIG_KEYS = {"database", "sender", "signature", *REASONS}
+_UNSAFE_FILENAME = re.compile(r"[^\w '().,-]+")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_UNFOLDED = policy.SMTP.clone(max_line_length=998)
+
+
+@dataclass(frozen=True)
+class Templates:
+    """The subject and body per reason, the sender of the drafts and the signature."""
+
+    texts: Mapping[str, Mapping[str, str]] = field(default_factory=lambda: DEFAULT_TEMPLATES)
+    sender: str = ""
+    signature: str = ""
+
+
+def templates_from_config(config: Config) -> Templates:
+    """The ``[reminders]`` templates of the configuration, checked; the defaults for what is not set."""
+    section = config.reminders
+    unknown = sorted(set(section) - _CONFIG_KEYS)
+    if unknown:
+        raise InputError(
+            f"Chiave sconosciuta in [reminders]: {', '.join(unknown)}. Chiavi ammesse: {', '.join(sorted(_CONFIG_KEYS))}."
+        )
+    texts: dict[str, dict[str, str]] = {}
+    for reason in REASONS:
+        given = section.get(reason, {})
+        if not isinstance(given, dict) or set(given) - {"subject", "body"}:
+            raise InputError(f"[reminders.{reason}] deve contenere solo subject e body (testi).")
+        texts[reason] = {}
+        for part in ("subject", "body"):
+            text = str(given.get(part, DEFAULT_TEMPLATES[reason][part]))
+            check_template(text, f"[reminders.{reason}] {part}")
+            texts[reason][part] = text
+    sender = str(section.get("sender", "")).strip()
+    if sender and not usable_address(parseaddr(sender)[1]):
+        raise InputError(f"[reminders] sender non è un indirizzo email valido: '{sender}'.")
+    return Templates(texts, sender, str(section.get("signature", "")).strip())
+
+
+def check_template(text: str, where: str) -> None:
+    """Raise InputError for an unknown ``{placeholder}`` or a stray brace."""
+    try:
+        fields = [(name, spec, conv) for _, name, spec, conv in string.Formatter().parse(text) if name is not None]
+    except ValueError:
+        raise InputError(
+            f"{where}: parentesi graffe non bilanciate (per scrivere una graffa usa {{{{ o }}}})."
+        ) from None
+    for name, spec, conv in fields:
+        if name not in PLACEHOLDERS or spec or conv:
+            raise InputError(
+                f"{where}: segnaposto sconosciuto {{{name}}}. Segnaposto ammessi: "
+                + ", ".join(f"{{{p}}}" for p in PLACEHOLDERS)
+                + "."
+            )
+
+
+def usable_address(text: object) -> str:
+    """The address in lower case when a mail client can send to it, else ""."""
+    address = normalise_email(text)
+    if not address:
+        return ""
+    try:
+        Address(addr_spec=address)
+    except (ValueError, IndexError):
+        return ""
+    return address
+
+
+def reason_of(status: str) -> str:
+    """Why a comune on the reminders list is chased."""
+    return status if status in ("pending", "missing") else "no_at_editor"
+
+
+def reminders_list(
+    snap: Snapshot, comuni: pd.DataFrame | None = None, marks: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """The reminders table of the report plus the key, the reason and the reminders already sent.
+
+    ``marks`` is ``ReminderLog.summary()``: reminders sent, date of the last one and its channel.
+    """
+    table = reminders_table(snap, comuni)
+    keys = comune_keys(table["code"], table["comune"], table["province"])
+    table.insert(0, "key", keys)
+    table.insert(table.columns.get_loc("reasons"), "reason", table["status"].map(reason_of))
+    found = _lookup(keys, marks)
+    for column in SUMMARY_COLUMNS:
+        table[column] = found[column].to_numpy()
+    return table
+
+
+def comuni_marks(comuni: pd.DataFrame, marks: pd.DataFrame | None) -> pd.DataFrame:
+    """For each comune (rows of ``snap.comuni``): reminders sent, date of the last one, its channel."""
+    found = _lookup(comune_keys(comuni["code"], comuni["name"], comuni["province"]), marks)
+    return found.set_axis(comuni.index)
+
+
+def _lookup(keys: list[str], marks: pd.DataFrame | None) -> pd.DataFrame:
+    empty = pd.DataFrame(columns=list(SUMMARY_COLUMNS))
+    found = (marks if marks is not None else empty).reindex(pd.Index(keys))
+    return pd.DataFrame({
+        "reminders_sent": found["reminders_sent"].fillna(0).astype(int).to_numpy(),
+        "last_reminder": found["last_reminder"].fillna("").astype(str).to_numpy(),
+        "last_channel": found["last_channel"].map(CHANNELS).fillna("").astype(str).to_numpy(),
+    })  # fmt: skip
+
+
+EXPORT_COLUMNS = ("comune", "province", "code", "status_label", "reasons", "missing_permissions", "days_late",
+                  "contact_name", "contact", "contact_source", "wave", "reminders_sent", "last_reminder",
+                  "last_channel")  # fmt: skip
+EXPORT_LABELS = {
+    "comune": "Comune", "province": "Provincia", "code": "Codice", "status_label": "Stato", "reasons": "Motivo",
+    "missing_permissions": "Permessi mancanti", "days_late": "Giorni di ritardo", "contact_name": "Referente",
+    "contact": "Contatto", "contact_source": "Fonte del contatto", "wave": "Ondata",
+    "reminders_sent": "Promemoria inviati", "last_reminder": "Ultimo promemoria", "last_channel": "Canale",
+}  # fmt: skip
+
+
+def export_frame(table: pd.DataFrame) -> pd.DataFrame:
+    """The columns written to reminders.csv / reminders.xlsx, in order."""
+    return table.loc[:, list(EXPORT_COLUMNS)]
+
+
+# -- drafts ---------------------------------------------------------------------------------------------
+
+
+def drafts(
+    table: pd.DataFrame, settings: Settings, templates: Templates, campaign: str = "", form_url: str = ""
+) -> pd.DataFrame:
+    """One draft per row of ``reminders_list``: recipient (or ""), subject, body and mailto: link."""
+    s = settings
+    rows = []
+    for row in table.itertuples(index=False):
+        contact_name = " ".join(str(row.contact_name).split())
+        values = {
+            "comune": row.comune,
+            "provincia": row.province,
+            "codice": row.code,
+            "referente": contact_name,
+            "saluto": f"Gentile {contact_name}" if contact_name else f"Spettabile Comune di {row.comune}",
+            "scadenza": f"{s.deadline:%d/%m/%Y}",
+            "scadenza_estesa": long_date(s.deadline),
+            "tempo": countdown(s.days_past_deadline),
+            "giorni_ritardo": str(row.days_late),
+            "ritardo": days(int(row.days_late)),
+            "permessi_mancanti": row.missing_permissions or "nessuno",
+            "link_modulo": form_url or _NO_LINK,
+            "campagna": campaign,
+            "firma": templates.signature,
+        }
+        text = templates.texts[row.reason]
+        subject = " ".join(_CONTROL.sub(" ", text["subject"].format_map(values)).split())  # one clean line
+        body = _tidy(text["body"].format_map(values))
+        to = usable_address(row.contact)
+        rows.append({
+            "key": row.key, "comune": row.comune, "province": row.province, "code": row.code,
+            "reason": row.reason, "to": to,
+            "address": row.contact_source if to else f"nessun indirizzo utilizzabile ({row.contact_source})",
+            "subject": subject, "body": body, "mailto": mailto(to, subject, body),
+        })  # fmt: skip
+    columns = ["key", "comune", "province", "code", "reason", "to", "address", "subject", "body", "mailto"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _tidy(text: str) -> str:
+    lines = [line.rstrip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    return "\n".join(lines).strip() + "\n"
+
+
+def mailto(to: str, subject: str, body: str) -> str:
+    """A ``mailto:`` link (RFC 6068): every reserved character percent-encoded, line breaks as CRLF."""
+    crlf = body.replace("\r\n", "\n").replace("\n", "\r\n")
+    return f"mailto:{quote(to, safe='@')}?subject={quote(subject, safe='')}&body={quote(crlf, safe='')}"
+
+
+def eml_bytes(to: str, subject: str, body: str, comune: str = "", sender: str = "") -> bytes:
+    """One draft as an RFC 5322 message (UTF-8, CRLF); ``X-Unsent`` makes Outlook open it ready to send."""
+    message = EmailMessage(policy=policy.SMTP)
+    if sender:
+        name, address = parseaddr(sender)
+        message["From"] = Address(display_name=name, addr_spec=address)
+    if to:
+        name = " ".join(_CONTROL.sub(" ", comune).split())
+        message["To"] = Address(display_name=f"Comune di {name}" if name else "", addr_spec=to)
+    message["Subject"] = subject
+    message["X-Unsent"] = "1"
+    message.set_content(body, charset="utf-8")  # quoted-printable, lines of at most 76 characters
+    # Headers are written unfolded: folding before an encoded word ("Paternò") leaves a double space
+    # in the subject as mail clients decode it.
+    return message.as_bytes(policy=_UNFOLDED)
+
+
+def eml_name(number: int, comune: str, province: str) -> str:
+    """``001 Castel d'Azzano (VR).eml``: safe on every file system."""
+    name = _UNSAFE_FILENAME.sub("_", comune).strip(" ._") or "comune"
+    if province:
+        name += f" ({_UNSAFE_FILENAME.sub('_', province)})"
+    return f"{number:03d} {name[:80]}.eml"
+
+
+def drafts_zip(frame: pd.DataFrame, templates: Templates, when: dt.datetime) -> bytes:
+    """A ZIP with one .eml per comune, ``elenco.csv`` (which file is whose) and ``LEGGIMI.txt``."""
+    stamp = (max(when.year, 1980), when.month, when.day, when.hour, when.minute, when.second)
+    buffer = io.BytesIO()
+    index = []
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+
+        def add(name: str, data: bytes) -> None:
+            info = zipfile.ZipInfo(name, date_time=stamp)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, data)
+
+        for number, row in enumerate(frame.itertuples(index=False), start=1):
+            name = eml_name(number, row.comune, row.province)
+            add(name, eml_bytes(row.to, row.subject, row.body, row.comune, templates.sender))
+            index.append({
+                "file": name, "comune": row.comune, "province": row.province, "code": row.code,
+                "reason": REASON_LABELS[row.reason], "to": row.to, "address": row.address,
+            })  # fmt: skip
+        add("elenco.csv", to_csv_bytes(pd.DataFrame(index, columns=["file", "comune", "province", "code", "reason",
+                                                                     "to", "address"])))  # fmt: skip
+        add("LEGGIMI.txt", _readme(frame).encode("utf-8"))
+    return buffer.getvalue()
+
+
+def _readme(frame: pd.DataFrame) -> str:
+    without = frame.loc[frame["to"] == ""]
+    lines = [
+        f"Bozze di promemoria: {len(frame)} comuni, una bozza per comune (file .eml).",
+        "Apri ogni file con il programma di posta (Outlook, Thunderbird, Posta di Windows, Apple Mail),",
+        "controlla il testo e invia. elenco.csv dice a quale comune corrisponde ogni file.",
+        "",
+    ]
+    if len(without):
+        lines.append(f"{len(without)} comuni senza un indirizzo utilizzabile: la bozza non ha destinatario.")
+        lines += [f"- {r.comune}{f' ({r.province})' if r.province else ''}: {r.address}" for r in without.itertuples()]
+    else:
+        lines.append("Tutte le bozze hanno un destinatario.")
+    return "\r\n".join(lines) + "\r\n"

@@ -1,0 +1,131 @@
+"""``python -m rollout reminders export|mark|undo``: the reminders kit from the command line.
+
+Also the reminders' and the status picture's part of ``python -m rollout report``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+
+from rollout import snapshot
+from rollout.config import Config
+from rollout.errors import InputError
+from rollout.export import write_table
+from rollout.reminders import drafts, drafts_zip, reminders_list, templates_from_config
+from rollout.status import Snapshot, evaluate
+from rollout.text import words
+from rollout.tracking import CHANNELS, Mark, ReminderLog, comune_keys, database_path
+
+DRAFTS_ZIP = "reminder-drafts.zip"
+STATUS_PNG = "status.png"
+_CHANNEL_WORDS = {**{k: k for k in CHANNELS}, "telefono": "phone", "altro": "other", "posta": "email"}
+
+
+def add_parser(sub: argparse._SubParsersAction, add_sources) -> None:
+    """The ``reminders`` command; ``add_sources`` adds the flags shared with ``report``."""
+    parser = sub.add_parser("reminders", help="promemoria: elenco e bozze, registrazione degli invii")
+    actions = parser.add_subparsers(dest="action", required=True)
+    export = actions.add_parser("export", help="scrive elenco dei promemoria (CSV, XLSX) e bozze (ZIP di .eml)")
+    mark = actions.add_parser("mark", help="registra i promemoria inviati (un comune o tutto l'elenco)")
+    undo = actions.add_parser("undo", help="annulla una registrazione (il codice stampato da mark)")
+    for action in (export, mark, undo):
+        add_sources(action)
+        action.add_argument("--database", help="registro dei promemoria (default: [reminders] database)")
+    export.add_argument("--out", required=True, help="cartella in cui scrivere i file")
+    who = mark.add_mutually_exclusive_group(required=True)
+    who.add_argument("--all", action="store_true", help="tutti i comuni dell'elenco dei promemoria")
+    who.add_argument("--comune", action="append", help="codice, nome o «Nome (PR)»; si può ripetere")
+    mark.add_argument("--date", help="data di invio, AAAA-MM-GG (default: oggi)")
+    mark.add_argument(
+        "--channel", default="email", help="canale: email, pec, telefono (phone), altro (other); default email"
+    )
+    mark.add_argument("--note", default="", help="nota facoltativa (niente dati personali)")
+    undo.add_argument("batch", help="il codice della registrazione da annullare")
+
+
+def reminder_log(config: Config, override: str | None = None) -> ReminderLog:
+    return ReminderLog(Path(override) if override else database_path(config))
+
+
+def previous_week(snap: Snapshot) -> Snapshot:
+    """The same data seven days before ``as_of`` (the status picture's comparison)."""
+    return evaluate(snap.responses, snap.comuni_list, snap.settings.shifted(-7))
+
+
+def write_reminders(snap: Snapshot, config: Config, out: Path, database: str | None = None) -> list[Path]:
+    """``reminders.csv``/``.xlsx`` (with the reminders already sent) and the drafts' ZIP."""
+    table = reminders_list(snap, marks=reminder_log(config, database).summary())
+    written = write_table(table.drop(columns=["key", "reason"]), out, "reminders")
+    zip_path = out / DRAFTS_ZIP
+    frame = drafts(table, snap.settings, templates_from_config(config), config.campaign, config.form_url)
+    zip_path.write_bytes(drafts_zip(frame, templates_from_config(config), snap.settings.as_of_local))
+    return [*written, zip_path]
+
+
+def write_status_png(snap: Snapshot, config: Config, out: Path) -> Path:
+    path = out / STATUS_PNG
+    path.write_bytes(snapshot.status_png(snap, previous_week(snap), config.campaign))
+    return path
+
+
+def run_reminders(args: argparse.Namespace, config: Config, snap: Snapshot) -> list[str]:
+    """Carry out ``reminders export|mark|undo``; the lines to print."""
+    log = reminder_log(config, args.database)
+    if args.action == "export":
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        written = write_reminders(snap, config, out, args.database)
+        return [f"File scritti in {args.out}: {', '.join(p.name for p in written)}"]
+    if args.action == "undo":
+        removed = log.undo(args.batch)
+        if not removed:
+            raise InputError(f"Nessuna registrazione con codice {args.batch} in {log.path}.")
+        return [f"Annullati {removed} promemoria registrati (codice {args.batch})."]
+    channel = _CHANNEL_WORDS.get(args.channel.strip().lower())
+    if channel is None:
+        raise InputError(f"Canale sconosciuto: '{args.channel}'. Usa email, pec, telefono o altro.")
+    sent_on = parse_day(args.date) if args.date else dt.datetime.now(ZoneInfo(config.timezone)).date()
+    if args.all:
+        table = reminders_list(snap)
+        marks = [Mark(k, n) for k, n in zip(table["key"], table["comune"], strict=True)]
+        if not marks:
+            raise InputError("L'elenco dei promemoria è vuoto: nessun comune da registrare.")
+    else:
+        marks = [find_comune(snap.comuni, text) for text in args.comune]
+    batch = log.record(marks, sent_on, channel, args.note)
+    return [
+        f"Registrati {len(set(marks))} promemoria ({CHANNELS[channel]}, {sent_on:%d/%m/%Y}) in {log.path}.",
+        f"Per annullare: python -m rollout reminders undo {batch}",
+    ]
+
+
+def parse_day(text: str) -> dt.date:
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return dt.datetime.strptime(text.strip(), fmt).date()
+        except ValueError:
+            continue
+    raise InputError(f"Data di invio non valida: '{text}'. Usa il formato AAAA-MM-GG, per esempio 2023-09-20.")
+
+
+def find_comune(comuni: pd.DataFrame, text: str) -> Mark:
+    """The participating comune named by a code, ``Name (PR)`` or a name (case and accents aside)."""
+    keys = pd.Series(comune_keys(comuni["code"], comuni["name"], comuni["province"]), index=comuni.index)
+    wanted = text.strip()
+    hits = comuni.index[comuni["code"].str.upper() == wanted.upper()] if wanted else []
+    if not len(hits):
+        labelled = comuni["name"].map(words) + " " + comuni["province"].str.lower()
+        hits = comuni.index[labelled == words(wanted)]
+    if not len(hits):
+        hits = comuni.index[comuni["name"].map(words) == words(wanted)]
+    if len(hits) == 1:
+        return Mark(keys[hits[0]], comuni.at[hits[0], "name"])
+    if len(hits) > 1:
+        options = ", ".join(f"{comuni.at[i, 'name']} ({comuni.at[i, 'province']})" for i in hits)
+        raise InputError(f"'{wanted}' indica più comuni: {options}. Usa il codice o «Nome (PR)».")
+    raise InputError(f"Comune non trovato nell'elenco dei partecipanti: '{wanted}'.")

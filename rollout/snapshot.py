@@ -1,0 +1,210 @@
+"""The weekly status picture: one 1600×900 PNG for the steering meeting, composed with Altair.
+
+Only aggregated figures go into it (counts, shares, a daily curve): no employee names, emails or
+fiscal codes, and no contact of the comuni. It renders with vl-convert, no browser needed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import altair as alt
+import pandas as pd
+
+from rollout import charts
+from rollout.italian import long_date
+from rollout.status import Settings, Snapshot, coverage_of, totals_of
+from rollout.views import countdown
+
+WIDTH, HEIGHT = 1600, 900
+PADDING = 28
+_AXIS = 60  # the response curve's y axis, left of the rows' common origin
+_INNER = WIDTH - 2 * PADDING - _AXIS
+_SPACING = 22
+_INK, _MUTED = "#263238", "#607d8b"
+_GOOD, _BAD = "#2e7d32", "#c62828"
+# label, key in the totals, whether a rise is bad news
+KPIS = (
+    ("Comuni", "comuni", False),
+    ("In tempo", "on_time", False),
+    ("In ritardo", "late", False),
+    ("In attesa", "pending", True),
+    ("Mancanti", "missing", True),
+    ("Senza editor AT", "without_at_editor", True),
+)
+
+
+def kpi_data(now: dict[str, int], before: dict[str, int]) -> pd.DataFrame:
+    """One row per KPI: value, share of all comuni, change over the previous week and its colour."""
+    total = now["comuni"]
+    rows = []
+    for i, (label, key, rise_is_bad) in enumerate(KPIS):
+        value, delta = now[key], now[key] - before[key]
+        if delta == 0:
+            change, colour = "invariato in 7 giorni", _MUTED
+        else:
+            good = (delta < 0) if rise_is_bad else (delta > 0)
+            change, colour = f"{delta:+d} in 7 giorni".replace("-", "−"), _GOOD if good else _BAD
+        share = "" if key == "comuni" else f"{value / total:.0%} dei comuni" if total else ""
+        rows.append({
+            "i": i, "kpi": label, "key": key, "valore": value, "variazione": delta, "testo_variazione": change,
+            "colore": colour, "quota": share, "evidenza": key == "without_at_editor",
+        })  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def _kpi_band(data: pd.DataFrame, height: int = 128) -> alt.LayerChart:
+    # The band starts where the response curve's axis starts, left of the plots' common origin.
+    gap = 0.06
+    x = alt.X("i:O", axis=None, scale=alt.Scale(range=[-_AXIS, _INNER], paddingInner=gap, paddingOuter=0))
+    inset = (_INNER + _AXIS) / len(data) * (1 - gap) / 2 - 24  # from a tile's centre to its text margin
+    base = alt.Chart(data).encode(x=x)
+    tile = base.mark_rect(cornerRadius=10, strokeWidth=2).encode(
+        y=alt.value(0),
+        y2=alt.value(height),
+        color=alt.condition("datum.evidenza", alt.value("#fff3e0"), alt.value("#f3f6f9")),
+        stroke=alt.condition("datum.evidenza", alt.value("#ef6c00"), alt.value("#dfe6ec")),
+    )
+
+    def text(field: str, y: int, size: int, **style: Any) -> alt.Chart:
+        return base.mark_text(align="left", baseline="middle", dx=-inset, fontSize=size, **style).encode(
+            y=alt.value(y), text=f"{field}:N"
+        )
+
+    label = text("kpi", 24, 17, color=_MUTED, fontWeight="bold")
+    value = text("valore", 64, 44, color=_INK, fontWeight="bold")
+    share = base.mark_text(align="right", baseline="middle", dx=inset, fontSize=15, color=_MUTED).encode(
+        y=alt.value(70), text="quota:N"
+    )
+    change = text("testo_variazione", 104, 16, fontWeight="bold").encode(color=alt.Color("colore:N", scale=None))
+    return alt.layer(tile, label, value, share, change).properties(width=_INNER, height=height)
+
+
+def todo_lines(comuni: pd.DataFrame, unreadable_rows: int) -> list[str]:
+    """What needs action, in one line each (counts only, no names)."""
+    status = comuni["status"]
+    answered = status.isin(["on_time", "late"])
+    lines = []
+    if n := int((status == "missing").sum()):
+        lines.append(f"{n} comuni mancanti da sollecitare")
+    if n := int((status == "pending").sum()):
+        lines.append(f"{n} comuni in attesa di risposta")
+    if n := int((answered & ~comuni["has_at_editor"]).sum()):
+        lines.append(f"{n} comuni hanno risposto senza editor Amministrazione Trasparente")
+    if unreadable_rows:
+        lines.append(f"{unreadable_rows} righe di risposte da verificare")
+    return lines or ["nessuna azione in sospeso"]
+
+
+def _text_line(text: str, size: int, color: str, height: int, bold: bool = False) -> alt.Chart:
+    return (
+        alt.Chart(pd.DataFrame({"t": [text]}))
+        .mark_text(
+            align="left",
+            baseline="middle",
+            fontSize=size,
+            color=color,
+            fontWeight="bold" if bold else "normal",
+            limit=_INNER + _AXIS,
+        )
+        .encode(x=alt.value(-_AXIS), y=alt.value(height / 2), text="t:N")
+        .properties(width=_INNER, height=height)
+    )
+
+
+def status_picture(
+    snap: Snapshot, previous: Snapshot, campaign: str, comuni: pd.DataFrame | None = None
+) -> alt.VConcatChart:
+    """The whole picture as one Altair chart: title, KPIs with the weekly change, curve, coverage.
+
+    ``previous`` is the same data seven days earlier; ``comuni`` narrows to a subset (filters).
+    """
+    s: Settings = snap.settings
+    view = snap.comuni if comuni is None else comuni
+    now = totals_of(view)
+    before = totals_of(previous.comuni.loc[view.index])
+    subtitle = (
+        f"Situazione al {s.as_of_local:%d/%m/%Y %H:%M} · scadenza {long_date(s.deadline)} · "
+        f"{countdown(s.days_past_deadline)}"
+    )
+    if len(view) != len(snap.comuni):
+        subtitle += f" · filtro: {len(view)} comuni su {len(snap.comuni)}"
+    kpis = _kpi_band(kpi_data(now, before))
+    left_w = 880
+    right_w = _INNER - left_w - _SPACING - 20 - 150  # the coverage chart's labels take ~150 px
+    curve = charts.response_curve(view, s, height=430).properties(
+        width=left_w, title=_panel_title("Comuni che hanno risposto, giorno per giorno")
+    )
+    coverage = charts.coverage_chart(coverage_of(view), len(view), height=360).properties(
+        width=right_w, title=_panel_title("Copertura dei permessi (comuni con almeno un editor)")
+    )
+    unreadable = snap.outcome_counts["unmatched"] + snap.outcome_counts["invalid"]
+    todo = _text_line("Da fare: " + " · ".join(todo_lines(view, unreadable)), 17, _INK, 26, bold=True)
+    footer = _text_line("Dati aggregati, senza dati personali. Variazioni rispetto a 7 giorni prima.", 13, _MUTED, 18)
+    chart = alt.vconcat(
+        kpis,
+        alt.hconcat(curve, coverage, spacing=_SPACING + 20).resolve_scale(color="independent"),
+        todo,
+        footer,
+        spacing=_SPACING,
+    )
+    title = alt.Title(
+        campaign,
+        subtitle=subtitle,
+        anchor="start",
+        fontSize=30,
+        subtitleFontSize=19,
+        color=_INK,
+        subtitleColor=_MUTED,
+        offset=18,
+        subtitlePadding=8,
+        limit=_INNER + _AXIS,  # a long campaign name is cut with "…", never widens the picture
+    )
+    return (
+        chart.properties(title=title, background="white")
+        .configure_view(stroke=None)
+        .configure_axis(labelFontSize=14, titleFontSize=14, labelColor=_INK, titleColor=_MUTED)
+        .configure_legend(labelFontSize=14)
+        .configure_text(fontSize=14)
+    )
+
+
+def _panel_title(text: str) -> alt.Title:
+    return alt.Title(text, anchor="start", fontSize=18, color=_INK, offset=12)
+
+
+def to_vega(chart: alt.TopLevelMixin | dict) -> dict:
+    """The Vega spec of the picture, padded to exactly WIDTH × HEIGHT pixels.
+
+    The content is measured first (Vega lays out axes, titles and legends itself), then the
+    padding fills the rest: centred across, the slack at the bottom. Content larger than the
+    frame is never clipped: the picture then grows instead.
+    """
+    import vl_convert as vlc
+
+    spec = chart if isinstance(chart, dict) else chart.to_dict()
+    vega = vlc.vegalite_to_vega(spec)
+    vega.update(autosize={"type": "pad", "contains": "padding"}, padding=0)
+    scene = vlc.vega_to_scenegraph(vega)
+    width, height = int(scene["width"]), int(scene["height"])
+    left = max(0, (WIDTH - width) // 2)
+    top = min(PADDING, max(0, HEIGHT - height))
+    vega["padding"] = {
+        "left": left,
+        "right": max(0, WIDTH - width - left),
+        "top": top,
+        "bottom": max(0, HEIGHT - height - top),
+    }
+    return vega
+
+
+def render_png(chart: alt.TopLevelMixin | dict) -> bytes:
+    """The picture as PNG bytes, Italian number and date formats."""
+    import vl_convert as vlc
+
+    return vlc.vega_to_png(to_vega(chart), format_locale="it-IT", time_format_locale="it-IT")
+
+
+def status_png(snap: Snapshot, previous: Snapshot, campaign: str, comuni: pd.DataFrame | None = None) -> bytes:
+    """``status_picture`` rendered to a 1600×900 PNG."""
+    return render_png(status_picture(snap, previous, campaign, comuni))

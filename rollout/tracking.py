@@ -1,0 +1,221 @@
+"""Which reminders were sent, when and how: a small local SQLite file (WAL mode, transactions).
+
+As survey tools do for their participants, the project manager marks a reminder as sent (one
+comune or a whole list, with the date and the channel); the marks survive restarts and several
+browser sessions (or the command line) writing at once. Only the comune's key and name, the date,
+the channel and an optional note are stored: no names or addresses of people.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+import uuid
+from collections.abc import Iterable
+from contextlib import closing, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from rollout.config import Config
+from rollout.errors import InputError
+
+DEFAULT_DATABASE = "promemoria.sqlite3"
+CHANNELS = {"email": "email", "pec": "PEC", "phone": "telefono", "other": "altro"}
+SCHEMA_VERSION = 1
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS reminders (
+    id INTEGER PRIMARY KEY,
+    comune_key TEXT NOT NULL,
+    comune TEXT NOT NULL,
+    sent_on TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    note TEXT NOT NULL DEFAULT '',
+    batch TEXT NOT NULL,
+    recorded_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS reminders_by_comune ON reminders (comune_key);
+CREATE INDEX IF NOT EXISTS reminders_by_batch ON reminders (batch);
+"""
+SUMMARY_COLUMNS = ("reminders_sent", "last_reminder", "last_channel")
+
+
+class TrackingError(InputError):
+    """The reminders file cannot be used (corrupt, locked, not writable); the message says why."""
+
+
+def comune_key(code: str, name: str, province: str) -> str:
+    """How marks refer to a comune: its code when the list has one, else ``Name (PR)``."""
+    code, name, province = str(code).strip(), str(name).strip(), str(province).strip().upper()
+    if code:
+        return code
+    return f"{name} ({province})" if province else name
+
+
+def comune_keys(code: pd.Series, name: pd.Series, province: pd.Series) -> list[str]:
+    """``comune_key`` for whole columns."""
+    return [comune_key(c, n, p) for c, n, p in zip(code, name, province, strict=True)]
+
+
+def database_path(config: Config) -> Path:
+    """``[reminders] database`` (relative to the configuration file), else ``promemoria.sqlite3`` beside it."""
+    value = config.reminders.get("database", DEFAULT_DATABASE)
+    if not isinstance(value, str) or not value.strip():
+        raise InputError("Nella configurazione [reminders] database deve essere il percorso di un file.")
+    path = Path(value.strip()).expanduser()
+    if not path.is_absolute():
+        base = config.path.resolve().parent if config.path else Path.cwd()
+        path = base / path
+    return path
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A reminder to record: the comune's key and its name as listed."""
+
+    key: str
+    comune: str
+
+
+class ReminderLog:
+    """The marks in one SQLite file; created on first write, every write one transaction."""
+
+    def __init__(self, path: str | Path, timeout: float = 10.0) -> None:
+        self.path = Path(path)
+        self.timeout = timeout
+
+    # -- writing ----------------------------------------------------------------------------------
+    def record(
+        self, marks: Iterable[Mark], sent_on: dt.date, channel: str, note: str = "", now: dt.datetime | None = None
+    ) -> str:
+        """Mark reminders as sent, all or none; returns the batch id (to undo them together)."""
+        if channel not in CHANNELS:
+            raise InputError(f"Canale sconosciuto: '{channel}'. Canali ammessi: {', '.join(CHANNELS)}.")
+        marks = list(dict.fromkeys(marks))
+        if not marks:
+            raise InputError("Nessun comune da registrare.")
+        batch = uuid.uuid4().hex
+        recorded = (now or dt.datetime.now(dt.UTC)).isoformat(timespec="seconds")
+        rows = [(m.key, m.comune, sent_on.isoformat(), channel, note.strip(), batch, recorded) for m in marks]
+        with self._write() as con:
+            con.executemany(
+                "INSERT INTO reminders (comune_key, comune, sent_on, channel, note, batch, recorded_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                rows,
+            )
+        return batch
+
+    def undo(self, batch: str) -> int:
+        """Remove the marks of one batch; returns how many were removed."""
+        if not self.path.exists():
+            return 0
+        with self._write() as con:
+            return con.execute("DELETE FROM reminders WHERE batch = ?", (batch,)).rowcount
+
+    # -- reading ----------------------------------------------------------------------------------
+    def summary(self) -> pd.DataFrame:
+        """Per comune key: reminders sent, the date of the last one (ISO) and its channel."""
+        empty = pd.DataFrame(
+            {"reminders_sent": pd.Series(dtype=int), "last_reminder": pd.Series(dtype=str),
+             "last_channel": pd.Series(dtype=str)},
+            index=pd.Index([], name="comune_key", dtype=str),
+        )  # fmt: skip
+        if not self.path.exists():
+            return empty
+        query = """
+            SELECT comune_key, COUNT(*) AS n,
+                   (SELECT r2.sent_on || '|' || r2.channel FROM reminders r2 WHERE r2.comune_key = r.comune_key
+                    ORDER BY r2.sent_on DESC, r2.id DESC LIMIT 1) AS last
+            FROM reminders r GROUP BY comune_key
+        """
+        with self._read() as con:
+            rows = con.execute(query).fetchall()
+        if not rows:
+            return empty
+        keys, counts, last = zip(*rows, strict=True)
+        dates, channels = zip(*(value.split("|", 1) for value in last), strict=True)
+        return pd.DataFrame(
+            {"reminders_sent": list(counts), "last_reminder": list(dates), "last_channel": list(channels)},
+            index=pd.Index(list(keys), name="comune_key", dtype=str),
+        )
+
+    def history(self, key: str) -> pd.DataFrame:
+        """Every reminder of one comune, most recent first."""
+        columns = ["sent_on", "channel", "note", "recorded_at"]
+        if not self.path.exists():
+            return pd.DataFrame(columns=columns)
+        with self._read() as con:
+            rows = con.execute(
+                "SELECT sent_on, channel, note, recorded_at FROM reminders WHERE comune_key = ?"
+                " ORDER BY sent_on DESC, id DESC",
+                (key,),
+            ).fetchall()
+        return pd.DataFrame(rows, columns=columns)
+
+    def count(self) -> int:
+        if not self.path.exists():
+            return 0
+        with self._read() as con:
+            return int(con.execute("SELECT COUNT(*) FROM reminders").fetchone()[0])
+
+    # -- connections ------------------------------------------------------------------------------
+    def _connect(self) -> sqlite3.Connection:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise TrackingError(
+                f"Impossibile creare la cartella del registro dei promemoria {self.path.parent}: {err.strerror or err}."
+            ) from None
+        try:
+            con = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None)
+        except sqlite3.Error as err:
+            raise self._error(err) from None
+        try:
+            con.execute(f"PRAGMA busy_timeout = {int(self.timeout * 1000)}")
+            if con.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                con.execute("PRAGMA journal_mode = WAL")
+            if con.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
+                con.executescript(f"BEGIN IMMEDIATE; {_SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;")
+        except sqlite3.Error as err:
+            con.close()
+            raise self._error(err) from None
+        return con
+
+    @contextmanager
+    def _write(self):
+        with closing(self._connect()) as con:
+            try:
+                con.execute("BEGIN IMMEDIATE")
+                yield con
+                con.execute("COMMIT")
+            except BaseException as err:
+                if con.in_transaction:
+                    con.execute("ROLLBACK")
+                if isinstance(err, sqlite3.Error):
+                    raise self._error(err) from None
+                raise
+
+    @contextmanager
+    def _read(self):
+        with closing(self._connect()) as con:
+            try:
+                yield con
+            except sqlite3.Error as err:
+                raise self._error(err) from None
+
+    def _error(self, err: sqlite3.Error) -> TrackingError:
+        text = str(err).lower()
+        where = f"Il registro dei promemoria {self.path}"
+        if "locked" in text or "busy" in text:
+            return TrackingError(f"{where} è bloccato da un altro programma: riprova tra qualche secondo.")
+        if "not a database" in text or "malformed" in text or "corrupt" in text:
+            return TrackingError(
+                f"{where} è danneggiato o non è un file SQLite: spostalo altrove (i promemoria già registrati "
+                "sono lì dentro) e ne verrà creato uno nuovo."
+            )
+        if "readonly" in text or "read-only" in text:
+            return TrackingError(f"{where} è di sola lettura: controlla i permessi del file e della cartella.")
+        if "unable to open" in text:
+            return TrackingError(f"{where} non si può aprire: controlla che la cartella esista e sia scrivibile.")
+        return TrackingError(f"{where} non è utilizzabile: {err}.")
