@@ -5,6 +5,8 @@ import streamlit as st
 from rollout import quality
 from rollout.status import OUTCOME_COUNTS
 from ui.context import current, header
+from ui.format import md_escape
+from ui.privacy import hide_personal, notice
 
 ctx = current()
 snap = ctx.snap
@@ -18,13 +20,15 @@ st.markdown(
     + f". Totale: {sum(counts.values())}."
 )
 for note in (*snap.comuni_list.notes, *snap.responses.notes):
-    st.info(note)
+    st.info(md_escape(note))
 
 unmatched = quality.unmatched_table(snap)
-invalid = quality.invalid_table(snap)
-replaced = quality.replaced_table(snap)
-unknown = quality.unknown_permissions_table(snap)
-duplicates = quality.possible_duplicates(snap)
+# In screenshot mode the employees' names, emails and free texts are left out.
+invalid = hide_personal(quality.invalid_table(snap))
+replaced = hide_personal(quality.replaced_table(snap))
+unknown = hide_personal(quality.unknown_permissions_table(snap))
+duplicates = hide_personal(quality.possible_duplicates(snap))
+notice()
 excluded = snap.comuni_list.excluded
 
 tabs = st.tabs([

@@ -13,13 +13,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pandas as pd
 
+from rollout.access import parse_allowlist
 from rollout.errors import InputError
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEMO_CONFIG = PROJECT_ROOT / "data" / "demo" / "rollout.toml"
 DEFAULT_CONFIG = PROJECT_ROOT / "rollout.toml"
 _TOP_KEYS = {"campaign", "deadline", "as_of", "timezone", "form_url", "date_order", "comuni", "submissions",
-             "columns", "aliases", "reminders", "cache"}  # fmt: skip
+             "columns", "aliases", "reminders", "cache", "access"}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ class Config:
     aliases: Mapping[str, str] = field(default_factory=dict)
     reminders: Mapping[str, object] = field(default_factory=dict)
     cache: Mapping[str, object] = field(default_factory=dict)
+    allowed: tuple[str, ...] = ()  # [access] allowed: emails and @domains admitted after login
     path: Path | None = None
     demo: bool = False
 
@@ -135,6 +137,7 @@ def parse_config(data: Mapping[str, object], base_dir: Path, *, path: Path | Non
         aliases={str(k): str(v) for k, v in _table(data, "aliases").items()},
         reminders=_table(data, "reminders"),
         cache=_table(data, "cache"),
+        allowed=_access(data),
         path=path,
         demo=demo,
     )
@@ -145,6 +148,19 @@ def _table(data: Mapping[str, object], key: str) -> dict:
     if not isinstance(value, dict):
         raise InputError(f"Nella configurazione '{key}' deve essere una tabella [{key}].")
     return value
+
+
+def _access(data: Mapping[str, object]) -> tuple[str, ...]:
+    """``[access] allowed = [...]``; the password belongs in .streamlit/secrets.toml, never here."""
+    table = _table(data, "access")
+    if "password" in table:
+        raise InputError(
+            "La password non va in rollout.toml: mettila in .streamlit/secrets.toml, sezione [access] (vedi README)."
+        )
+    unknown = sorted(set(table) - {"allowed"})
+    if unknown:
+        raise InputError(f"Chiave sconosciuta in [access]: {', '.join(unknown)}. Chiave ammessa: allowed.")
+    return parse_allowlist(table.get("allowed", []))
 
 
 def _flat_columns(table: object) -> dict[str, str]:

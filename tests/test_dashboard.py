@@ -6,6 +6,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from conftest import ROOT
+from ui.format import md_escape
 
 APP = str(ROOT / "dashboard.py")
 PAGES = ["pages/panoramica.py", "pages/comuni.py", "pages/copertura.py", "pages/promemoria.py", "pages/qualita.py"]
@@ -139,7 +140,8 @@ def test_a_broken_configuration_shows_a_message_not_a_traceback(tmp_path, monkey
     monkeypatch.setenv("ROLLOUT_CONFIG", str(config))
     at = run_app()
     assert not at.exception
-    assert at.error[0].value == f"I dati non sono leggibili. File non trovato: {tmp_path / 'nope.csv'}."
+    # Messages quote file names and headers: they are shown escaped, never as live markdown.
+    assert at.error[0].value == "I dati non sono leggibili. " + md_escape(f"File non trovato: {tmp_path / 'nope.csv'}.")
 
 
 def test_an_unreadable_sheet_shows_a_message(tmp_path, monkeypatch):
@@ -150,8 +152,8 @@ def test_an_unreadable_sheet_shows_a_message(tmp_path, monkeypatch):
     monkeypatch.setenv("ROLLOUT_CONFIG", str(config))
     at = run_app()
     assert not at.exception
-    assert at.error[0].value == (
-        "I dati non sono leggibili. risposte.csv non è un file di testo CSV né un file XLSX (contenuto binario)."
+    assert at.error[0].value == "I dati non sono leggibili. " + md_escape(
+        "risposte.csv non è un file di testo CSV né un file XLSX (contenuto binario)."
     )
     at.switch_page("pages/comuni.py").run()
     assert not at.exception
@@ -164,5 +166,5 @@ def test_invalid_toml_shows_a_message(tmp_path, monkeypatch):
     at = run_app()
     assert not at.exception
     assert at.error[0].value.startswith(
-        "Configurazione non valida. Il file di configurazione rollout.toml non è TOML valido"
+        "Configurazione non valida. " + md_escape("Il file di configurazione rollout.toml non è TOML valido")
     )

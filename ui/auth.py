@@ -1,0 +1,218 @@
+"""The access gate every page passes before anything else renders.
+
+What is configured decides:
+- ``[access] password`` in ``.streamlit/secrets.toml``: a password form (constant-time check,
+  a delay that doubles after each wrong password, counted per session and server-wide);
+- an ``[auth]`` section (Streamlit's OIDC login, ``st.login``): login, then only the emails and
+  ``@domains`` listed in ``rollout.toml`` ``[access] allowed`` get in (an empty list admits nobody);
+- both: both are required; neither: the data are open and the sidebar says so.
+The embedded demo is always open. A secrets file that cannot be read keeps everything closed.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import streamlit as st
+from streamlit.errors import StreamlitAuthError
+
+from rollout.access import FailureLog, email_allowed, failure_delay, fingerprint, password_matches
+from rollout.config import Config
+from ui.format import md_escape
+
+PASSWORD_OK = "_auth_password_ok"  # fingerprint of the password this session entered
+FAILURES_KEY = "_auth_failures"  # wrong passwords in this session
+FAILURES = FailureLog()  # wrong passwords on this server, every session
+sleep = time.sleep  # tests replace it: the delays are real seconds otherwise
+_LOG = logging.getLogger("rollout.access")
+_GENERAL_KEYS = ("redirect_uri", "cookie_secret")
+_PROVIDER_KEYS = ("client_id", "client_secret", "server_metadata_url")
+_LOCKED = "Il cruscotto resta chiuso finché non è corretto (vedi README, «Deploying safely»)."
+
+
+@dataclass(frozen=True)
+class Access:
+    """How this session got in: ``demo``, ``open`` (nothing configured) or ``protected``."""
+
+    mode: str
+    email: str = ""  # the logged-in account (OIDC), shown to its owner in the sidebar
+
+
+@dataclass(frozen=True)
+class Secrets:
+    """The access-related secrets, read once per run; ``problem`` when they are unusable."""
+
+    password: str | None = None
+    auth: Mapping[str, object] | None = None
+    problem: str = ""
+
+
+def gate(config: Config | None) -> Access | None:
+    """Show the login when needed. The Access granted, or None: then nothing else may render."""
+    if config is not None and config.demo:
+        return Access("demo")
+    secrets = read_secrets()
+    if secrets.problem:
+        _closed(secrets.problem)
+        return None
+    if secrets.password is None and secrets.auth is None:
+        return Access("open")
+    email = ""
+    if secrets.auth is not None:
+        email = _login_gate(secrets.auth, config)
+        if not email:
+            return None
+    if secrets.password is not None and not _password_gate(secrets.password):
+        return None
+    return Access("protected", email)
+
+
+def read_secrets() -> Secrets:
+    """``[access]`` and ``[auth]`` from st.secrets, checked; a broken file closes the dashboard."""
+    try:
+        access = st.secrets.get("access")
+        auth = st.secrets.get("auth")
+    except FileNotFoundError:  # Streamlit's "no secrets" error, also raised for a file it cannot parse
+        if any(Path(p).exists() for p in st.get_option("secrets.files")):
+            return Secrets(problem=f"Il file dei segreti (.streamlit/secrets.toml) non è leggibile. {_LOCKED}")
+        return Secrets()
+    password = None
+    if access is not None:
+        if not isinstance(access, Mapping):
+            return Secrets(problem=f"Nei segreti [access] deve essere una sezione. {_LOCKED}")
+        if "password" in access:
+            password = access["password"]
+            if not isinstance(password, str) or not password.strip():
+                return Secrets(problem=f"La password in [access] dei segreti è vuota o non è un testo. {_LOCKED}")
+    if auth is not None:
+        if not isinstance(auth, Mapping):
+            return Secrets(problem=f"Nei segreti [auth] deve essere una sezione. {_LOCKED}")
+        problem = auth_problem(auth)
+        if problem:
+            return Secrets(problem=f"Login non configurato correttamente: {problem}. {_LOCKED}")
+    return Secrets(password, auth)
+
+
+def providers(auth: Mapping[str, object]) -> list[str]:
+    """The OIDC providers of ``[auth]``: "default" for keys directly in it, else its sub-sections."""
+    if "client_id" in auth:
+        return ["default"]
+    return [str(k) for k, v in auth.items() if isinstance(v, Mapping)]
+
+
+def auth_problem(auth: Mapping[str, object]) -> str:
+    """What is missing from ``[auth]`` for st.login to work (in Italian), or ""."""
+    missing = [k for k in _GENERAL_KEYS if not str(auth.get(k) or "").strip()]
+    names = providers(auth)
+    if not names:
+        return "nessun provider in [auth] (client_id, client_secret, server_metadata_url)"
+    for name in names:
+        section = auth if name == "default" else auth[name]
+        prefix = "" if name == "default" else f"{name}."
+        missing += [prefix + k for k in _PROVIDER_KEYS if not str(section.get(k) or "").strip()]  # type: ignore[union-attr]
+    if missing:
+        return "mancano " + ", ".join(missing)
+    if importlib.util.find_spec("authlib") is None:
+        return "manca il pacchetto Authlib (python3 -m pip install -r requirements.txt)"
+    return ""
+
+
+def _closed(message: str) -> None:
+    _page_title()
+    st.error(message)
+
+
+def _page_title() -> None:
+    st.title("📋 Rollout tracker")
+    st.markdown(
+        "**Accesso riservato al gruppo di progetto.** Questi dati contengono nomi, email e codici "
+        "fiscali di dipendenti pubblici."
+    )
+
+
+def _login_gate(auth: Mapping[str, object], config: Config | None) -> str:
+    """The logged-in email when it is allowed, else "" with the login or the refusal shown."""
+    user = st.user.to_dict()
+    if user.get("is_logged_in") is not True:
+        _page_title()
+        for name in providers(auth):
+            label = "Accedi" if name == "default" else f"Accedi con {name.capitalize()}"
+            if st.button(label, key=f"_auth_login_{name}", type="primary", icon="🔐"):
+                try:
+                    st.login(name)
+                except StreamlitAuthError:
+                    st.error(f"Login non disponibile: la configurazione [auth] non è valida. {_LOCKED}")
+        return ""
+    email = user.get("email")
+    allowed = config.allowed if config is not None else ()
+    if email_allowed(email, allowed, user.get("email_verified")):
+        return str(email).strip().lower()
+    _page_title()
+    if config is None:
+        st.error("La configurazione (rollout.toml) non è leggibile: l'elenco degli account ammessi non è disponibile.")
+    elif not allowed:
+        st.error(
+            "Nessun account è ammesso: elenca gli indirizzi o i domini del gruppo in rollout.toml, "
+            'sezione [access], per esempio allowed = ["@comune.it"].'
+        )
+    else:
+        who = md_escape(email) if isinstance(email, str) and email else "Questo account"
+        st.error(
+            f"L'account {who} non è tra quelli ammessi. Chiedi di essere aggiunto oppure esci e usa un altro account."
+        )
+    _LOG.warning("access refused to a logged-in account outside the allowlist")
+    if st.button("Esci", key="_auth_logout_refused", icon="🚪"):
+        st.logout()
+    return ""
+
+
+def _password_gate(expected: str) -> bool:
+    """True when this session has entered the current password; else the form (and the delay)."""
+    mark = fingerprint(expected)
+    if st.session_state.get(PASSWORD_OK) == mark:
+        return True
+    _page_title()
+    with st.form("_auth_form", clear_on_submit=True, enter_to_submit=True):
+        given = st.text_input("Password", type="password", key="_auth_password")
+        sent = st.form_submit_button("Entra", type="primary")
+    if not sent:
+        return False
+    if not given:
+        st.warning("Scrivi la password.")
+        return False
+    failures = int(st.session_state.get(FAILURES_KEY, 0))
+    sleep(failure_delay(max(failures, FAILURES.recent())))
+    if password_matches(given, expected):
+        st.session_state[PASSWORD_OK] = mark
+        st.session_state[FAILURES_KEY] = 0
+        st.rerun()
+    st.session_state[FAILURES_KEY] = failures + 1
+    FAILURES.add()
+    _LOG.warning("wrong dashboard password (%d in this session)", failures + 1)
+    st.error("Password errata. Dopo ogni errore l'attesa prima del tentativo successivo raddoppia.")
+    return False
+
+
+def sidebar(access: Access) -> None:
+    """The sidebar's access line: who is in and how to leave, or a plain warning when open."""
+    if access.mode == "open":
+        st.warning(
+            "**Accesso libero**: nessuna password né login configurati. Chiunque raggiunga questo "
+            "server vede nomi, email e codici fiscali. Vedi README, «Deploying safely».",
+            icon="⚠️",
+        )
+        return
+    if access.mode != "protected":
+        return
+    if access.email:
+        st.caption(f"Accesso come {md_escape(access.email)}")
+    if st.button("Esci", key="_auth_logout", icon="🚪"):
+        st.session_state.pop(PASSWORD_OK, None)
+        if access.email:
+            st.logout()
+        st.rerun()
