@@ -12,12 +12,13 @@ import sys
 from pathlib import Path
 
 from data_sources import SourceError
+from rollout import reminders_cli
 from rollout.config import Config, load_config
 from rollout.errors import InputError
 from rollout.export import to_csv_bytes, write_table
-from rollout.pipeline import run
+from rollout.loading import run_report
 from rollout.quality import rows_table
-from rollout.report import accounts_table, comuni_table, reminders_table, status_dict
+from rollout.report import accounts_table, comuni_table, status_dict
 from rollout.status import Snapshot
 
 EXIT_BAD_INPUT = 2
@@ -30,13 +31,29 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True)
     report = sub.add_parser("report", help="scrive status.json, promemoria ed elenco account in una cartella")
-    report.add_argument("--config", help="file TOML di configurazione (default: rollout.toml o $ROLLOUT_CONFIG)")
-    report.add_argument("--comuni", help="elenco dei comuni: percorso, URL CSV o link Google Sheet")
-    report.add_argument("--submissions", help="risposte al modulo: percorso, URL CSV o link Google Sheet")
-    report.add_argument("--deadline", help="scadenza, AAAA-MM-GG (inclusa fino alle 23:59:59)")
-    report.add_argument("--as-of", dest="as_of", help="data/ora di riferimento, ISO 8601 (default: adesso)")
+    add_source_flags(report)
     report.add_argument("--out", required=True, help="cartella in cui scrivere i file")
+    reminders_cli.add_parser(sub, add_source_flags)
     return parser
+
+
+def add_source_flags(parser: argparse.ArgumentParser) -> None:
+    """The flags every command shares: configuration, sources, deadline, moment."""
+    parser.add_argument("--config", help="file TOML di configurazione (default: rollout.toml o $ROLLOUT_CONFIG)")
+    parser.add_argument("--comuni", help="elenco dei comuni: percorso, URL CSV o link Google Sheet")
+    parser.add_argument("--submissions", help="risposte al modulo: percorso, URL CSV o link Google Sheet")
+    parser.add_argument("--deadline", help="scadenza, AAAA-MM-GG (inclusa fino alle 23:59:59)")
+    parser.add_argument("--as-of", dest="as_of", help="data/ora di riferimento, ISO 8601 (default: adesso)")
+    parser.add_argument(
+        "--secrets",
+        help="credenziali Google: secrets.toml con [connections.gsheets] o chiave JSON dell'account di servizio "
+        "(default: $ROLLOUT_SECRETS o .streamlit/secrets.toml)",
+    )
+    parser.add_argument(
+        "--strict",
+        action="store_true",
+        help="se una sorgente remota non è leggibile, esci con errore invece di usare l'ultima copia salvata",
+    )
 
 
 def resolve_config(args: argparse.Namespace) -> Config:
@@ -48,8 +65,9 @@ def resolve_config(args: argparse.Namespace) -> Config:
     )
 
 
-def write_report(snap: Snapshot, out: Path) -> list[Path]:
+def write_report(snap: Snapshot, out: Path, config: Config | None = None) -> list[Path]:
     """Write every output of the report into ``out`` (created if needed)."""
+    config = config or Config()
     out.mkdir(parents=True, exist_ok=True)
     status_path = out / "status.json"
     status_path.write_text(json.dumps(status_dict(snap), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
@@ -58,8 +76,9 @@ def write_report(snap: Snapshot, out: Path) -> list[Path]:
     rows_path = out / "rows.csv"
     rows_path.write_bytes(to_csv_bytes(rows_table(snap)))
     written = [status_path, comuni_path, rows_path]
-    written += write_table(reminders_table(snap), out, "reminders")
+    written += reminders_cli.write_reminders(snap, config, out)
     written += write_table(accounts_table(snap), out, "accounts")
+    written.append(reminders_cli.write_status_png(snap, config, out))
     return written
 
 
@@ -77,23 +96,27 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         config = resolve_config(args)
-        snap = run(config)
-        written = write_report(snap, Path(args.out))
+        snap, load_warnings = run_report(config, secrets=args.secrets, strict=args.strict)
+        if args.command == "reminders":
+            lines = reminders_cli.run_reminders(args, config, snap)
+        else:
+            written = write_report(snap, Path(args.out), config)
+            lines = [summary(snap), f"File scritti in {args.out}: {', '.join(p.name for p in written)}"]
     except (InputError, SourceError) as err:
         print(f"errore: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except OSError as err:
-        print(f"errore: impossibile scrivere in {args.out}: {err.strerror or err}", file=sys.stderr)
+        where = getattr(args, "out", None) or err.filename or "?"
+        print(f"errore: impossibile scrivere in {where}: {err.strerror or err}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except Exception as err:
         if os.environ.get("ROLLOUT_DEBUG"):
             raise
         print(f"errore interno ({type(err).__name__}): imposta ROLLOUT_DEBUG=1 per i dettagli", file=sys.stderr)
         return EXIT_INTERNAL
-    for note in (*snap.comuni_list.notes, *snap.responses.notes):
+    for note in (*load_warnings, *snap.comuni_list.notes, *snap.responses.notes):
         print(f"avviso: {note}", file=sys.stderr)
     if config.demo:
         print("avviso: nessuna configurazione trovata, uso i dati dimostrativi", file=sys.stderr)
-    print(summary(snap))
-    print(f"File scritti in {args.out}: {', '.join(p.name for p in written)}")
+    print("\n".join(lines))
     return 0

@@ -12,9 +12,9 @@ import streamlit as st
 from rollout.config import Config
 from rollout.status import STATUS_LABELS, Settings, Snapshot
 from rollout.views import countdown, filter_comuni
-from ui import state
+from ui import auth, state
 from ui.data import Loaded, current_config, load, snapshot_at
-from ui.format import day, moment
+from ui.format import day, md_escape, moment
 
 
 @dataclass(frozen=True)
@@ -58,14 +58,18 @@ def build() -> Context | None:
     state.init_session_state()
     st.session_state[state.CONTEXT] = None
     config, error = current_config()
+    access = auth.gate(config)  # first: nothing (not even a configuration error) before the login
+    if access is None:
+        return None
     if config is None:
-        st.error(f"Configurazione non valida. {error}")
+        st.error(f"Configurazione non valida. {md_escape(error)}")
         return None
     loaded = load(config, st.session_state[state.LOAD_TOKEN])
     with st.sidebar:
         _source_box(config, loaded)
+        auth.sidebar(access)
     if not loaded.ok:
-        st.error(f"I dati non sono leggibili. {loaded.error}")
+        st.error(f"I dati non sono leggibili. {md_escape(loaded.error)}")
         st.info("Correggi il file o la configurazione e premi «Ricarica ora» nella barra laterale.")
         return None
     with st.sidebar:
@@ -96,12 +100,25 @@ def header(ctx: Context, title: str) -> None:
 
 
 def _source_box(config: Config, loaded: Loaded) -> None:
-    st.markdown(f"**{config.campaign}**")
+    st.markdown(f"**{md_escape(config.campaign)}**")
     if config.demo:
         st.badge("Dati dimostrativi", icon="🧪", color="orange")
     comuni, responses = loaded.sources
-    st.caption(f"Comuni: {comuni}  \nRisposte: {responses}")
-    st.caption(f"Ultimo caricamento: {moment(pd.Timestamp(loaded.loaded_at), config.timezone)}")
+    st.caption(f"Comuni: {md_escape(comuni)}  \nRisposte: {md_escape(responses)}")
+    if loaded.ok:
+        st.caption(f"Ultimo caricamento riuscito: {moment(pd.Timestamp(loaded.last_success), config.timezone)}")
+    else:
+        st.caption(f"Caricamento non riuscito alle {moment(pd.Timestamp(loaded.loaded_at), config.timezone)}")
+    for source in loaded.stale:
+        since = moment(pd.Timestamp(source.loaded_at), config.timezone) if source.loaded_at else "?"
+        st.warning(
+            f"**Dati non aggiornati dal {since}** ({source.role}): mostro l'ultima copia letta. "
+            f"Motivo: {md_escape(source.stale_reason)}",
+            icon="⚠️",
+        )
+    for source in loaded.states:
+        if source.note:
+            st.caption(f"⚠️ {md_escape(source.note)}")
     if st.button("Ricarica ora", icon="🔄", key="reload"):
         st.session_state[state.LOAD_TOKEN] += 1
         st.rerun()
@@ -132,6 +149,12 @@ def _filters_box(snap: Snapshot) -> pd.DataFrame:
     if waves:
         st.multiselect("Ondata", waves, key=state.WAVES, placeholder="Tutte")
     st.text_input("Cerca comune", key=state.SEARCH, placeholder="nome del comune")
+    st.toggle(
+        "Modalità screenshot",
+        key=state.SCREENSHOT,
+        help="Nasconde in tutte le pagine i dati personali (nomi, email, codici fiscali, referenti e contatti) "
+        "per catturare lo schermo senza esporli.",
+    )
     return filter_comuni(
         comuni,
         provinces=[p for p in st.session_state[state.PROVINCES] if p in provinces],
