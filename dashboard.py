@@ -16,8 +16,8 @@ PAGES = [
 ]
 
 page = st.navigation(PAGES)
-st.session_state[state.ENTRY_RAN] = True
 # The shared sidebar (data source, moment, filters) belongs to this entry point, so its widgets
 # keep their values across pages; without usable data it shows why and the page stops at once.
+st.session_state[state.ENTRY_RAN] = True
 build()
 page.run()

@@ -39,14 +39,32 @@ def current() -> Context:
 
     Pages call this first. Without usable data dashboard.py has already said why. A page can
     also run without the entry point: Streamlit runs ``pages/*.py`` directly when a fresh
-    server's first request is a deep link; the page then builds the context itself.
+    server's first request is a deep link; the page then builds the context itself (access
+    gate and sidebar included) and Streamlit is told to go through dashboard.py from then on.
     """
     ctx = st.session_state.get(state.CONTEXT)
     if ctx is None and not st.session_state.get(state.ENTRY_RAN):
+        _leave_first_generation_mode()
         ctx = build()
     if ctx is None:
         st.stop()
     return ctx
+
+
+def _leave_first_generation_mode() -> None:
+    """Make the next runs go through dashboard.py and st.navigation.
+
+    With a ``pages/`` folder beside the entry point, Streamlit starts in its first-generation
+    multipage mode and keeps running page files directly until st.navigation is called; a
+    fresh server whose first request is a deep link would stay there (legacy page list, page
+    scoped sidebar). This flag is what st.navigation itself sets.
+    """
+    try:
+        from streamlit.runtime.pages_manager import PagesManager
+
+        PagesManager.uses_pages_directory = False
+    except (ImportError, AttributeError):  # a future Streamlit without that mode
+        pass
 
 
 def build() -> Context | None:
