@@ -32,7 +32,7 @@ def google_sheet_csv_url(url: str) -> str:
 def fetch(url: str, timeout: float = TIMEOUT_SECONDS) -> bytes:
     """GET ``url`` following redirects; every failure becomes a SourceError in Italian."""
     request = urllib.request.Request(url, headers={"User-Agent": "rollout-tracker/1.0", "Accept": "text/csv,*/*"})
-    shown = _redact(url)
+    shown = redact(url)
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             data = response.read(MAX_BYTES + 1)
@@ -69,6 +69,10 @@ def _http_message(code: int, shown: str) -> str:
     return f"Risposta inattesa ({code}) da {shown}."
 
 
-def _redact(url: str) -> str:
-    """The URL without its query string, which may carry tokens."""
-    return url.split("?", 1)[0]
+def redact(url: str) -> str:
+    """The URL as it may be shown: no query string (tokens) and a Google Sheet's key shortened.
+
+    A sheet shared as "anyone with the link" is protected by nothing but its key.
+    """
+    url = url.split("?", 1)[0].split("#", 1)[0]
+    return re.sub(r"(/spreadsheets/d/)([A-Za-z0-9_-]{4})[A-Za-z0-9_-]{4,}([A-Za-z0-9_-]{4})", r"\1\2…\3", url)

@@ -25,7 +25,7 @@ def describe_source(source: Source) -> str:
     if isinstance(source, str) and source.strip() == gsheets.KEYWORD:
         return "foglio Google di [connections.gsheets]"
     if is_url(source):
-        return http._redact(str(source).strip())
+        return http.redact(str(source).strip())
     if isinstance(source, (str, Path)):
         return Path(source).name
     return getattr(source, "name", "file caricato")

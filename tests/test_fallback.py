@@ -27,6 +27,7 @@ from rollout.errors import InputError
 from rollout.loading import cache_folder, load
 from rollout.pipeline import settings_for
 
+SHOWN_KEY = f"{KEY[:4]}…{KEY[-4:]}"  # messages shorten the key: a shared-by-link sheet's only secret
 SHEET = DATA / "golden_sheet"
 
 
@@ -223,7 +224,7 @@ def test_dashboard_shows_the_last_good_data_with_a_banner(google, tmp_path, monk
     assert banners(at) == [
         (
             f"**Dati non aggiornati dal {when}** (risposte): mostro l'ultima copia letta. Motivo: Il server ha "
-            f"risposto con un errore (503) per {google.base}/spreadsheets/d/{KEY}/export: riprova più tardi."
+            f"risposto con un errore (503) per {google.base}/spreadsheets/d/{SHOWN_KEY}/export: riprova più tardi."
         )
     ]
     assert f"Ultimo caricamento riuscito: {when}" in [c.value for c in at.sidebar.caption]
@@ -276,7 +277,7 @@ def test_command_line_warns_or_fails_with_strict(google, tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.splitlines()[0] == (
         f"avviso: dati non aggiornati dal {when} (risposte, uso l'ultima copia letta): Il server ha risposto con "
-        f"un errore (503) per {google.base}/spreadsheets/d/{KEY}/export: riprova più tardi."
+        f"un errore (503) per {google.base}/spreadsheets/d/{SHOWN_KEY}/export: riprova più tardi."
     )
     assert json.loads((tmp_path / "out2" / "status.json").read_text(encoding="utf-8")) == good
 

@@ -114,6 +114,19 @@ def test_relative_paths_resolve_against_the_config_folder(tmp_path):
     assert cells(read_source("comuni.csv", base_dir=tmp_path)) == [["Comune"], ["Aosta"]]
 
 
+def test_shown_urls_hide_tokens_and_sheet_keys():
+    from data_sources.http import redact
+
+    key = "1AbCdEfGhIjKlMnOpQrStUvWxYz0123456789"
+    assert redact(f"https://docs.google.com/spreadsheets/d/{key}/export?format=csv&gid=0") == (
+        "https://docs.google.com/spreadsheets/d/1AbC…6789/export"
+    )
+    assert redact(f"https://docs.google.com/spreadsheets/d/{key}/edit#gid=3") == (
+        "https://docs.google.com/spreadsheets/d/1AbC…6789/edit"
+    )
+    assert redact("https://example.org/data.csv?token=secret") == "https://example.org/data.csv"
+
+
 def test_google_sheet_links_become_csv_exports():
     key = "1AbCdEfGhIjKlMnOpQrStUvWxYz0123456789"
     assert (
