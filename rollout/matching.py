@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
+import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
@@ -74,6 +75,7 @@ class ComuneMatcher:
         self._nat_compacts = [c for c in self._national["compact"] if c not in participating]
         self._part_by_len = _ByLength(self._part_compacts)
         self._nat_by_len = _ByLength(self._nat_compacts)
+        self._closeness: dict[str, tuple[list[tuple[str, int]], list[tuple[str, int]]]] = {}
         self.aliases: dict[str, int] = {}
         self.aliases = self._resolve_aliases(aliases or {})
         self.signature = hash((tuple(self.names), tuple(self.provinces), tuple(self.domains),
@@ -134,16 +136,57 @@ class ComuneMatcher:
         memo = _memo_for(self.signature)
         todo = [k for k in dict.fromkeys(keys) if k not in memo]
         if todo:
-            # Fast path: a name typed exactly as one listed comune, with no hint to weigh and no
-            # alias that could take precedence, is that comune (what ``match`` would conclude).
-            exact = keys_frame(pd.Series([k[0] for k in todo], dtype=str), typed=True)["exact"].tolist()
-            for key, text in zip(todo, exact, strict=True):
-                ids = self.index["exact"].get(text)
-                if ids and len(ids) == 1 and not key[1] and not key[2] and not self.aliases:
-                    memo[key] = Match(next(iter(ids)), "exact")
+            frame = keys_frame(pd.Series([k[0] for k in todo], dtype=str), typed=True)
+            plain = ~(
+                frame["exact"].str.contains(_VARIANT_MAKERS, regex=True)
+                | frame["loose"].str.contains(_SAINTS, regex=True)
+            )
+            tail = frame["exact"].str.extract(_PROVINCE_TAIL).fillna("")
+            tail[0] = tail[0].where(~frame["exact"].str.contains(_ARTICLE_START, regex=True), "")
+            rows = zip(todo, frame["exact"], frame["loose"], frame["compact"], plain, tail[0], tail[1], strict=True)
+            slow = []
+            for key, exact, loose, compact, is_plain, body, sigla in rows:
+                found = self._fast(key, exact, loose, compact, is_plain)
+                if found is None and body:
+                    found = self._fast_with_province(key, body, sigla)
+                if found is None:
+                    slow.append((key, compact))
                 else:
-                    memo[key] = self.match(*key)
+                    memo[key] = found
+            # The slow ones are mostly typos: measure them against every name in one batch.
+            self.prefetch_close(c for key, c in slow if c not in self.index["compact"])
+            for key, _ in slow:
+                memo[key] = self.match(*key)
         return [memo[k] for k in keys]
+
+    def _fast(self, key: tuple[str, str, str], exact: str, loose: str, compact: str, plain: bool) -> Match | None:
+        """What ``match`` concludes, without its work, for the common cases; None for the others.
+
+        A name with no hint to weigh and no alias that could take precedence is the one listed
+        comune it names exactly; when the text can give no other variant (no province tail,
+        article or abbreviated saint), also the one it names once accents, punctuation or spaces
+        are set aside.
+        """
+        if key[1] or key[2] or self.aliases:
+            return None
+        ids = self.index["exact"].get(exact)
+        if ids:
+            return Match(next(iter(ids)), "exact") if len(ids) == 1 else None
+        if not plain:
+            return None
+        for level, text in (("loose", loose), ("compact", compact)):
+            ids = self.index[level].get(text)
+            if ids:
+                return Match(next(iter(ids)), level) if len(ids) == 1 else None
+        return None
+
+    def _fast_with_province(self, key: tuple[str, str, str], body: str, sigla: str) -> Match | None:
+        """ "Name (PR)": the one listed comune of that exact name in that province, else None."""
+        prov = province_code(sigla)
+        if key[1] or key[2] or self.aliases or not prov:
+            return None
+        ids = {i for i in self.index["exact"].get(body.strip(" .,;:-"), ()) if self.provinces[i] in (prov, "")}
+        return Match(next(iter(ids)), "exact") if len(ids) == 1 else None
 
     def candidates_text(self, ids: Iterable[int]) -> str:
         return ", ".join(sorted(self.label(i) for i in ids))
@@ -186,33 +229,58 @@ class ComuneMatcher:
             q = v.compact
             if len(q) < 5:
                 continue
-            limit = 1 if len(q) < 10 else 2
-            # An edit distance is at least the difference in length: compare only those in reach.
-            part = process.extract(
-                q, self._part_by_len.near(len(q), limit), scorer=OSA.distance, score_cutoff=limit, limit=20
-            )
+            part, national = self._close(q)
             if not part:
                 continue
-            best = min(d for _, d, _ in part)
+            best = min(d for _, d in part)
             ids: set[int] = set()
-            for choice, d, _ in part:
+            for choice, d in part:
                 if d == best:
                     ids |= self.index["compact"][choice]
             ids = self._narrow(ids, hint or v.province, domains) or ids
-            rivals = process.extract(
-                q, self._nat_by_len.near(len(q), best), scorer=OSA.distance, score_cutoff=best, limit=5
-            )
+            rivals = [(c, d) for c, d in national if d <= best]
             if len(ids) == 1 and not rivals:
                 cid = next(iter(ids))
                 return Match(cid, "fuzzy", detail=f"'{clean(raw)}' letto come {self.label(cid)}")
             if rivals:
-                names = ", ".join(sorted({f"{n} ({p})" for c, _, _ in rivals for n, p in self._national["compact"][c]}))
+                names = ", ".join(sorted({f"{n} ({p})" for c, _ in rivals for n, p in self._national["compact"][c]}))
                 return Match(-1, problem="unknown",
                              detail=f"'{clean(raw)}' somiglia sia a {self.candidates_text(ids)} sia a {names} (non partecipante)",
                              suggestion=self.candidates_text(ids))  # fmt: skip
             return self._ambiguous(raw, ids)
         return Match(-1, problem="unknown", detail=f"'{clean(raw)}' non corrisponde a nessun comune dell'elenco",
                      suggestion=self._suggest(variants[0]))  # fmt: skip
+
+    @staticmethod
+    def _limit(q: str) -> int:
+        """How many edits a typo may be: one, two for long names."""
+        return 1 if len(q) < 10 else 2
+
+    def _close(self, q: str) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
+        """Listed and other real comuni (compact keys) within the typo limit of ``q``, with distances."""
+        if q not in self._closeness:
+            self.prefetch_close([q])
+        return self._closeness[q]
+
+    def prefetch_close(self, queries: Iterable[str]) -> None:
+        """Compute ``_close`` for many queries at once, grouped by length, on every core."""
+        groups: dict[int, list[str]] = defaultdict(list)
+        for q in dict.fromkeys(queries):
+            if len(q) >= 5 and q not in self._closeness:
+                groups[len(q)].append(q)
+        for length, qs in groups.items():
+            limit = self._limit(qs[0])
+            found: list[list[list[tuple[str, int]]]] = []
+            # An edit distance is at least the difference in length: compare only those in reach.
+            for by_length in (self._part_by_len, self._nat_by_len):
+                choices = by_length.near(length, limit)
+                if not choices:
+                    found.append([[] for _ in qs])
+                    continue
+                dist = process.cdist(qs, choices, scorer=OSA.distance, score_cutoff=limit, workers=-1)
+                found.append([[(choices[j], int(row[j])) for j in np.flatnonzero(row <= limit)] for row in dist])
+            for q, part, national in zip(qs, found[0], found[1], strict=True):
+                self._closeness[q] = (part, national)
 
     def _suggest(self, v: NameKeys) -> str:
         """The listed comune the PM most likely meant: a close spelling, or a listed name inside the text."""
@@ -236,6 +304,13 @@ class ComuneMatcher:
             for v in typed_variants(str(typed)):
                 out[v.loose] = result.cid
         return out
+
+
+# Texts from which typed_variants derives more than one variant (see rollout.names).
+_VARIANT_MAKERS = r"[(\[\],/-]|\bprov|\s[a-z]{2}$|^(?:della|del|dell'|dei|degli|delle)\b"
+_SAINTS = r"\b(?:s|st|sta|sto|ss)\b"
+_PROVINCE_TAIL = r"^(.+?)\s*\(\s*([a-z]{2})\s*\)$"
+_ARTICLE_START = r"^(?:della|del|dell'|dei|degli|delle)\b"
 
 
 class _ByLength:

@@ -24,12 +24,19 @@ LISTED = [
 ]
 
 
-@pytest.fixture(scope="module")
-def matcher():
+ALIASES = {"Montecorvino R.": "Montecorvino Rovella", "Castello d Azzano": "023021"}
+
+
+def matcher_frame() -> pd.DataFrame:
     frame = pd.DataFrame(LISTED, columns=["name", "province", "code"])
     frame["domains"] = [()] * len(frame)
     frame.loc[frame["name"].eq("Calliano") & frame["province"].eq("TN"), "domains"] = [("comune.calliano.tn.it",)]
-    return ComuneMatcher(frame, {"Montecorvino R.": "Montecorvino Rovella", "Castello d Azzano": "023021"})
+    return frame
+
+
+@pytest.fixture(scope="module")
+def matcher():
+    return ComuneMatcher(matcher_frame(), ALIASES)
 
 
 def name_of(matcher, *args, **kwargs):
@@ -155,3 +162,14 @@ def test_alias_line_is_valid_toml():
 
     line = alias_line('Comune di "Cava"  de Tirreni', "Cava de' Tirreni")
     assert tomllib.loads(line) == {'Comune di "Cava" de Tirreni': "Cava de' Tirreni"}
+
+
+@pytest.mark.parametrize("aliases", [{}, ALIASES], ids=["no-aliases", "aliases"])
+def test_the_batch_path_decides_exactly_as_one_by_one(aliases):
+    typed = [name for name, _, _ in LISTED]
+    typed += [f"{n.upper()} ({p})" for n, p, _ in LISTED] + [f"Comune di {n} ({p.lower()})" for n, p, _ in LISTED]
+    typed += ["Paternó", "Calliano", "Calliano (TN)", "Calliano (XX)", "Baronisi", "Barronissi", "Montecorvino Rovela",
+              "Montecorvino Puglian", "S. Arsenio", "Comune della Spezia", "Sant Arsenio", "Casteldazzano", "Xyzzy", ""]  # fmt: skip
+    keys = [(t, "", "") for t in typed] + [("Paterno", "CT", ""), ("Samone", "TO", ""), ("Calliano", "", "005013")]
+    one_by_one = ComuneMatcher(matcher_frame(), aliases)
+    assert ComuneMatcher(matcher_frame(), aliases).match_many(keys) == [one_by_one.match(*k) for k in keys]
