@@ -143,9 +143,11 @@ def _normalise_codes(codes: pd.Series) -> tuple[pd.Series, str]:
 
 def _provinces(frame: pd.DataFrame) -> pd.Series:
     """Province abbreviations: from the column, else from the ISTAT or cadastral code."""
-    by_cadastral = {m.cadastral: m.province for m in national_comuni()}
     given = pd.Series(map_unique(frame["province"], province_code), index=frame.index, dtype=str)
     code = frame["code"]
+    if (given != "").all():
+        return given
+    by_cadastral = {m.cadastral: m.province for m in national_comuni()}  # loaded only when needed
     from_code = code.str[:3].map(ISTAT_PROVINCES).where(code.str.isdigit(), code.map(by_cadastral)).fillna("")
     out = given.where(given != "", from_code)
     return out.where(out != "", frame["province"].str.upper()).astype(str)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+import tempfile
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -71,9 +74,7 @@ class Municipality:
 @lru_cache(maxsize=1)
 def national_comuni() -> tuple[Municipality, ...]:
     """Every active Italian comune (about 7,900), with its alternative-language names split out."""
-    import codicefiscale
-
-    path = Path(codicefiscale.__file__).parent / "data" / "municipalities.json"
+    path = _municipalities_file()
     out: list[Municipality] = []
     for item in json.loads(path.read_text(encoding="utf-8")):
         if not item.get("active"):
@@ -81,3 +82,45 @@ def national_comuni() -> tuple[Municipality, ...]:
         for name in {item["name"], item.get("name_alt") or item["name"]}:
             out.append(Municipality(name, item["province"], item["code"]))
     return tuple(out)
+
+
+def _municipalities_file() -> Path:
+    import codicefiscale
+
+    return Path(codicefiscale.__file__).parent / "data" / "municipalities.json"
+
+
+class ReferenceCache:
+    """A JSON file of data derived from the national list, reused by later processes.
+
+    It is only a cache: keyed by the list's file and the code that derives the data, rebuilt
+    when either changes, ignored when unreadable, skipped when the folder is not writable.
+    Folder: ``$ROLLOUT_REFERENCE_CACHE``, else ``$XDG_CACHE_HOME/rollout-tracker`` (``~/.cache``).
+    """
+
+    def __init__(self, name: str, code_files: list[Path]) -> None:
+        source = _municipalities_file()
+        digest = hashlib.sha256()
+        digest.update(f"{source.stat().st_size}:{source.stat().st_mtime_ns}".encode())
+        for path in code_files:
+            digest.update(path.read_bytes())
+        folder = os.environ.get("ROLLOUT_REFERENCE_CACHE") or (
+            Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "rollout-tracker"
+        )
+        self.path = Path(folder) / f"{name}-{digest.hexdigest()[:16]}.json"
+
+    def read(self) -> dict | None:
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        return data if isinstance(data, dict) else None
+
+    def write(self, data: dict) -> None:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=self.path.parent, delete=False) as fh:
+                json.dump(data, fh, ensure_ascii=False)
+            Path(fh.name).replace(self.path)
+        except OSError:
+            pass  # a read-only home: the index is simply rebuilt next time

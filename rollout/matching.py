@@ -13,7 +13,8 @@ import threading
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -21,8 +22,10 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from rollout.errors import InputError
-from rollout.italy import national_comuni, province_code
+from rollout.italy import ReferenceCache, national_comuni, province_code
 from rollout.names import NameKeys, all_official_keys, keys_frame, typed_variants
+from rollout.names import __file__ as names_file
+from rollout.text import __file__ as text_file
 from rollout.text import clean
 
 LEVELS = ("exact", "loose", "compact")
@@ -68,13 +71,9 @@ class ComuneMatcher:
             for k in keys:
                 for lvl in LEVELS:
                     self.index[lvl][getattr(k, lvl)].add(cid)
-        self._national = _national_index()
         self._part_compacts = list(self.index["compact"])
         self._part_loose = list(self.index["loose"])
-        participating = set(self.index["compact"])
-        self._nat_compacts = [c for c in self._national["compact"] if c not in participating]
         self._part_by_len = _ByLength(self._part_compacts)
-        self._nat_by_len = _ByLength(self._nat_compacts)
         self._closeness: dict[str, tuple[list[tuple[str, int]], list[tuple[str, int]]]] = {}
         self.aliases: dict[str, int] = {}
         self.aliases = self._resolve_aliases(aliases or {})
@@ -196,6 +195,16 @@ class ComuneMatcher:
         return f"{self.names[cid]} ({prov})" if prov else self.names[cid]
 
     # -- internals ----------------------------------------------------------------------------
+    # The national list is needed only off the fast path: loaded on first use.
+    @cached_property
+    def _national(self) -> dict[str, dict[str, set[tuple[str, str]]]]:
+        return _national_index()
+
+    @cached_property
+    def _nat_by_len(self) -> _ByLength:
+        participating = self.index["compact"]
+        return _ByLength([c for c in self._national["compact"] if c not in participating])
+
     def _narrow(self, ids: Iterable[int], prov: str, domains: Iterable[str]) -> set[int]:
         out = set(ids)
         if prov:
@@ -347,15 +356,25 @@ def _memo_for(signature: int) -> dict[tuple[str, str, str], Match]:
         return _MEMO[signature]
 
 
+NationalIndex = dict[str, dict[str, set[tuple[str, str]]]]
+
+
 @lru_cache(maxsize=1)
-def _national_index() -> dict[str, dict[str, set[tuple[str, str]]]]:
-    index: dict[str, dict[str, set[tuple[str, str]]]] = {"loose": defaultdict(set), "compact": defaultdict(set)}
+def _national_index() -> NationalIndex:
+    """Keys of every real comune -> (name, province); kept in a reference cache between processes."""
+    cache = ReferenceCache("national-index", [Path(names_file), Path(text_file)])
+    stored = cache.read()
+    if stored is not None:
+        return {lvl: {k: {(n, p) for n, p in v} for k, v in table.items()} for lvl, table in stored.items()}
+    index: NationalIndex = {"loose": defaultdict(set), "compact": defaultdict(set)}
     national = national_comuni()
     for m, keys in zip(national, all_official_keys(pd.Series([m.name for m in national], dtype=str)), strict=True):
         for k in keys:
             index["loose"][k.loose].add((m.name, m.province))
             index["compact"][k.compact].add((m.name, m.province))
-    return {k: dict(v) for k, v in index.items()}
+    index = {k: dict(v) for k, v in index.items()}
+    cache.write({lvl: {k: sorted(v) for k, v in table.items()} for lvl, table in index.items()})
+    return index
 
 
 def alias_line(typed: str, comune: str) -> str:

@@ -173,3 +173,25 @@ def test_the_batch_path_decides_exactly_as_one_by_one(aliases):
     keys = [(t, "", "") for t in typed] + [("Paterno", "CT", ""), ("Samone", "TO", ""), ("Calliano", "", "005013")]
     one_by_one = ComuneMatcher(matcher_frame(), aliases)
     assert ComuneMatcher(matcher_frame(), aliases).match_many(keys) == [one_by_one.match(*k) for k in keys]
+
+
+def test_the_national_index_is_reused_from_the_reference_cache(tmp_path, monkeypatch):
+    from rollout.matching import _national_index
+
+    monkeypatch.setenv("ROLLOUT_REFERENCE_CACHE", str(tmp_path))
+    built = _national_index.__wrapped__()
+    (stored,) = tmp_path.glob("national-index-*.json")
+    assert _national_index.__wrapped__() == built  # read back from the file
+    assert built["loose"]["montecorvino pugliano"] == {("Montecorvino Pugliano", "SA")}
+    stored.write_text("{not json", encoding="utf-8")  # a damaged cache is rebuilt, not trusted
+    assert _national_index.__wrapped__() == built
+    assert stored.read_text(encoding="utf-8").startswith("{")
+
+
+def test_an_unwritable_reference_cache_is_skipped(tmp_path, monkeypatch):
+    from rollout.matching import _national_index
+
+    blocker = tmp_path / "file"
+    blocker.write_text("x", encoding="utf-8")
+    monkeypatch.setenv("ROLLOUT_REFERENCE_CACHE", str(blocker / "sub"))
+    assert _national_index.__wrapped__()["compact"]["paterno"] == {("Paterno", "PZ"), ("Paternò", "CT")}
