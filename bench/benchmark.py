@@ -28,7 +28,6 @@ import json
 import os
 import pstats
 import random
-import re
 import resource
 import statistics
 import subprocess
@@ -36,17 +35,29 @@ import sys
 import tempfile
 import time
 import tracemalloc
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+for folder in (ROOT, ROOT / "bench"):
+    if str(folder) not in sys.path:
+        sys.path.insert(0, str(folder))
 
 import pandas as pd  # noqa: E402
 from codicefiscale import codicefiscale as cf  # noqa: E402
+from synthetic import (  # noqa: E402
+    DEADLINE,
+    LAST_DAY,
+    OPTIONS,
+    REQUEST_SENT,
+    office_hours,
+    official,
+    slug,
+    stamp,
+    strip_accents,
+    typo,
+)
 
 from rollout.config import Config, parse_config  # noqa: E402
 from rollout.italy import national_comuni  # noqa: E402
@@ -59,10 +70,7 @@ N_RESPONSES = 30000
 COMUNI_FILE = "comuni.csv"
 RESPONSES_FILE = "risposte.csv"
 TRUTH_FILE = "truth.csv"
-DEADLINE = dt.date(2023, 9, 13)
 AS_OF = "2023-09-30T12:00:00"
-REQUEST_SENT = dt.datetime(2023, 8, 28, 9, 0)
-LAST_DAY = dt.datetime(2023, 9, 29, 18, 0)
 TARGET_SECONDS = 1.0
 TARGET_RATIO = 5.0
 TARGET_RSS_MB = 400.0
@@ -79,15 +87,6 @@ RESPONSE_HEADERS = [
     "Indirizzo email del dipendente",
     "Ufficio di appartenenza",
     "Permessi da assegnare al dipendente",
-]
-OPTIONS = [
-    "1) Editor Sito Web",
-    "2) Editor Newsletter",
-    "3) Editor Amministrazione Trasparente",
-    "4) Editor Servizi - Ufficio Demografico",
-    "5) Editor Servizi - Ufficio Segreteria",
-    "6) Editor Servizi - Ufficio Tecnico",
-    "7) Editor Servizi - Ufficio Tributi",
 ]
 FIRST_M = ("Antonio Giuseppe Giovanni Francesco Vincenzo Salvatore Luigi Carmine Gerardo Pasquale Alfonso Raffaele "
            "Michele Domenico Nicola Enzo Rocco Ciro Massimo Paolo Marco Luca Andrea Matteo Alessandro Stefano Roberto "
@@ -108,41 +107,9 @@ OFFICES = ["Area Amministrativa", "Servizi Demografici", "Ufficio Tecnico", "Uff
            "Area Vigilanza", "Servizi Sociali", "Area Finanziaria", "Ufficio Protocollo", ""]  # fmt: skip
 OTHER_TEXTS = ["Responsabile protocollo", "Albo pretorio", "tutti i permessi", "Editor Servizi Sociali",
                "Editor Polizia Locale"]  # fmt: skip
-_LOWER = {"di", "del", "della", "dei", "degli", "delle", "de'", "in", "a", "al", "alla", "allo", "ai", "agli",
-          "alle", "sul", "sulla", "sullo", "sui", "e", "ed", "la", "lo", "le", "il", "sopra", "sotto", "da", "con",
-          "per", "nel", "nella", "dal", "dalla"}  # fmt: skip
-_ELIDED = re.compile(r"(?<=\s)(D|Dell|All|Sull|Nell|Dall|Coll|L)'(?=\w)")
 
 
 # -- generation ---------------------------------------------------------------------------------
-
-
-def official(name: str) -> str:
-    """Official capitalisation of a name from python-codicefiscale ("Acquaviva D'Isernia" ->
-    "Acquaviva d'Isernia", "Alà Dei Sardi" -> "Alà dei Sardi"); the first word keeps its capital."""
-    words = name.split(" ")
-    out = [w if i == 0 or w.lower() not in _LOWER else w.lower() for i, w in enumerate(words)]
-    return _ELIDED.sub(lambda m: m[1].lower() + "'", " ".join(out))
-
-
-def strip_accents(text: str) -> str:
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
-
-
-def slug(name: str) -> str:
-    return re.sub(r"[^a-z]", "", strip_accents(name).lower())
-
-
-def typo(name: str, rng: random.Random) -> str:
-    """One-letter typo: a letter dropped, doubled, or swapped with the previous one."""
-    letters = [i for i, c in enumerate(name) if c.isalpha() and i > 0]
-    i = rng.choice(letters)
-    kind = rng.random()
-    if kind < 0.5:
-        return name[:i] + name[i + 1 :]
-    if kind < 0.8:
-        return name[:i] + name[i] + name[i:]
-    return name[: i - 1] + name[i] + name[i - 1] + name[i + 1 :] if name[i - 1].isalpha() else name
 
 
 def messy(name: str, province: str, rng: random.Random) -> str:
@@ -161,20 +128,6 @@ def messy(name: str, province: str, rng: random.Random) -> str:
     if r < 0.96 and len(name) >= 9:
         return typo(name, rng)
     return f"{name} ({rng.choice([province, province.lower(), province])})"
-
-
-def stamp(moment: dt.datetime) -> str:
-    """Google Sheets, Italian locale: ``8/9/2023 10.15.32``."""
-    return f"{moment.day}/{moment.month}/{moment.year} {moment.hour}.{moment.minute:02d}.{moment.second:02d}"
-
-
-def office_hours(rng: random.Random, start: dt.datetime, end: dt.datetime) -> dt.datetime:
-    span = max((end - start).total_seconds(), 1.0)
-    for _ in range(200):
-        moment = start + dt.timedelta(seconds=rng.uniform(0, span))
-        if moment.weekday() < 5 and 8 <= moment.hour < 18:
-            return moment.replace(microsecond=0)
-    return (start + dt.timedelta(seconds=rng.uniform(0, span))).replace(microsecond=0)
 
 
 def fiscal_code(surname: str, first_name: str, female: bool, birth: dt.date, place_code: str) -> str:

@@ -13,30 +13,30 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import random
-import re
 import sys
-import unicodedata
 from pathlib import Path
 
 from codicefiscale import codicefiscale
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from rollout.italy import national_comuni
+ROOT = Path(__file__).resolve().parents[2]
+sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
+from synthetic import (  # noqa: E402
+    DEADLINE,
+    LAST_DAY,
+    OPTIONS,
+    REQUEST_SENT,
+    office_hours,
+    official,
+    slug,
+    stamp,
+    strip_accents,
+    typo,
+)
+
+from rollout.italy import national_comuni  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 SEED = 141
-REQUEST_SENT = dt.datetime(2023, 8, 28, 9, 0)
-DEADLINE = dt.date(2023, 9, 13)
-LAST_DAY = dt.datetime(2023, 9, 29, 18, 0)
-OPTIONS = [
-    "1) Editor Sito Web",
-    "2) Editor Newsletter",
-    "3) Editor Amministrazione Trasparente",
-    "4) Editor Servizi - Ufficio Demografico",
-    "5) Editor Servizi - Ufficio Segreteria",
-    "6) Editor Servizi - Ufficio Tecnico",
-    "7) Editor Servizi - Ufficio Tributi",
-]
 HEADERS = [
     "Informazioni cronologiche",
     "Indirizzo email",
@@ -57,35 +57,6 @@ SURNAMES = ["Esposito", "Russo", "De Luca", "Ferrara", "Santoro", "Romano", "Cop
 OFFICES = ["Area Amministrativa", "Servizi Demografici", "Ufficio Tecnico", "Ufficio Tributi", "Segreteria Generale",
            "Area Vigilanza", "Servizi Sociali", ""]  # fmt: skip
 OTHER_TEXTS = ["Responsabile protocollo", "Albo pretorio", "tutti i permessi", "Editor Servizi Sociali"]
-_LOWER = {"di", "del", "della", "dei", "degli", "delle", "de'", "in", "a", "al", "alla", "sul", "sulla", "e", "ed",
-          "la", "lo", "le", "dell'angelo", "sopra", "sotto"}  # fmt: skip
-
-
-def official(name: str) -> str:
-    """Official capitalisation: particles in lower case ("Cava de' Tirreni", "Caselle in Pittari")."""
-    words = name.split(" ")
-    out = [w if i == 0 or w.lower() not in _LOWER else w.lower() for i, w in enumerate(words)]
-    text = " ".join(out)
-    return re.sub(r"\bDell'", "dell'", text) if not text.startswith("Dell'") else text
-
-
-def strip_accents(text: str) -> str:
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
-
-
-def slug(name: str) -> str:
-    return re.sub(r"[^a-z]", "", strip_accents(name).lower())
-
-
-def typo(name: str, rng: random.Random) -> str:
-    letters = [i for i, c in enumerate(name) if c.isalpha() and i > 0]
-    i = rng.choice(letters)
-    kind = rng.random()
-    if kind < 0.5:
-        return name[:i] + name[i + 1 :]  # a letter dropped
-    if kind < 0.8:
-        return name[:i] + name[i] + name[i:]  # a letter doubled
-    return name[: i - 1] + name[i] + name[i - 1] + name[i + 1 :] if name[i - 1].isalpha() else name
 
 
 def messy(name: str, rng: random.Random) -> str:
@@ -103,18 +74,6 @@ def messy(name: str, rng: random.Random) -> str:
     if r < 0.95 and len(name) >= 9:
         return typo(name, rng)
     return f"{name} ({rng.choice(['SA', 'Sa', 'AV'])})" if rng.random() < 0.3 else name
-
-
-def stamp(moment: dt.datetime) -> str:
-    """Google Sheets, Italian locale: day/month/year without zero padding, dots in the time."""
-    return f"{moment.day}/{moment.month}/{moment.year} {moment.hour}.{moment.minute:02d}.{moment.second:02d}"
-
-
-def office_hours(rng: random.Random, start: dt.datetime, end: dt.datetime) -> dt.datetime:
-    while True:
-        moment = start + dt.timedelta(seconds=rng.uniform(0, (end - start).total_seconds()))
-        if moment.weekday() < 5 and 8 <= moment.hour < 18:
-            return moment.replace(microsecond=0)
 
 
 def build(rng: random.Random) -> tuple[list[list[str]], list[list[str]]]:
