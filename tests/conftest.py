@@ -66,6 +66,19 @@ def by_name(snap: Snapshot, name: str, province: str | None = None) -> pd.Series
     return c.loc[mask].iloc[0]
 
 
+def run_app(page: str | None = None, **state):
+    """The dashboard in Streamlit's AppTest, with session-state values set before the first run."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    for key, value in state.items():
+        at.session_state[key] = value
+    at.run()
+    if page:
+        at.switch_page(page).run()
+    return at
+
+
 @pytest.fixture
 def root() -> Path:
     return ROOT

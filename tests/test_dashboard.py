@@ -3,12 +3,10 @@
 import datetime as dt
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
-from conftest import ROOT
+from conftest import ROOT, run_app
 from ui.format import md_escape
 
-APP = str(ROOT / "dashboard.py")
 PAGES = ["pages/panoramica.py", "pages/comuni.py", "pages/copertura.py", "pages/promemoria.py", "pages/qualita.py"]
 
 
@@ -17,16 +15,6 @@ def demo(monkeypatch):
     monkeypatch.delenv("ROLLOUT_CONFIG", raising=False)
     if (ROOT / "rollout.toml").exists():
         pytest.skip("a local rollout.toml replaces the demo")
-
-
-def run_app(page=None, **state):
-    at = AppTest.from_file(APP, default_timeout=60)
-    for key, value in state.items():
-        at.session_state[key] = value
-    at.run()
-    if page:
-        at.switch_page(page).run()
-    return at
 
 
 def metrics(at):

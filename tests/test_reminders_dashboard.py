@@ -7,13 +7,12 @@ import datetime as dt
 import re
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
+import conftest
 from conftest import ROOT
 from rollout.reminders import PLACEHOLDERS
 from ui.format import md_escape
 
-APP = str(ROOT / "dashboard.py")
 DEMO = ROOT / "data" / "demo"
 PAGES = ["pages/panoramica.py", "pages/comuni.py", "pages/copertura.py", "pages/promemoria.py", "pages/qualita.py"]
 
@@ -33,12 +32,7 @@ def campaign(tmp_path, monkeypatch):
 
 
 def run_app(page=None, **state):
-    at = AppTest.from_file(APP, default_timeout=60)
-    for key, value in state.items():
-        at.session_state[key] = value
-    at.run()
-    if page:
-        at.switch_page(page).run()
+    at = conftest.run_app(page, **state)
     assert not at.exception
     return at
 
