@@ -28,26 +28,34 @@ DEFAULT_TTL_SECONDS = 300
 class Loaded:
     """The result of one load: the prepared data, or the message explaining why there is none."""
 
-    prepared: Prepared | None
     error: str
     loaded_at: dt.datetime
     sources: tuple[str, str]
     key: tuple
-    states: tuple[SourceState, ...] = ()  # how each source was read (fresh, or its last good copy)
+    result: loading.Load | None = None  # the prepared data and how each source was read
+
+    @property
+    def prepared(self) -> Prepared | None:
+        return self.result.prepared if self.result else None
 
     @property
     def ok(self) -> bool:
-        return self.prepared is not None
+        return self.result is not None
+
+    @property
+    def states(self) -> tuple[SourceState, ...]:
+        """How each source was read (fresh, or its last good copy)."""
+        return self.result.sources if self.result else ()
 
     @property
     def stale(self) -> tuple[SourceState, ...]:
         """The sources shown from their last good copy because reading them failed now."""
-        return tuple(s for s in self.states if s.stale_reason)
+        return self.result.stale if self.result else ()
 
     @property
     def last_success(self) -> dt.datetime:
         """When the data on screen were last read successfully."""
-        return min([self.loaded_at, *(s.loaded_at for s in self.stale if s.loaded_at)])
+        return self.result.last_success if self.result else self.loaded_at
 
 
 def current_config() -> tuple[Config | None, str]:
@@ -84,8 +92,8 @@ def _load(_config: Config, path: str, mtime: float, bucket: int, token: int) -> 
     try:
         result = loading.load(_config, access=sheets_access(), cache_dir=loading.cache_folder(_config))
     except (InputError, SourceError) as err:
-        return Loaded(None, str(err), now, sources, key)
-    return Loaded(result.prepared, "", now, sources, key, result.sources)
+        return Loaded(str(err), now, sources, key)
+    return Loaded("", now, sources, key, result)
 
 
 def sheets_access() -> SheetsAccess | None:
