@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from rollout.italian import days
 from rollout.permissions import PERMISSION_KEYS, PERMISSIONS
 from rollout.text import words
 
@@ -46,7 +47,7 @@ def countdown(days_past: int) -> str:
         return "la scadenza è domani"
     if days_past == 0:
         return "la scadenza è oggi"
-    return f"scadenza superata da {days_past} giorn{'o' if days_past == 1 else 'i'}"
+    return f"scadenza superata da {days(days_past)}"
 
 
 def permission_matrix(comuni: pd.DataFrame) -> pd.DataFrame:

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pandas as pd
 
-WEEKDAYS = ("lunedì", "martedì", "mercoledì", "giovedì", "venerdì", "sabato", "domenica")
+from rollout.italian import WEEKDAYS
 
 
 def day(value: dt.date) -> str:
