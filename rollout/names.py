@@ -69,11 +69,6 @@ def official_keys(name: str) -> list[NameKeys]:
     return [_keys(p) for p in dict.fromkeys(parts) if p.strip()]
 
 
-def canonical(name: str) -> str:
-    """The loose key of a listed name without any "Comune di" prefix: equal names, equal keys."""
-    return words(_PREFIX.sub("", _accents(clean(name).casefold())))
-
-
 @lru_cache(maxsize=131072)
 def typed_variants(raw: str) -> tuple[NameKeys, ...]:
     """Keys of a name typed in the form, most literal first.

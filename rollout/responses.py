@@ -16,7 +16,7 @@ from data_sources import Grid
 from rollout.columns import RESPONSE_RULES, Columns, recognise
 from rollout.matching import ComuneMatcher
 from rollout.permissions import PERMISSION_KEYS, parse_choices, tick_value
-from rollout.text import blank, clean, email_domain, email_series, map_unique, person_key, squeeze_series
+from rollout.text import blank, clean, email_domain, email_series, map_unique, per_distinct, person_key, squeeze_series
 from rollout.timestamps import parse_timestamps
 
 PROBLEM_LABELS = {
@@ -112,25 +112,19 @@ def prepare_responses(
     return Responses(rows, cols, tuple(notes))
 
 
-def _spread(values: pd.Series, func) -> tuple[np.ndarray, list]:
-    """Codes of each row's distinct value, and ``func`` of each distinct value."""
-    codes, uniques = pd.factorize(values, sort=False)
-    return codes, [func(u) for u in uniques]
-
-
 def _permissions(rows: pd.DataFrame, body: pd.DataFrame, cols: Columns) -> None:
     found = np.zeros((len(rows), len(PERMISSION_KEYS)), dtype=bool)
     unknown = np.full(len(rows), "", dtype=object)
     pos = cols.get("permissions")
     if pos is not None:
-        codes, parsed = _spread(body[pos], parse_choices)
+        codes, parsed = per_distinct(body[pos], parse_choices)
         table = np.array([[k in keys for k in PERMISSION_KEYS] for keys, _ in parsed], dtype=bool).reshape(
             -1, len(PERMISSION_KEYS)
         )
         found |= table[codes]
         unknown = np.array([" | ".join(texts) for _, texts in parsed], dtype=object)[codes]
     for key, pos in cols.permission_columns.items():
-        codes, ticks = _spread(body[pos], tick_value)
+        codes, ticks = per_distinct(body[pos], tick_value)
         col = PERMISSION_KEYS.index(key)
         found[:, col] |= np.array([t is True for t in ticks], dtype=bool)[codes]
         odd = np.array([t is None for t in ticks], dtype=bool)[codes]

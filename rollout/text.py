@@ -59,10 +59,6 @@ def email_domain(email: str) -> str:
     return email.rsplit("@", 1)[1] if "@" in email else ""
 
 
-def has_letters(value: object) -> bool:
-    return any(c.isalpha() for c in str(value))
-
-
 # -- vectorised forms, for whole columns (same results as the functions above on real data) ------
 _SPACE_CLASS = "[" + "".join(sorted({chr(c) for c in range(0x3000 + 1) if chr(c).isspace()})) + "]+"
 
@@ -73,10 +69,15 @@ def arrow_strings(values: pd.Series) -> pa.Array:
     return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
 
 
+def per_distinct(values: pd.Series, func: Callable[[str], object]) -> tuple[np.ndarray, list]:
+    """Each row's code among the distinct values, and ``func`` of each distinct value (once)."""
+    codes, uniques = pd.factorize(values, sort=False)
+    return codes, [func(u) for u in uniques]
+
+
 def map_unique(values: pd.Series, func: Callable[[str], object]) -> list:
     """``func`` applied once per distinct value, spread back over the column (as a list)."""
-    codes, uniques = pd.factorize(values, sort=False)
-    mapped = [func(u) for u in uniques]
+    codes, mapped = per_distinct(values, func)
     return [mapped[c] for c in codes]
 
 
