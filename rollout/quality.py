@@ -7,7 +7,7 @@ import pandas as pd
 from rollout.matching import METHOD_LABELS, alias_line
 from rollout.report import iso
 from rollout.status import OUTCOME_LABELS, Snapshot
-from rollout.text import person_key
+from rollout.text import map_unique, person_key
 
 
 def _comune_names(snap: Snapshot, cids: pd.Series) -> pd.Series:
@@ -95,10 +95,9 @@ def possible_duplicates(snap: Snapshot) -> pd.DataFrame:
     e = snap.editors
     if e.empty:
         return pd.DataFrame(columns=["comune", "name", "rows"])
-    key = e["name"].map(person_key)
-    frame = e.assign(_key=key).loc[key != ""]
-    groups = frame.groupby(["cid", "_key"])
-    dup = groups.filter(lambda g: len(g) > 1)
+    key = pd.Series(map_unique(e["name"], person_key), index=e.index, dtype=str)
+    frame = e[["cid", "name"]].assign(_key=key).loc[key != ""]
+    dup = frame.loc[frame.duplicated(["cid", "_key"], keep=False)]  # no Python call per group
     if dup.empty:
         return pd.DataFrame(columns=["comune", "name", "rows"])
     out = (

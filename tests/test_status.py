@@ -209,3 +209,17 @@ def test_one_column_per_permission_form():
     cd = by_name(snap, "Castel d'Azzano")
     assert (cd["sito_web"], cd["newsletter"], cd["amministrazione_trasparente"]) == (0, 1, 0)
     assert snap.responses.rows.loc[3, "unknown_text"] == "Editor Amministrazione Trasparente: forse"
+
+
+def test_the_same_name_under_two_identities_is_listed_as_a_possible_duplicate():
+    from rollout.quality import possible_duplicates
+
+    snap = snapshot(
+        responses(
+            f"1/9/2023 10.00.00,{R},Montecorvino Rovella,Greco,Anna,anna.greco@x.it,Editor Sito Web",
+            f"2/9/2023 10.00.00,{R},Montecorvino Rovella,GRECO,anna,,Editor Newsletter",
+            f"3/9/2023 10.00.00,{R},Montecorvino Rovella,Landi,Rosa,,Editor Newsletter",
+        )
+    )
+    assert by_name(snap, "Montecorvino Rovella")["editors"] == 3  # DESIGN: email, else name
+    assert possible_duplicates(snap).values.tolist() == [["Montecorvino Rovella", "Greco Anna", "2, 3"]]
