@@ -223,6 +223,13 @@ def _read_ragged(text: str, sep: str) -> tuple[pd.DataFrame, int]:
     return _frame(fixed), extra
 
 
+def cells_from_rows(rows: list[list[str]]) -> pd.DataFrame:
+    """Rows of text cells (of any lengths) as grid cells: padded, numbered from 1, no trailing blanks."""
+    width = max((len(r) for r in rows), default=0)
+    cells = _frame([r + [""] * (width - len(r)) for r in rows])
+    return _drop_trailing_empty(cells) if not cells.empty else cells
+
+
 def _frame(rows: list[list[str]]) -> pd.DataFrame:
     frame = pd.DataFrame(rows, dtype=str)
     if frame.empty:
@@ -263,9 +270,7 @@ def read_xlsx(data: bytes, origin: str, sheet: str | None = None) -> Grid:
         rows = [[_cell_text(v) for v in row] for row in ws.iter_rows(values_only=True)]
     finally:
         book.close()
-    width = max((len(r) for r in rows), default=0)
-    cells = _frame([r + [""] * (width - len(r)) for r in rows])
-    cells = _drop_trailing_empty(cells) if not cells.empty else cells
+    cells = cells_from_rows(rows)
     if cells.empty:
         raise SourceError(f"Il foglio di {origin} è vuoto.")
     return Grid(cells=cells, origin=origin if not sheet else f"{origin} (foglio '{sheet}')")

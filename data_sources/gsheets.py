@@ -20,7 +20,7 @@ from typing import Any
 import requests
 
 from data_sources.errors import SourceError
-from data_sources.files import _drop_trailing_empty, _frame
+from data_sources.files import cells_from_rows
 from data_sources.grid import Grid
 from data_sources.gsecrets import SheetsAccess
 
@@ -151,8 +151,7 @@ def read_gsheet(
             "Risposta non valida da Google Sheets (non è il formato atteso): riprova più tardi."
         ) from None
     origin = f"foglio Google '{title}' (scheda '{tab.title}')"
-    cells = _frame(rows)
-    cells = _drop_trailing_empty(cells) if not cells.empty else cells
+    cells = cells_from_rows(rows)
     if cells.empty:
         raise SourceError(f"La scheda '{tab.title}' del foglio Google '{title}' è vuota.")
     return Grid(cells=cells, origin=origin, loaded_at=dt.datetime.now(dt.UTC))
