@@ -14,7 +14,7 @@ measures, in this one process, the path the dashboard and the command line share
 Targets: pipeline <= 1 s (cold and warm), warm/read_csv <= 5, peak RSS <= 400 MB. The script
 always exits 0 (it is a measurement); with ``--check`` it exits 1 when a target is missed.
 
-The generator is importable: ``from bench.benchmark import generate``.
+The synthetic-campaign helpers live in ``rollout.synthetic`` (shared with the demo generator).
 """
 
 from __future__ import annotations
@@ -40,13 +40,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-for folder in (ROOT, ROOT / "bench"):
-    if str(folder) not in sys.path:
-        sys.path.insert(0, str(folder))
 
-import pandas as pd  # noqa: E402
-from codicefiscale import codicefiscale as cf  # noqa: E402
-from synthetic import (  # noqa: E402
+import pandas as pd
+from codicefiscale import codicefiscale as cf
+from rollout.synthetic import (
     DEADLINE,
     LAST_DAY,
     OPTIONS,
@@ -59,10 +56,10 @@ from synthetic import (  # noqa: E402
     typo,
 )
 
-from rollout.config import Config, parse_config  # noqa: E402
-from rollout.italy import national_comuni  # noqa: E402
-from rollout.pipeline import prepare, read_grid, settings_for  # noqa: E402
-from rollout.status import Snapshot  # noqa: E402
+from rollout.config import Config, parse_config
+from rollout.pipeline import prepare, read_grid, settings_for
+from rollout.read.reference import national_comuni
+from rollout.status import Snapshot
 
 SEED = 20230913
 N_COMUNI = 6600
@@ -387,9 +384,9 @@ REFERENCE_CACHED = False
 
 
 def reference_cache_present() -> bool:
-    """Whether the national index will come from the reference cache (see rollout.italy)."""
-    from rollout import names, text
-    from rollout.italy import ReferenceCache
+    """Whether the national index will come from the reference cache (see rollout.read.reference)."""
+    from rollout.read import names, text
+    from rollout.read.reference import ReferenceCache
 
     cache = ReferenceCache("national-index", [Path(names.__file__), Path(text.__file__)])
     return cache.path.exists()

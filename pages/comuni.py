@@ -3,9 +3,9 @@
 import pandas as pd
 import streamlit as st
 
-from rollout.permissions import PERMISSION_KEYS
-from rollout.reminders import comuni_marks
-from rollout.report import permission_labels
+from rollout.outputs.tables import permission_labels
+from rollout.read.permissions import PERMISSION_KEYS
+from rollout.reminders.drafts import comuni_marks
 from rollout.views import employees_of, filter_comuni
 from ui import state
 from ui.context import current, header

@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from rollout import charts
-from rollout.permissions import PERMISSION_KEYS
+from rollout.outputs import charts
+from rollout.read.permissions import PERMISSION_KEYS
 from rollout.status import coverage_of
 from rollout.views import completeness, permission_matrix
 from ui.context import current, header

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from rollout import charts, snapshot
+from rollout.outputs import charts, picture
 from rollout.status import coverage_of, totals_of
 from rollout.views import countdown, to_chase
 from ui.context import current, header
@@ -65,7 +65,7 @@ with left:
     st.markdown("\n".join(items) if items else "- ✅ Nessuna azione in sospeso")
     st.download_button(
         "Scarica l'immagine per la riunione (PNG)",
-        lambda: snapshot.status_png(ctx.snap, ctx.previous, ctx.config.campaign, ctx.view),
+        lambda: picture.status_png(ctx.snap, ctx.previous, ctx.config.campaign, ctx.view),
         f"situazione_{s.as_of_local:%Y%m%d}.png",
         "image/png",
         icon="🖼️",

@@ -6,9 +6,16 @@ from zoneinfo import ZoneInfo
 import streamlit as st
 
 from rollout.errors import InputError
-from rollout.export import to_csv_bytes, to_xlsx_bytes
-from rollout.reminders import EXPORT_LABELS, drafts, drafts_zip, export_frame, reminders_list, templates_from_config
-from rollout.tracking import CHANNELS, Mark
+from rollout.outputs.files import to_csv_bytes, to_xlsx_bytes
+from rollout.reminders.drafts import (
+    EXPORT_LABELS,
+    drafts,
+    drafts_zip,
+    export_frame,
+    reminders_list,
+    templates_from_config,
+)
+from rollout.reminders.log import CHANNELS, Mark
 from ui.context import current, header
 from ui.format import md_escape
 from ui.labels import STATUS_BADGES

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from rollout import quality
+from rollout.outputs import quality
 from rollout.status import OUTCOME_COUNTS
 from ui.context import current, header
 from ui.format import md_escape

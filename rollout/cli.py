@@ -12,13 +12,13 @@ import sys
 from pathlib import Path
 
 from data_sources import SourceError
-from rollout import reminders_cli
 from rollout.config import Config, load_config
 from rollout.errors import InputError
-from rollout.export import to_csv_bytes, write_table
-from rollout.loading import run_report
-from rollout.quality import rows_table
-from rollout.report import accounts_table, comuni_table, status_dict
+from rollout.outputs.files import to_csv_bytes, write_table
+from rollout.outputs.quality import rows_table
+from rollout.outputs.tables import accounts_table, comuni_table, status_dict
+from rollout.pipeline import run_report
+from rollout.reminders import cli as reminders_cli
 from rollout.status import Snapshot
 
 EXIT_BAD_INPUT = 2

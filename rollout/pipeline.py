@@ -1,18 +1,30 @@
-"""Load → prepare → evaluate: the one path the dashboard, the command line and the benchmark share."""
+"""Load → prepare → evaluate: the one path the dashboard, the command line and the benchmark share.
+
+Read both sources; a remote source (a URL or a Google Sheet) that cannot be read is replaced by its
+last good copy on disk, marked stale with the reason. A fresh remote table that the core cannot use
+(a renamed header, a sheet emptied by mistake) is treated the same way. Fresh copies are saved only
+once they have been prepared successfully, so a bad read never overwrites the last good data.
+Then recognise, normalise and match both tables once (``Prepared``), and evaluate at any ``as_of``.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
 
 import pandas as pd
 
-from data_sources import Grid, read_source
-from data_sources.gsecrets import SheetsAccess
-from rollout.comuni import ComuniList, load_comuni
-from rollout.config import Config, SourceSpec
+from data_sources import Grid, SourceError, read_source
+from data_sources.gsecrets import SheetsAccess, find_secrets
+from data_sources.last_good import SnapshotStore, read_with_fallback
+from data_sources.reader import remote_identity
+from rollout.config import PROJECT_ROOT, Config, SourceSpec
 from rollout.errors import InputError
-from rollout.matching import ComuneMatcher
-from rollout.responses import Responses, prepare_responses
+from rollout.read.comuni import ComuniList, load_comuni
+from rollout.read.matching import ComuneMatcher
+from rollout.read.responses import Responses, prepare_responses
 from rollout.status import Settings, Snapshot, evaluate
 
 
@@ -58,3 +70,114 @@ def run(config: Config) -> Snapshot:
     config.require()
     prepared = prepare(config, read_grid(config.comuni), read_grid(config.submissions))
     return prepared.at(settings_for(config))
+
+
+DEFAULT_CACHE_FOLDER = ".rollout-cache"
+ROLES = ("elenco dei comuni", "risposte")
+
+
+@dataclass(frozen=True)
+class SourceState:
+    """How one source was read this time."""
+
+    role: str  # "elenco dei comuni" or "risposte"
+    origin: str
+    loaded_at: dt.datetime | None  # when its data were read (for a stale source: the last good read)
+    stale_reason: str = ""  # why the source could not be used now; its last good copy is in use
+    note: str = ""  # a warning about the copy on disk
+
+
+@dataclass(frozen=True)
+class Load:
+    """The prepared data and where they come from."""
+
+    prepared: Prepared
+    sources: tuple[SourceState, ...]
+    at: dt.datetime  # when this load ran (UTC)
+
+    @property
+    def stale(self) -> tuple[SourceState, ...]:
+        return tuple(s for s in self.sources if s.stale_reason)
+
+    @property
+    def last_success(self) -> dt.datetime:
+        """When every source in use was last read successfully: now, unless a copy is in use."""
+        return min([self.at, *(s.loaded_at for s in self.stale if s.loaded_at)])
+
+
+def cache_folder(config: Config) -> Path:
+    """``[cache] folder`` (relative to the configuration file); default ``.rollout-cache`` beside it."""
+    base = config.path.resolve().parent if config.path else PROJECT_ROOT
+    folder = Path(str(config.cache.get("folder") or DEFAULT_CACHE_FOLDER)).expanduser()
+    return folder if folder.is_absolute() else base / folder
+
+
+def load(config: Config, *, access: SheetsAccess | None = None, cache_dir: Path | None = None) -> Load:
+    """Read and prepare both sources; raise InputError/SourceError only when there is no usable data."""
+    config.require()
+    at = dt.datetime.now(dt.UTC)
+    store = SnapshotStore(cache_dir) if cache_dir is not None else None
+    specs = [spec for spec in (config.comuni, config.submissions) if spec is not None]
+    keys = [remote_identity(s.location, s.sheet, access) for s in specs]
+    grids = [_read(spec, key, access, store) for spec, key in zip(specs, keys, strict=True)]
+    try:
+        prepared = prepare(config, *grids)
+    except (InputError, SourceError) as err:
+        prepared, grids = _prepare_last_good(config, grids, keys, store, err)
+    notes = [
+        store.save(key, grid) if store is not None and key is not None and not grid.stale else ""
+        for grid, key in zip(grids, keys, strict=True)
+    ]
+    sources = tuple(
+        SourceState(role, grid.origin, grid.loaded_at, grid.stale_reason, note)
+        for role, grid, note in zip(ROLES, grids, notes, strict=True)
+    )
+    return Load(prepared, sources, at)
+
+
+def _read(spec: SourceSpec, key: str | None, access: SheetsAccess | None, store: SnapshotStore | None) -> Grid:
+    if key is None:
+        return read_grid(spec, access)
+    return read_with_fallback(lambda: read_grid(spec, access), key, store)
+
+
+def _prepare_last_good(
+    config: Config, grids: list[Grid], keys: list[str | None], store: SnapshotStore | None, err: Exception
+) -> tuple[Prepared, list[Grid]]:
+    """The core refused fresh data: retry with the last good copy of the responses, of the comuni
+    list, of both (only fresh remote sources have one); re-raise ``err`` when none of that works."""
+    last = [
+        store.load(key) if store is not None and key is not None and not grid.stale else None
+        for grid, key in zip(grids, keys, strict=True)
+    ]
+    reason = f"i dati appena letti non sono utilizzabili: {err}"
+    for swap in ((1,), (0,), (0, 1)):
+        if any(last[i] is None for i in swap):
+            continue
+        trial = [replace(last[i], stale_reason=reason) if i in swap else g for i, g in enumerate(grids)]  # type: ignore[arg-type]
+        try:
+            return prepare(config, *trial), trial
+        except (InputError, SourceError):
+            continue
+    raise err
+
+
+def run_report(
+    config: Config, *, secrets: str | None = None, strict: bool = False, env: Mapping[str, str] | None = None
+) -> tuple[Snapshot, list[str]]:
+    """For the command line: the snapshot at ``config``'s as_of and the warnings to print.
+
+    A source read from its last good copy is a warning, or with ``strict`` an InputError.
+    """
+    result = load(config, access=find_secrets(secrets, env), cache_dir=cache_folder(config))
+    warnings = [stale_message(s, config.timezone) for s in result.stale]
+    if strict and warnings:
+        raise InputError(f"{warnings[0]} (--strict: nessun file scritto)")
+    warnings += [s.note for s in result.sources if s.note]
+    return result.prepared.at(settings_for(config)), warnings
+
+
+def stale_message(source: SourceState, tz: str) -> str:
+    """One line: since when the data of ``source`` are not up to date, and why."""
+    since = pd.Timestamp(source.loaded_at).tz_convert(tz).strftime("%d/%m/%Y %H:%M") if source.loaded_at else "?"
+    return f"dati non aggiornati dal {since} ({source.role}, uso l'ultima copia letta): {source.stale_reason}"

@@ -13,10 +13,10 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
-from rollout.comuni import ComuniList
-from rollout.matching import PROBLEM_LABELS as MATCH_LABELS
-from rollout.permissions import PERMISSION_KEYS
-from rollout.responses import PROBLEM_LABELS, Responses
+from rollout.read.comuni import ComuniList
+from rollout.read.matching import PROBLEM_LABELS as MATCH_LABELS
+from rollout.read.permissions import PERMISSION_KEYS
+from rollout.read.responses import PROBLEM_LABELS, Responses
 
 STATUSES = ("on_time", "late", "pending", "missing")
 STATUS_LABELS = {"on_time": "in tempo", "late": "in ritardo", "pending": "in attesa", "missing": "mancante"}

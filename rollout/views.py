@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from rollout.italian import days
-from rollout.permissions import PERMISSION_KEYS, PERMISSIONS
-from rollout.text import words
+from rollout.read.permissions import PERMISSION_KEYS, PERMISSIONS
+from rollout.read.text import words
 
 if TYPE_CHECKING:
     from rollout.status import Snapshot

@@ -11,13 +11,11 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parent / "data"
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
 
-from data_sources import read_source  # noqa: E402
-from rollout.config import Config, parse_as_of, parse_deadline  # noqa: E402
-from rollout.pipeline import prepare  # noqa: E402
-from rollout.status import Settings, Snapshot  # noqa: E402
+from data_sources import read_source
+from rollout.config import Config, parse_as_of, parse_deadline
+from rollout.pipeline import prepare
+from rollout.status import Settings, Snapshot
 
 FORM_HEADER = (
     "Informazioni cronologiche,Indirizzo email,Comune,Cognome del dipendente,Nome del dipendente,"

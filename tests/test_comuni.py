@@ -3,8 +3,8 @@
 import pytest
 
 from conftest import grid
-from rollout.comuni import load_comuni
 from rollout.errors import InputError
+from rollout.read.comuni import load_comuni
 
 OPEN_DATA_HEADER = (
     "codice_ipa,ente,tipologia_ente,comune,cod_comune,provincia,cod_provincia,regione,cod_regione,"

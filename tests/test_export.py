@@ -7,7 +7,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from rollout.export import safe_text, to_csv_bytes, to_xlsx_bytes
+from rollout.outputs.files import safe_text, to_csv_bytes, to_xlsx_bytes
 
 DANGEROUS = ["=1+1", "+39 333", "-2", "@SUM(A1)", "\tx", "\rx", '=HYPERLINK("http://evil";"clic")']
 

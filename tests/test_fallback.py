@@ -20,12 +20,11 @@ from streamlit.testing.v1 import AppTest
 from conftest import DATA, ROOT
 from data_sources import Grid, SourceError
 from data_sources.gsecrets import from_table
-from data_sources.snapshots import SnapshotStore
+from data_sources.last_good import SnapshotStore
 from rollout import cli
 from rollout.config import load_config
 from rollout.errors import InputError
-from rollout.loading import cache_folder, load
-from rollout.pipeline import settings_for
+from rollout.pipeline import cache_folder, load, settings_for
 
 SHOWN_KEY = f"{KEY[:4]}…{KEY[-4:]}"  # messages shorten the key: a shared-by-link sheet's only secret
 SHEET = DATA / "golden_sheet"

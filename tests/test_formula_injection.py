@@ -17,8 +17,8 @@ import openpyxl
 import pytest
 
 from rollout.cli import main
-from rollout.export import to_csv_bytes, to_xlsx_bytes
-from rollout.reminders import EXPORT_LABELS, Templates, drafts, drafts_zip, export_frame, reminders_list
+from rollout.outputs.files import to_csv_bytes, to_xlsx_bytes
+from rollout.reminders.drafts import EXPORT_LABELS, Templates, drafts, drafts_zip, export_frame, reminders_list
 
 DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 COMUNI = (

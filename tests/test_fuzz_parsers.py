@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 from rollout.access import email_allowed, parse_allowlist
 from rollout.config import Config, load_config, parse_as_of, parse_config, parse_deadline
 from rollout.errors import InputError
-from rollout.permissions import PERMISSION_KEYS, PERMISSIONS, header_permission, parse_choices, tick_value
-from rollout.timestamps import parse_timestamps
+from rollout.read.permissions import PERMISSION_KEYS, PERMISSIONS, header_permission, parse_choices, tick_value
+from rollout.read.timestamps import parse_timestamps
 from ui.format import md_escape
 
 

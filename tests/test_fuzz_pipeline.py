@@ -18,12 +18,10 @@ from hypothesis import strategies as st
 
 from conftest import COMUNI_CSV, grid, responses
 from data_sources import SourceError
-from rollout.comuni import load_comuni
 from rollout.config import Config, parse_as_of, parse_deadline
 from rollout.errors import InputError
-from rollout.export import to_csv_bytes, to_xlsx_bytes
-from rollout.pipeline import Prepared, prepare
-from rollout.quality import (
+from rollout.outputs.files import to_csv_bytes, to_xlsx_bytes
+from rollout.outputs.quality import (
     invalid_table,
     possible_duplicates,
     replaced_table,
@@ -31,7 +29,9 @@ from rollout.quality import (
     unknown_permissions_table,
     unmatched_table,
 )
-from rollout.report import accounts_table, comuni_table, reminders_table, status_dict
+from rollout.outputs.tables import accounts_table, comuni_table, reminders_table, status_dict
+from rollout.pipeline import Prepared, prepare
+from rollout.read.comuni import load_comuni
 from rollout.status import OUTCOMES, Settings, Snapshot
 
 SETTINGS = Settings(parse_deadline("2023-09-13"), parse_as_of("2023-09-29T12:00:00"), "Europe/Rome")

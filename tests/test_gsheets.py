@@ -17,9 +17,8 @@ from data_sources import SourceError, gsheets, read_source
 from data_sources.gsecrets import SheetsAccess, find_secrets, from_table, read_secrets_file
 from data_sources.gsheets import SheetRef, _rows
 from rollout.config import parse_config
-from rollout.loading import load
-from rollout.pipeline import settings_for
-from rollout.report import status_dict
+from rollout.outputs.tables import status_dict
+from rollout.pipeline import load, settings_for
 
 SHEET = DATA / "golden_sheet"
 RESPONSES = csv_rows((SHEET / "risposte.csv").read_text(encoding="utf-8"))

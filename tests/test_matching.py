@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from rollout.errors import InputError
-from rollout.matching import ComuneMatcher, alias_line
+from rollout.read.matching import ComuneMatcher, alias_line
 
 LISTED = [
     ("Montecorvino Rovella", "SA", "065074"),
@@ -176,7 +176,7 @@ def test_the_batch_path_decides_exactly_as_one_by_one(aliases):
 
 
 def test_the_national_index_is_reused_from_the_reference_cache(tmp_path, monkeypatch):
-    from rollout.matching import _national_index
+    from rollout.read.matching import _national_index
 
     monkeypatch.setenv("ROLLOUT_REFERENCE_CACHE", str(tmp_path))
     built = _national_index.__wrapped__()
@@ -189,7 +189,7 @@ def test_the_national_index_is_reused_from_the_reference_cache(tmp_path, monkeyp
 
 
 def test_an_unwritable_reference_cache_is_skipped(tmp_path, monkeypatch):
-    from rollout.matching import _national_index
+    from rollout.read.matching import _national_index
 
     blocker = tmp_path / "file"
     blocker.write_text("x", encoding="utf-8")

@@ -3,9 +3,9 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rollout.italy import national_comuni, province_code
-from rollout.names import official_keys, typed_variants
-from rollout.text import normalise_email, person_key
+from rollout.read.names import official_keys, typed_variants
+from rollout.read.reference import national_comuni, province_code
+from rollout.read.text import normalise_email, person_key
 
 NAMES = sorted({m.name for m in national_comuni()})
 names = st.sampled_from(NAMES)
@@ -68,8 +68,8 @@ def test_province_names_and_abbreviations():
 # -- the vectorised forms agree with the scalar functions they stand in for ------------------------
 import pandas as pd  # noqa: E402
 
-from rollout.names import keys_frame  # noqa: E402
-from rollout.text import clean, clean_series, email_series, squeeze_series  # noqa: E402
+from rollout.read.names import keys_frame  # noqa: E402
+from rollout.read.text import clean, clean_series, email_series, squeeze_series  # noqa: E402
 
 
 def _typings(name: str) -> list[str]:

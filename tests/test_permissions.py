@@ -2,7 +2,7 @@
 
 import pytest
 
-from rollout.permissions import PERMISSION_KEYS, header_permission, parse_choices, tick_value
+from rollout.read.permissions import PERMISSION_KEYS, header_permission, parse_choices, tick_value
 
 SEED_OPTIONS = {
     "sito_web": "1) Editor Sito Web: con questa abilitazione il dipendente potrà aggiornare la piattaforma "

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from conftest import COMUNI_CSV, responses, snapshot
 from rollout.config import parse_config
 from rollout.errors import InputError
-from rollout.reminders import (
+from rollout.reminders.drafts import (
     DEFAULT_TEMPLATES,
     Templates,
     drafts,
@@ -30,7 +30,7 @@ from rollout.reminders import (
     templates_from_config,
     usable_address,
 )
-from rollout.tracking import Mark, ReminderLog
+from rollout.reminders.log import Mark, ReminderLog
 
 FORM = "https://forms.gle/scgmbdbBty99G9gD9"
 CAMPAIGN = responses(

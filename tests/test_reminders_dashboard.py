@@ -10,7 +10,7 @@ import pytest
 
 import conftest
 from conftest import ROOT
-from rollout.reminders import PLACEHOLDERS
+from rollout.reminders.drafts import PLACEHOLDERS
 from ui.format import md_escape
 
 DEMO = ROOT / "data" / "demo"

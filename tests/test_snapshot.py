@@ -11,8 +11,8 @@ import vl_convert as vlc
 
 from conftest import COMUNI_CSV, ROOT, responses, snapshot
 from rollout.config import load_config
+from rollout.outputs.picture import HEIGHT, WIDTH, render_png, status_picture, to_vega
 from rollout.pipeline import run
-from rollout.snapshot import HEIGHT, WIDTH, render_png, status_picture, to_vega
 from rollout.status import evaluate
 
 HEADER = (

@@ -3,7 +3,7 @@
 import pandas as pd
 
 from conftest import by_name, responses, snapshot
-from rollout.report import status_dict
+from rollout.outputs.tables import status_dict
 
 R = "segreteria@comune.montecorvinorovella.sa.it"
 
@@ -212,7 +212,7 @@ def test_one_column_per_permission_form():
 
 
 def test_the_same_name_under_two_identities_is_listed_as_a_possible_duplicate():
-    from rollout.quality import possible_duplicates
+    from rollout.outputs.quality import possible_duplicates
 
     snap = snapshot(
         responses(

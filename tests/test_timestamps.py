@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rollout.timestamps import parse_timestamps
+from rollout.read.timestamps import parse_timestamps
 
 ROME = ZoneInfo("Europe/Rome")
 

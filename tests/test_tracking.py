@@ -14,7 +14,7 @@ import pytest
 from conftest import ROOT
 from rollout.config import Config, parse_config
 from rollout.errors import InputError
-from rollout.tracking import Mark, ReminderLog, TrackingError, comune_key, database_path
+from rollout.reminders.log import Mark, ReminderLog, TrackingError, comune_key, database_path
 
 AVELLA = Mark("A508", "Avella")
 BISACCIA = Mark("A881", "Bisaccia")
@@ -80,9 +80,8 @@ def test_bad_channel_or_nothing_to_mark(tmp_path):
 
 
 _WRITER = """
-import datetime as dt, sys
-sys.path.insert(0, {root!r})
-from rollout.tracking import Mark, ReminderLog
+import datetime as dt
+from rollout.reminders.log import Mark, ReminderLog
 ReminderLog({path!r}).record([Mark("A508", "Avella")], dt.date(2023, 9, 14), "email", note="primo")
 """
 

@@ -14,11 +14,10 @@ import streamlit as st
 
 from data_sources import SourceError, describe_source, gsecrets
 from data_sources.gsecrets import SheetsAccess
-from rollout import loading
+from rollout import pipeline
 from rollout.config import Config, find_config, load_config
 from rollout.errors import InputError
-from rollout.loading import SourceState
-from rollout.pipeline import Prepared
+from rollout.pipeline import Prepared, SourceState
 from rollout.status import Settings, Snapshot
 
 DEFAULT_TTL_SECONDS = 300
@@ -32,7 +31,7 @@ class Loaded:
     loaded_at: dt.datetime
     sources: tuple[str, str]
     key: tuple
-    result: loading.Load | None = None  # the prepared data and how each source was read
+    result: pipeline.Load | None = None  # the prepared data and how each source was read
 
     @property
     def prepared(self) -> Prepared | None:
@@ -90,7 +89,7 @@ def _load(_config: Config, path: str, mtime: float, bucket: int, token: int) -> 
         describe_source(_config.submissions.location) if _config.submissions else "",
     )
     try:
-        result = loading.load(_config, access=sheets_access(), cache_dir=loading.cache_folder(_config))
+        result = pipeline.load(_config, access=sheets_access(), cache_dir=pipeline.cache_folder(_config))
     except (InputError, SourceError) as err:
         return Loaded(str(err), now, sources, key)
     return Loaded("", now, sources, key, result)

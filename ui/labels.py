@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from rollout.permissions import PERMISSIONS
+from rollout.read.permissions import PERMISSIONS
 
 STATUS_BADGES = {"on_time": "🟢 in tempo", "late": "🟠 in ritardo", "pending": "⚪ in attesa", "missing": "🔴 mancante"}
 SHORT = {p.key: p.short for p in PERMISSIONS}

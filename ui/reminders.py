@@ -9,7 +9,7 @@ import streamlit as st
 
 from rollout.config import Config
 from rollout.errors import InputError
-from rollout.tracking import ReminderLog, database_path
+from rollout.reminders.log import ReminderLog, database_path
 from ui.format import md_escape
 
 

@@ -19,8 +19,7 @@ from pathlib import Path
 from codicefiscale import codicefiscale
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
-from synthetic import (  # noqa: E402
+from rollout.synthetic import (
     DEADLINE,
     LAST_DAY,
     OPTIONS,
@@ -33,7 +32,7 @@ from synthetic import (  # noqa: E402
     typo,
 )
 
-from rollout.italy import national_comuni  # noqa: E402
+from rollout.read.reference import national_comuni
 
 HERE = Path(__file__).resolve().parent
 SEED = 141

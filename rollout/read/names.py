@@ -16,8 +16,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from rollout.italy import province_code
-from rollout.text import arrow_strings, clean, clean_arrow, words, words_arrow
+from rollout.read.reference import province_code
+from rollout.read.text import arrow_strings, clean, clean_arrow, words, words_arrow
 
 _ACCENTED = {"a": "à", "e": "è", "i": "ì", "o": "ò", "u": "ù"}
 _ACCENT_APOSTROPHE = re.compile(r"([aeiou])'(?=\s|$|[,.;)\]])")

@@ -7,7 +7,7 @@ import datetime as dt
 import altair as alt
 import pandas as pd
 
-from rollout.permissions import PERMISSIONS
+from rollout.read.permissions import PERMISSIONS
 from rollout.status import STATUS_LABELS, Settings
 
 STATUS_COLORS = {"on_time": "#2e7d32", "late": "#ef6c00", "pending": "#90a4ae", "missing": "#c62828"}

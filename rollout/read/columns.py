@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 from rollout.errors import InputError
-from rollout.permissions import header_permission, permissions_in
-from rollout.text import clean, words
+from rollout.read.permissions import header_permission, permissions_in
+from rollout.read.text import clean, words
 
 
 @dataclass(frozen=True)

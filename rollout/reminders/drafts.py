@@ -26,12 +26,12 @@ import pandas as pd
 
 from rollout.config import Config
 from rollout.errors import InputError
-from rollout.export import to_csv_bytes
 from rollout.italian import days, long_date
-from rollout.report import reminders_table
+from rollout.outputs.files import to_csv_bytes
+from rollout.outputs.tables import reminders_table
+from rollout.read.text import normalise_email
+from rollout.reminders.log import CHANNELS, SUMMARY_COLUMNS, comune_keys
 from rollout.status import Settings, Snapshot
-from rollout.text import normalise_email
-from rollout.tracking import CHANNELS, SUMMARY_COLUMNS, comune_keys
 from rollout.views import countdown
 
 REASONS = ("pending", "missing", "no_at_editor")

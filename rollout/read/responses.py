@@ -13,11 +13,20 @@ import numpy as np
 import pandas as pd
 
 from data_sources import Grid
-from rollout.columns import RESPONSE_RULES, Columns, recognise
-from rollout.matching import ComuneMatcher
-from rollout.permissions import PERMISSION_KEYS, parse_choices, tick_value
-from rollout.text import blank, clean, email_domain, email_series, map_unique, per_distinct, person_key, squeeze_series
-from rollout.timestamps import parse_timestamps
+from rollout.read.columns import RESPONSE_RULES, Columns, recognise
+from rollout.read.matching import ComuneMatcher
+from rollout.read.permissions import PERMISSION_KEYS, parse_choices, tick_value
+from rollout.read.text import (
+    blank,
+    clean,
+    email_domain,
+    email_series,
+    map_unique,
+    per_distinct,
+    person_key,
+    squeeze_series,
+)
+from rollout.read.timestamps import parse_timestamps
 
 PROBLEM_LABELS = {
     "empty_row": "riga vuota",

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from rollout.text import fold, words
+from rollout.read.text import fold, words
 
 
 @dataclass(frozen=True)

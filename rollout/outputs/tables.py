@@ -6,7 +6,7 @@ from typing import Any
 
 import pandas as pd
 
-from rollout.permissions import BY_KEY, PERMISSION_KEYS
+from rollout.read.permissions import BY_KEY, PERMISSION_KEYS
 from rollout.status import STATUS_LABELS, Snapshot
 
 CONTACT_SOURCES = {

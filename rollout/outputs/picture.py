@@ -11,8 +11,8 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
-from rollout import charts
 from rollout.italian import long_date
+from rollout.outputs import charts
 from rollout.status import Settings, Snapshot, coverage_of, totals_of
 from rollout.views import countdown
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from rollout.matching import METHOD_LABELS, alias_line
-from rollout.report import iso
+from rollout.outputs.tables import iso
+from rollout.read.matching import METHOD_LABELS, alias_line
+from rollout.read.text import map_unique, person_key
 from rollout.status import OUTCOME_LABELS, Snapshot
-from rollout.text import map_unique, person_key
 
 
 def _comune_names(snap: Snapshot, cids: pd.Series) -> pd.Series:

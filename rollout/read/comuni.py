@@ -9,10 +9,10 @@ from dataclasses import dataclass
 import pandas as pd
 
 from data_sources import Grid
-from rollout.columns import COMUNI_RULES, recognise
-from rollout.italy import ISTAT_PROVINCES, national_comuni, province_code
-from rollout.names import keys_frame
-from rollout.text import clean, clean_series, email_domain, email_series, map_unique
+from rollout.read.columns import COMUNI_RULES, recognise
+from rollout.read.names import keys_frame
+from rollout.read.reference import ISTAT_PROVINCES, national_comuni, province_code
+from rollout.read.text import clean, clean_series, email_domain, email_series, map_unique
 
 COLUMNS = ("row", "name", "code", "province", "region", "contact_name", "contact_email", "contact_raw",
            "pec", "phone", "wave", "golive", "domains")  # fmt: skip

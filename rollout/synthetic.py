@@ -1,4 +1,4 @@
-"""Helpers shared by the generators of synthetic campaigns (the demo and the benchmark).
+"""Synthetic campaigns: helpers shared by the demo generator (data/demo/generate.py) and the benchmark.
 
 Real comune names made official-looking, one-letter typos, timestamps as Google Sheets writes
 them in the Italian locale, and office-hours moments.

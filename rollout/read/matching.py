@@ -22,11 +22,11 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from rollout.errors import InputError
-from rollout.italy import ReferenceCache, national_comuni, province_code
-from rollout.names import NameKeys, all_official_keys, keys_frame, typed_variants
-from rollout.names import __file__ as names_file
-from rollout.text import __file__ as text_file
-from rollout.text import clean
+from rollout.read.names import NameKeys, all_official_keys, keys_frame, typed_variants
+from rollout.read.names import __file__ as names_file
+from rollout.read.reference import ReferenceCache, national_comuni, province_code
+from rollout.read.text import __file__ as text_file
+from rollout.read.text import clean
 
 LEVELS = ("exact", "loose", "compact")
 METHOD_LABELS = {
@@ -315,7 +315,7 @@ class ComuneMatcher:
         return out
 
 
-# Texts from which typed_variants derives more than one variant (see rollout.names).
+# Texts from which typed_variants derives more than one variant (see rollout.read.names).
 _VARIANT_MAKERS = r"[(\[\],/-]|\bprov|\s[a-z]{2}$|^(?:della|del|dell'|dei|degli|delle)\b"
 _SAINTS = r"\b(?:s|st|sta|sto|ss)\b"
 _PROVINCE_TAIL = r"^(.+?)\s*\(\s*([a-z]{2})\s*\)$"

@@ -12,14 +12,14 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from rollout import snapshot
 from rollout.config import Config
 from rollout.errors import InputError
-from rollout.export import write_table
-from rollout.reminders import drafts, drafts_zip, reminders_list, templates_from_config
+from rollout.outputs import picture
+from rollout.outputs.files import write_table
+from rollout.read.text import words
+from rollout.reminders.drafts import drafts, drafts_zip, reminders_list, templates_from_config
+from rollout.reminders.log import CHANNELS, Mark, ReminderLog, comune_keys, database_path
 from rollout.status import Snapshot, evaluate
-from rollout.text import words
-from rollout.tracking import CHANNELS, Mark, ReminderLog, comune_keys, database_path
 
 DRAFTS_ZIP = "reminder-drafts.zip"
 STATUS_PNG = "status.png"
@@ -69,7 +69,7 @@ def write_reminders(snap: Snapshot, config: Config, out: Path, database: str | N
 
 def write_status_png(snap: Snapshot, config: Config, out: Path) -> Path:
     path = out / STATUS_PNG
-    path.write_bytes(snapshot.status_png(snap, previous_week(snap), config.campaign))
+    path.write_bytes(picture.status_png(snap, previous_week(snap), config.campaign))
     return path
 
 
