@@ -39,10 +39,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-
 import pandas as pd
 from codicefiscale import codicefiscale as cf
+
+from rollout.config import Config, parse_config
+from rollout.pipeline import prepare, read_grid, settings_for
+from rollout.read.reference import national_comuni
+from rollout.status import Snapshot
 from rollout.synthetic import (
     DEADLINE,
     LAST_DAY,
@@ -56,11 +59,7 @@ from rollout.synthetic import (
     typo,
 )
 
-from rollout.config import Config, parse_config
-from rollout.pipeline import prepare, read_grid, settings_for
-from rollout.read.reference import national_comuni
-from rollout.status import Snapshot
-
+ROOT = Path(__file__).resolve().parents[1]
 SEED = 20230913
 N_COMUNI = 6600
 N_RESPONSES = 30000

@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import io
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-DATA = Path(__file__).resolve().parent / "data"
-
 from data_sources import read_source
 from rollout.config import Config, parse_as_of, parse_deadline
 from rollout.pipeline import prepare
 from rollout.status import Settings, Snapshot
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = Path(__file__).resolve().parent / "data"
 
 FORM_HEADER = (
     "Informazioni cronologiche,Indirizzo email,Comune,Cognome del dipendente,Nome del dipendente,"

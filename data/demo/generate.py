@@ -13,12 +13,11 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import random
-import sys
 from pathlib import Path
 
 from codicefiscale import codicefiscale
 
-ROOT = Path(__file__).resolve().parents[2]
+from rollout.read.reference import national_comuni
 from rollout.synthetic import (
     DEADLINE,
     LAST_DAY,
@@ -32,7 +31,7 @@ from rollout.synthetic import (
     typo,
 )
 
-from rollout.read.reference import national_comuni
+ROOT = Path(__file__).resolve().parents[2]
 
 HERE = Path(__file__).resolve().parent
 SEED = 141
