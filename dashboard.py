@@ -4,18 +4,12 @@ import streamlit as st
 
 from ui import state
 from ui.context import build
+from ui.navigation import pages
 
 st.set_page_config(page_title="Rollout tracker", page_icon="📋", layout="wide")
 
-PAGES = [
-    st.Page("pages/panoramica.py", title="Panoramica", icon="📊", default=True),
-    st.Page("pages/comuni.py", title="Comuni", icon="🏛️"),
-    st.Page("pages/copertura.py", title="Copertura", icon="🧩"),
-    st.Page("pages/promemoria.py", title="Promemoria", icon="✉️"),
-    st.Page("pages/qualita.py", title="Qualità dati", icon="🔎"),
-]
 
-page = st.navigation(PAGES)
+page = st.navigation(pages())
 # The shared sidebar (data source, moment, filters) belongs to this entry point, so its widgets
 # keep their values across pages; without usable data it shows why and the page stops at once.
 st.session_state[state.ENTRY_RAN] = True

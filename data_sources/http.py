@@ -11,22 +11,6 @@ from data_sources.errors import SourceError
 
 MAX_BYTES = 200 * 1024 * 1024
 TIMEOUT_SECONDS = 30.0
-_SHEET_URL = re.compile(
-    r"https://docs\.google\.com/spreadsheets/d/(?P<key>[A-Za-z0-9_-]{10,})(?P<rest>[^#]*)(?:#(?P<frag>.*))?"
-)
-
-
-def google_sheet_csv_url(url: str) -> str:
-    """The CSV export link of a Google Sheet URL (edit, view or share link); other URLs unchanged.
-
-    ``…/d/KEY/edit#gid=123`` becomes ``…/d/KEY/export?format=csv&gid=123``.
-    """
-    m = _SHEET_URL.match(url)
-    if not m or "export" in m["rest"] or "/pub" in m["rest"]:
-        return url
-    gid = re.search(r"gid=(\d+)", (m["rest"] or "") + "#" + (m["frag"] or ""))
-    out = f"https://docs.google.com/spreadsheets/d/{m['key']}/export?format=csv"
-    return out + (f"&gid={gid[1]}" if gid else "")
 
 
 def fetch(url: str, timeout: float = TIMEOUT_SECONDS) -> bytes:

@@ -59,8 +59,7 @@ def read_source(
         grid = read_bytes(http.fetch(ref.csv_url()), origin)
         return replace(grid, loaded_at=dt.datetime.now(dt.UTC))
     if is_url(source):
-        url = http.google_sheet_csv_url(str(source).strip())
-        return replace(read_bytes(http.fetch(url), origin, sheet), loaded_at=dt.datetime.now(dt.UTC))
+        return replace(read_bytes(http.fetch(str(source).strip()), origin, sheet), loaded_at=dt.datetime.now(dt.UTC))
     if isinstance(source, (str, Path)):
         path = Path(source).expanduser()
         if base_dir is not None and not path.is_absolute():

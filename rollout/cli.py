@@ -33,7 +33,9 @@ def build_parser() -> argparse.ArgumentParser:
     report = sub.add_parser("report", help="scrive status.json, promemoria ed elenco account in una cartella")
     add_source_flags(report)
     report.add_argument("--out", required=True, help="cartella in cui scrivere i file")
-    reminders_cli.add_parser(sub, add_source_flags)
+    reminders_cli.add_parser(
+        sub.add_parser("reminders", help="promemoria: elenco e bozze, registrazione degli invii"), add_source_flags
+    )
     return parser
 
 

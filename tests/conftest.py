@@ -76,6 +76,11 @@ def run_app(page: str | None = None, **state):
     return at
 
 
+def submit_button(at, label: str):
+    """The form's submit button with this label (AppTest lists it among the buttons)."""
+    return next(b for b in at.button if b.label == label)
+
+
 @pytest.fixture
 def root() -> Path:
     return ROOT

@@ -9,7 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import ui.auth as auth
-from conftest import COMUNI_CSV, FORM_HEADER, ROOT, responses
+from conftest import COMUNI_CSV, FORM_HEADER, ROOT, responses, submit_button
 from rollout.access import (
     FailureLog,
     email_allowed,
@@ -93,7 +93,7 @@ def app(secrets: dict | None = None, user: dict | None = None, page: str | None 
 
 def rendered(at: AppTest) -> str:
     """Everything the run sent to the browser, as text (dataframes included, as Arrow bytes)."""
-    return "\n".join(str(node.proto) for node in at._tree if getattr(node, "proto", None) is not None)
+    return "\n".join(str(node.proto) for node in at if getattr(node, "proto", None) is not None)
 
 
 def assert_no_data(at: AppTest) -> None:
@@ -121,7 +121,7 @@ def fresh_run(at: AppTest) -> AppTest:
 
 def enter(at: AppTest, password: str) -> AppTest:
     at.text_input(key="_auth_password").input(password)
-    return at.button(key="FormSubmitter:_auth_form-Entra").click().run()
+    return submit_button(at, "Entra").click().run()
 
 
 # --- password -------------------------------------------------------------------------------

@@ -40,6 +40,8 @@ PAGES = [
     ("qualita", "Qualità dati", ["303 righe di risposte lette", "Comuni non riconosciuti (2)"]),
 ]
 
+MENU = ["Panoramica", "Comuni", "Copertura", "Promemoria", "Qualità dati"]
+
 pytestmark = [
     pytest.mark.e2e,
     pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (.ci/run installs it)"),
@@ -125,8 +127,29 @@ def test_every_page_renders(server, browser, path, title, texts):
             assert text in body
         assert page.locator('[data-testid="stException"]').count() == 0
         assert page.locator('[data-testid="stAlertContentError"]').count() == 0
+        # The menu is dashboard.py's: a run that skipped the entry point would list the files.
+        assert _menu(page) == MENU
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SHOTS / f"{path or 'panoramica'}.png"), full_page=True)
+    finally:
+        page.close()
+
+
+def _menu(page) -> list[str]:
+    return [t.strip().splitlines()[-1] for t in page.locator('[data-testid="stSidebarNav"] a').all_inner_texts()]
+
+
+def test_a_rerun_after_a_deep_link_goes_through_the_entry_point(server, browser):
+    page = _open(browser, f"{server}/copertura")
+    try:
+        assert _menu(page) == MENU
+        # A rerun: the sidebar's screenshot toggle belongs to dashboard.py; the page stays the same.
+        page.get_by_text("Modalità screenshot").click()
+        page.wait_for_timeout(300)
+        page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
+        assert page.locator("h2").first.inner_text().strip() == "Copertura dei permessi"
+        assert _menu(page) == MENU
+        assert page.url == f"{server}/copertura"
     finally:
         page.close()
 

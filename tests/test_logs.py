@@ -11,7 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import ui.auth as auth
-from conftest import COMUNI_CSV, FORM_HEADER, ROOT, responses
+from conftest import COMUNI_CSV, FORM_HEADER, ROOT, responses, submit_button
 from rollout.access import FailureLog
 from rollout.cli import main
 
@@ -124,7 +124,7 @@ def test_a_full_dashboard_session_logs_no_personal_data_nor_secrets(tmp_path, mo
         at.run()
         for attempt in (WRONG, PASSWORD):
             at.text_input(key="_auth_password").input(attempt)
-            at.button(key="FormSubmitter:_auth_form-Entra").click().run()
+            submit_button(at, "Entra").click().run()
         box = at.selectbox(key="detail_comune")
         box.select(next(o for o in box.options if o.startswith("Paterno "))).run()
         assert not at.exception

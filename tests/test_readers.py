@@ -9,7 +9,7 @@ import pytest
 
 from conftest import ROOT
 from data_sources import SourceError, read_source
-from data_sources.http import google_sheet_csv_url
+from data_sources.gsheets import sheet_ref
 
 HEADER = "Comune;Provincia;Codice ISTAT\r\n"
 BODY = "Melito di Napoli;NA;063045\r\nCefalù;PA;082027\r\nAosta;AO;007003\r\n"
@@ -125,6 +125,10 @@ def test_shown_urls_hide_tokens_and_sheet_keys():
         "https://docs.google.com/spreadsheets/d/1AbC…6789/edit"
     )
     assert redact("https://example.org/data.csv?token=secret") == "https://example.org/data.csv"
+
+
+def google_sheet_csv_url(url: str) -> str:
+    return sheet_ref(url, None, None).csv_url()
 
 
 def test_google_sheet_links_become_csv_exports():

@@ -47,7 +47,7 @@ def write_campaign(folder: Path) -> Path:
 def markdown_texts(at: AppTest) -> list[str]:
     """The markdown source of every element that renders markdown, and every label."""
     texts = [e.value for kind in MARKDOWN_ELEMENTS for e in at.get(kind)]
-    texts += [n.label for n in at._tree if isinstance(getattr(n, "label", None), str)]
+    texts += [n.label for n in at if isinstance(getattr(n, "label", None), str)]
     return texts
 
 

@@ -15,6 +15,7 @@ from rollout.views import countdown, filter_comuni
 from ui import auth, state
 from ui.data import Loaded, current_config, load, snapshot_at
 from ui.format import day, md_escape, moment
+from ui.navigation import through_entry_point
 
 
 @dataclass(frozen=True)
@@ -38,33 +39,17 @@ def current() -> Context:
     """The context built by dashboard.py for this run; stops the page when there is none.
 
     Pages call this first. Without usable data dashboard.py has already said why. A page can
-    also run without the entry point: Streamlit runs ``pages/*.py`` directly when a fresh
-    server's first request is a deep link; the page then builds the context itself (access
-    gate and sidebar included) and Streamlit is told to go through dashboard.py from then on.
+    be started without the entry point (Streamlit runs ``pages/*.py`` alone when a fresh server's
+    first request is a deep link): it is then rerun through dashboard.py; only if that is not
+    possible does the page build the context itself, access gate and sidebar included.
     """
     ctx = st.session_state.get(state.CONTEXT)
     if ctx is None and not st.session_state.get(state.ENTRY_RAN):
-        _leave_first_generation_mode()
+        through_entry_point(state.REDIRECTED)
         ctx = build()
     if ctx is None:
         st.stop()
     return ctx
-
-
-def _leave_first_generation_mode() -> None:
-    """Make the next runs go through dashboard.py and st.navigation.
-
-    With a ``pages/`` folder beside the entry point, Streamlit starts in its first-generation
-    multipage mode and keeps running page files directly until st.navigation is called; a
-    fresh server whose first request is a deep link would stay there (legacy page list, page
-    scoped sidebar). This flag is what st.navigation itself sets.
-    """
-    try:
-        from streamlit.runtime.pages_manager import PagesManager
-
-        PagesManager.uses_pages_directory = False
-    except (ImportError, AttributeError):  # a future Streamlit without that mode
-        pass
 
 
 def build() -> Context | None:

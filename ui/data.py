@@ -100,11 +100,13 @@ def sheets_access() -> SheetsAccess | None:
     the app's and the user's .streamlit/secrets.toml, or a host's secrets), else the project's file."""
     if os.environ.get(gsecrets.ENV_VAR):
         return gsecrets.find_secrets()
-    if st.secrets.load_if_toml_exists():
+    try:
         connections = st.secrets.get("connections")
-        table = connections.get("gsheets") if isinstance(connections, Mapping) else None
-        if isinstance(table, Mapping):
-            return gsecrets.from_table(table, Path.cwd(), "secrets di Streamlit")
+    except FileNotFoundError:  # no secrets file, or one Streamlit cannot parse (documented behaviour)
+        connections = None
+    table = connections.get("gsheets") if isinstance(connections, Mapping) else None
+    if isinstance(table, Mapping):
+        return gsecrets.from_table(table, Path.cwd(), "secrets di Streamlit")
     return gsecrets.find_secrets()
 
 

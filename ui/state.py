@@ -15,6 +15,7 @@ LOAD_TOKEN = "load_token"
 SCREENSHOT = "screenshot_mode"  # hide personal data on every page, for screen captures
 CONTEXT = "_context"  # the Context of the current run, set by dashboard.py
 ENTRY_RAN = "_entry_ran"  # dashboard.py has run in this session
+REDIRECTED = "_redirected"  # a page started alone was sent through dashboard.py once
 
 DEFAULTS: dict[str, object] = {
     PROVINCES: [],

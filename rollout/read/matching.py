@@ -77,8 +77,10 @@ class ComuneMatcher:
         self._closeness: dict[str, tuple[list[tuple[str, int]], list[tuple[str, int]]]] = {}
         self.aliases: dict[str, int] = {}
         self.aliases = self._resolve_aliases(aliases or {})
-        self.signature = hash((tuple(self.names), tuple(self.provinces), tuple(self.domains),
-                               tuple(sorted(self.by_code.items())), tuple(sorted(self.aliases.items()))))  # fmt: skip
+        # The memo's key is the list itself (compared for equality, not just by hash), so another
+        # list never reuses these matches.
+        self.signature: tuple = (tuple(self.names), tuple(self.provinces), tuple(self.domains),
+                                 tuple(sorted(self.by_code.items())), tuple(sorted(self.aliases.items())))  # fmt: skip
 
     # -- public -------------------------------------------------------------------------------
     def match(self, raw: str, province: str = "", code: str = "", domains: Iterable[str] = ()) -> Match:
@@ -339,14 +341,14 @@ class _ByLength:
         return self._near[key]
 
 
-_MEMO: dict[int, dict[tuple[str, str, str], Match]] = {}
+_MEMO: dict[tuple, dict[tuple[str, str, str], Match]] = {}
 _MEMO_LISTS = 4
 
 
 _MEMO_LOCK = threading.Lock()
 
 
-def _memo_for(signature: int) -> dict[tuple[str, str, str], Match]:
+def _memo_for(signature: tuple) -> dict[tuple[str, str, str], Match]:
     """Results for one comuni list; a match is a pure function of the list and the typed key."""
     with _MEMO_LOCK:
         if signature not in _MEMO:

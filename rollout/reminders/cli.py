@@ -26,9 +26,8 @@ STATUS_PNG = "status.png"
 _CHANNEL_WORDS = {**{k: k for k in CHANNELS}, "telefono": "phone", "altro": "other", "posta": "email"}
 
 
-def add_parser(sub: argparse._SubParsersAction, add_sources) -> None:
-    """The ``reminders`` command; ``add_sources`` adds the flags shared with ``report``."""
-    parser = sub.add_parser("reminders", help="promemoria: elenco e bozze, registrazione degli invii")
+def add_parser(parser: argparse.ArgumentParser, add_sources) -> None:
+    """The ``reminders`` command's actions on its ``parser``; ``add_sources`` adds the flags shared with ``report``."""
     actions = parser.add_subparsers(dest="action", required=True)
     export = actions.add_parser("export", help="scrive elenco dei promemoria (CSV, XLSX) e bozze (ZIP di .eml)")
     mark = actions.add_parser("mark", help="registra i promemoria inviati (un comune o tutto l'elenco)")
