@@ -2,6 +2,8 @@
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from rollout.errors import InputError
 from rollout.read.matching import ComuneMatcher, alias_line
@@ -195,3 +197,22 @@ def test_an_unwritable_reference_cache_is_skipped(tmp_path, monkeypatch):
     blocker.write_text("x", encoding="utf-8")
     monkeypatch.setenv("ROLLOUT_REFERENCE_CACHE", str(blocker / "sub"))
     assert _national_index.__wrapped__()["compact"]["paterno"] == {("Paterno", "PZ"), ("Paternò", "CT")}
+
+
+_TYPINGS = st.tuples(
+    st.sampled_from([n for n, _, _ in LISTED] + ["Xyzzy", "Montecorvino Puglian", "Paternó", "S. Arsenio"]),
+    st.sampled_from(["", "Comune di ", "COMUNE DI ", "Comune della "]),
+    st.sampled_from(["", " (SA)", " (tn)", " - AT", " prov. di Padova", " (XX)", ".", "  "]),
+    st.sampled_from([str, str.upper, str.lower, lambda t: t.replace("'", "’"), lambda t: t.replace("San", "S.")]),
+    st.sampled_from(["", "SA", "TN", "CT"]),
+    st.sampled_from(["", "", "022035", "087033"]),
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(_TYPINGS, min_size=1, max_size=12), st.booleans())
+def test_the_batch_path_decides_exactly_as_one_by_one_on_any_typing(rows, with_aliases):
+    keys = [(case(prefix + name + tail), province, code) for name, prefix, tail, case, province, code in rows]
+    aliases = ALIASES if with_aliases else {}
+    one_by_one = ComuneMatcher(matcher_frame(), aliases)
+    assert ComuneMatcher(matcher_frame(), aliases).match_many(keys) == [one_by_one.match(*k) for k in keys]

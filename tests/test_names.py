@@ -69,7 +69,7 @@ def test_province_names_and_abbreviations():
 import pandas as pd  # noqa: E402
 
 from rollout.read.names import keys_frame  # noqa: E402
-from rollout.read.text import clean, clean_series, email_series, squeeze_series  # noqa: E402
+from rollout.read.text import APOSTROPHES, DASHES, clean, clean_series, email_series, squeeze_series  # noqa: E402
 
 
 def _typings(name: str) -> list[str]:
@@ -90,7 +90,12 @@ def test_vectorised_keys_equal_the_scalar_keys_on_every_real_name():
     ]
 
 
-ITALIAN_TEXT = st.text(alphabet=st.sampled_from([*"abcdeiouàèéìòùABCÈÒ '’-.,@_0123", "\t", "\u00a0"]), max_size=30)
+# Every character a rule treats specially (apostrophes, dashes, white space of any kind) is drawn.
+ITALIAN_TEXT = st.text(
+    alphabet=st.sampled_from([*"abcdeiouàèéìòùABCÈÒß '-.,@_0123", *APOSTROPHES, *DASHES, "\t", "\n", "\u00a0",
+                              "\u2009", "\u3000", "ﬁ", "²"]),
+    max_size=30,
+)  # fmt: skip
 
 
 @settings(max_examples=300)
@@ -101,3 +106,19 @@ def test_vectorised_text_helpers_equal_the_scalar_ones(texts):
     assert squeeze_series(series).tolist() == [" ".join(t.split()) for t in texts]
     emails = pd.Series([t.replace(" ", "") + "@comune.x.it" for t in texts] + texts, dtype=str)
     assert email_series(emails).tolist() == [normalise_email(e) for e in emails]
+
+
+@settings(max_examples=300)
+@given(
+    st.lists(
+        st.tuples(names, st.sampled_from(["", "Comune di ", "comune  di ", "Spett.le Comune di ", "Il Comune di "]),
+                  ITALIAN_TEXT, st.sampled_from([str, str.upper, str.lower])),
+        min_size=1, max_size=10,
+    )
+)  # fmt: skip
+def test_vectorised_name_keys_equal_the_scalar_ones_on_messy_typing(items):
+    typed = [case(prefix + name + noise) for name, prefix, noise, case in items]
+    frame = keys_frame(pd.Series(typed, dtype=str), typed=True)
+    assert [tuple(r) for r in frame.itertuples(index=False)] == [
+        (k.exact, k.loose, k.compact) for k in (typed_variants(t)[0] for t in typed)
+    ]

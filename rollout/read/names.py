@@ -106,11 +106,8 @@ def _saint_variants(keys: NameKeys) -> list[NameKeys]:
     return variants
 
 
-# RE2 (Arrow) forms of the expressions above: no look-ahead, so the follower is captured and kept.
-_PREFIX_RE2 = (
-    r"^(?:spett\.?\s*le\s+|spettabile\s+)?(?:il\s+)?"
-    r"(?:comune|municipio|amministrazione comunale|citta'? metropolitana)\b\s*(?:di\s+|d')?"
-)
+# The prefix rule is one expression: RE2 (Arrow) accepts it as written.
+_PREFIX_RE2 = _PREFIX.pattern
 
 
 def keys_frame(names: pd.Series, *, typed: bool) -> pd.DataFrame:

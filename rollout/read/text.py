@@ -11,8 +11,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'", "ʼ": "'", "′": "'", "ʻ": "'"})
-_DASHES = str.maketrans({c: "-" for c in "‐‑‒–—―−﹘﹣－"})
+# Each rule is written once, as data; the scalar functions and the Arrow (column) forms below both
+# derive from it, and property tests check that the two agree.
+APOSTROPHES = "’‘`´ʼ′ʻ"  # read as '
+DASHES = "‐‑‒–—―−﹘﹣－"  # read as -
+_APOSTROPHES = str.maketrans(dict.fromkeys(APOSTROPHES, "'"))
+_DASHES = str.maketrans(dict.fromkeys(DASHES, "-"))
 _SPACES = re.compile(r"\s+")
 _NON_WORD = re.compile(r"[^0-9a-z]+")
 _EMAIL = re.compile(r"^[a-z0-9._%+'-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}$")
@@ -21,7 +25,7 @@ _EMAIL = re.compile(r"^[a-z0-9._%+'-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}$")
 def clean(value: object) -> str:
     """Unicode-normalised text: typographic apostrophes and dashes made plain, spaces collapsed."""
     value = str(value)
-    if value.isascii():  # the same result, without the Unicode work
+    if value.isascii() and "`" not in value:  # the same result, without the Unicode work
         return " ".join(value.split())
     text = unicodedata.normalize("NFKC", str(value)).translate(_APOSTROPHES).translate(_DASHES)
     return _SPACES.sub(" ", text).strip()
@@ -48,7 +52,7 @@ def person_key(value: object) -> str:
 
 def normalise_email(value: object) -> str:
     """A plausible email address in lower case, or "" when the value is not one."""
-    text = clean(value).casefold()
+    text = clean(value).lower()  # not casefold: "ß" must not become another address's "ss"
     if text.startswith("mailto:"):
         text = text[7:]
     text = text.strip(" <>;,")
@@ -59,7 +63,7 @@ def email_domain(email: str) -> str:
     return email.rsplit("@", 1)[1] if "@" in email else ""
 
 
-# -- vectorised forms, for whole columns (same results as the functions above on real data) ------
+# -- vectorised forms, for whole columns (same results as the functions above) -------------------
 _SPACE_CLASS = "[" + "".join(sorted({chr(c) for c in range(0x3000 + 1) if chr(c).isspace()})) + "]+"
 
 
@@ -109,8 +113,8 @@ def blank(values: pd.Series) -> np.ndarray:
     return pc.equal(pc.utf8_length(pc.utf8_trim_whitespace(arrow_strings(values))), 0).to_numpy(zero_copy_only=False)
 
 
-_APOSTROPHE_CLASS = "[’‘`´ʼ′ʻ]"
-_DASH_CLASS = "[‐‑‒–—―−﹘﹣－]"
+_APOSTROPHE_CLASS = f"[{APOSTROPHES}]"
+_DASH_CLASS = f"[{DASHES}]"
 
 
 def clean_arrow(arr: pa.Array) -> pa.Array:
