@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -74,6 +76,26 @@ def run_app(page: str | None = None, **state):
     if page:
         at.switch_page(page).run()
     return at
+
+
+@dataclass(frozen=True)
+class CliResult:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run_cli(*args: str) -> CliResult:
+    """``python -m rollout ARGS`` in this process (one subprocess smoke test per command elsewhere)."""
+    from rollout.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = main([str(a) for a in args])
+        except SystemExit as exit_:  # argparse's own errors
+            code = exit_.code if isinstance(exit_.code, int) else 2
+    return CliResult(code, out.getvalue(), err.getvalue())
 
 
 def submit_button(at, label: str):

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from conftest import COMUNI_CSV, ROOT, responses
+from conftest import COMUNI_CSV, ROOT, responses, run_cli
 
 GOOD = responses(
     "1/9/2023 10.15.32,x@y.it,Comune di Montecorvino Rovella,Greco,Anna,a@x.it,1) Editor Sito Web",
@@ -14,9 +14,14 @@ GOOD = responses(
 )
 
 
-def run(*args, cwd=ROOT, env=None):
+def run(*args):
+    return run_cli(*args)
+
+
+def run_process(*args, env=None):
+    """The one smoke test of ``report`` as a real process."""
     return subprocess.run(
-        [sys.executable, "-m", "rollout", *args], cwd=cwd, capture_output=True, text=True, env=env, timeout=120
+        [sys.executable, "-m", "rollout", *args], cwd=ROOT, capture_output=True, text=True, env=env, timeout=120
     )
 
 
@@ -145,7 +150,7 @@ def test_missing_file(files):
 @pytest.mark.skipif((ROOT / "rollout.toml").exists(), reason="a local rollout.toml replaces the demo")
 def test_demo_runs_with_no_configuration(tmp_path):
     env = {k: v for k, v in __import__("os").environ.items() if k != "ROLLOUT_CONFIG"}
-    result = run("report", "--out", str(tmp_path / "out"), env=env)
+    result = run_process("report", "--out", str(tmp_path / "out"), env=env)
     assert result.returncode == 0, result.stderr
     assert "avviso: nessuna configurazione trovata, uso i dati dimostrativi" in result.stderr
     assert json.loads((tmp_path / "out" / "status.json").read_text())["as_of"] == "2023-09-08T18:00:00+02:00"

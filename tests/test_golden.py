@@ -2,7 +2,7 @@
 
 Every expected value here (and in ``tests/data/golden_*/expected_status.json``) was worked out
 from the rules in DESIGN.md, row by row, without running the code: see the README.md beside each
-scenario for the reasoning. The command line runs as a subprocess from the project root, with
+scenario for the reasoning. The command line runs in this process (its main function), with
 no configuration file and no network.
 
 Scenarios:
@@ -20,14 +20,13 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import runpy
-import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 
 import pytest
+
+from conftest import CliResult, run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data"
@@ -138,25 +137,11 @@ FORM_OUTCOMES = {
 FORM_REPLACED_BY = {2: "7", 3: "10"}
 
 
-def _run_cli(comuni: Path, submissions: Path, deadline: str, as_of: str, out: Path) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k != "ROLLOUT_CONFIG"}
-    command = [
-        sys.executable,
-        "-m",
-        "rollout",
-        "report",
-        "--comuni",
-        str(comuni),
-        "--submissions",
-        str(submissions),
-        "--deadline",
-        deadline,
-        "--as-of",
-        as_of,
-        "--out",
-        str(out),
-    ]
-    return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False)
+def _run_cli(comuni: Path, submissions: Path, deadline: str, as_of: str, out: Path) -> CliResult:
+    with pytest.MonkeyPatch.context() as mp:
+        mp.delenv("ROLLOUT_CONFIG", raising=False)
+        return run_cli("report", "--comuni", comuni, "--submissions", submissions, "--deadline", deadline,
+                       "--as-of", as_of, "--out", out)  # fmt: skip
 
 
 @pytest.fixture(scope="module")

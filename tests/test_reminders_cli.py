@@ -13,7 +13,7 @@ from email import policy
 
 import pytest
 
-from conftest import COMUNI_CSV, ROOT, responses
+from conftest import COMUNI_CSV, ROOT, responses, run_cli
 
 CAMPAIGN = responses(
     "1/9/2023 10.15.32,x@y.it,Montecorvino Rovella,Greco,Anna,a@x.it,1) Editor Sito Web",
@@ -35,6 +35,11 @@ def files(tmp_path):
 
 
 def rollout(files, *args):
+    return run_cli(*args, "--config", str(files / "rollout.toml"))
+
+
+def rollout_process(files, *args):
+    """The smoke test of the ``reminders`` command as real, separate processes."""
     return subprocess.run(
         [sys.executable, "-m", "rollout", *args, "--config", str(files / "rollout.toml")],
         cwd=ROOT, capture_output=True, text=True, timeout=120,
@@ -46,20 +51,20 @@ def reminders_csv(path):
 
 
 def test_mark_then_export_in_new_processes(files):
-    first = rollout(files, "reminders", "mark", "--comune", "Melito di Napoli", "--date", "2023-09-15")
+    first = rollout_process(files, "reminders", "mark", "--comune", "Melito di Napoli", "--date", "2023-09-15")
     assert first.returncode == 0, first.stderr
     assert first.stdout.splitlines()[0] == (
         f"Registrati 1 promemoria (email, 15/09/2023) in {files / 'stato' / 'promemoria.sqlite3'}."
     )
-    everyone = rollout(files, "reminders", "mark", "--all", "--date", "20/09/2023", "--channel", "pec")
+    everyone = rollout_process(files, "reminders", "mark", "--all", "--date", "20/09/2023", "--channel", "pec")
     assert everyone.returncode == 0, everyone.stderr
     assert everyone.stdout.startswith("Registrati 6 promemoria (PEC, 20/09/2023)")
-    by_code = rollout(files, "reminders", "mark", "--comune", "005013", "--comune", "Calliano (TN)",
+    by_code = rollout_process(files, "reminders", "mark", "--comune", "005013", "--comune", "Calliano (TN)",
                       "--date", "2023-09-22", "--channel", "telefono")  # fmt: skip
     assert by_code.returncode == 0, by_code.stderr
     assert by_code.stdout.startswith("Registrati 2 promemoria (telefono, 22/09/2023)")
 
-    export = rollout(files, "reminders", "export", "--out", str(files / "out"))
+    export = rollout_process(files, "reminders", "export", "--out", str(files / "out"))
     assert export.returncode == 0, export.stderr
     assert (
         export.stdout.strip() == f"File scritti in {files / 'out'}: reminders.csv, reminders.xlsx, reminder-drafts.zip"
