@@ -1,1 +1,1 @@
-"""Rollout tracker domain core: pure pandas, no Streamlit."""
+"""Rollout tracker core: reads the two tables, decides the status, writes the outputs; never imports Streamlit."""

@@ -1,4 +1,4 @@
-"""Subsets and orderings of the comuni table that the pages share (pure pandas)."""
+"""Subsets and orderings of the comuni table that the pages share (pandas only)."""
 
 from __future__ import annotations
 
