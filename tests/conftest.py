@@ -9,11 +9,17 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from data_sources import read_source
 from rollout.config import Config, parse_as_of, parse_deadline
 from rollout.pipeline import prepare
 from rollout.status import Settings, Snapshot
+
+# Property tests: fixed example budgets, the same examples on every run, and no per-example time
+# limit (speed is the benchmark's business; a loaded CI machine must not fail a correct example).
+hypothesis_settings.register_profile("rollout", derandomize=True, deadline=None, database=None)
+hypothesis_settings.load_profile("rollout")
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parent / "data"
