@@ -125,7 +125,11 @@ class Attempt:
 
 def attempt(given: str, expected: str, limiter: GuessLimiter) -> Attempt:
     """Check ``given`` if the server-wide limit allows a check now; a correct password waits for
-    nothing but a token (never for other sessions' failures) and is compared in constant time."""
+    nothing but a token (never for other sessions' failures) and is compared in constant time.
+
+    It gets no shortcut past the limit: admitting it at once while wrong guesses wait would tell
+    an attacker, a moment after sending any number of guesses, that all of them are wrong.
+    """
     retry_after = limiter.take()
     if retry_after:
         return Attempt(admitted=False, checked=False, retry_after=retry_after)
