@@ -18,7 +18,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from test_e2e import CHROMIUM, _free_port, _open
+from test_e2e import CHROMIUM, SHOTS, _free_port, _open
 
 from conftest import ROOT
 from ui.downloads import SWEEP_RUNS, SWEEP_SECONDS
@@ -142,6 +142,8 @@ def test_addresses_in_the_inputs_show_as_text_not_links(server, browser):
             assert [h for h in links(page, "stMain") if "evil" in h or h.startswith("mailto:")] == []
         assert [h for h in links(page, "stSidebar") if not h.startswith(server)] == []
         assert page.locator('[data-testid="stException"]').count() == 0
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / "addresses_as_text.png"), full_page=True)
     finally:
         page.close()
 
@@ -198,8 +200,9 @@ def test_a_tab_closed_at_once_leaves_the_file_at_most_until_the_next_visit(serve
     tries in a row); the session's TTL runs nothing in Streamlit 1.67."""
     page, url, _ = click_download(browser, server, [])
     page.close()
-    time.sleep(TTL + 1)
-    visit = _open(browser, f"{server}/", 900)  # anyone opening the dashboard (the login page too)
+    time.sleep(TTL + 0.5)
+    visit = browser.new_page()
+    visit.goto(f"{server}/", wait_until="domcontentloaded")  # anyone opening the dashboard (the login too)
     try:
         deadline = time.monotonic() + 20
         while status(url) == 200 and time.monotonic() < deadline:
