@@ -161,7 +161,13 @@ def click_download(browser, server, frames: list[bytes]):
     page.goto(f"{server}/promemoria", wait_until="domcontentloaded")
     button = page.get_by_role("button", name="Scarica CSV")
     button.wait_for(timeout=60_000)
-    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
+    # A deep link's first load runs the page twice (alone, then under the entry point), and each
+    # run gives the button a new deferred id: click only once the page has settled.
+    idle = "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
+    for _ in range(2):
+        page.wait_for_function(idle, timeout=60_000)
+        page.wait_for_timeout(1500)
+    page.wait_for_function(idle, timeout=60_000)
     before = [f for f in frames if b"/media/" in f]
     assert before == []  # nothing to download exists before the click: no URL was ever sent
     with page.expect_download() as info:
