@@ -6,6 +6,7 @@ from rollout.outputs import charts, picture
 from rollout.status import coverage_of, totals_of
 from rollout.views import countdown, to_chase
 from ui.context import current, header
+from ui.downloads import download_button
 from ui.format import md_escape
 
 ctx = current()
@@ -63,14 +64,14 @@ with left:
             f"- 🔎 **{review} righe di risposte da verificare** (comuni non riconosciuti o risposte non valide)"
         )
     st.markdown("\n".join(items) if items else "- ✅ Nessuna azione in sospeso")
-    st.download_button(
+    download_button(
+        st,
         "Scarica l'immagine per la riunione (PNG)",
         lambda: picture.status_png(ctx.snap, ctx.previous, ctx.config.campaign, ctx.view),
         f"situazione_{s.as_of_local:%Y%m%d}.png",
         "image/png",
         icon="🖼️",
         key="dl_status_png",
-        on_click="ignore",
         help="La situazione in un'immagine 1600×900, senza dati personali, da incollare nella mail per il comitato.",
     )
 with right:

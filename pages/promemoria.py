@@ -17,6 +17,7 @@ from rollout.reminders.drafts import (
 )
 from rollout.reminders.log import CHANNELS, Mark
 from ui.context import current, header
+from ui.downloads import download_button
 from ui.format import md_escape
 from ui.labels import STATUS_BADGES
 from ui.privacy import hide_personal, notice
@@ -50,26 +51,29 @@ def letters_for(rows):
 export = export_frame(table)
 stamp = ctx.settings.as_of_local.strftime("%Y%m%d")
 downloads = st.container(horizontal=True)  # the buttons side by side, each as wide as its label
-downloads.download_button(
-    "Scarica CSV", to_csv_bytes(export), f"promemoria_{stamp}.csv", "text/csv", icon="⬇️", key="dl_csv"
-)
-downloads.download_button(
+# Generated at the click, so that no file with contacts waits on the media endpoint (ui/downloads.py).
+download_button(
+    downloads, "Scarica CSV", lambda: to_csv_bytes(export), f"promemoria_{stamp}.csv", "text/csv", icon="⬇️",
+    key="dl_csv",
+)  # fmt: skip
+download_button(
+    downloads,
     "Scarica Excel",
-    to_xlsx_bytes(export, "Promemoria", EXPORT_LABELS),
+    lambda: to_xlsx_bytes(export, "Promemoria", EXPORT_LABELS),
     f"promemoria_{stamp}.xlsx",
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     icon="⬇️",
     key="dl_xlsx",
 )
-downloads.download_button(
+download_button(
+    downloads,
     "Scarica bozze (.eml)",
-    (lambda: drafts_zip(letters_for(table), templates, ctx.settings.as_of_local)) if templates else b"",
+    (lambda: drafts_zip(letters_for(table), templates, ctx.settings.as_of_local)) if templates else bytes,
     f"bozze_promemoria_{stamp}.zip",
     "application/zip",
     icon="✉️",
     key="dl_drafts",
     disabled=templates is None or table.empty,
-    on_click="ignore",
     help="Una bozza per comune, da aprire con il programma di posta; chi non ha un indirizzo utilizzabile "
     "ha la bozza senza destinatario.",
 )

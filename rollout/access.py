@@ -7,17 +7,19 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import re
 import threading
 import time
-from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from rollout.errors import InputError
 
-BASE_DELAY_SECONDS = 1.0
+BASE_DELAY_SECONDS = 1.0  # a session's own wait after its first wrong password; doubles after each
 MAX_DELAY_SECONDS = 30.0
-FAILURE_WINDOW_SECONDS = 15 * 60
+GUESSES_PER_MINUTE = 10  # password checks per minute on the whole server, every session together,
+GUESS_BURST = 5  # after a burst of this many (so at most 5 + 10·minutes checks in any stretch of time)
 _DOMAIN = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 _LOCAL = re.compile(r"^[a-z0-9._%+'-]+$")
 
@@ -79,30 +81,56 @@ def failure_delay(failures: int, base: float = BASE_DELAY_SECONDS, cap: float = 
     return min(cap, base * 2 ** min(failures - 1, 32))
 
 
-class FailureLog:
-    """Wrong passwords seen by this server in the last ``window`` seconds (all sessions), thread-safe.
+class GuessLimiter:
+    """Password checks allowed on this server, all sessions together: a token bucket, thread-safe.
 
-    A new browser session starts with no failures of its own: the server-wide count keeps the
-    delay growing for someone who opens a new session for each guess.
+    ``burst`` checks at once, then one every ``60 / per_minute`` seconds, however many sessions
+    ask (GCRA: one "theoretical arrival time", exact with any clock). A check that finds no token
+    is not made at all: the caller says when to try again instead of waiting, so no session's
+    queue of failures delays another's correct password by more than one interval.
     """
 
-    def __init__(self, window: float = FAILURE_WINDOW_SECONDS, clock: Callable[[], float] = time.monotonic) -> None:
-        self.window = window
+    def __init__(
+        self,
+        per_minute: float = GUESSES_PER_MINUTE,
+        burst: int = GUESS_BURST,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.interval = 60.0 / per_minute
+        self.burst = burst
         self.clock = clock
-        self._times: deque[float] = deque()
+        self._next = -math.inf  # when the bucket is full again, minus the burst
         self._lock = threading.Lock()
 
-    def add(self) -> None:
+    def take(self) -> float:
+        """0.0 when a check may run now (one token taken); else the seconds until the next token."""
         with self._lock:
-            self._times.append(self.clock())
-            self._trim()
+            now = self.clock()
+            due = max(self._next, now)
+            wait = due - now - (self.burst - 1) * self.interval
+            if wait > 0:
+                return wait
+            self._next = due + self.interval
+            return 0.0
 
-    def recent(self) -> int:
-        with self._lock:
-            self._trim()
-            return len(self._times)
 
-    def _trim(self) -> None:
-        limit = self.clock() - self.window
-        while self._times and self._times[0] < limit:
-            self._times.popleft()
+@dataclass(frozen=True)
+class Attempt:
+    """The outcome of one password submission."""
+
+    admitted: bool
+    checked: bool  # False: the server-wide limit was reached, the password was not even compared
+    retry_after: float = 0.0  # seconds, when not checked
+
+
+def attempt(given: str, expected: str, limiter: GuessLimiter) -> Attempt:
+    """Check ``given`` if the server-wide limit allows a check now; a correct password waits for
+    nothing but a token (never for other sessions' failures) and is compared in constant time.
+
+    It gets no shortcut past the limit: admitting it at once while wrong guesses wait would tell
+    an attacker, a moment after sending any number of guesses, that all of them are wrong.
+    """
+    retry_after = limiter.take()
+    if retry_after:
+        return Attempt(admitted=False, checked=False, retry_after=retry_after)
+    return Attempt(admitted=password_matches(given, expected), checked=True)

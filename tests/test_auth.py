@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+import threading
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,11 @@ from streamlit.testing.v1 import AppTest
 import ui.auth as auth
 from conftest import COMUNI_CSV, FORM_HEADER, ROOT, responses, submit_button
 from rollout.access import (
-    FailureLog,
+    GUESS_BURST,
+    GUESSES_PER_MINUTE,
+    Attempt,
+    GuessLimiter,
+    attempt,
     email_allowed,
     failure_delay,
     fingerprint,
@@ -65,11 +70,18 @@ def campaign(tmp_path, monkeypatch):
 
 
 @pytest.fixture
-def waits(monkeypatch):
-    """The delays the password gate asked for, instead of sleeping; a fresh server-wide count."""
+def clock(monkeypatch):
+    """A fresh server-wide limit of password checks, on a clock the test moves: ``clock[0] += 6``."""
+    now = [1000.0]
+    monkeypatch.setattr(auth, "LIMITER", GuessLimiter(clock=lambda: now[0]))
+    return now
+
+
+@pytest.fixture
+def waits(monkeypatch, clock):
+    """The delays the password gate asked for, instead of sleeping."""
     recorded: list[float] = []
     monkeypatch.setattr(auth, "sleep", recorded.append)
-    monkeypatch.setattr(auth, "FAILURES", FailureLog())
     return recorded
 
 
@@ -155,8 +167,8 @@ def test_every_page_is_behind_the_password(campaign, waits, page):
 
 def test_wrong_passwords_wait_longer_each_time(campaign, waits):
     at = app({"access": {"password": PASSWORD}})
-    for attempt in ("password", "Corretta-cavallo-batteria-graffetta", PASSWORD + " "):
-        enter(at, attempt)
+    for wrong in ("password", "Corretta-cavallo-batteria-graffetta", PASSWORD + " "):
+        enter(at, wrong)
         assert_no_data(at)
         assert at.error[0].value.startswith("Password errata.")
     assert waits == [0.0, 1.0, 2.0]
@@ -166,13 +178,24 @@ def test_wrong_passwords_wait_longer_each_time(campaign, waits):
     assert at.session_state["_auth_failures"] == 0
 
 
-def test_a_new_session_inherits_the_server_wide_failures(campaign, waits):
+def test_sessions_share_the_server_wide_limit_not_each_others_waits(campaign, waits, clock):
     first = app({"access": {"password": PASSWORD}})
     for _ in range(4):
         enter(first, "sbagliata")
     second = enter(app({"access": {"password": PASSWORD}}), "sbagliata")
-    assert waits == [0.0, 1.0, 2.0, 4.0, 8.0]
-    assert_no_data(second)
+    assert second.error[0].value.startswith("Password errata.")  # the 5th check: the burst is spent
+    assert waits == [0.0, 1.0, 2.0, 4.0, 0.0]  # a session waits for its own failures only
+    # The rightful user, now: the password is not even compared, and nothing counts as a failure.
+    user = enter(app({"access": {"password": PASSWORD}}), PASSWORD)
+    assert_no_data(user)
+    assert [w.value for w in user.warning] == [
+        "Troppi tentativi di accesso su questo server in questo momento: la password non è stata "
+        "verificata. Riprova tra 6 secondi."
+    ]
+    assert not user.error and "_auth_failures" not in user.session_state
+    clock[0] += 6  # one interval later (60 s / 10 checks per minute)
+    assert_data(enter(user, PASSWORD))
+    assert waits == [0.0, 1.0, 2.0, 4.0, 0.0, 0.0, 0.0]
 
 
 def test_an_empty_submission_is_not_a_failure(campaign, waits):
@@ -349,17 +372,69 @@ def test_password_compare_and_delays():
     assert failure_delay(10_000) == 30.0
 
 
-def test_failure_log_forgets_after_the_window():
+def hammer(limiter: GuessLimiter, now: list[float], ticks: int, threads: int = 16, start: int = 0) -> list[float]:
+    """``threads`` real threads submit a wrong password at once, at each of ``ticks`` seconds of
+    the limiter's clock; the moments at which a password was actually compared."""
+    checked: list[float] = []
+    lock = threading.Lock()
+    go, done = threading.Barrier(threads + 1), threading.Barrier(threads + 1)
+
+    def guesser(i: int) -> None:
+        for _ in range(ticks):
+            go.wait()
+            if attempt(f"tentativo-{i}", PASSWORD, limiter).checked:
+                with lock:
+                    checked.append(now[0])
+            done.wait()
+
+    workers = [threading.Thread(target=guesser, args=(i,)) for i in range(threads)]
+    for w in workers:
+        w.start()
+    for tick in range(start, start + ticks):
+        now[0] = float(tick)
+        go.wait()
+        done.wait()
+    for w in workers:
+        w.join()
+    return checked
+
+
+def test_the_server_wide_limit_holds_whatever_the_number_of_sessions():
+    assert (GUESS_BURST, GUESSES_PER_MINUTE) == (5, 10)
     now = [0.0]
-    log = FailureLog(window=900, clock=lambda: now[0])
-    log.add()
-    now[0] = 600
-    log.add()
-    assert log.recent() == 2
-    now[0] = 1000
-    assert log.recent() == 1
-    now[0] = 1501
-    assert log.recent() == 0
+    limiter = GuessLimiter(clock=lambda: now[0])
+    checked = hammer(limiter, now, ticks=120)  # 16 sessions × 120 s = 1,920 guesses submitted
+    assert len(checked) == 24  # 5 at once, then one every 6 s: 6, 12, …, 114
+    assert checked == [0.0] * 5 + [float(t) for t in range(6, 120, 6)]
+    assert max(sum(s <= t < s + 60 for t in checked) for s in range(61)) == 14
+    assert sum(60 <= t < 120 for t in checked) == 10  # the steady rate: 10 per minute
+    # One session alone gets as many: the limit is the server's, not the session's.
+    now[0], single = 0.0, GuessLimiter(clock=lambda: now[0])
+    assert hammer(single, now, ticks=120, threads=1) == [0.0, 1.0, 2.0, 3.0, 4.0, *checked[5:]]
+
+
+def test_after_an_attack_the_rightful_user_waits_one_interval_at_most():
+    now = [0.0]
+    limiter = GuessLimiter(clock=lambda: now[0])
+    hammer(limiter, now, ticks=61)  # a minute of 16 parallel sessions guessing, the last at 60 s
+    assert now[0] == 60.0  # the attack stops; the user arrives just after its last guess
+    refused = attempt(PASSWORD, PASSWORD, limiter)
+    assert refused == Attempt(admitted=False, checked=False, retry_after=6.0)  # was 31 s before
+    now[0] += refused.retry_after
+    assert attempt(PASSWORD, PASSWORD, limiter) == Attempt(admitted=True, checked=True)
+
+
+def test_a_wrong_password_needs_a_token_like_a_right_one():
+    """No shortcut for the right password: answering it at once while wrong ones wait would tell
+    an attacker, within a moment, that every guess still waiting is wrong."""
+    now = [0.0]
+    limiter = GuessLimiter(per_minute=10, burst=1, clock=lambda: now[0])
+    assert attempt("sbagliata", PASSWORD, limiter) == Attempt(admitted=False, checked=True)
+    assert attempt(PASSWORD, PASSWORD, limiter) == Attempt(admitted=False, checked=False, retry_after=6.0)
+    now[0] = 5.5
+    assert attempt(PASSWORD, PASSWORD, limiter).retry_after == pytest.approx(0.5)
+    now[0] = 6.0
+    assert attempt(PASSWORD, PASSWORD, limiter).admitted
 
 
 def test_the_password_never_goes_in_rollout_toml():

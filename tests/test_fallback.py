@@ -192,7 +192,8 @@ def banners(at) -> list[str]:
 
 
 def unescape(text: str) -> str:
-    return re.sub(r"\\(.)", r"\1", text)
+    """What the reader sees: no backslash escapes, no invisible word joiners (ui.format.md_escape)."""
+    return re.sub(r"\\(.)", r"\1", text).replace("\u2060", "")
 
 
 GOLDEN_METRICS = {

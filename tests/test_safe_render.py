@@ -68,8 +68,28 @@ def campaign(tmp_path, monkeypatch):
 
 def test_md_escape_makes_every_construct_literal():
     assert md_escape(IMG) == r"\<img src=x onerror=alert\(1\)\>"
-    assert md_escape(LINK) == r"\[clic\]\(javascript\:alert\(1\)\)"
-    assert md_escape(":red[rosso] $x$ **b** `c` ~~d~~ # e") == (r"\:red\[rosso\] \$x\$ \*\*b\*\* \`c\` \~\~d\~\~ \# e")
+    assert md_escape(LINK) == "\\[clic\\]\\(javascript\u2060\\:alert\\(1\\)\\)"
+    assert md_escape(":red[rosso] $x$ **b** `c` ~~d~~ # e") == (
+        "\u2060\\:red\\[rosso\\] \\$x\\$ \\*\\*b\\*\\* \\`c\\` \\~\\~d\\~\\~ \\# e"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "escaped"),
+    [
+        # GitHub-flavoured markdown autolinks these even when every character is escaped: an
+        # invisible word joiner (U+2060) before "@" and ":" and after "www" stops it.
+        ("www.evil.example", "www\u2060\\.evil\\.example"),
+        ("vai su WWW.evil.example/x", "vai su WWW\u2060\\.evil\\.example/x"),
+        ("https://evil.example/c", "https\u2060\\://evil\\.example/c"),
+        ("a@evil.example", "a\u2060@evil\\.example"),
+        ("mailto:b@x.it", "mailto\u2060\\:b\u2060@x\\.it"),
+        ("elenco 2023.csv", "elenco 2023\\.csv"),  # no joiner where nothing could become a link
+    ],
+)
+def test_md_escape_stops_autolinks(text, escaped):
+    assert md_escape(text) == escaped
+    assert md_escape(text).replace("\u2060", "").replace("\\", "") == text.replace("\\", "")
 
 
 def test_overview_shows_hostile_names_literally(campaign):

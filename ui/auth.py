@@ -2,7 +2,8 @@
 
 What is configured decides:
 - ``[access] password`` in ``.streamlit/secrets.toml``: a password form (constant-time check,
-  a delay that doubles after each wrong password, counted per session and server-wide);
+  a wait that doubles after each wrong password of the session, and a server-wide limit of
+  checks per minute, every session together: ``rollout.access.GuessLimiter``);
 - an ``[auth]`` section (Streamlit's OIDC login, ``st.login``): login, then only the emails and
   ``@domains`` listed in ``rollout.toml`` ``[access] allowed`` get in (an empty list admits nobody);
 - both: both are required; neither: the data are open and the sidebar says so.
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+import math
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -21,13 +23,13 @@ from pathlib import Path
 import streamlit as st
 from streamlit.errors import StreamlitAuthError
 
-from rollout.access import FailureLog, email_allowed, failure_delay, fingerprint, password_matches
+from rollout.access import GuessLimiter, attempt, email_allowed, failure_delay, fingerprint
 from rollout.config import Config
 from ui.format import md_escape
 
 PASSWORD_OK = "_auth_password_ok"  # fingerprint of the password this session entered
 FAILURES_KEY = "_auth_failures"  # wrong passwords in this session
-FAILURES = FailureLog()  # wrong passwords on this server, every session
+LIMITER = GuessLimiter()  # password checks on this server, every session together
 sleep = time.sleep  # tests replace it: the delays are real seconds otherwise
 _LOG = logging.getLogger("rollout.access")
 _GENERAL_KEYS = ("redirect_uri", "cookie_secret")
@@ -186,13 +188,20 @@ def _password_gate(expected: str) -> bool:
         st.warning("Scrivi la password.")
         return False
     failures = int(st.session_state.get(FAILURES_KEY, 0))
-    sleep(failure_delay(max(failures, FAILURES.recent())))
-    if password_matches(given, expected):
+    sleep(failure_delay(failures))  # this session's own wrong passwords only
+    result = attempt(given, expected, LIMITER)
+    if not result.checked:
+        _LOG.warning("password not checked: server-wide limit of attempts reached")
+        st.warning(
+            "Troppi tentativi di accesso su questo server in questo momento: la password non è stata "
+            f"verificata. Riprova tra {math.ceil(result.retry_after)} secondi."
+        )
+        return False
+    if result.admitted:
         st.session_state[PASSWORD_OK] = mark
         st.session_state[FAILURES_KEY] = 0
         st.rerun()
     st.session_state[FAILURES_KEY] = failures + 1
-    FAILURES.add()
     _LOG.warning("wrong dashboard password (%d in this session)", failures + 1)
     st.error("Password errata. Dopo ogni errore l'attesa prima del tentativo successivo raddoppia.")
     return False
