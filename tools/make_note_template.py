@@ -1,0 +1,98 @@
+"""Make the default template of the accounts note, ``rollout/outputs/nota-account.docx``.
+
+Run ``python3 tools/make_note_template.py [OUT]`` after changing the texts in rollout/outputs/notes.py.
+The result is an ordinary Word file with docxtpl (Jinja) tags: the project manager may open it in
+Word or LibreOffice, change the layout and the wording, and name the copy in ``[accounts]
+note_template``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+
+from docx import Document
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.shared import Cm, Pt
+
+from rollout.outputs.notes import (
+    CLOSING,
+    DEFAULT_TEMPLATE,
+    GREETING,
+    INTRO,
+    LEGEND,
+    NO_AT_EDITOR,
+    PROTOCOL,
+    SUBJECT,
+    TABLE_HEADER,
+)
+
+
+def build(out: Path) -> None:
+    doc = Document()
+    style = doc.styles["Normal"]
+    style.font.name = "Calibri"
+    style.font.size = Pt(11)
+    section = doc.sections[0]
+    section.page_height, section.page_width = Cm(29.7), Cm(21)
+    section.left_margin = section.right_margin = Cm(2.2)
+    props = doc.core_properties
+    props.title, props.author, props.comments = "Nota account editor", "Rollout tracker", ""
+    props.created = props.modified = dt.datetime(2023, 9, 1)
+
+    doc.add_paragraph(PROTOCOL)
+    doc.add_paragraph("{{ data }}").alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    for text in (
+        "Spettabile Comune di {{ comune }}{% if provincia %} ({{ provincia }}){% endif %}",
+        "{%p if referente %}",
+        "Alla cortese attenzione di {{ referente }}",
+        "{%p endif %}",
+        "{%p if pec %}",
+        "PEC: {{ pec }}",
+        "{%p endif %}",
+        "{%p if email %}",
+        "Email: {{ email }}",
+        "{%p endif %}",
+    ):
+        doc.add_paragraph(text).paragraph_format.left_indent = Cm(9)
+    doc.add_paragraph()
+    doc.add_paragraph().add_run(SUBJECT).bold = True
+    doc.add_paragraph("{{ saluto }},")
+    doc.add_paragraph(INTRO)
+
+    table = doc.add_table(rows=4, cols=len(TABLE_HEADER))
+    table.style = "Table Grid"
+    for cell, text in zip(table.rows[0].cells, TABLE_HEADER, strict=True):
+        cell.paragraphs[0].add_run(text).bold = True
+    table.rows[1].cells[0].text = "{%tr for d in dipendenti %}"
+    for cell, text in zip(
+        table.rows[2].cells, ("{{ d.numero }}", "{{ d.nome }}", "{{ d.email }}", "{{ d.permessi_righe }}"), strict=True
+    ):
+        cell.text = text
+    table.rows[3].cells[0].text = "{%tr endfor %}"
+    for row in table.rows:
+        for cell, width in zip(row.cells, (Cm(1), Cm(5.5), Cm(5), Cm(5.1)), strict=True):
+            cell.width = width
+
+    doc.add_paragraph()
+    doc.add_paragraph("{%p if not editor_at %}")
+    doc.add_paragraph().add_run(NO_AT_EDITOR).bold = True
+    doc.add_paragraph("{%p endif %}")
+    doc.add_paragraph(LEGEND)
+    doc.add_paragraph("{%p for p in permessi %}")
+    doc.add_paragraph(
+        "{{ p.numero }}) {{ p.nome }}: {{ p.descrizione }}{% if loop.last %}.{% else %};{% endif %}",
+        style="List Paragraph",
+    )
+    doc.add_paragraph("{%p endfor %}")
+    doc.add_paragraph(CLOSING)
+    doc.add_paragraph(GREETING)
+    doc.add_paragraph("{{ firma }}")
+    doc.save(str(out))
+
+
+if __name__ == "__main__":
+    target = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_TEMPLATE
+    build(target)
+    print(f"Modello scritto in {target}")
