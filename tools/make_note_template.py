@@ -1,6 +1,6 @@
 """Make the default template of the accounts note, ``rollout/outputs/nota-account.docx``.
 
-Run ``python3 tools/make_note_template.py [OUT]`` after changing the texts in rollout/outputs/notes.py.
+Run ``python3 -m tools.make_note_template [OUT]`` (in the project folder) after changing the texts in rollout/outputs/notes.py.
 The result is an ordinary Word file with docxtpl (Jinja) tags: the project manager may open it in
 Word or LibreOffice, change the layout and the wording, and name the copy in ``[accounts]
 note_template``.
