@@ -10,6 +10,7 @@ from email import policy
 from pathlib import Path
 from urllib.parse import parse_qs, parse_qsl, urlsplit
 
+import openpyxl
 import pytest
 
 from conftest import COMUNI_CSV, responses, snapshot
@@ -142,6 +143,10 @@ def test_reminders_export_and_drafts_carry_each_comunes_own_link(campaign, capsy
             "usp": ["pp_url"], "entry.1234567": [r["comune"]], "entry.42": [r["province"]]
         }  # fmt: skip
     links = {(r["comune"], r["province"]): r["link_modulo"] for r in rows}
+    sheet = openpyxl.load_workbook(out / "reminders.xlsx").active
+    header = [c.value for c in sheet[1]]
+    in_xlsx = [row[header.index("link_modulo")] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert in_xlsx == [r["link_modulo"] for r in rows]
     with zipfile.ZipFile(out / "reminder-drafts.zip") as archive:
         bodies = {
             n: email.message_from_bytes(archive.read(n), policy=policy.default).get_content()

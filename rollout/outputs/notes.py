@@ -163,8 +163,8 @@ class NoteTemplate:
             self.data = self.path.read_bytes()
         except FileNotFoundError:
             raise InputError(f"Il {self.where} non esiste: {self.path} ([accounts] note_template).") from None
-        except OSError as err:
-            raise InputError(f"Impossibile leggere il {self.where}: {err.strerror or err}.") from None
+        except (OSError, ValueError) as err:  # ValueError: a path with a NUL byte
+            raise InputError(f"Impossibile leggere il {self.where}: {getattr(err, 'strerror', None) or err}.") from None
         self._open()  # a file that is not a DOCX is reported now, not at the first note
 
     @classmethod
