@@ -351,3 +351,24 @@ def test_demo_campaign_notes_match_the_accounts_table():
         mine = accounts.loc[(accounts["comune"] == c["comune"]) & (accounts["province"] == c["provincia"])]
         assert [d["nome"] for d in c["dipendenti"]] == mine["full_name"].tolist()
         assert c["editor_at"] == bool(mine["amministrazione_trasparente"].any())
+
+
+def test_kinds_hold_one_comune_per_combination_of_what_a_template_tests(snap):
+    from rollout.config import DEMO_CONFIG, load_config
+    from rollout.outputs.notes import kinds
+    from rollout.pipeline import run
+
+    assert list(kinds(snap.comuni)["name"]) == ["Castel d'Azzano", "Paternò"]
+    comuni = run(load_config(DEMO_CONFIG)).comuni
+
+    def flags(frame):
+        return {
+            (
+                bool(r.has_at_editor),
+                *(getattr(r, k) != "" for k in ("contact_name", "pec", "contact_email", "province", "code")),
+            )
+            for r in frame.itertuples()
+        }
+
+    chosen = kinds(comuni)
+    assert flags(chosen) == flags(comuni.loc[comuni["editors"] > 0]) and len(chosen) == len(flags(chosen))

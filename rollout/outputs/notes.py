@@ -19,6 +19,7 @@ import re
 import tempfile
 import zipfile
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -113,10 +114,11 @@ def note_contexts(snap: Snapshot, config: Config | None = None, comuni: pd.DataF
     ``snap.comuni``), in the order of the accounts table (comune, province)."""
     config = config or Config()
     form = FormLink.from_config(config)
+    if comuni is not None:  # the accounts table of those comuni only (one comune: no work for the others)
+        mine = snap.editors["cid"].isin(comuni.index).to_numpy()
+        snap = replace(snap, current=snap.current[mine])
     accounts = accounts_table(snap)
     accounts["cid"] = snap.editors.loc[accounts["row"], "cid"].to_numpy()
-    wanted = snap.comuni if comuni is None else comuni
-    accounts = accounts.loc[accounts["cid"].isin(wanted.index)]
     day = snap.settings.as_of_local.date()
     common = {
         "campagna": plain(config.campaign),
@@ -152,6 +154,17 @@ def note_contexts(snap: Snapshot, config: Config | None = None, comuni: pd.DataF
             "link_modulo": form.for_comune(c["name"], c["province"], c["code"]),
         })  # fmt: skip
     return out
+
+
+def kinds(comuni: pd.DataFrame) -> pd.DataFrame:
+    """One comune with editors for each combination of what the template may test (AT editor,
+    contact person, PEC, email, province, code): enough to try every branch of a template."""
+    with_editors = comuni.loc[comuni["editors"] > 0]
+    flags = pd.DataFrame({
+        "at": with_editors["has_at_editor"].astype(bool),
+        **{k: with_editors[k] != "" for k in ("contact_name", "pec", "contact_email", "province", "code")},
+    })  # fmt: skip
+    return with_editors.loc[~flags.duplicated()]
 
 
 # -- the Word document ----------------------------------------------------------------------------------
