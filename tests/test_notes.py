@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
+import re
 import subprocess
 import sys
 import zipfile
@@ -38,17 +40,25 @@ CAMPAIGN = responses(
     '1/9/2023 10.15.32,x@y.it,Castel d\'Azzano,Bianchi,Luca,luca.bianchi@x.it,"1) Editor Sito Web, 3) Editor Amministrazione Trasparente"',
     "3/9/2023 10.15.32,x@y.it,Castel d'Azzano,Bianchi,Luca,luca.bianchi@x.it,2) Editor Newsletter",
     '2/9/2023 09.00.00,x@y.it,Castel d\'Azzano,"<w:fldSimple w:instr=""HYPERLINK http://evil.example""/>",{{ comune }} {% raw %},evil@x.it,7) Editor Servizi - Ufficio Tributi',
-    '4/9/2023 11.00.00,,Paternò,=1+1,"HYPERLINK ""http://evil.example""",p@x.it,"3) Editor Amministrazione Trasparente, 6) Editor Servizi - Ufficio Tecnico"',
+    '4/9/2023 11.00.00,,Paternò,=1+1,"HYPERLINK ""http://evil.example""",p@x.it,"6) Editor Servizi - Ufficio Tecnico, 3) Editor Amministrazione Trasparente"',
     '4/9/2023 12.00.00,,Paternò,{ Verdi,http://evil.example/a?b=1&c=2,v@x.it,"Editor Sito Web, Editor Servizi - Ufficio Demografico"',
+    '5/9/2023 12.00.00,,Paternò,Zeta,Anna,,"7) Editor Servizi - Ufficio Tributi, 2) Editor Newsletter, 5) Editor Servizi - Ufficio '
+    "Segreteria, 1) Editor Sito Web, 4) Editor Servizi - Ufficio Demografico, 3) Editor Amministrazione Trasparente, "
+    '6) Editor Servizi - Ufficio Tecnico"',
 )
 AZZANO_EDITORS = [
-    ["1", f"{FIELD} {{{{ comune }}}} {{% raw %}}", "evil@x.it", "Editor Servizi - Ufficio Tributi"],
-    ["2", "Bianchi Luca", "luca.bianchi@x.it", "Editor Newsletter"],
+    (f"1. {FIELD} {{{{ comune }}}} {{% raw %}} (evil@x.it)", "Permessi: Editor Servizi - Ufficio Tributi"),
+    ("2. Bianchi Luca (luca.bianchi@x.it)", "Permessi: Editor Newsletter"),
 ]
+SEVEN = (
+    "Editor Sito Web; Editor Newsletter; Editor Amministrazione Trasparente; Editor Servizi - Ufficio Demografico; "
+    "Editor Servizi - Ufficio Segreteria; Editor Servizi - Ufficio Tecnico; Editor Servizi - Ufficio Tributi"
+)
 PATERNO_EDITORS = [
-    ["1", '=1+1 HYPERLINK "http://evil.example"', "p@x.it",
-     "Editor Amministrazione Trasparente\nEditor Servizi - Ufficio Tecnico"],
-    ["2", "{ Verdi http://evil.example/a?b=1&c=2", "v@x.it", "Editor Sito Web\nEditor Servizi - Ufficio Demografico"],
+    ('1. =1+1 HYPERLINK "http://evil.example" (p@x.it)',
+     "Permessi: Editor Amministrazione Trasparente; Editor Servizi - Ufficio Tecnico"),
+    ("2. Zeta Anna", f"Permessi: {SEVEN}"),
+    ("3. { Verdi http://evil.example/a?b=1&c=2 (v@x.it)", "Permessi: Editor Sito Web; Editor Servizi - Ufficio Demografico"),
 ]  # fmt: skip
 FORM = "https://docs.google.com/forms/d/e/prova/viewform"
 CONFIG = Config(
@@ -75,8 +85,10 @@ def texts(document) -> list[str]:
     return [p.text for p in document.paragraphs]
 
 
-def table(document) -> list[list[str]]:
-    return [[cell.text for cell in row.cells] for row in document.tables[0].rows]
+def employees(document) -> list[tuple[str, str]]:
+    """The employees' lines: ``N. Name (email)`` and ``Permessi: …`` below it."""
+    lines = texts(document)
+    return [(a, b) for a, b in itertools.pairwise(lines) if re.match(r"\d+\. ", a) and b.startswith("Permessi: ")]
 
 
 def test_one_note_per_comune_with_editors(notes):
@@ -86,9 +98,9 @@ def test_one_note_per_comune_with_editors(notes):
 def test_the_note_lists_exactly_the_current_editors_and_their_latest_permissions(notes):
     document = notes["Castel d'Azzano"][1]
     # Bianchi Luca corrected his response: only the latest permissions (Newsletter) are granted.
-    assert table(document) == [["N.", "Dipendente", "Email", "Permessi di editor"], *AZZANO_EDITORS]
-    assert table(notes["Paternò"][1]) == [["N.", "Dipendente", "Email", "Permessi di editor"], *PATERNO_EDITORS]
-    assert len(document.tables) == 1
+    assert employees(document) == AZZANO_EDITORS
+    assert employees(notes["Paternò"][1]) == PATERNO_EDITORS  # in the request's order, whatever the form's
+    assert not document.tables
 
 
 def test_the_note_is_addressed_to_the_comune_with_campaign_date_and_protocol(notes):
@@ -117,20 +129,13 @@ def test_the_note_is_addressed_to_the_comune_with_campaign_date_and_protocol(not
     assert "Spettabile Comune di Paternò," in paterno
 
 
-def test_the_seven_permissions_in_the_requests_wording_and_order(notes):
-    lines = texts(notes["Paternò"][1])
-    start = lines.index("I permessi di editor sono quelli descritti nella richiesta:")
-    legend = lines[start + 1 : start + 8]
-    assert [line.split(":")[0] for line in legend] == [
-        "1) Editor Sito Web", "2) Editor Newsletter", "3) Editor Amministrazione Trasparente",
-        "4) Editor Servizi - Ufficio Demografico", "5) Editor Servizi - Ufficio Segreteria",
-        "6) Editor Servizi - Ufficio Tecnico", "7) Editor Servizi - Ufficio Tributi",
-    ]  # fmt: skip
+def test_the_seven_permissions_in_the_requests_wording_and_order():
     request = ROOT.parent / "shared" / "seed" / "richiesta-dati-account.txt"
-    if request.exists():  # the wording is the request's, word for word
-        seed = " ".join(request.read_text(encoding="utf-8").split())  # the request has a no-break space after "1)"
-        for line in legend:
-            assert line.removesuffix(";").removesuffix(".") in seed
+    if not request.exists():
+        pytest.skip("the request's text is not beside the project")
+    seed = " ".join(request.read_text(encoding="utf-8").split())  # the request has a no-break space after "1)"
+    found = [seed.index(f"{n}) {label}:") for n, label in enumerate(SEVEN.split("; "), start=1)]
+    assert found == sorted(found)
 
 
 def test_only_a_comune_without_an_at_editor_is_asked_for_one(notes):
@@ -148,7 +153,7 @@ def test_form_texts_never_become_fields_hyperlinks_or_markup(notes):
         assert not tags & {"fldSimple", "instrText", "fldChar", "hyperlink", "sdt", "object"}
         assert not document.part.rels or all("hyperlink" not in r.reltype for r in document.part.rels.values())
     # the texts are there, verbatim, as plain text
-    assert table(notes["Castel d'Azzano"][1])[1][1] == f"{FIELD} {{{{ comune }}}} {{% raw %}}"
+    assert employees(notes["Castel d'Azzano"][1])[0][0] == f"1. {FIELD} {{{{ comune }}}} {{% raw %}} (evil@x.it)"
 
 
 def test_control_characters_cannot_break_the_document(snap):
@@ -158,7 +163,7 @@ def test_control_characters_cannot_break_the_document(snap):
     context = note_contexts(snap, CONFIG)[0]
     context["dipendenti"][0]["nome"] = "Rossi\x00\x0b\x07\x0c Mario"  # as another caller might pass it
     document = docx.Document(io.BytesIO(NoteTemplate().render(context)))
-    assert table(document)[1][1] == "Rossi Mario"
+    assert employees(document)[0][0] == "1. Rossi Mario (evil@x.it)"
 
 
 def test_the_plain_text_has_the_same_content(notes):
@@ -177,6 +182,10 @@ def test_the_plain_text_has_the_same_content(notes):
     assert "non risulta nessun Editor Amministrazione Trasparente" in text
     assert text.endswith("Cordiali saluti\nIl gruppo di progetto PNRR 1.4.1\n")
     assert "non risulta nessun Editor" not in note_text(notes["Paternò"][0])
+    for context, document in notes.values():  # line for line the paragraphs of the default DOCX
+        assert [line.strip() for line in note_text(context).splitlines() if line.strip()] == [
+            p for p in texts(document) if p.strip()
+        ]
 
 
 def docx_with(tmp_path, *paragraphs: str):
@@ -223,7 +232,7 @@ def test_a_custom_template_from_the_configuration(snap, tmp_path):
     assert config.accounts == {"signature": "Ufficio", "note_template": str(tmp_path / "modello.docx")}
     template = NoteTemplate.from_config(config)
     context = note_contexts(snap, config)[1]
-    assert texts(docx.Document(io.BytesIO(template.render(context)))) == ["Paternò (CT): =1+1 { Verdi "]
+    assert texts(docx.Document(io.BytesIO(template.render(context)))) == ["Paternò (CT): =1+1 Zeta { Verdi "]
     with pytest.raises(InputError, match=r"Chiave sconosciuta in \[accounts\]: modello\."):
         parse_config({"accounts": {"modello": "x"}}, tmp_path)
 
@@ -236,7 +245,7 @@ def test_the_committed_template_is_what_the_script_makes(tmp_path):
         sys.path.remove(str(ROOT / "tools"))
     build(tmp_path / "nuovo.docx")
     made, shipped = docx.Document(str(tmp_path / "nuovo.docx")), docx.Document(str(DEFAULT_TEMPLATE))
-    assert texts(made) == texts(shipped) and table(made) == table(shipped)
+    assert texts(made) == texts(shipped)
 
 
 def test_file_names_are_safe_and_unique():
@@ -265,9 +274,9 @@ def test_the_zip_has_one_note_per_comune_and_an_index(snap):
         index = list(csv.DictReader(io.StringIO(archive.read("elenco-note.csv").decode("utf-8-sig"))))
         note = docx.Document(io.BytesIO(archive.read("Nota account - Paternò (CT).docx")))
     assert [(r["comune"], r["editors"], r["has_at_editor"]) for r in index] == [
-        ("Castel d'Azzano", "2", "False"), ("Paternò", "2", "True"),
+        ("Castel d'Azzano", "2", "False"), ("Paternò", "3", "True"),
     ]  # fmt: skip
-    assert table(note)[1:] == PATERNO_EDITORS
+    assert employees(note) == PATERNO_EDITORS
 
 
 def test_a_template_error_writes_no_file(snap, tmp_path):
@@ -307,7 +316,7 @@ def test_cli_writes_one_note_per_comune(campaign, capsys):
         "Nota account - Castel d'Azzano (VR).docx", "Nota account - Paternò (CT).docx", "elenco-note.csv",
     ]  # fmt: skip
     azzano = docx.Document(str(out / "Nota account - Castel d'Azzano (VR).docx"))
-    assert table(azzano)[1:] == AZZANO_EDITORS
+    assert employees(azzano) == AZZANO_EDITORS
     assert texts(azzano)[-1] == "Ufficio PNRR"
     ask = next(line for line in texts(azzano) if "non risulta nessun Editor" in line)
     link = ask.split("(")[1].split(")")[0]
@@ -333,7 +342,7 @@ def test_cli_smoke_in_a_new_process(campaign):
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("Scritte 2 note")
     note = docx.Document(str(campaign / "note" / "Nota account - Paternò (CT).docx"))
-    assert table(note)[1:] == PATERNO_EDITORS
+    assert employees(note) == PATERNO_EDITORS
 
 
 def test_demo_campaign_notes_match_the_accounts_table():

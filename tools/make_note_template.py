@@ -19,13 +19,13 @@ from docx.shared import Cm, Pt
 from rollout.outputs.notes import (
     CLOSING,
     DEFAULT_TEMPLATE,
+    EMPLOYEE,
+    EMPLOYEE_PERMISSIONS,
     GREETING,
     INTRO,
-    LEGEND,
     NO_AT_EDITOR,
     PROTOCOL,
     SUBJECT,
-    TABLE_HEADER,
 )
 
 
@@ -61,31 +61,17 @@ def build(out: Path) -> None:
     doc.add_paragraph("{{ saluto }},")
     doc.add_paragraph(INTRO)
 
-    table = doc.add_table(rows=4, cols=len(TABLE_HEADER))
-    table.style = "Table Grid"
-    for cell, text in zip(table.rows[0].cells, TABLE_HEADER, strict=True):
-        cell.paragraphs[0].add_run(text).bold = True
-    table.rows[1].cells[0].text = "{%tr for d in dipendenti %}"
-    for cell, text in zip(
-        table.rows[2].cells, ("{{ d.numero }}", "{{ d.nome }}", "{{ d.email }}", "{{ d.permessi_righe }}"), strict=True
-    ):
-        cell.text = text
-    table.rows[3].cells[0].text = "{%tr endfor %}"
-    for row in table.rows:
-        for cell, width in zip(row.cells, (Cm(1), Cm(5.5), Cm(5), Cm(5.1)), strict=True):
-            cell.width = width
-
-    doc.add_paragraph()
+    doc.add_paragraph("{%p for d in dipendenti %}")
+    employee = doc.add_paragraph()
+    employee.paragraph_format.left_indent = Cm(0.6)
+    employee.paragraph_format.space_after = Pt(0)
+    employee.paragraph_format.keep_with_next = True
+    employee.add_run(EMPLOYEE).bold = True
+    doc.add_paragraph(EMPLOYEE_PERMISSIONS).paragraph_format.left_indent = Cm(1.2)
+    doc.add_paragraph("{%p endfor %}")
     doc.add_paragraph("{%p if not editor_at %}")
     doc.add_paragraph().add_run(NO_AT_EDITOR).bold = True
     doc.add_paragraph("{%p endif %}")
-    doc.add_paragraph(LEGEND)
-    doc.add_paragraph("{%p for p in permessi %}")
-    doc.add_paragraph(
-        "{{ p.numero }}) {{ p.nome }}: {{ p.descrizione }}{% if loop.last %}.{% else %};{% endif %}",
-        style="List Paragraph",
-    )
-    doc.add_paragraph("{%p endfor %}")
     doc.add_paragraph(CLOSING)
     doc.add_paragraph(GREETING)
     doc.add_paragraph("{{ firma }}")

@@ -78,10 +78,10 @@ NO_AT_EDITOR = (
     "{% if link_modulo %} ({{ link_modulo }}){% endif %}; se il permesso va a un dipendente già indicato, "
     "compilate di nuovo il modulo per lui barrando tutti i permessi da assegnargli."
 )
-LEGEND = "I permessi di editor sono quelli descritti nella richiesta:"
+EMPLOYEE = "{{ d.numero }}. {{ d.nome }}{% if d.email %} ({{ d.email }}){% endif %}"
+EMPLOYEE_PERMISSIONS = "Permessi: {{ d.permessi_testo }}"
 CLOSING = "Restiamo a disposizione per ogni chiarimento."
 GREETING = "Cordiali saluti"
-TABLE_HEADER = ("N.", "Dipendente", "Email", "Permessi di editor")
 
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 _UNSAFE_FILENAME = re.compile(r"[^\w '().,-]+")
@@ -299,16 +299,10 @@ def note_text(context: Mapping[str, Any]) -> str:
     lines += [f"PEC: {context['pec']}"] if context["pec"] else []
     lines += [f"Email: {context['email']}"] if context["email"] else []
     lines += ["", _fill(SUBJECT, context), "", f"{context['saluto']},", "", _fill(INTRO, context), ""]
-    for e in context["dipendenti"]:
-        who = e["nome"] + (f" ({e['email']})" if e["email"] else "")
-        lines += [f"{e['numero']}. {who}", f"   Permessi: {e['permessi_testo']}"]
-    lines.append("")
+    for d in context["dipendenti"]:
+        lines += [_fill(EMPLOYEE, {"d": d}), "   " + _fill(EMPLOYEE_PERMISSIONS, {"d": d})]
     if not context["editor_at"]:
-        lines += [_fill(NO_AT_EDITOR, context), ""]
-    lines += [LEGEND]
-    last = len(context["permessi"])
-    lines += [f"{p['numero']}) {p['nome']}: {p['descrizione']}{'.' if i == last else ';'}"
-              for i, p in enumerate(context["permessi"], start=1)]  # fmt: skip
+        lines += ["", _fill(NO_AT_EDITOR, context)]
     lines += ["", CLOSING, "", GREETING]
     lines += [context["firma"]] if context["firma"] else []
     return "\n".join(lines) + "\n"
