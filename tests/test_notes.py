@@ -22,6 +22,7 @@ from rollout.errors import InputError
 from rollout.outputs.notes import (
     DEFAULT_TEMPLATE,
     NoteTemplate,
+    note_address,
     note_contexts,
     note_names,
     note_subject,
@@ -170,6 +171,8 @@ def test_the_plain_text_has_the_same_content(notes):
     context, _ = notes["Castel d'Azzano"]
     text = note_text(context)
     assert note_subject(context).startswith("Misura 1.4.1 del PNRR")
+    assert note_address(context) == "protocollo@pec.comune.casteldazzano.vr.it"
+    assert note_address({"pec": "", "email": "urp@comune.melito.na.it"}) == "urp@comune.melito.na.it"
     assert "1. Bianchi Luca" not in text
     assert (
         f"1. {FIELD} {{{{ comune }}}} {{% raw %}} (evil@x.it)\n   Permessi: Editor Servizi - Ufficio Tributi\n" in text

@@ -284,6 +284,11 @@ def _fill(text: str, context: Mapping[str, Any]) -> str:
     return env.from_string(text).render(context)
 
 
+def note_address(context: Mapping[str, Any]) -> str:
+    """Where the note goes by email: the comune's PEC (a formal note), else its contact address."""
+    return context["pec"] or context["email"]
+
+
 def note_subject(context: Mapping[str, Any]) -> str:
     return _fill(SUBJECT, context).removeprefix("Oggetto: ")
 
