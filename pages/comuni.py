@@ -3,11 +3,12 @@
 import pandas as pd
 import streamlit as st
 
+from rollout.outputs.links import FormLink
 from rollout.outputs.tables import permission_labels
 from rollout.read.permissions import PERMISSION_KEYS
 from rollout.reminders.drafts import comuni_marks
 from rollout.views import employees_of, filter_comuni
-from ui import state
+from ui import notes, state
 from ui.context import current, header
 from ui.format import md_escape, moment
 from ui.labels import LONG, SHORT, STATUS_BADGES, permission_columns
@@ -29,6 +30,8 @@ missing = st.selectbox(
 view = filter_comuni(ctx.view, missing_permission=missing)
 st.caption(f"{len(view)} comuni su {len(ctx.snap.comuni)}")
 sent = comuni_marks(view, load_marks(reminder_log(ctx.config)))  # reminders recorded on the Promemoria page
+form = FormLink.from_config(ctx.config)
+links = form.for_comuni(view["name"], view["province"], view["code"])
 
 table = pd.DataFrame({
     "Comune": view["name"],
@@ -40,8 +43,18 @@ table = pd.DataFrame({
     "Mancano": [permission_labels(m) if len(m) < len(PERMISSION_KEYS) else "tutti" for m in view["missing"]],
     "Promemoria": sent["reminders_sent"],
     "Ultimo promemoria": sent["last_reminder"].map(shown_day),
+    **({"Modulo": links} if form.url else {}),
 })  # fmt: skip
-st.dataframe(table, hide_index=True, column_config=permission_columns(), height=420, key="comuni_table")
+st.dataframe(
+    table,
+    hide_index=True,
+    column_config=permission_columns()
+    | {
+        "Modulo": st.column_config.LinkColumn("Modulo", display_text="🔗 apri", help="Il link del modulo per il comune")
+    },
+    height=420,
+    key="comuni_table",
+)
 
 st.subheader("Dettaglio comune")
 choice = st.selectbox(
@@ -69,8 +82,13 @@ if choice is not None:
         else f" · Referente: {md_escape(row['contact_name']) or '—'} · Contatto: {md_escape(contact)}"
     )
     st.caption(f"Stato: {STATUS_BADGES[row['status']]}{who} · Promemoria inviati: {reminded}")
+    if form.url:
+        what = "precompilato con il nome del comune" if form.prefills else "non precompilato: vedi form_prefill_field"
+        st.markdown(f"**Link al modulo** ({what}), da copiare:")
+        st.code(links[view.index.get_loc(choice)], language=None, wrap_lines=True)
     notice()
     current_editors, replaced = employees_of(ctx.snap, choice)
+    notes.one_comune(ctx, choice)
 
     def show(frame: pd.DataFrame, key: str) -> None:
         st.dataframe(

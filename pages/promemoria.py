@@ -7,6 +7,7 @@ import streamlit as st
 
 from rollout.errors import InputError
 from rollout.outputs.files import to_csv_bytes, to_xlsx_bytes
+from rollout.outputs.links import FormLink
 from rollout.reminders.drafts import (
     EXPORT_LABELS,
     drafts,
@@ -16,6 +17,7 @@ from rollout.reminders.drafts import (
     templates_from_config,
 )
 from rollout.reminders.log import CHANNELS, Mark
+from ui import notes
 from ui.context import current, header
 from ui.downloads import download_button
 from ui.format import md_escape
@@ -30,7 +32,7 @@ MAX_LINKS = 400  # above this many comuni the table leaves out its «scrivi» li
 ctx = current()
 header(ctx, "Promemoria")
 log = reminder_log(ctx.config)
-table = reminders_list(ctx.snap, ctx.view, load_marks(log))
+table = reminders_list(ctx.snap, ctx.view, load_marks(log), FormLink.from_config(ctx.config))
 no_answer = int(table["status"].isin(["pending", "missing"]).sum())
 st.markdown(
     f"**{len(table)} comuni da sollecitare**: {no_answer} senza risposta valida, "
@@ -161,3 +163,5 @@ elif templates is not None and not table.empty:
     st.markdown(f"**A:** {to} · {md_escape(letter['address'])}  \n**Oggetto:** {md_escape(letter['subject'])}")
     st.code(letter["body"], language=None, wrap_lines=True)
     st.link_button("Apri nel programma di posta", letter["mailto"], icon="✉️")
+
+notes.all_comuni(ctx, ctx.view)  # the formal notes of the accounts, for the comuni that have editors

@@ -19,6 +19,12 @@ st.markdown(
     + ", ".join(f"{counts[o]} {OUTCOME_COUNTS[o]}" for o in OUTCOME_COUNTS)
     + f". Totale: {sum(counts.values())}."
 )
+exact, recognised = quality.exact_names(snap)
+st.markdown(
+    f"**Nome del comune esatto**: {exact} risposte su {recognised} con il comune riconosciuto riportano il nome "
+    "esattamente come nell'elenco, come lo scrive il link precompilato del modulo"
+    + ("." if ctx.config.form_prefill_field else " (link precompilato non configurato: vedi form_prefill_field).")
+)
 for note in (*snap.comuni_list.notes, *snap.responses.notes):
     st.info(md_escape(note))
 

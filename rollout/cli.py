@@ -14,6 +14,7 @@ from pathlib import Path
 from data_sources import SourceError
 from rollout.config import Config, load_config
 from rollout.errors import InputError
+from rollout.outputs import notes
 from rollout.outputs.files import to_csv_bytes, write_table
 from rollout.outputs.quality import rows_table
 from rollout.outputs.tables import accounts_table, comuni_table, status_dict
@@ -36,6 +37,12 @@ def build_parser() -> argparse.ArgumentParser:
     reminders_cli.add_parser(
         sub.add_parser("reminders", help="promemoria: elenco e bozze, registrazione degli invii"), add_source_flags
     )
+    accounts = sub.add_parser("accounts", help="account degli editor: note formali per i comuni")
+    actions = accounts.add_subparsers(dest="action", required=True)
+    notes_cmd = actions.add_parser("notes", help="una nota formale (DOCX) per ogni comune con editor")
+    add_source_flags(notes_cmd)
+    notes_cmd.add_argument("--template", help="modello DOCX della nota (default: [accounts] note_template)")
+    notes_cmd.add_argument("--out", required=True, help="cartella in cui scrivere le note")
     return parser
 
 
@@ -94,6 +101,18 @@ def summary(snap: Snapshot) -> str:
     )
 
 
+def accounts_notes(snap: Snapshot, config: Config, out: Path, template: str | None) -> list[str]:
+    """``accounts notes``: one DOCX per comune with current editors; the lines to print."""
+    written = notes.write_notes(snap, config, out, template)
+    with_editors = len(written) - 1
+    without_at = int(((snap.comuni["editors"] > 0) & ~snap.comuni["has_at_editor"]).sum())
+    return [
+        f"Scritte {with_editors} note (una per comune con editor) in {out}; elenco in {notes.INDEX_CSV}.",
+        f"{without_at} comuni senza editor Amministrazione Trasparente: la loro nota chiede di indicarne uno.",
+        f"{len(snap.comuni) - with_editors} comuni senza editor: nessuna nota.",
+    ]
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -101,6 +120,8 @@ def main(argv: list[str] | None = None) -> int:
         snap, load_warnings = run_report(config, secrets=args.secrets, strict=args.strict)
         if args.command == "reminders":
             lines = reminders_cli.run_reminders(args, config, snap)
+        elif args.command == "accounts":
+            lines = accounts_notes(snap, config, Path(args.out), args.template)
         else:
             written = write_report(snap, Path(args.out), config)
             lines = [summary(snap), f"File scritti in {args.out}: {', '.join(p.name for p in written)}"]

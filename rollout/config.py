@@ -21,6 +21,10 @@ DEMO_CONFIG = PROJECT_ROOT / "data" / "demo" / "rollout.toml"
 DEFAULT_CONFIG = PROJECT_ROOT / "rollout.toml"
 _TOP_KEYS = {"campaign", "deadline", "as_of", "timezone", "form_url", "date_order", "comuni", "submissions",
              "columns", "aliases", "reminders", "cache", "access"}  # fmt: skip
+_PREFILL_KEYS = ("form_prefill_field", "form_prefill_province_field", "form_prefill_code_field")
+_TOP_KEYS |= {*_PREFILL_KEYS, "accounts"}
+_ACCOUNTS_KEYS = {"note_template", "signature"}
+_ENTRY = re.compile(r"(?:entry\.)?(\d{1,15})")
 
 
 @dataclass(frozen=True)
@@ -45,12 +49,17 @@ class Config:
     timezone: str = "Europe/Rome"
     campaign: str = "Raccolta dati account editor"
     form_url: str = ""
+    # The Google Form's field ids ("entry.1234567") that a pre-filled link fills per comune.
+    form_prefill_field: str = ""
+    form_prefill_province_field: str = ""
+    form_prefill_code_field: str = ""
     date_order: str = "auto"
     columns_comuni: Mapping[str, str] = field(default_factory=dict)
     columns_submissions: Mapping[str, str] = field(default_factory=dict)
     aliases: Mapping[str, str] = field(default_factory=dict)
     reminders: Mapping[str, object] = field(default_factory=dict)
     cache: Mapping[str, object] = field(default_factory=dict)
+    accounts: Mapping[str, str] = field(default_factory=dict)  # [accounts] note_template (resolved), signature
     allowed: tuple[str, ...] = ()  # [access] allowed: emails and @domains admitted after login
     path: Path | None = None
     demo: bool = False
@@ -130,13 +139,15 @@ def parse_config(data: Mapping[str, object], base_dir: Path, *, path: Path | Non
         as_of=parse_as_of(data["as_of"], tz) if data.get("as_of") else None,
         timezone=tz,
         campaign=str(data.get("campaign", Config.campaign)),
-        form_url=str(data.get("form_url", "")),
+        form_url=str(data.get("form_url", "")).strip(),
+        **_prefill_fields(data),
         date_order=order.lower() if order == "AUTO" else order,
         columns_comuni=_flat_columns(columns.get("comuni", {})),
         columns_submissions=_flat_columns(columns.get("submissions", {})),
         aliases={str(k): str(v) for k, v in _table(data, "aliases").items()},
         reminders=_table(data, "reminders"),
         cache=_table(data, "cache"),
+        accounts=_accounts(data, base_dir),
         allowed=_access(data),
         path=path,
         demo=demo,
@@ -148,6 +159,44 @@ def _table(data: Mapping[str, object], key: str) -> dict:
     if not isinstance(value, dict):
         raise InputError(f"Nella configurazione '{key}' deve essere una tabella [{key}].")
     return value
+
+
+def _prefill_fields(data: Mapping[str, object]) -> dict[str, str]:
+    """``form_prefill_field = "entry.1234567"`` (a bare number is accepted), checked."""
+    out = {}
+    for key in _PREFILL_KEYS:
+        text = str(data.get(key, "")).strip()
+        if not text:
+            out[key] = ""
+            continue
+        found = _ENTRY.fullmatch(text)
+        if not found:
+            raise InputError(
+                f"{key} non valido: '{text}'. Scrivi l'identificativo del campo come appare nel link "
+                'precompilato di Google Moduli, per esempio "entry.1234567" (vedi README).'
+            )
+        out[key] = f"entry.{found[1]}"
+    if (out["form_prefill_province_field"] or out["form_prefill_code_field"]) and not out["form_prefill_field"]:
+        raise InputError("form_prefill_province_field e form_prefill_code_field richiedono anche form_prefill_field.")
+    if out["form_prefill_field"] and not str(data.get("form_url", "")).strip():
+        raise InputError("form_prefill_field richiede form_url, il link del modulo da precompilare.")
+    return out
+
+
+def _accounts(data: Mapping[str, object], base_dir: Path) -> dict[str, str]:
+    """``[accounts] note_template`` (a .docx, relative to this file) and ``signature`` of the notes."""
+    table = _table(data, "accounts")
+    unknown = sorted(set(table) - _ACCOUNTS_KEYS)
+    if unknown:
+        raise InputError(
+            f"Chiave sconosciuta in [accounts]: {', '.join(unknown)}. Chiavi ammesse: {', '.join(sorted(_ACCOUNTS_KEYS))}."
+        )
+    out = {"signature": str(table.get("signature", "")).strip()}
+    template = str(table.get("note_template", "")).strip()
+    if template:
+        path = Path(template).expanduser()
+        out["note_template"] = str(path if path.is_absolute() else base_dir / path)
+    return out
 
 
 def _access(data: Mapping[str, object]) -> tuple[str, ...]:

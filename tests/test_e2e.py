@@ -20,6 +20,7 @@ import urllib.request
 import zipfile
 from pathlib import Path
 
+import docx
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
@@ -169,7 +170,7 @@ def test_reminders_csv_download(server, browser):
     assert len(rows) == 79
     assert list(rows[0]) == [
         "comune", "province", "code", "status_label", "reasons", "missing_permissions", "days_late",
-        "contact_name", "contact", "contact_source", "wave", "reminders_sent", "last_reminder", "last_channel",
+        "contact_name", "contact", "contact_source", "wave", "reminders_sent", "last_reminder", "last_channel", "link_modulo",
     ]  # fmt: skip
     assert sum(r["status_label"] == "in attesa" for r in rows) == 70
     assert sum(r["reasons"] == "nessun editor Amministrazione Trasparente" for r in rows) == 9
@@ -199,3 +200,29 @@ def test_weekly_picture_and_drafts_download(server, browser):
         names = archive.namelist()
     assert len([n for n in names if n.endswith(".eml")]) == 79
     assert names[-2:] == ["elenco.csv", "LEGGIMI.txt"]
+
+
+def test_accounts_notes_download(server, browser):
+    page = _open(browser, f"{server}/promemoria")
+    try:
+        page.get_by_role("button", name="Scarica le note (ZIP)").wait_for(timeout=60_000)
+        with page.expect_download() as info:
+            page.get_by_role("button", name="Scarica le note (ZIP)").click()
+        assert info.value.suggested_filename == "note_account_20230908.zip"
+        notes = Path(info.value.path()).read_bytes()
+    finally:
+        page.close()
+    with zipfile.ZipFile(io.BytesIO(notes)) as archive:
+        names = archive.namelist()
+        avella = docx.Document(io.BytesIO(archive.read("Nota account - Avella (AV).docx")))
+    assert len([n for n in names if n.endswith(".docx")]) == 60  # the demo's comuni with editors
+    assert names[-1] == "elenco-note.csv"
+    lines = [p.text for p in avella.paragraphs]
+    start = lines.index("1. Carpentieri Massimo (massimo.carpentieri@comune.avella.av.it)")
+    assert lines[start : start + 4] == [
+        "1. Carpentieri Massimo (massimo.carpentieri@comune.avella.av.it)",
+        "Permessi: Editor Newsletter",
+        "2. Della Monica Giovanni (giovanni.dellamonica@comune.avella.av.it)",
+        "Permessi: Editor Sito Web; Editor Amministrazione Trasparente",
+    ]
+    assert lines[start + 4] == "Restiamo a disposizione per ogni chiarimento."

@@ -127,7 +127,8 @@ TOML_VALUE = st.recursive(
 )  # fmt: skip
 TOP_KEY = st.sampled_from([
     "campaign", "deadline", "as_of", "timezone", "form_url", "date_order", "comuni", "submissions", "columns",
-    "aliases", "reminders", "cache", "access", "sconosciuta",
+    "aliases", "reminders", "cache", "access", "sconosciuta", "form_prefill_field", "form_prefill_province_field",
+    "accounts",
 ])  # fmt: skip
 
 

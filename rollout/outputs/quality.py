@@ -108,3 +108,13 @@ def possible_duplicates(snap: Snapshot) -> pd.DataFrame:
     out = out.reset_index()
     out.insert(0, "comune", _comune_names(snap, out["cid"]))
     return out[["comune", "name", "rows"]]
+
+
+def exact_names(snap: Snapshot) -> tuple[int, int]:
+    """Responses up to as_of whose comune was written exactly as listed (as a pre-filled link writes
+    it), and all the responses up to as_of with a recognised comune."""
+    r = snap.responses.rows
+    in_view = (snap.rows["outcome"] != "after_as_of").to_numpy()
+    matched = r.loc[in_view & (r["cid"] >= 0).to_numpy()]
+    listed = snap.comuni["name"].reindex(matched["cid"]).to_numpy()
+    return int((matched["comune_raw"].to_numpy() == listed).sum()), len(matched)

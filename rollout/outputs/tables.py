@@ -6,6 +6,7 @@ from typing import Any
 
 import pandas as pd
 
+from rollout.outputs.links import FormLink
 from rollout.read.permissions import BY_KEY, PERMISSION_KEYS
 from rollout.status import STATUS_LABELS, Snapshot
 
@@ -76,11 +77,13 @@ def comuni_table(snap: Snapshot) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
-def reminders_table(snap: Snapshot, comuni: pd.DataFrame | None = None) -> pd.DataFrame:
+def reminders_table(snap: Snapshot, comuni: pd.DataFrame | None = None, form: FormLink | None = None) -> pd.DataFrame:
     """Who to chase: no valid response yet, or answered without an Amministrazione Trasparente editor.
 
-    ``comuni`` narrows the list to a subset of ``snap.comuni`` (the dashboard's filters).
+    ``comuni`` narrows the list to a subset of ``snap.comuni`` (the dashboard's filters); ``form``
+    gives each comune its own (pre-filled) link to the form, column ``link_modulo``.
     """
+    form = form or FormLink()
     c = snap.comuni if comuni is None else comuni
     s = snap.settings
     deadline = s.deadline.strftime("%d/%m/%Y")
@@ -102,6 +105,7 @@ def reminders_table(snap: Snapshot, comuni: pd.DataFrame | None = None) -> pd.Da
         "days_late": chase["days_late"],
         "contact_name": chase["contact_name"], "contact": list(contact), "contact_source": list(source),
         "wave": chase["wave"],
+        "link_modulo": form.for_comuni(chase["name"], chase["province"], chase["code"]),
     })  # fmt: skip
     rank = out["status"].map({"missing": 0, "pending": 1, "late": 2, "on_time": 3})
     out = out.assign(_rank=rank).sort_values(

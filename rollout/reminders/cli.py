@@ -16,6 +16,7 @@ from rollout.config import Config
 from rollout.errors import InputError
 from rollout.outputs import picture
 from rollout.outputs.files import write_table
+from rollout.outputs.links import FormLink
 from rollout.read.text import words
 from rollout.reminders.drafts import drafts, drafts_zip, reminders_list, templates_from_config
 from rollout.reminders.log import CHANNELS, Mark, ReminderLog, comune_keys, database_path
@@ -58,7 +59,7 @@ def previous_week(snap: Snapshot) -> Snapshot:
 
 def write_reminders(snap: Snapshot, config: Config, out: Path, database: str | None = None) -> list[Path]:
     """``reminders.csv``/``.xlsx`` (with the reminders already sent) and the drafts' ZIP."""
-    table = reminders_list(snap, marks=reminder_log(config, database).summary())
+    table = reminders_list(snap, marks=reminder_log(config, database).summary(), form=FormLink.from_config(config))
     written = write_table(table.drop(columns=["key", "reason"]), out, "reminders")
     zip_path = out / DRAFTS_ZIP
     frame = drafts(table, snap.settings, templates_from_config(config), config.campaign, config.form_url)

@@ -28,6 +28,7 @@ from rollout.config import Config
 from rollout.errors import InputError
 from rollout.italian import days, long_date
 from rollout.outputs.files import to_csv_bytes
+from rollout.outputs.links import FormLink
 from rollout.outputs.tables import reminders_table
 from rollout.read.text import normalise_email
 from rollout.reminders.log import CHANNELS, SUMMARY_COLUMNS, comune_keys
@@ -52,7 +53,7 @@ PLACEHOLDERS = {
     "giorni_ritardo": "i giorni di ritardo, 16",
     "ritardo": "i giorni di ritardo in parole, «16 giorni»",
     "permessi_mancanti": "i permessi ancora senza editor",
-    "link_modulo": "il link del modulo (form_url)",
+    "link_modulo": "il link del modulo, precompilato con il nome del comune (form_url, form_prefill_field)",
     "campagna": "il titolo della campagna (campaign)",
     "firma": "la firma ([reminders] signature)",
 }
@@ -177,13 +178,13 @@ def reason_of(status: str) -> str:
 
 
 def reminders_list(
-    snap: Snapshot, comuni: pd.DataFrame | None = None, marks: pd.DataFrame | None = None
+    snap: Snapshot, comuni: pd.DataFrame | None = None, marks: pd.DataFrame | None = None, form: FormLink | None = None
 ) -> pd.DataFrame:
     """The reminders table of the report plus the key, the reason and the reminders already sent.
 
     ``marks`` is ``ReminderLog.summary()``: reminders sent, date of the last one and its channel.
     """
-    table = reminders_table(snap, comuni)
+    table = reminders_table(snap, comuni, form)
     keys = comune_keys(table["code"], table["comune"], table["province"])
     table.insert(0, "key", keys)
     table.insert(table.columns.get_loc("reasons"), "reason", table["status"].map(reason_of))
@@ -211,12 +212,13 @@ def _lookup(keys: list[str], marks: pd.DataFrame | None) -> pd.DataFrame:
 
 EXPORT_COLUMNS = ("comune", "province", "code", "status_label", "reasons", "missing_permissions", "days_late",
                   "contact_name", "contact", "contact_source", "wave", "reminders_sent", "last_reminder",
-                  "last_channel")  # fmt: skip
+                  "last_channel", "link_modulo")  # fmt: skip
 EXPORT_LABELS = {
     "comune": "Comune", "province": "Provincia", "code": "Codice", "status_label": "Stato", "reasons": "Motivo",
     "missing_permissions": "Permessi mancanti", "days_late": "Giorni di ritardo", "contact_name": "Referente",
     "contact": "Contatto", "contact_source": "Fonte del contatto", "wave": "Ondata",
     "reminders_sent": "Promemoria inviati", "last_reminder": "Ultimo promemoria", "last_channel": "Canale",
+    "link_modulo": "Link al modulo",
 }  # fmt: skip
 
 
@@ -248,7 +250,7 @@ def drafts(
             "giorni_ritardo": str(row.days_late),
             "ritardo": days(int(row.days_late)),
             "permessi_mancanti": row.missing_permissions or "nessuno",
-            "link_modulo": form_url or _NO_LINK,
+            "link_modulo": getattr(row, "link_modulo", "") or form_url or _NO_LINK,  # the comune's own link
             "campagna": campaign,
             "firma": templates.signature,
         }
