@@ -23,6 +23,7 @@ from rollout.status import Snapshot
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERNAL = 3
+EXIT_INTERRUPTED = 130
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -97,7 +98,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         config = resolve_config(args)
         snap, load_warnings = run_report(config, secrets=args.secrets, strict=args.strict)
-        if args.command == "reminders":
+        code = 0
+        if args.command == "reminders" and args.action == "send":
+            lines, code = [], reminders_cli.run_send(args, config, snap)
+        elif args.command == "reminders":
             lines = reminders_cli.run_reminders(args, config, snap)
         else:
             written = write_report(snap, Path(args.out), config)
@@ -109,6 +113,9 @@ def main(argv: list[str] | None = None) -> int:
         where = getattr(args, "out", None) or err.filename or "?"
         print(f"errore: impossibile scrivere in {where}: {err.strerror or err}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("errore: interrotto (i messaggi già inviati sono registrati; rilancia per riprendere)", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except Exception as err:
         if os.environ.get("ROLLOUT_DEBUG"):
             raise
@@ -118,5 +125,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"avviso: {note}", file=sys.stderr)
     if config.demo:
         print("avviso: nessuna configurazione trovata, uso i dati dimostrativi", file=sys.stderr)
-    print("\n".join(lines))
-    return 0
+    if lines:
+        print("\n".join(lines))
+    return code
