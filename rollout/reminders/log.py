@@ -163,7 +163,8 @@ class ReminderLog:
         batch: str,
         now: dt.datetime | None = None,
     ) -> str:
-        """Reserve one comune's message before it goes to the server: "" when reserved, else why not.
+        """Reserve one comune's message before it goes to the server: "" when reserved, else why not
+        (``reminded|<day>|<channel>``, ``queued|<owner>`` or ``uncertain|<owner>``).
 
         One transaction checks that the comune has no reminder since ``since`` (any channel) and no
         message queued or of uncertain outcome, then writes the message ``queued``: two processes
@@ -179,7 +180,7 @@ class ReminderLog:
             if last:
                 return f"reminded|{last[0]}|{last[1]}"
             busy = con.execute(
-                "SELECT state, updated_at FROM outbox WHERE comune_key = ? AND state IN (?, ?) LIMIT 1",
+                "SELECT state, owner FROM outbox WHERE comune_key = ? AND state IN (?, ?) LIMIT 1",
                 (mark.key, *BLOCKING),
             ).fetchone()
             if busy:

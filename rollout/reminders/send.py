@@ -52,9 +52,10 @@ RESULTS = {
     "refused": "rifiutato",
     "failed": "non inviato",
     "uncertain": "esito incerto",
+    "busy": "in invio altrove",
     "deferred": "rimandato",
 }
-PROBLEMS = ("refused", "failed", "uncertain")  # any of these: not everything due was sent
+PROBLEMS = ("refused", "failed", "uncertain", "busy")  # any of these: not everything due was sent (by this run)
 CLOCK, SLEEP = time.monotonic, time.sleep  # the Sender's defaults; tests replace them (no real waits)
 _DEFAULT_PORTS = {"ssl": 465, "starttls": 587, "none": 25}
 _ADDRESS_IN_TEXT = re.compile(r"<?[^\s<>@]+@[^\s<>@]+>?")
@@ -234,7 +235,9 @@ def plan(
     or why not (``skipped``, ``no_address``, ``uncertain``, ``deferred`` beyond ``limit``)."""
     since = resend_since(today, options)
     wanted = set(only) if only is not None else None
-    stuck = set(blocked["comune_key"]) if blocked is not None and len(blocked) else set()
+    stuck = {}
+    if blocked is not None:
+        stuck = {r.comune_key: blocked_outcome(r.state, r.owner) for r in blocked.itertuples(index=False)}
     out: list[Outcome] = []
     due = 0
     for row, letter in zip(table.itertuples(index=False), letters.itertuples(index=False), strict=True):
@@ -249,7 +252,7 @@ def plan(
                 f"promemoria già inviato il {dt.date.fromisoformat(row.last_reminder):%d/%m/%Y} ({row.last_channel})"
             )
         elif row.key in stuck:
-            item.result, item.detail = "uncertain", UNCERTAIN_HINT
+            item.result, item.detail = stuck[row.key]
         elif limit is not None and due >= limit:
             item.result, item.detail = "deferred", f"oltre il limite di {limit} messaggi"
         else:
@@ -259,8 +262,8 @@ def plan(
 
 
 UNCERTAIN_HINT = (
-    "un invio precedente è stato interrotto o è in corso in un'altra sessione: controlla la posta inviata, "
-    "poi, se non è partito, rilancia con --retry-uncertain"
+    "un invio precedente si è interrotto mentre il messaggio era consegnato al server: controlla nella posta "
+    "inviata se è partito; se no, rilancia con --retry-uncertain"
 )
 
 
@@ -564,6 +567,13 @@ def _not_claimed(why: str) -> tuple[str, str]:
             "skipped",
             f"promemoria già inviato il {dt.date.fromisoformat(day):%d/%m/%Y} ({CHANNELS.get(channel, channel)})",
         )
+    return blocked_outcome(kind, rest)
+
+
+def blocked_outcome(state: str, owner: str) -> tuple[str, str]:
+    """A comune whose message is queued by a process still running (``busy``), else ``uncertain``."""
+    if state == "queued" and _running(owner, socket.gethostname()):
+        return "busy", "in invio in questo momento da un'altra sessione"
     return "uncertain", UNCERTAIN_HINT
 
 
