@@ -187,6 +187,31 @@ def test_without_yes_and_without_a_terminal_nothing_is_sent(campaign, capsys):
     assert box.received == [] and log_of(campaign).outbox().empty
 
 
+def test_on_a_terminal_it_asks_first(small, capsys):
+    from rollout.cli import build_parser, resolve_config
+    from rollout.reminders.cli import run_send
+
+    box = Mailbox()
+    with Server(box) as server:
+        argv = ["reminders", "send", "--config", str(small / "rollout.toml"), "--secrets",
+                str(secrets(small, server.port)), "--comune", "Lioni"]  # fmt: skip
+        args = build_parser().parse_args(argv)
+        config = resolve_config(args)
+        snap, _ = run_report(config)
+        questions: list[str] = []
+        lines: list[str] = []
+
+        def answer(reply):
+            return lambda question: questions.append(question) or reply
+
+        assert run_send(args, config, snap, lines.append, answer("n"), interactive=True) == 1
+        assert lines == ["Nessun messaggio inviato: 1 promemoria da inviare."] and box.received == []
+        assert run_send(args, config, snap, lines.append, answer("sì"), interactive=True) == 0
+        assert questions == ["Inviare 1 promemoria tramite 127.0.0.1? [s/N] "] * 2
+        assert lines[1:] == [f"[1/1] inviato: Lioni (AV) → {LIONI}", "Promemoria: 1 comuni, 1 inviato."]
+    assert box.recipients() == [LIONI]
+
+
 def test_a_refused_recipient_is_recorded_and_reported_and_the_rest_goes_on(small, few, capsys):
     box = Mailbox(refuse={LIONI})
     with Server(box) as server:

@@ -160,7 +160,8 @@ def _outcome(items: list[Outcome]) -> None:
         st.warning(summary_line(items) + " Alcuni messaggi non sono partiti: vedi la tabella.")
     else:
         st.success(summary_line(items))
-    _table(outcomes_frame(items), "send_outcome")
+    order = {key: n for n, key in enumerate((*PROBLEMS, "no_address"))}  # what needs attention first
+    _table(outcomes_frame(sorted(items, key=lambda i: order.get(i.result, len(order)))), "send_outcome")
 
 
 def _table(frame: pd.DataFrame, key: str) -> None:

@@ -204,10 +204,8 @@ def run_send(
     if due and not args.yes:
         question = f"Inviare {len(due)} promemoria tramite {settings.host}? [s/N] "
         if not interactive or ask(question).strip().lower() not in ("s", "si", "sì", "y", "yes"):
-            out(
-                f"Nessun messaggio inviato: {len(due)} promemoria da inviare. "
-                + ("" if interactive else "Senza un terminale serve --yes (oppure usa --dry-run per vederli).")
-            )
+            why = "" if interactive else " Senza un terminale serve --yes (oppure usa --dry-run per vederli)."
+            out(f"Nessun messaggio inviato: {len(due)} promemoria da inviare.{why}")
             return 1
     sender = Sender(settings, log, options, sender=templates.sender, today=today)
     sender.run(items, progress=lambda done, total, item: out(f"[{done}/{total}] {item.line()}"))
