@@ -35,6 +35,7 @@ class Mailbox:
     drop_after: int | None = None  # after this many messages, every MAIL FROM drops the connection
     drop_once_at: int | None = None  # drop the connection once, at the MAIL FROM after this many messages
     delay: float = 0.0  # seconds before answering DATA
+    lost_in_data: set[str] = field(default_factory=set)  # these messages: the connection drops before the answer
     received: list = field(default_factory=list)  # (rcpt_tos, EmailMessage)
     logins: list = field(default_factory=list)
 
@@ -61,6 +62,10 @@ class Mailbox:
     async def handle_DATA(self, server, session, envelope):
         if self.delay:
             await asyncio.sleep(self.delay)
+        if set(envelope.rcpt_tos) & self.lost_in_data:
+            self.lost_in_data -= set(envelope.rcpt_tos)
+            server.transport.close()  # the message arrived, its answer never leaves
+            return "451 4.3.0 perso"
         message = email.message_from_bytes(envelope.original_content, policy=policy.default)
         self.received.append((list(envelope.rcpt_tos), message))
         return "250 2.0.0 Ok: queued"

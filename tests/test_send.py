@@ -13,7 +13,7 @@ import sys
 import time
 
 import pytest
-from smtp_server import PASSWORD, USER, Mailbox, Server, self_signed, server_tls
+from smtp_server import PASSWORD, USER, Mailbox, Server, free_port, self_signed, server_tls
 
 from conftest import ROOT
 from rollout.cli import main
@@ -251,6 +251,33 @@ def test_a_dropped_connection_is_retried_and_a_server_that_stays_down_is_resumed
         assert code == 0
         assert out.out.splitlines()[-1] == "Promemoria: 18 comuni, 8 inviato, 8 saltato, 2 senza indirizzo."
     assert set(received_once(box)) == set(few)
+
+
+def test_a_connection_lost_while_handing_over_is_uncertain_never_resent_until_released(small, few, capsys):
+    box = Mailbox(lost_in_data={LIONI})
+    with Server(box) as server:
+        path = secrets(small, server.port)
+        code, out = run(small, path, "--yes", capsys=capsys)
+        assert code == 1
+        assert [line for line in out.out.splitlines() if "Lioni" in line] == [
+            "[12/16] esito incerto: Lioni (AV): connessione interrotta durante la consegna del messaggio "
+            f"(SMTPServerDisconnected); {send.UNCERTAIN_HINT}"
+        ]
+        assert len(box.received) == 15  # the others went on, on a new connection
+        code, out = run(small, path, "--yes", capsys=capsys)
+        assert code == 1 and f"esito incerto: Lioni (AV): {send.UNCERTAIN_HINT}" in out.out
+        assert out.out.splitlines()[-1] == "Promemoria: 18 comuni, 15 saltato, 2 senza indirizzo, 1 esito incerto."
+        code, out = run(small, path, "--yes", "--retry-uncertain", capsys=capsys)
+        assert code == 0 and out.out.splitlines()[-2:] == [f"[1/1] inviato: Lioni (AV) → {LIONI}",
+                                                           "Promemoria: 18 comuni, 1 inviato, 15 saltato, 2 senza indirizzo."]  # fmt: skip
+    assert set(received_once(box)) == set(few)
+
+
+def test_an_unreachable_server_stops_before_any_message(small, capsys):
+    code, out = run(small, secrets(small, free_port()), "--yes", capsys=capsys)
+    assert code == 2 and log_of(small).outbox().empty
+    assert out.err.startswith("errore: Nessun messaggio inviato: server SMTP 127.0.0.1:")
+    assert out.err.endswith(" non raggiungibile (Connection refused).\n")
 
 
 def subprocess_send(campaign, secrets_path, *flags):
