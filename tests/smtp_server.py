@@ -11,6 +11,7 @@ import datetime as dt
 import email
 import socket
 import ssl
+import subprocess
 from dataclasses import dataclass, field
 from email import policy
 from pathlib import Path
@@ -102,7 +103,19 @@ class Server:
 
 
 def self_signed(folder: Path, host: str = "127.0.0.1") -> tuple[Path, Path]:
-    """A self-signed certificate for ``host`` and its key (PEM files), made with ``cryptography``."""
+    """A self-signed certificate for ``host`` and its key (PEM files): ``cryptography`` (installed with
+    Authlib), else the ``openssl`` command."""
+    cert_path, key_path = folder / "server.pem", folder / "server.key"
+    try:
+        import cryptography  # noqa: F401
+    except ImportError:
+        subprocess.run(
+            ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+             "-days", "30", "-subj", f"/CN={host}", "-addext", f"subjectAltName=IP:{host}",
+             "-keyout", str(key_path), "-out", str(cert_path)],
+            check=True, capture_output=True,
+        )  # fmt: skip
+        return cert_path, key_path
     import ipaddress
 
     from cryptography import x509
@@ -125,7 +138,6 @@ def self_signed(folder: Path, host: str = "127.0.0.1") -> tuple[Path, Path]:
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .sign(key, hashes.SHA256())
     )
-    cert_path, key_path = folder / "server.pem", folder / "server.key"
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     key_path.write_bytes(
         key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())

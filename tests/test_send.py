@@ -121,7 +121,7 @@ def test_every_due_comune_gets_one_message_addressed_right_and_a_second_run_send
         code, out = run(campaign, secrets(campaign, server.port), "--yes", capsys=capsys)
         assert code == 0, out.err
         lines = out.out.splitlines()
-        assert lines[-1] == f"Promemoria: 79 comuni, {DUE} inviato, 5 senza indirizzo."
+        assert lines[-1] == f"Promemoria: 79 comuni, {DUE} inviati, 5 senza indirizzo."
         assert [line for line in lines if line.startswith("senza indirizzo")] == [
             f"senza indirizzo: {c}: nessun indirizzo utilizzabile (nessun contatto disponibile)" for c in NO_ADDRESS
         ]
@@ -153,7 +153,7 @@ def test_every_due_comune_gets_one_message_addressed_right_and_a_second_run_send
 
         again, out = run(campaign, secrets(campaign, server.port), "--yes", capsys=capsys)
         assert again == 0
-        assert out.out.splitlines()[-1] == f"Promemoria: 79 comuni, {DUE} saltato, 5 senza indirizzo."
+        assert out.out.splitlines()[-1] == f"Promemoria: 79 comuni, {DUE} saltati, 5 senza indirizzo."
         assert f"saltato: Sarno (SA): promemoria già inviato il {dt.date.today():%d/%m/%Y} (email)" in out.out
         assert len(box.received) == DUE
 
@@ -169,7 +169,7 @@ def test_dry_run_sends_nothing_and_records_nothing(campaign, capsys):
         "Promemoria: nominativi degli editor del nuovo sito web - Comune di Bisaccia"
     )
     assert lines[-2:] == [
-        f"Promemoria: 79 comuni, 3 da inviare, 5 senza indirizzo, {DUE - 3} rimandato.",
+        f"Promemoria: 79 comuni, 3 da inviare, 5 senza indirizzo, {DUE - 3} rimandati.",
         "Prova (--dry-run): nessun messaggio inviato.",
     ]
     assert box.received == [] and not (campaign / "log" / "promemoria.sqlite3").exists()
@@ -208,7 +208,7 @@ def test_on_a_terminal_it_asks_first(small, capsys):
         assert lines == ["Nessun messaggio inviato: 1 promemoria da inviare."] and box.received == []
         assert run_send(args, config, snap, lines.append, answer("sì"), interactive=True) == 0
         assert questions == ["Inviare 1 promemoria tramite 127.0.0.1? [s/N] "] * 2
-        assert lines[1:] == [f"[1/1] inviato: Lioni (AV) → {LIONI}", "Promemoria: 1 comuni, 1 inviato."]
+        assert lines[1:] == [f"[1/1] inviato: Lioni (AV) → {LIONI}", "Promemoria: 1 comune, 1 inviato."]
     assert box.recipients() == [LIONI]
 
 
@@ -221,7 +221,7 @@ def test_a_refused_recipient_is_recorded_and_reported_and_the_rest_goes_on(small
         f"[12/16] rifiutato: Lioni (AV) → {LIONI}: il server ha rifiutato il destinatario: "
         "550 5.1.1 <indirizzo>: Recipient address rejected: User unknown"
     ]
-    assert out.out.splitlines()[-1] == "Promemoria: 18 comuni, 15 inviato, 2 senza indirizzo, 1 rifiutato."
+    assert out.out.splitlines()[-1] == "Promemoria: 18 comuni, 15 inviati, 2 senza indirizzo, 1 rifiutato."
     assert set(received_once(box)) == set(few) - {LIONI}
     outbox = log_of(small).outbox()
     refused = outbox.loc[outbox["state"] == "refused"]
@@ -244,12 +244,12 @@ def test_a_dropped_connection_is_retried_and_a_server_that_stays_down_is_resumed
             "[10/16] non inviato: Grottolella (AV): il server non risponde (connessione chiusa dal server)",
         ]
         assert len(failed) == 8
-        assert lines[-1] == "Promemoria: 18 comuni, 8 inviato, 2 senza indirizzo, 8 non inviato."
+        assert lines[-1] == "Promemoria: 18 comuni, 8 inviati, 2 senza indirizzo, 8 non inviati."
 
         box.drop_after = None  # the server is back: the next run resumes what was not sent
         code, out = run(small, path, "--yes", capsys=capsys)
         assert code == 0
-        assert out.out.splitlines()[-1] == "Promemoria: 18 comuni, 8 inviato, 8 saltato, 2 senza indirizzo."
+        assert out.out.splitlines()[-1] == "Promemoria: 18 comuni, 8 inviati, 8 saltati, 2 senza indirizzo."
     assert set(received_once(box)) == set(few)
 
 
@@ -266,10 +266,10 @@ def test_a_connection_lost_while_handing_over_is_uncertain_never_resent_until_re
         assert len(box.received) == 15  # the others went on, on a new connection
         code, out = run(small, path, "--yes", capsys=capsys)
         assert code == 1 and f"esito incerto: Lioni (AV): {send.UNCERTAIN_HINT}" in out.out
-        assert out.out.splitlines()[-1] == "Promemoria: 18 comuni, 15 saltato, 2 senza indirizzo, 1 esito incerto."
+        assert out.out.splitlines()[-1] == "Promemoria: 18 comuni, 15 saltati, 2 senza indirizzo, 1 con esito incerto."
         code, out = run(small, path, "--yes", "--retry-uncertain", capsys=capsys)
         assert code == 0 and out.out.splitlines()[-2:] == [f"[1/1] inviato: Lioni (AV) → {LIONI}",
-                                                           "Promemoria: 18 comuni, 1 inviato, 15 saltato, 2 senza indirizzo."]  # fmt: skip
+                                                           "Promemoria: 18 comuni, 1 inviato, 15 saltati, 2 senza indirizzo."]  # fmt: skip
     assert set(received_once(box)) == set(few)
 
 

@@ -80,7 +80,7 @@ def test_preview_count_confirmation_progress_and_outcome(small):
         send_button(at).click().run()
         assert not at.exception
         assert sorted(box.recipients()) == sorted(set(box.recipients())) and len(box.received) == 16
-        assert [s.value for s in at.success] == ["Promemoria: 18 comuni, 16 inviato, 2 senza indirizzo."]
+        assert [s.value for s in at.success] == ["Promemoria: 18 comuni, 16 inviati, 2 senza indirizzo."]
         outcome = at.dataframe[-1].value  # the outcome table, last on the page but for the drafts
         assert list(outcome.columns) == ["comune", "province", "contact", "result", "detail"]
         assert outcome["result"].value_counts().to_dict() == {"inviato": 16, "senza indirizzo": 2}
@@ -88,7 +88,9 @@ def test_preview_count_confirmation_progress_and_outcome(small):
         assert listed["reminders_sent"].value_counts().to_dict() == {1: 16, 0: 2}
         assert listed["last_channel"].value_counts().to_dict() == {"email": 16, "": 2}
         overview = next(m.value for m in at.markdown if "promemoria da inviare" in m.value)
-        assert overview.startswith("**0 promemoria da inviare**") and "16 saltato, 2 senza indirizzo" in overview
+        assert (
+            overview.startswith("**0 promemoria da inviare**") and "Esclusi: 16 saltati, 2 senza indirizzo." in overview
+        )
         assert not [b for b in at.button if b.key == "send_go"]  # nothing left to send: no button
 
     assert len(box.received) == 16

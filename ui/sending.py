@@ -23,6 +23,7 @@ from rollout.reminders.send import (
     Outcome,
     Sender,
     SmtpSettings,
+    count_words,
     options_from_config,
     outcomes_frame,
     plan,
@@ -123,8 +124,7 @@ def _overview(settings: SmtpSettings, per_minute: int, items: list[Outcome], due
         f"al massimo {per_minute} al minuto."
     )
     if excluded:
-        kinds = pd.Series([RESULTS[i.result] for i in excluded]).value_counts()
-        line += " Esclusi: " + ", ".join(f"{n} {k}" for k, n in kinds.items()) + "."
+        line += f" Esclusi: {count_words(excluded)}."
     st.markdown(line)
     if excluded:
         with st.expander(f"Comuni esclusi dall'invio ({len(excluded)})"):

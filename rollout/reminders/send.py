@@ -55,6 +55,8 @@ RESULTS = {
     "busy": "in invio altrove",
     "deferred": "rimandato",
 }
+PLURALS = {"sent": "inviati", "skipped": "saltati", "refused": "rifiutati", "failed": "non inviati",
+           "uncertain": "con esito incerto", "deferred": "rimandati"}  # fmt: skip
 PROBLEMS = ("refused", "failed", "uncertain", "busy")  # any of these: not everything due was sent (by this run)
 CLOCK, SLEEP = time.monotonic, time.sleep  # the Sender's defaults; tests replace them (no real waits)
 _DEFAULT_PORTS = {"ssl": 465, "starttls": 587, "none": 25}
@@ -238,11 +240,13 @@ def plan(
     stuck = {}
     if blocked is not None:
         stuck = {r.comune_key: blocked_outcome(r.state, r.owner) for r in blocked.itertuples(index=False)}
+    by_key = {letter.key: letter for letter in letters.itertuples(index=False)}
     out: list[Outcome] = []
     due = 0
-    for row, letter in zip(table.itertuples(index=False), letters.itertuples(index=False), strict=True):
+    for row in table.itertuples(index=False):
         if wanted is not None and row.key not in wanted:
             continue
+        letter = by_key[row.key]
         item = Outcome(row.key, row.comune, row.province, letter.to, "due", "", letter.subject, letter.body)
         if not letter.to:
             item.result, item.detail = "no_address", letter.address
@@ -608,9 +612,14 @@ def counts(items: Sequence[Outcome]) -> dict[str, int]:
     return {k: v for k, v in found.items() if v}
 
 
+def count_words(items: Sequence[Outcome]) -> str:
+    """«15 inviati, 1 rifiutato, 2 senza indirizzo»: each result with its count, in Italian."""
+    return ", ".join(f"{n} {RESULTS[k] if n == 1 else PLURALS.get(k, RESULTS[k])}" for k, n in counts(items).items())
+
+
 def summary_line(items: Sequence[Outcome]) -> str:
-    parts = [f"{n} {RESULTS[k]}" for k, n in counts(items).items()]
-    return f"Promemoria: {len(items)} comuni, " + (", ".join(parts) if parts else "nessuno da inviare") + "."
+    comuni = "1 comune" if len(items) == 1 else f"{len(items)} comuni"
+    return f"Promemoria: {comuni}, {count_words(items) or 'nessuno da inviare'}."
 
 
 def outcomes_frame(items: Sequence[Outcome]) -> pd.DataFrame:
