@@ -614,7 +614,10 @@ def counts(items: Sequence[Outcome]) -> dict[str, int]:
 
 def count_words(items: Sequence[Outcome]) -> str:
     """«15 inviati, 1 rifiutato, 2 senza indirizzo»: each result with its count, in Italian."""
-    return ", ".join(f"{n} {RESULTS[k] if n == 1 else PLURALS.get(k, RESULTS[k])}" for k, n in counts(items).items())
+    words = {
+        k: PLURALS.get(k, RESULTS[k]) if n > 1 or k == "uncertain" else RESULTS[k] for k, n in counts(items).items()
+    }
+    return ", ".join(f"{n} {words[k]}" for k, n in counts(items).items())
 
 
 def summary_line(items: Sequence[Outcome]) -> str:
