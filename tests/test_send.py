@@ -18,8 +18,9 @@ from smtp_server import PASSWORD, USER, Mailbox, Server, free_port, self_signed,
 from conftest import ROOT
 from rollout.cli import main
 from rollout.config import load_config
+from rollout.errors import InputError
 from rollout.pipeline import run_report
-from rollout.reminders import send
+from rollout.reminders import mail_settings, send
 from rollout.reminders.drafts import drafts, reminders_list, templates_from_config
 from rollout.reminders.log import ReminderLog
 
@@ -395,11 +396,11 @@ def test_the_rate_limit_is_respected_measured_on_an_injected_clock(small, few):
     log = log_of(small)
     table = reminders_list(snap, marks=log.summary())
     letters = drafts(table, snap.settings, templates_from_config(config), config.campaign, config.form_url)
-    options = send.SendOptions(max_per_minute=6)
+    options = mail_settings.SendOptions(max_per_minute=6)
     items = send.plan(table, letters, options, dt.date(2023, 9, 8))
     box = Mailbox()
     with Server(box) as server:
-        settings = send.SmtpSettings("127.0.0.1", server.port, "none", sender="pnrr@azienda.it")
+        settings = mail_settings.SmtpSettings("127.0.0.1", server.port, "none", sender="pnrr@azienda.it")
         sender = send.Sender(settings, log, options, today=dt.date(2023, 9, 8), clock=lambda: now[0],
                              sleep=lambda s: now.__setitem__(0, now[0] + s))  # fmt: skip
         started = time.monotonic()
@@ -413,8 +414,8 @@ def test_the_rate_limit_is_respected_measured_on_an_injected_clock(small, few):
 
 def test_settings_are_checked_with_clear_messages(tmp_path):
     def problem(**table):
-        with pytest.raises(send.InputError) as err:
-            send.smtp_from_table(table)
+        with pytest.raises(InputError) as err:
+            mail_settings.smtp_from_table(table)
         return str(err.value)
 
     assert problem(host="smtp.example.it", security="none") == (
@@ -425,10 +426,10 @@ def test_settings_are_checked_with_clear_messages(tmp_path):
         problem(host="x", sender="non un indirizzo")
         == "In [smtp] sender non è un indirizzo email valido: 'non un indirizzo'."
     )
-    pec = send.smtp_from_table({"host": "smtps.pec.aruba.it", "username": "u", "password": "p"})
+    pec = mail_settings.smtp_from_table({"host": "smtps.pec.aruba.it", "username": "u", "password": "p"})
     assert (pec.port, pec.security, pec.channel) == (465, "ssl", "pec") and "p'" not in repr(pec)
     path = tmp_path / "secrets.toml"
     path.write_text('[connections.gsheets]\nspreadsheet = ""\n', encoding="utf-8")
-    assert send.find_smtp(path) is None
+    assert mail_settings.find_smtp(path) is None
     config = load_config(DEMO / "rollout.toml")
-    assert send.options_from_config(config) == send.SendOptions(7, 20, "", ())
+    assert mail_settings.options_from_config(config) == mail_settings.SendOptions(7, 20, "", ())

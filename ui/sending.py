@@ -17,19 +17,8 @@ from rollout.config import PROJECT_ROOT, Config
 from rollout.errors import InputError
 from rollout.reminders.drafts import Templates, drafts
 from rollout.reminders.log import CHANNELS, ReminderLog
-from rollout.reminders.send import (
-    PROBLEMS,
-    RESULTS,
-    Outcome,
-    Sender,
-    SmtpSettings,
-    count_words,
-    options_from_config,
-    outcomes_frame,
-    plan,
-    smtp_from_table,
-    summary_line,
-)
+from rollout.reminders.mail_settings import SmtpSettings, options_from_config, smtp_from_table
+from rollout.reminders.send import PROBLEMS, RESULTS, Outcome, Sender, count_words, outcomes_frame, plan, summary_line
 from ui import auth
 from ui.context import Context
 from ui.format import md_escape

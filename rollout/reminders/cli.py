@@ -21,15 +21,8 @@ from rollout.outputs.files import write_table
 from rollout.read.text import words
 from rollout.reminders.drafts import drafts, drafts_zip, reminders_list, templates_from_config
 from rollout.reminders.log import CHANNELS, Mark, ReminderLog, comune_keys, database_path
-from rollout.reminders.send import (
-    PROBLEMS,
-    Sender,
-    find_smtp,
-    options_from_config,
-    plan,
-    release_uncertain,
-    summary_line,
-)
+from rollout.reminders.mail_settings import find_smtp, options_from_config
+from rollout.reminders.send import PROBLEMS, Sender, plan, release_uncertain, summary_line
 from rollout.status import Snapshot, evaluate
 
 DRAFTS_ZIP = "reminder-drafts.zip"
