@@ -24,6 +24,7 @@ from ui.format import md_escape
 from ui.labels import STATUS_BADGES
 from ui.privacy import hide_personal, notice
 from ui.reminders import load_marks, reminder_log, shown_day
+from ui.sending import send_section
 from ui.state import screenshot_mode
 
 FLASH = "_reminders_recorded"  # the last registration of this session, to confirm or undo it
@@ -110,6 +111,8 @@ if templates is not None and not with_links:
         f"Con più di {MAX_LINKS} comuni in elenco i link «scrivi» non sono mostrati: "
         "restringi l'elenco con i filtri oppure usa «Scarica bozze»."
     )
+
+send_section(ctx, table, templates, log)
 
 st.subheader("Registra i promemoria inviati")
 labels = {k: f"{n} ({p})" if p else n for k, n, p in zip(table["key"], table["comune"], table["province"], strict=True)}

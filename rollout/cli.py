@@ -24,6 +24,7 @@ from rollout.status import Snapshot
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERNAL = 3
+EXIT_INTERRUPTED = 130
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -118,7 +119,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         config = resolve_config(args)
         snap, load_warnings = run_report(config, secrets=args.secrets, strict=args.strict)
-        if args.command == "reminders":
+        code = 0
+        if args.command == "reminders" and args.action == "send":
+            lines, code = [], reminders_cli.run_send(args, config, snap)
+        elif args.command == "reminders":
             lines = reminders_cli.run_reminders(args, config, snap)
         elif args.command == "accounts":
             lines = accounts_notes(snap, config, Path(args.out), args.template)
@@ -132,6 +136,9 @@ def main(argv: list[str] | None = None) -> int:
         where = getattr(args, "out", None) or err.filename or "?"
         print(f"errore: impossibile scrivere in {where}: {err.strerror or err}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("errore: interrotto (i messaggi già inviati sono registrati; rilancia per riprendere)", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except Exception as err:
         if os.environ.get("ROLLOUT_DEBUG"):
             raise
@@ -141,5 +148,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"avviso: {note}", file=sys.stderr)
     if config.demo:
         print("avviso: nessuna configurazione trovata, uso i dati dimostrativi", file=sys.stderr)
-    print("\n".join(lines))
-    return 0
+    if lines:
+        print("\n".join(lines))
+    return code

@@ -1,4 +1,4 @@
-"""``python -m rollout reminders export|mark|undo``: the reminders kit from the command line.
+"""``python -m rollout reminders export|mark|undo|send``: the reminders kit from the command line.
 
 Also the reminders' and the status picture's part of ``python -m rollout report``.
 """
@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import sys
+from collections.abc import Callable
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -20,6 +22,8 @@ from rollout.outputs.links import FormLink
 from rollout.read.text import words
 from rollout.reminders.drafts import drafts, drafts_zip, reminders_list, templates_from_config
 from rollout.reminders.log import CHANNELS, Mark, ReminderLog, comune_keys, database_path
+from rollout.reminders.mail_settings import find_smtp, options_from_config
+from rollout.reminders.send import PROBLEMS, Sender, plan, release_uncertain, summary_line
 from rollout.status import Snapshot, evaluate
 
 DRAFTS_ZIP = "reminder-drafts.zip"
@@ -33,7 +37,8 @@ def add_parser(parser: argparse.ArgumentParser, add_sources) -> None:
     export = actions.add_parser("export", help="scrive elenco dei promemoria (CSV, XLSX) e bozze (ZIP di .eml)")
     mark = actions.add_parser("mark", help="registra i promemoria inviati (un comune o tutto l'elenco)")
     undo = actions.add_parser("undo", help="annulla una registrazione (il codice stampato da mark)")
-    for action in (export, mark, undo):
+    send = actions.add_parser("send", help="invia i promemoria per email o PEC (server SMTP in [smtp] dei segreti)")
+    for action in (export, mark, undo, send):
         add_sources(action)
         action.add_argument("--database", help="registro dei promemoria (default: [reminders] database)")
     export.add_argument("--out", required=True, help="cartella in cui scrivere i file")
@@ -46,6 +51,19 @@ def add_parser(parser: argparse.ArgumentParser, add_sources) -> None:
     )
     mark.add_argument("--note", default="", help="nota facoltativa (niente dati personali)")
     undo.add_argument("batch", help="il codice della registrazione da annullare")
+    send.add_argument("--dry-run", action="store_true", help="mostra cosa partirebbe e a chi, senza inviare nulla")
+    send.add_argument("--limit", type=int, help="invia al massimo N messaggi (gli altri al prossimo invio)")
+    send.add_argument(
+        "--comune", action="append", help="solo questo comune (codice, nome o «Nome (PR)»); si può ripetere"
+    )
+    send.add_argument(
+        "--yes", action="store_true", help="invia senza chiedere conferma (necessario senza un terminale)"
+    )
+    send.add_argument(
+        "--retry-uncertain",
+        action="store_true",
+        help="rimanda i messaggi con esito incerto (invio interrotto): prima controlla che non siano nella posta inviata",
+    )
 
 
 def reminder_log(config: Config, override: str | None = None) -> ReminderLog:
@@ -129,3 +147,60 @@ def find_comune(comuni: pd.DataFrame, text: str) -> Mark:
         options = ", ".join(f"{comuni.at[i, 'name']} ({comuni.at[i, 'province']})" for i in hits)
         raise InputError(f"'{wanted}' indica più comuni: {options}. Usa il codice o «Nome (PR)».")
     raise InputError(f"Comune non trovato nell'elenco dei partecipanti: '{wanted}'.")
+
+
+def run_send(
+    args: argparse.Namespace,
+    config: Config,
+    snap: Snapshot,
+    out: Callable[[str], None] | None = None,
+    ask: Callable[[str], str] = input,
+    interactive: bool | None = None,
+) -> int:
+    """``reminders send``: one line per comune as it goes, then a summary; 0 only if all due were sent."""
+    out = out or (lambda line: print(line, flush=True))
+    interactive = sys.stdin.isatty() and sys.stdout.isatty() if interactive is None else interactive
+    if args.limit is not None and args.limit < 1:
+        raise InputError("--limit deve essere almeno 1.")
+    settings = find_smtp(args.secrets)
+    if settings is None and not args.dry_run:
+        raise InputError(
+            "Invio non configurato: manca la sezione [smtp] nel file dei segreti (.streamlit/secrets.toml o "
+            "--secrets); vedi README, «Sending reminders»."
+        )
+    options = options_from_config(config)
+    templates = templates_from_config(config)
+    log = reminder_log(config, args.database)
+    table = reminders_list(snap, marks=log.summary(), form=FormLink.from_config(config))
+    only = None
+    if args.comune:
+        picked = [find_comune(snap.comuni, text) for text in args.comune]
+        only = {m.key for m in picked}
+        for m in picked:
+            if m.key not in set(table["key"]):
+                out(f"non da sollecitare: {m.comune} non è nell'elenco dei promemoria")
+    if args.retry_uncertain and not args.dry_run:
+        freed = release_uncertain(log, only)
+        out(f"Liberati {freed} messaggi con esito incerto: partiranno di nuovo.")
+    letters = drafts(table, snap.settings, templates, config.campaign, config.form_url)
+    today = dt.datetime.now(ZoneInfo(config.timezone)).date()
+    items = plan(table, letters, options, today, log.blocked(), only, args.limit)
+    due = [i for i in items if i.result == "due"]
+    for item in items:
+        if item.result != "due" or args.dry_run:
+            out(item.line() + (f" · {item.subject}" if item.result == "due" else ""))
+    if args.dry_run:
+        out(summary_line(items))
+        out("Prova (--dry-run): nessun messaggio inviato.")
+        return 0
+    assert settings is not None
+    if due and not args.yes:
+        question = f"Inviare {len(due)} promemoria tramite {settings.host}? [s/N] "
+        if not interactive or ask(question).strip().lower() not in ("s", "si", "sì", "y", "yes"):
+            why = "" if interactive else " Senza un terminale serve --yes (oppure usa --dry-run per vederli)."
+            out(f"Nessun messaggio inviato: {len(due)} promemoria da inviare.{why}")
+            return 1
+    sender = Sender(settings, log, options, sender=templates.sender, today=today)
+    sender.run(items, progress=lambda done, total, item: out(f"[{done}/{total}] {item.line()}"))
+    out(summary_line(items))
+    return 1 if any(i.result in PROBLEMS for i in items) else 0

@@ -104,7 +104,8 @@ DEFAULT_TEMPLATES: dict[str, dict[str, str]] = {
     },
 }
 _NO_LINK = "(il link del modulo è nella richiesta che avete ricevuto)"
-_CONFIG_KEYS = {"database", "sender", "signature", *REASONS}
+# resend_after_days, max_per_minute, reply_to and bcc are read by rollout.reminders.send
+_CONFIG_KEYS = {"database", "sender", "signature", "resend_after_days", "max_per_minute", "reply_to", "bcc", *REASONS}
 _UNSAFE_FILENAME = re.compile(r"[^\w '().,-]+")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _UNFOLDED = policy.SMTP.clone(max_line_length=998)

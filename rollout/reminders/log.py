@@ -23,7 +23,7 @@ from rollout.errors import InputError
 
 DEFAULT_DATABASE = "promemoria.sqlite3"
 CHANNELS = {"email": "email", "pec": "PEC", "phone": "telefono", "other": "altro"}
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: the outbox of the messages sent by SMTP
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS reminders (
     id INTEGER PRIMARY KEY,
@@ -37,8 +37,28 @@ CREATE TABLE IF NOT EXISTS reminders (
 );
 CREATE INDEX IF NOT EXISTS reminders_by_comune ON reminders (comune_key);
 CREATE INDEX IF NOT EXISTS reminders_by_batch ON reminders (batch);
+CREATE TABLE IF NOT EXISTS outbox (
+    id INTEGER PRIMARY KEY,
+    comune_key TEXT NOT NULL,
+    comune TEXT NOT NULL,
+    message_id TEXT NOT NULL UNIQUE,
+    channel TEXT NOT NULL,
+    state TEXT NOT NULL,
+    detail TEXT NOT NULL DEFAULT '',
+    owner TEXT NOT NULL,
+    batch TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS outbox_by_comune ON outbox (comune_key, state);
 """
 SUMMARY_COLUMNS = ("reminders_sent", "last_reminder", "last_channel")
+# The outbox: a message is written ``queued`` before it is handed to the server, then ``sent`` (and
+# a reminder is recorded with it), ``refused`` or ``failed``; ``uncertain`` when the connection broke
+# after the message was handed over. A ``queued`` or ``uncertain`` row blocks its comune: it is
+# never sent again until someone has checked (``release``).
+OUTBOX_STATES = ("queued", "sent", "refused", "failed", "uncertain")
+BLOCKING = ("queued", "uncertain")
 
 
 class TrackingError(InputError):
@@ -78,12 +98,31 @@ class Mark:
     comune: str
 
 
+def _stamp(now: dt.datetime | None) -> str:
+    return (now or dt.datetime.now(dt.UTC)).isoformat(timespec="seconds")
+
+
 class ReminderLog:
     """The marks in one SQLite file; created on first write, every write one transaction."""
 
     def __init__(self, path: str | Path, timeout: float = 10.0) -> None:
         self.path = Path(path)
         self.timeout = timeout
+        self._held: sqlite3.Connection | None = None
+
+    @contextmanager
+    def held(self):
+        """One connection for many transactions (a sending run): opening and closing one per write
+        costs a checkpoint each time. Every write is still its own transaction."""
+        if self._held is not None:
+            yield self
+            return
+        with closing(self._connect()) as con:
+            self._held = con
+            try:
+                yield self
+            finally:
+                self._held = None
 
     # -- writing ----------------------------------------------------------------------------------
     def record(
@@ -112,6 +151,118 @@ class ReminderLog:
             return 0
         with self._write() as con:
             return con.execute("DELETE FROM reminders WHERE batch = ?", (batch,)).rowcount
+
+    # -- the outbox of messages sent by SMTP -------------------------------------------------------
+    def claim(
+        self,
+        mark: Mark,
+        since: dt.date,
+        message_id: str,
+        channel: str,
+        owner: str,
+        batch: str,
+        now: dt.datetime | None = None,
+    ) -> str:
+        """Reserve one comune's message before it goes to the server: "" when reserved, else why not
+        (``reminded|<day>|<channel>``, ``queued|<owner>`` or ``uncertain|<owner>``).
+
+        One transaction checks that the comune has no reminder since ``since`` (any channel) and no
+        message queued or of uncertain outcome, then writes the message ``queued``: two processes
+        (or two clicks) can never both reserve the same comune.
+        """
+        stamp = _stamp(now)
+        with self._write() as con:
+            last = con.execute(
+                "SELECT sent_on, channel FROM reminders WHERE comune_key = ? AND sent_on >= ?"
+                " ORDER BY sent_on DESC, id DESC LIMIT 1",
+                (mark.key, since.isoformat()),
+            ).fetchone()
+            if last:
+                return f"reminded|{last[0]}|{last[1]}"
+            busy = con.execute(
+                "SELECT state, owner FROM outbox WHERE comune_key = ? AND state IN (?, ?) LIMIT 1",
+                (mark.key, *BLOCKING),
+            ).fetchone()
+            if busy:
+                return f"{busy[0]}|{busy[1]}"
+            con.execute(
+                "INSERT INTO outbox (comune_key, comune, message_id, channel, state, owner, batch, created_at,"
+                " updated_at) VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?)",
+                (mark.key, mark.comune, message_id, channel, owner, batch, stamp, stamp),
+            )
+        return ""
+
+    def settle(
+        self,
+        message_id: str,
+        state: str,
+        detail: str = "",
+        sent_on: dt.date | None = None,
+        now: dt.datetime | None = None,
+    ) -> None:
+        """The outcome of a queued message; ``sent`` also records the reminder, in the same transaction."""
+        if state not in OUTBOX_STATES:
+            raise ValueError(state)
+        stamp = _stamp(now)
+        with self._write() as con:
+            row = con.execute(
+                "SELECT comune_key, comune, channel, batch FROM outbox WHERE message_id = ?", (message_id,)
+            ).fetchone()
+            if row is None:
+                raise TrackingError(f"Messaggio {message_id} assente dal registro dei promemoria {self.path}.")
+            con.execute(
+                "UPDATE outbox SET state = ?, detail = ?, updated_at = ? WHERE message_id = ?",
+                (state, detail, stamp, message_id),
+            )
+            if state == "sent":
+                con.execute(
+                    "INSERT INTO reminders (comune_key, comune, sent_on, channel, note, batch, recorded_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        row[0],
+                        row[1],
+                        (sent_on or dt.date.today()).isoformat(),
+                        row[2],
+                        "inviato dal tracker",
+                        row[3],
+                        stamp,
+                    ),
+                )
+
+    def blocked(self) -> pd.DataFrame:
+        """The messages queued or of uncertain outcome: comune key and name, state, owner, last change."""
+        columns = ["comune_key", "comune", "state", "owner", "updated_at", "message_id"]
+        if not self.path.exists():
+            return pd.DataFrame(columns=columns)
+        with self._read() as con:
+            rows = con.execute(
+                f"SELECT {', '.join(columns)} FROM outbox WHERE state IN (?, ?) ORDER BY id", BLOCKING
+            ).fetchall()
+        return pd.DataFrame(rows, columns=columns)
+
+    def release(self, message_ids: Iterable[str], now: dt.datetime | None = None) -> int:
+        """Mark messages of uncertain outcome as not sent (after checking the sent folder)."""
+        ids = list(message_ids)
+        if not ids or not self.path.exists():
+            return 0
+        with self._write() as con:
+            return sum(
+                con.execute(
+                    "UPDATE outbox SET state = 'failed', detail = 'esito incerto, liberato per un nuovo invio',"
+                    " updated_at = ? WHERE message_id = ? AND state IN (?, ?)",
+                    (_stamp(now), i, *BLOCKING),
+                ).rowcount
+                for i in ids
+            )
+
+    def outbox(self) -> pd.DataFrame:
+        """Every message of the outbox, oldest first (no addresses: they are not stored)."""
+        columns = ["comune_key", "comune", "message_id", "channel", "state", "detail", "batch", "updated_at"]
+        if not self.path.exists():
+            return pd.DataFrame(columns=columns)
+        with self._read() as con:
+            rows = con.execute(f"SELECT {', '.join(columns)} FROM outbox ORDER BY id").fetchall()
+        return pd.DataFrame(rows, columns=columns)
 
     # -- reading ----------------------------------------------------------------------------------
     def summary(self) -> pd.DataFrame:
@@ -183,8 +334,16 @@ class ReminderLog:
         return con
 
     @contextmanager
+    def _connection(self):
+        if self._held is not None:
+            yield self._held
+        else:
+            with closing(self._connect()) as con:
+                yield con
+
+    @contextmanager
     def _write(self):
-        with closing(self._connect()) as con:
+        with self._connection() as con:
             try:
                 con.execute("BEGIN IMMEDIATE")
                 yield con
@@ -198,7 +357,7 @@ class ReminderLog:
 
     @contextmanager
     def _read(self):
-        with closing(self._connect()) as con:
+        with self._connection() as con:
             try:
                 yield con
             except sqlite3.Error as err:

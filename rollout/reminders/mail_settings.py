@@ -1,0 +1,139 @@
+"""The settings of the reminders' sending: ``[smtp]`` of the secrets file (found as the Google
+credentials are) and the ``[reminders]`` keys of rollout.toml about sending."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from email.utils import parseaddr
+from pathlib import Path
+
+from data_sources.gsecrets import DEFAULT_FILES, ENV_VAR
+from rollout.config import Config
+from rollout.errors import InputError
+from rollout.reminders.drafts import usable_address
+
+SECURITY = ("ssl", "starttls", "none")
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+SMTP_KEYS = {"host", "port", "security", "username", "password", "sender", "channel", "ca_file", "timeout"}
+_DEFAULT_PORTS = {"ssl": 465, "starttls": 587, "none": 25}
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """``[smtp]`` of the secrets file. The password is never shown."""
+
+    host: str
+    port: int
+    security: str = "ssl"
+    username: str = ""
+    password: str = field(default="", repr=False)
+    sender: str = ""
+    channel: str = "email"
+    ca_file: str = ""  # a certificate (PEM) to trust besides the system's, e.g. the server's own
+    timeout: float = 30.0
+
+
+def smtp_from_table(table: Mapping[str, object], base_dir: Path | None = None, where: str = "[smtp]") -> SmtpSettings:
+    """Check ``[smtp]`` (a dict, or ``st.secrets``' section); InputError says what is wrong."""
+    values = {str(k): v for k, v in table.items()}
+    unknown = sorted(set(values) - SMTP_KEYS)
+    if unknown:
+        raise InputError(
+            f"Chiave sconosciuta in {where}: {', '.join(unknown)}. Chiavi ammesse: {', '.join(sorted(SMTP_KEYS))}."
+        )
+    host = str(values.get("host") or "").strip()
+    if not host:
+        raise InputError(f"In {where} manca host (il server SMTP, per esempio smtps.pec.aruba.it).")
+    security = str(values.get("security", "ssl")).strip().lower()
+    if security not in SECURITY:
+        raise InputError(f'In {where} security deve essere "ssl", "starttls" o "none", non "{security}".')
+    if security == "none" and host not in LOCAL_HOSTS:
+        raise InputError(f'In {where} security = "none" è ammesso solo per un server locale (127.0.0.1).')
+    try:
+        port = int(values.get("port", _DEFAULT_PORTS[security]))  # type: ignore[arg-type]
+        timeout = float(values.get("timeout", 30))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise InputError(f"In {where} port e timeout devono essere numeri.") from None
+    if not 0 < port < 65536 or timeout <= 0:
+        raise InputError(f"In {where} port deve essere tra 1 e 65535 e timeout positivo.")
+    sender = str(values.get("sender") or "").strip()
+    if sender and not usable_address(parseaddr(sender)[1]):
+        raise InputError(f"In {where} sender non è un indirizzo email valido: '{sender}'.")
+    channel = str(values.get("channel") or ("pec" if "pec" in host.lower() else "email")).strip().lower()
+    if channel not in ("email", "pec"):
+        raise InputError(f'In {where} channel deve essere "email" o "pec".')
+    ca_file = str(values.get("ca_file") or "").strip()
+    if ca_file:
+        path = Path(ca_file).expanduser()
+        if not path.is_absolute() and base_dir is not None:
+            path = base_dir / path
+        if not path.is_file():
+            raise InputError(f"In {where} ca_file non esiste: {path}.")
+        ca_file = str(path)
+    username, password = str(values.get("username") or ""), str(values.get("password") or "")
+    if username and not password:
+        raise InputError(f"In {where} c'è username ma manca password.")
+    return SmtpSettings(host, port, security, username, password, sender, channel, ca_file, timeout)
+
+
+def find_smtp(explicit: str | Path | None = None, env: Mapping[str, str] | None = None) -> SmtpSettings | None:
+    """``[smtp]`` of the secrets file, found as the Google credentials are (``--secrets``,
+    ``$ROLLOUT_SECRETS``, ``.streamlit/secrets.toml`` of the project, then of the home); None if absent."""
+    env = os.environ if env is None else env
+    chosen = explicit or env.get(ENV_VAR)
+    paths = [Path(chosen).expanduser()] if chosen else [p for p in DEFAULT_FILES if p.is_file()]
+    for path in paths:
+        if path.suffix.lower() == ".json":
+            continue
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise InputError(f"File dei segreti non trovato: {path}.") from None
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
+            raise InputError(f"Il file dei segreti {path.name} non è leggibile: {err}.") from None
+        table = data.get("smtp")
+        if table is None:
+            continue
+        if not isinstance(table, dict):
+            raise InputError(f"In {path.name} [smtp] deve essere una tabella.")
+        return smtp_from_table(table, path.resolve().parent, f"{path.name} [smtp]")
+    return None
+
+
+@dataclass(frozen=True)
+class SendOptions:
+    """``[reminders]`` keys about sending."""
+
+    resend_after_days: int = 7
+    max_per_minute: int = 20
+    reply_to: str = ""
+    bcc: tuple[str, ...] = ()
+
+
+def options_from_config(config: Config) -> SendOptions:
+    section = config.reminders
+    try:
+        days = int(section.get("resend_after_days", 7))  # type: ignore[arg-type]
+        rate = int(section.get("max_per_minute", 20))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise InputError("In [reminders] resend_after_days e max_per_minute devono essere numeri interi.") from None
+    if days < 1 or rate < 1:
+        raise InputError("In [reminders] resend_after_days e max_per_minute devono essere almeno 1.")
+    reply_to = str(section.get("reply_to", "")).strip()
+    if reply_to and not usable_address(parseaddr(reply_to)[1]):
+        raise InputError(f"In [reminders] reply_to non è un indirizzo email valido: '{reply_to}'.")
+    given = section.get("bcc", [])
+    bcc = [given] if isinstance(given, str) else given
+    if not isinstance(bcc, list):
+        raise InputError("In [reminders] bcc deve essere un indirizzo o un elenco di indirizzi.")
+    checked = []
+    for text in bcc:
+        address = usable_address(text) if str(text).strip() else ""
+        if str(text).strip() and not address:
+            raise InputError(f"In [reminders] bcc non è un indirizzo email valido: '{text}'.")
+        if address:
+            checked.append(address)
+    return SendOptions(days, rate, reply_to, tuple(checked))

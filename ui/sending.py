@@ -1,0 +1,157 @@
+"""«Invia i promemoria» on the Promemoria page: preview, count, confirmation, progress, outcome.
+
+Only shown: what to send and how is decided by ``rollout.reminders.send``. Offered only on a
+protected dashboard (password or login) with ``[smtp]`` in the secrets, never on the open demo.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+import streamlit as st
+
+from rollout.config import PROJECT_ROOT, Config
+from rollout.errors import InputError
+from rollout.reminders.drafts import Templates, drafts
+from rollout.reminders.log import CHANNELS, ReminderLog
+from rollout.reminders.mail_settings import SmtpSettings, options_from_config, smtp_from_table
+from rollout.reminders.send import PROBLEMS, RESULTS, Outcome, Sender, count_words, outcomes_frame, plan, summary_line
+from ui import auth
+from ui.context import Context
+from ui.format import md_escape
+from ui.privacy import hide_personal
+from ui.state import screenshot_mode
+
+CONFIRM = "send_confirm"
+REQUESTED = "_send_requested"
+OUTCOME = "_send_outcome"  # the last run's outcomes in this session, shown after the page reloads
+PREVIEW = 3
+OUTCOME_LABELS = {"comune": "Comune", "province": "Provincia", "contact": "Destinatario", "result": "Esito",
+                  "detail": "Dettaglio"}  # fmt: skip
+
+
+def smtp_settings() -> tuple[SmtpSettings | None, str]:
+    """``[smtp]`` of the secrets, checked: the settings, or None and why ("" when absent)."""
+    try:
+        table = st.secrets.get("smtp")
+    except FileNotFoundError:
+        return None, ""
+    if table is None:
+        return None, ""
+    if not isinstance(table, Mapping):
+        return None, "nei segreti [smtp] deve essere una sezione."
+    try:
+        return smtp_from_table(dict(table), PROJECT_ROOT / ".streamlit", "[smtp] dei segreti"), ""
+    except InputError as err:
+        return None, str(err)
+
+
+def protected(config: Config) -> bool:
+    """A password or a login guards this dashboard (the demo never counts as protected)."""
+    if config.demo:
+        return False
+    secrets = auth.read_secrets()
+    return not secrets.problem and (secrets.password is not None or secrets.auth is not None)
+
+
+def _request() -> None:
+    if st.session_state.get(CONFIRM):
+        st.session_state[REQUESTED] = True
+    st.session_state[CONFIRM] = False  # a second click needs a new confirmation
+
+
+def send_section(ctx: Context, table: pd.DataFrame, templates: Templates | None, log: ReminderLog | None) -> None:
+    st.subheader("Invia i promemoria")
+    if not protected(ctx.config):
+        st.caption(
+            "L'invio per email o PEC si attiva solo su un cruscotto protetto (password o login) con il server "
+            "di posta nella sezione [smtp] dei segreti (vedi README, «Sending reminders»)."
+        )
+        return
+    settings, problem = smtp_settings()
+    if problem:
+        st.error(f"Invio non disponibile: {md_escape(problem)}")
+        return
+    if settings is None:
+        st.caption("Per inviare i promemoria da qui, configura il server di posta nella sezione [smtp] dei segreti.")
+        return
+    if templates is None or log is None:
+        return  # the page has already said why
+    try:
+        options = options_from_config(ctx.config)
+        today = dt.datetime.now(ZoneInfo(ctx.settings.tz)).date()
+        letters = drafts(table, ctx.settings, templates, ctx.config.campaign, ctx.config.form_url)
+        items = plan(table, letters, options, today, log.blocked())
+    except InputError as err:
+        st.error(f"Invio non disponibile: {md_escape(str(err))}")
+        return
+    if st.session_state.pop(REQUESTED, False):
+        _send(settings, log, options, templates, today, items)
+    due = [i for i in items if i.result == "due"]
+    _overview(settings, options.max_per_minute, items, due)
+    if due:
+        st.checkbox(f"Confermo l'invio di {len(due)} promemoria", key=CONFIRM)
+        st.button(
+            "Invia i promemoria",
+            type="primary",
+            icon="📨",
+            key="send_go",
+            disabled=not st.session_state.get(CONFIRM),
+            on_click=_request,
+        )
+    if OUTCOME in st.session_state:
+        _outcome(st.session_state[OUTCOME])
+
+
+def _overview(settings: SmtpSettings, per_minute: int, items: list[Outcome], due: list[Outcome]) -> None:
+    excluded = [i for i in items if i.result != "due"]
+    line = (
+        f"**{len(due)} promemoria da inviare** via {CHANNELS[settings.channel]} tramite {md_escape(settings.host)}, "
+        f"al massimo {per_minute} al minuto."
+    )
+    if excluded:
+        line += f" Esclusi: {count_words(excluded)}."
+    st.markdown(line)
+    if excluded:
+        with st.expander(f"Comuni esclusi dall'invio ({len(excluded)})"):
+            _table(outcomes_frame(excluded), "send_excluded")
+    if due and not screenshot_mode():
+        with st.expander(f"Anteprima dei primi {min(PREVIEW, len(due))} messaggi"):
+            for item in due[:PREVIEW]:
+                st.markdown(f"**A:** {md_escape(item.to)} · **Oggetto:** {md_escape(item.subject)}")
+                st.code(item.body, language=None, wrap_lines=True)
+
+
+def _send(settings, log, options, templates, today, items: list[Outcome]) -> None:
+    due = sum(i.result == "due" for i in items)
+    bar = st.progress(0.0, text=f"Connessione a {settings.host}…")
+
+    def progress(done: int, total: int, item: Outcome) -> None:
+        bar.progress(done / total, text=f"{done} di {total}: {item.label} — {RESULTS[item.result]}")
+
+    try:
+        Sender(settings, log, options, sender=templates.sender, today=today).run(items, progress)
+    except InputError as err:
+        bar.empty()
+        st.error(f"Nessun promemoria inviato. {md_escape(str(err))}")
+        return
+    st.session_state[OUTCOME] = [i for i in items if i.result != "due"]
+    st.toast(f"Invio concluso: {due} promemoria elaborati.")
+    st.rerun()  # the list above shows the reminders just recorded
+
+
+def _outcome(items: list[Outcome]) -> None:
+    st.markdown("**Esito dell'ultimo invio**")
+    if any(i.result in PROBLEMS for i in items):
+        st.warning(summary_line(items) + " Alcuni messaggi non sono partiti: vedi la tabella.")
+    else:
+        st.success(summary_line(items))
+    order = {key: n for n, key in enumerate((*PROBLEMS, "no_address"))}  # what needs attention first
+    _table(outcomes_frame(sorted(items, key=lambda i: order.get(i.result, len(order)))), "send_outcome")
+
+
+def _table(frame: pd.DataFrame, key: str) -> None:
+    st.dataframe(hide_personal(frame), hide_index=True, column_config=OUTCOME_LABELS, key=key)
