@@ -5,14 +5,14 @@ import streamlit as st
 from ui import state
 from ui.context import build
 
-st.set_page_config(page_title="Rollout tracker", page_icon="📋", layout="wide")
+st.set_page_config(page_title="Rollout tracker", page_icon=":material/checklist:", layout="wide")
 
 PAGES = [
-    st.Page("pages/panoramica.py", title="Panoramica", icon="📊", default=True),
-    st.Page("pages/comuni.py", title="Comuni", icon="🏛️"),
-    st.Page("pages/copertura.py", title="Copertura", icon="🧩"),
-    st.Page("pages/promemoria.py", title="Promemoria", icon="✉️"),
-    st.Page("pages/qualita.py", title="Qualità dati", icon="🔎"),
+    st.Page("pages/panoramica.py", title="Panoramica", icon=":material/dashboard:", default=True),
+    st.Page("pages/comuni.py", title="Comuni", icon=":material/account_balance:"),
+    st.Page("pages/copertura.py", title="Copertura", icon=":material/extension:"),
+    st.Page("pages/promemoria.py", title="Promemoria", icon=":material/mail:"),
+    st.Page("pages/qualita.py", title="Qualità dati", icon=":material/fact_check:"),
 ]
 
 page = st.navigation(PAGES)

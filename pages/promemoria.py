@@ -51,14 +51,14 @@ export = export_frame(table)
 stamp = ctx.settings.as_of_local.strftime("%Y%m%d")
 downloads = st.container(horizontal=True)  # the buttons side by side, each as wide as its label
 downloads.download_button(
-    "Scarica CSV", to_csv_bytes(export), f"promemoria_{stamp}.csv", "text/csv", icon="⬇️", key="dl_csv"
+    "Scarica CSV", to_csv_bytes(export), f"promemoria_{stamp}.csv", "text/csv", icon=":material/download:", key="dl_csv"
 )
 downloads.download_button(
     "Scarica Excel",
     to_xlsx_bytes(export, "Promemoria", EXPORT_LABELS),
     f"promemoria_{stamp}.xlsx",
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    icon="⬇️",
+    icon=":material/download:",
     key="dl_xlsx",
 )
 downloads.download_button(
@@ -66,7 +66,7 @@ downloads.download_button(
     (lambda: drafts_zip(letters_for(table), templates, ctx.settings.as_of_local)) if templates else b"",
     f"bozze_promemoria_{stamp}.zip",
     "application/zip",
-    icon="✉️",
+    icon=":material/mail:",
     key="dl_drafts",
     disabled=templates is None or table.empty,
     on_click="ignore",
@@ -94,7 +94,7 @@ st.dataframe(
         "status": "Stato",
         "days_late": st.column_config.NumberColumn("Giorni di ritardo", width="small"),
         "reminders_sent": st.column_config.NumberColumn("Promemoria inviati", width="small"),
-        "mailto": st.column_config.LinkColumn("Bozza", display_text="✉️ scrivi", help="Apre la bozza nella posta"),
+        "mailto": st.column_config.LinkColumn("Bozza", display_text="scrivi", help="Apre la bozza nella posta"),
     },
     key="reminders",
 )
@@ -120,7 +120,7 @@ with st.form("mark_form", border=True):
     )
     channel = middle.selectbox("Canale", list(CHANNELS), format_func=CHANNELS.get, key="mark_channel")
     note = right.text_input("Nota (facoltativa, niente dati personali)", key="mark_note", max_chars=200)
-    submitted = st.form_submit_button("Registra come inviati", icon="✅")
+    submitted = st.form_submit_button("Registra come inviati", icon=":material/check_circle:")
 if submitted and log is not None:
     picked = list(labels) if everyone else [k for k in chosen if k in labels]
     if not picked:
@@ -136,8 +136,8 @@ if submitted and log is not None:
             st.session_state[FLASH] = {"batch": batch, "text": text}
             st.rerun()
 if (flash := st.session_state.get(FLASH)) and log is not None:
-    st.success(flash["text"], icon="✅")
-    if st.button("Annulla questa registrazione", icon="↩️", key="undo_marks"):
+    st.success(flash["text"], icon=":material/check_circle:")
+    if st.button("Annulla questa registrazione", icon=":material/undo:", key="undo_marks"):
         try:
             removed = log.undo(flash["batch"])
         except InputError as err:
@@ -156,4 +156,4 @@ elif templates is not None and not table.empty:
     to = md_escape(letter["to"]) if letter["to"] else "— nessun indirizzo utilizzabile"
     st.markdown(f"**A:** {to} · {md_escape(letter['address'])}  \n**Oggetto:** {md_escape(letter['subject'])}")
     st.code(letter["body"], language=None, wrap_lines=True)
-    st.link_button("Apri nel programma di posta", letter["mailto"], icon="✉️")
+    st.link_button("Apri nel programma di posta", letter["mailto"], icon=":material/mail:")

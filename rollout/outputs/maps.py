@@ -1,0 +1,242 @@
+"""The map's data: each participating comune joined to its boundary, shares per province.
+
+Boundaries are openpolis' TopoJSON of June 2023 in ``data/geo`` (see ``data/geo/reduce.py``).
+The join goes by ISTAT code; a cadastral code is turned into the ISTAT one; a comune listed
+without a code is found by name and province. Comuni without a shape (merged or created after
+June 2023, or not recognised) are listed as "non sul mappa": they stay in every count.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+
+from rollout.read.names import keys_frame
+from rollout.read.permissions import PERMISSION_KEYS, PERMISSIONS
+from rollout.read.reference import PROVINCES, national_comuni
+from rollout.read.text import words
+from rollout.status import STATUS_LABELS
+
+GEO_DIR = Path(__file__).resolve().parents[2] / "data" / "geo"
+CREDIT = "Confini: ISTAT, elaborazione openpolis (CC BY 4.0)"
+NOT_ON_MAP = "non sul mappa"
+# More regions than this: the national view draws provinces, the comuni one click away.
+MAX_REGIONS_FOR_COMUNI = 3
+
+
+@lru_cache(maxsize=1)
+def provinces_topology() -> dict:
+    return _read("provinces.topo.json")
+
+
+@lru_cache(maxsize=1)
+def regions_topology() -> dict:
+    return _read("regions.topo.json")
+
+
+@lru_cache(maxsize=24)
+def comuni_topology(region: str) -> dict:
+    """The comuni of one region (ISTAT region code, "15"); an empty topology if there is no file."""
+    path = GEO_DIR / "comuni" / f"R{int(region):02d}.topo.json"
+    if not path.exists():
+        return {"type": "Topology", "arcs": [], "objects": {"comuni": {"type": "GeometryCollection", "geometries": []}}}
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _read(name: str) -> dict:
+    return json.loads((GEO_DIR / name).read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=1)
+def province_regions() -> dict[str, str]:
+    """Province abbreviation -> ISTAT region code ("SA" -> "15")."""
+    return {
+        g["properties"]["prov_acr"]: g["properties"]["reg_istat_code"]
+        for g in provinces_topology()["objects"]["provinces"]["geometries"]
+    }
+
+
+@lru_cache(maxsize=1)
+def region_names() -> dict[str, str]:
+    """ISTAT region code -> name ("15" -> "Campania")."""
+    return {
+        g["properties"]["reg_istat_code"]: g["properties"]["reg_name"]
+        for g in regions_topology()["objects"]["regions"]["geometries"]
+    }
+
+
+@lru_cache(maxsize=1)
+def shapes() -> pd.DataFrame:
+    """Every comune with a shape: ISTAT code (index), cadastral code, name, province, region."""
+    rows = []
+    for region in region_names():
+        for g in comuni_topology(region)["objects"]["comuni"]["geometries"]:
+            p = g["properties"]
+            rows.append((p["com_istat_code"], p.get("com_catasto_code", ""), p["name"], p["prov_acr"], region))
+    frame = pd.DataFrame(rows, columns=["istat", "cadastral", "name", "province", "region"])
+    return frame.drop_duplicates("istat").set_index("istat")
+
+
+@lru_cache(maxsize=1)
+def _by_name() -> dict[tuple[str, str], str]:
+    """(loose name, province) -> ISTAT code, from the shapes' names and the national list's."""
+    geo = shapes()
+    by_cadastral = pd.Series(geo.index, index=geo["cadastral"])
+    out: dict[tuple[str, str], str] = {}
+    for m in national_comuni():  # bilingual names ("Bolzano/Bozen") count under each name
+        code = by_cadastral.get(m.cadastral)
+        if isinstance(code, str):
+            out.setdefault((words(m.name), m.province), code)
+    for code, name, prov in zip(geo.index, geo["name"], geo["province"], strict=True):
+        for part in {name, *name.split("/")}:
+            out.setdefault((words(part), prov), code)
+    return out
+
+
+def istat_codes(comuni: pd.DataFrame) -> pd.Series:
+    """The ISTAT code of each listed comune that has a shape, "" for the others."""
+    geo = shapes()
+    code = comuni["code"].fillna("").astype(str)
+    by_cadastral = pd.Series(geo.index, index=geo["cadastral"].to_numpy())
+    by_cadastral = by_cadastral[~by_cadastral.index.duplicated()]
+    out = pd.Series("", index=comuni.index, dtype=str)
+    istat = code.str.fullmatch(r"\d{6}") & code.isin(geo.index)
+    out[istat] = code[istat]
+    cadastral = code.map(by_cadastral).fillna("").astype(str)
+    out = out.where(out != "", cadastral)
+    todo = out == ""
+    if todo.any():
+        loose = keys_frame(comuni.loc[todo, "name"].astype(str), typed=True)["loose"].to_numpy()
+        names = _by_name()
+        provinces = comuni.loc[todo, "province"].astype(str).to_numpy()
+        out[todo] = [names.get((n, p), "") for n, p in zip(loose, provinces, strict=True)]
+    return out
+
+
+@dataclass(frozen=True)
+class MapData:
+    """The participating comuni placed on the map, and those that could not be."""
+
+    comuni: pd.DataFrame  # one row per comune on the map (no personal data), index = cid
+    not_on_map: pd.DataFrame  # comune, provincia, codice of those without a shape
+    regions: tuple[str, ...]  # ISTAT codes of the regions of the list
+    provinces: tuple[str, ...]  # the provinces of the list
+
+    @property
+    def national(self) -> bool:
+        """Whether the list spans too many regions to draw every comune at once."""
+        return len(self.regions) > MAX_REGIONS_FOR_COMUNI
+
+
+def map_data(comuni: pd.DataFrame, tz: str = "Europe/Rome") -> MapData:
+    """Join the comuni (a Snapshot's table, or a filtered part of it) to their shapes."""
+    codes = istat_codes(comuni)
+    geo = shapes()
+    first = comuni["first_response"].dt.tz_convert(tz).dt.strftime("%d/%m/%Y %H:%M").fillna("nessuna")
+    answered = comuni["status"].isin(["on_time", "late"])
+    table = pd.DataFrame(
+        {
+            "istat": codes,
+            "comune": comuni["name"].astype(str),
+            "provincia": comuni["province"].astype(str),
+            "status": comuni["status"],
+            "stato": comuni["status"].map(STATUS_LABELS),
+            "prima_risposta": first,
+            "editor": comuni["editors"].astype(int),
+            "senza_at": answered & ~comuni["has_at_editor"].astype(bool),
+        },
+        index=comuni.index,
+    )
+    on_map = table["istat"] != ""
+    # The province of the shape wins (a list may give none, or a wrong one).
+    table.loc[on_map, "provincia"] = geo.loc[table.loc[on_map, "istat"], "province"].to_numpy()
+    missing = table.loc[~on_map, ["comune", "provincia"]].assign(codice=comuni.loc[~on_map, "code"].astype(str))
+    regions_of = province_regions()
+    provinces = tuple(sorted({p for p in table["provincia"] if p in regions_of}))
+    regions = tuple(sorted({regions_of[p] for p in provinces}))
+    return MapData(table.loc[on_map], missing.sort_values(["provincia", "comune"]), regions, provinces)
+
+
+def province_progress(comuni: pd.DataFrame) -> pd.DataFrame:
+    """Per province (all listed comuni, on the map or not): counts by status and the share answered.
+
+    Sorted by what is left (pending + missing), most first.
+    """
+    regions_of = province_regions()
+    names = region_names()
+    counts = pd.crosstab(comuni["province"].replace("", "?"), comuni["status"]).reindex(
+        columns=list(STATUS_LABELS), fill_value=0
+    )
+    out = counts.rename_axis("provincia").rename_axis(None, axis=1).reset_index()
+    out["comuni"] = counts.sum(axis=1).to_numpy()
+    out["risposto"] = (counts["on_time"] + counts["late"]).to_numpy()
+    out["da_fare"] = (counts["pending"] + counts["missing"]).to_numpy()
+    out["quota"] = out["risposto"] / out["comuni"]
+    out["regione"] = out["provincia"].map(lambda p: names.get(regions_of.get(p, ""), "")).astype(str)
+    return out.sort_values(["da_fare", "comuni", "provincia"], ascending=[False, False, True], ignore_index=True)
+
+
+def region_progress(comuni: pd.DataFrame) -> pd.DataFrame:
+    """``province_progress`` summed per region."""
+    prov = province_progress(comuni)
+    cols = [*STATUS_LABELS, "comuni", "risposto", "da_fare"]
+    out = prov.groupby("regione", as_index=False)[cols].sum()
+    out["quota"] = out["risposto"] / out["comuni"]
+    return out.sort_values(["da_fare", "regione"], ascending=[False, True], ignore_index=True)
+
+
+def subset_topology(topology: dict, obj: str, keep: set[str], key: str) -> dict:
+    """The topology with only the geometries whose property ``key`` is in ``keep`` (arcs shared)."""
+    out = dict(topology)
+    collection = topology["objects"][obj]
+    geometries = [g for g in collection["geometries"] if g["properties"].get(key) in keep]
+    out["objects"] = {obj: {**collection, "geometries": copy.copy(geometries)}}
+    return out
+
+
+def territory_coverage(comuni: pd.DataFrame, by: str = "provincia") -> pd.DataFrame:
+    """Per province (or region) and permission: comuni with at least one editor, and the share.
+
+    Long format, territories in the order of ``province_progress`` (most left to do first).
+    """
+    frame = comuni.assign(provincia=comuni["province"].replace("", "?"))
+    regions_of, names = province_regions(), region_names()
+    frame["regione"] = frame["provincia"].map(lambda p: names.get(regions_of.get(p, ""), "")).astype(str)
+    covered = frame[list(PERMISSION_KEYS)].gt(0).groupby(frame[by]).sum()
+    sizes = frame.groupby(by).size()
+    progress = province_progress(comuni) if by == "provincia" else region_progress(comuni)
+    order = [t for t in progress[by] if t in sizes.index]
+    rows = []
+    for territory in order:
+        for perm in PERMISSIONS:
+            n = int(covered.at[territory, perm.key])
+            total = int(sizes[territory])
+            rows.append({by: territory, "permesso": perm.short, "coperti": n, "comuni": total, "quota": n / total})
+    return pd.DataFrame(rows, columns=[by, "permesso", "coperti", "comuni", "quota"])
+
+
+def map_choices(md: MapData) -> dict[str, tuple[str, ...]]:
+    """What the map can show, label -> provinces to draw comune by comune (empty: Italy's provinces).
+
+    Nationally the provinces come first, each region and province one choice away; a smaller
+    list shows all its comuni first.
+    """
+    names = region_names()
+    regions_of = province_regions()
+    out: dict[str, tuple[str, ...]] = {}
+    if md.national:
+        out["Italia: quota di comuni con risposta per provincia"] = ()
+    else:
+        out[f"Tutti i comuni dell'elenco ({', '.join(md.provinces)})"] = md.provinces
+    if md.national or len(md.regions) > 1:
+        for region in md.regions:
+            out[f"Regione {names.get(region, region)}"] = tuple(p for p in md.provinces if regions_of[p] == region)
+    if md.national or len(md.provinces) > 1:
+        for prov in md.provinces:
+            out[f"Provincia {PROVINCES.get(prov, prov)} ({prov})"] = (prov,)
+    return out

@@ -1,0 +1,36 @@
+"""The map block: a choice of territory, the map, the credit and the comuni not on the map."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from rollout.outputs import map_charts, maps
+
+
+def status_map(view: pd.DataFrame, tz: str, height: int = 430) -> None:
+    """Comuni by status (or, nationally, provinces by share answered), one click from any territory."""
+    md = maps.map_data(view, tz)
+    choices = maps.map_choices(md)
+    if not choices:
+        st.info("Nessun comune da mostrare sulla mappa.")
+    else:
+        label = st.selectbox("Territorio", list(choices), key="map_territory", label_visibility="collapsed")
+        provinces = choices.get(label, ())
+        if provinces:
+            chart = map_charts.comuni_map(md, provinces, height=height)
+        else:
+            chart = map_charts.provinces_map(maps.province_progress(view), height=height)
+        st.vega_lite_chart(None, map_charts.to_spec(chart), width="stretch")
+    caption = maps.CREDIT
+    if md.comuni["senza_at"].any() and any(choices.values()):
+        caption = "● comuni che hanno risposto senza editor Amministrazione Trasparente · " + caption
+    st.caption(caption)
+    if len(md.not_on_map):
+        with st.expander(f"{len(md.not_on_map)} comuni {maps.NOT_ON_MAP} (contati in tutti i totali)"):
+            st.caption("Comuni senza confini ISTAT di giugno 2023 (fusi o istituiti dopo) o non riconosciuti.")
+            st.dataframe(
+                md.not_on_map,
+                hide_index=True,
+                column_config={"comune": "Comune", "provincia": "Prov.", "codice": "Codice"},
+            )
