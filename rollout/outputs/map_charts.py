@@ -207,7 +207,12 @@ def coverage_heatmap(coverage: pd.DataFrame, label: str = "provincia", row: int 
     perms = [p.short for p in PERMISSIONS]
     base = alt.Chart(coverage).encode(
         y=alt.Y(f"{label}:N", sort=order, title=None, axis=alt.Axis(labelLimit=160)),
-        x=alt.X("permesso:N", sort=perms, title=None, axis=alt.Axis(orient="top", labelAngle=0, labelLimit=120)),
+        x=alt.X(
+            "permesso:N",
+            sort=perms,
+            title=None,
+            axis=alt.Axis(orient="top", labelAngle=-35, labelAlign="left", labelLimit=130),
+        ),
     )
     cells = base.mark_rect(stroke="white").encode(
         color=alt.Color(
@@ -228,4 +233,4 @@ def coverage_heatmap(coverage: pd.DataFrame, label: str = "provincia", row: int 
         text=alt.Text("quota:Q", format=".0%"),
         color=alt.condition("datum.quota > 0.6", alt.value("white"), alt.value("#263238")),
     )
-    return alt.layer(cells, text).properties(height=alt.Step(row))
+    return alt.layer(cells, text).properties(height=alt.Step(row), width=alt.Step(46))

@@ -16,10 +16,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from rollout.read.names import keys_frame
+from rollout.read.names import keys_frame, official_keys
 from rollout.read.permissions import PERMISSION_KEYS, PERMISSIONS
 from rollout.read.reference import PROVINCES, national_comuni
-from rollout.read.text import words
 from rollout.status import STATUS_LABELS
 
 GEO_DIR = Path(__file__).resolve().parents[2] / "data" / "geo"
@@ -91,10 +90,11 @@ def _by_name() -> dict[tuple[str, str], str]:
     for m in national_comuni():  # bilingual names ("Bolzano/Bozen") count under each name
         code = by_cadastral.get(m.cadastral)
         if isinstance(code, str):
-            out.setdefault((words(m.name), m.province), code)
+            for keys in official_keys(m.name):
+                out.setdefault((keys.loose, m.province), code)
     for code, name, prov in zip(geo.index, geo["name"], geo["province"], strict=True):
-        for part in {name, *name.split("/")}:
-            out.setdefault((words(part), prov), code)
+        for keys in official_keys(name):
+            out.setdefault((keys.loose, prov), code)
     return out
 
 

@@ -60,11 +60,18 @@ KPI_LINES = (("kpi", 22, 17), ("testo_valore", 60, 42), ("quota", 98, 15), ("tes
 KPI_HEIGHT = 142
 
 
+_TILE_GAP, _TILE_MARGIN = 0.06, 24
+
+
+def kpi_text_room() -> float:
+    """The width, in pixels, that a KPI tile leaves to each of its lines of text."""
+    return (_INNER + _AXIS) / len(KPIS) * (1 - _TILE_GAP) - 2 * _TILE_MARGIN
+
+
 def _kpi_band(data: pd.DataFrame, height: int = KPI_HEIGHT) -> alt.LayerChart:
     # The band starts where the response curve's axis starts, left of the plots' common origin.
-    gap = 0.06
-    x = alt.X("i:O", axis=None, scale=alt.Scale(range=[-_AXIS, _INNER], paddingInner=gap, paddingOuter=0))
-    inset = (_INNER + _AXIS) / len(data) * (1 - gap) / 2 - 24  # from a tile's centre to its text margin
+    x = alt.X("i:O", axis=None, scale=alt.Scale(range=[-_AXIS, _INNER], paddingInner=_TILE_GAP, paddingOuter=0))
+    inset = kpi_text_room() / 2  # from a tile's centre to its text margin
     base = alt.Chart(data).encode(x=x)
     tile = base.mark_rect(cornerRadius=10, strokeWidth=2).encode(
         y=alt.value(0),
@@ -142,8 +149,9 @@ def status_picture(
         subtitle += f" · filtro: {len(view)} comuni su {len(snap.comuni)}"
     kpis = _kpi_band(kpi_data(now, before))
     gap = _SPACING + 20
-    left_w, map_w = 560, 360
-    right_w = _INNER - left_w - map_w - 2 * gap - 150  # the coverage chart's labels take ~150 px
+    left_w, map_w = 510, 330
+    # The coverage chart's axis labels take ~150 px left, its bar labels up to ~120 px right of 100%.
+    right_w = _INNER - left_w - map_w - 2 * gap - 150 - 120
     curve = charts.response_curve(view, s, height=410).properties(
         width=left_w, title=_panel_title("Comuni che hanno risposto, giorno per giorno")
     )
