@@ -39,12 +39,12 @@ kpi(
 left, right = st.columns([3, 2])
 with left:
     st.markdown("**Comuni che hanno risposto, giorno per giorno**")
-    st.altair_chart(charts.response_curve(ctx.view, s, height=240), width="stretch")
+    st.altair_chart(charts.response_curve(ctx.view, s, height=220), width="stretch")
     st.markdown("**Copertura dei permessi**")
     st.altair_chart(charts.coverage_chart(coverage_of(ctx.view), len(ctx.view), height=240), width="stretch")
 with right:
     st.markdown("**Mappa dei comuni per stato**")
-    status_map(ctx.view, s.tz)
+    status_map(ctx.view, s.tz, height=400)
 
 left, right = st.columns([3, 2])
 with left:

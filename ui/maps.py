@@ -12,6 +12,7 @@ def status_map(view: pd.DataFrame, tz: str, height: int = 430) -> None:
     """Comuni by status (or, nationally, provinces by share answered), one click from any territory."""
     md = maps.map_data(view, tz)
     choices = maps.map_choices(md)
+    provinces: tuple[str, ...] = ()
     if not choices:
         st.info("Nessun comune da mostrare sulla mappa.")
     else:
@@ -23,7 +24,7 @@ def status_map(view: pd.DataFrame, tz: str, height: int = 430) -> None:
             chart = map_charts.provinces_map(maps.province_progress(view), height=height)
         st.vega_lite_chart(None, map_charts.to_spec(chart), width="stretch")
     caption = maps.CREDIT
-    if md.comuni["senza_at"].any() and any(choices.values()):
+    if md.comuni["senza_at"].any() and choices and provinces:
         caption = "● comuni che hanno risposto senza editor Amministrazione Trasparente · " + caption
     st.caption(caption)
     if len(md.not_on_map):

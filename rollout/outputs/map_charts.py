@@ -80,7 +80,7 @@ def comuni_map(
     width: int = 520,
     height: int = 420,
     *,
-    legend_columns: int = 5,
+    legend_columns: int = 3,
     names: bool = True,
 ) -> alt.LayerChart:
     """Every comune of the chosen provinces (default: those of the list) coloured by status.
