@@ -19,10 +19,10 @@ def status_map(view: pd.DataFrame, tz: str, height: int = 430) -> None:
         label = st.selectbox("Territorio", list(choices), key="map_territory", label_visibility="collapsed")
         provinces = choices.get(label, ())
         if provinces:
-            chart = map_charts.comuni_map(md, provinces, height=height)
+            spec = map_charts.to_spec(map_charts.comuni_map(md, provinces, height=height))
         else:
-            chart = map_charts.provinces_map(maps.province_progress(view), height=height)
-        st.vega_lite_chart(None, map_charts.to_spec(chart), width="stretch")
+            spec = map_charts.provinces_map_spec(maps.province_progress(view), height=height)
+        st.vega_lite_chart(None, spec, width="stretch")
     caption = maps.CREDIT
     if md.comuni["senza_at"].any() and choices and provinces:
         caption = "● comuni che hanno risposto senza editor Amministrazione Trasparente · " + caption

@@ -7,6 +7,7 @@ comuni's figures joined by a lookup on the ISTAT code (or the province abbreviat
 from __future__ import annotations
 
 import copy
+from functools import lru_cache
 
 import altair as alt
 import pandas as pd
@@ -55,8 +56,12 @@ def _topology(key: str) -> dict:
 
 
 def to_spec(chart: alt.TopLevelMixin | dict) -> dict:
-    """The chart's Vega-Lite spec with the boundaries put in (validated without them)."""
-    spec = chart.to_dict() if not isinstance(chart, dict) else copy.deepcopy(chart)
+    """The chart's Vega-Lite spec with the boundaries put in.
+
+    Not validated against the schema (tens of milliseconds per chart on the Panoramica): these
+    specs are fixed by this module and rendered by vl-convert in the tests.
+    """
+    spec = chart.to_dict(validate=False) if not isinstance(chart, dict) else copy.deepcopy(chart)
 
     def fill(node: object) -> None:
         if isinstance(node, dict):
@@ -136,7 +141,10 @@ def comuni_map(
 
 def provinces_map(progress: pd.DataFrame, width: int = 520, height: int = 560) -> alt.LayerChart:
     """Italy's provinces coloured by the share of listed comuni that answered (pale: none listed)."""
-    records = progress[["provincia", "comuni", "risposto", "da_fare", "quota", "missing", "pending"]].to_dict("records")
+    return _provinces_chart(_province_records(progress), width, height)
+
+
+def _provinces_chart(records: list[dict], width: int, height: int) -> alt.LayerChart:
     base = alt.Chart(_topo("provinces", "provinces")).transform_lookup(
         lookup="properties.prov_acr",
         from_=alt.LookupData(alt.InlineData(values=records), key="provincia",
@@ -166,6 +174,26 @@ def provinces_map(progress: pd.DataFrame, width: int = 520, height: int = 560) -
         )
     )
     return alt.layer(empty, filled).project(_PROJECTION).properties(width=width, height=height)
+
+
+_RECORDS = "rollout_records"
+
+
+def provinces_map_spec(progress: pd.DataFrame, width: int = 520, height: int = 560) -> dict:
+    """``to_spec(provinces_map(...))`` for the dashboard: the spec is built once, only the figures change."""
+    spec = _provinces_template(width, height)
+    records = _province_records(progress)
+    datasets = {k: records if v and _RECORDS in v[0] else v for k, v in spec.get("datasets", {}).items()}
+    return {**spec, "datasets": datasets}  # the boundaries are shared with the template, never changed
+
+
+@lru_cache(maxsize=4)
+def _provinces_template(width: int, height: int) -> dict:
+    return to_spec(_provinces_chart([{_RECORDS: True}], width, height))
+
+
+def _province_records(progress: pd.DataFrame) -> list[dict]:
+    return progress[["provincia", "comuni", "risposto", "da_fare", "quota", "missing", "pending"]].to_dict("records")
 
 
 def province_status_chart(progress: pd.DataFrame, label: str = "provincia", row: int = 18) -> alt.Chart:

@@ -98,18 +98,27 @@ def _by_name() -> dict[tuple[str, str], str]:
     return out
 
 
-def istat_codes(comuni: pd.DataFrame) -> pd.Series:
-    """The ISTAT code of each listed comune that has a shape, "" for the others."""
+@lru_cache(maxsize=1)
+def _by_code() -> dict[str, str]:
+    """ISTAT code or cadastral code -> ISTAT code, for every comune with a shape."""
     geo = shapes()
-    code = comuni["code"].fillna("").astype(str)
-    by_cadastral = pd.Series(geo.index, index=geo["cadastral"].to_numpy())
-    by_cadastral = by_cadastral[~by_cadastral.index.duplicated()]
-    out = pd.Series("", index=comuni.index, dtype=str)
-    istat = code.str.fullmatch(r"\d{6}") & code.isin(geo.index)
-    out[istat] = code[istat]
-    cadastral = code.map(by_cadastral).fillna("").astype(str)
-    out = out.where(out != "", cadastral)
-    todo = out == ""
+    out = {code: code for code in geo.index}
+    for code, cadastral in zip(geo.index, geo["cadastral"], strict=True):
+        if len(cadastral) == 4:  # "N.d." for comuni born after the cadastral list
+            out.setdefault(cadastral, code)
+    return out
+
+
+def istat_codes(comuni: pd.DataFrame) -> pd.Series:
+    """The ISTAT code of each listed comune that has a shape, "" for the others.
+
+    By the list's code (ISTAT or cadastral); failing that (no code, or one without a shape: a
+    comune renumbered, or merged after June 2023), by name and province.
+    """
+    by_code = _by_code()
+    codes = comuni["code"].fillna("").astype(str).tolist()
+    out = pd.Series([by_code.get(c, "") for c in codes], index=comuni.index, dtype=str)
+    todo = (out == "").to_numpy()
     if todo.any():
         loose = keys_frame(comuni.loc[todo, "name"].astype(str), typed=True)["loose"].to_numpy()
         names = _by_name()
@@ -157,7 +166,7 @@ def map_data(comuni: pd.DataFrame, tz: str = "Europe/Rome") -> MapData:
     table.loc[on_map, "provincia"] = geo.loc[table.loc[on_map, "istat"], "province"].to_numpy()
     missing = table.loc[~on_map, ["comune", "provincia"]].assign(codice=comuni.loc[~on_map, "code"].astype(str))
     regions_of = province_regions()
-    provinces = tuple(sorted({p for p in table["provincia"] if p in regions_of}))
+    provinces = tuple(sorted(set(table["provincia"].unique().tolist()) & regions_of.keys()))
     regions = tuple(sorted({regions_of[p] for p in provinces}))
     return MapData(table.loc[on_map], missing.sort_values(["provincia", "comune"]), regions, provinces)
 
@@ -169,9 +178,9 @@ def province_progress(comuni: pd.DataFrame) -> pd.DataFrame:
     """
     regions_of = province_regions()
     names = region_names()
-    counts = pd.crosstab(comuni["province"].replace("", "?"), comuni["status"]).reindex(
-        columns=list(STATUS_LABELS), fill_value=0
-    )
+    province = comuni["province"].replace("", "?")
+    counts = comuni.groupby([province, "status"]).size().unstack(fill_value=0)
+    counts = counts.reindex(columns=list(STATUS_LABELS), fill_value=0)
     out = counts.rename_axis("provincia").rename_axis(None, axis=1).reset_index()
     out["comuni"] = counts.sum(axis=1).to_numpy()
     out["risposto"] = (counts["on_time"] + counts["late"]).to_numpy()
