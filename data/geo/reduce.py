@@ -6,6 +6,7 @@ Confini: ISTAT, elaborazione openpolis (CC BY 4.0). Run: ``python data/geo/reduc
 
 from __future__ import annotations
 
+import csv
 import json
 import shutil
 import sys
@@ -36,9 +37,19 @@ def main(argv: list[str]) -> int:
     reduce(source / "limits_IT_regions.topo.json", HERE / "regions.topo.json", "regions")
     reduce(source / "limits_IT_provinces.topo.json", HERE / "provinces.topo.json", "provinces")
     (HERE / "comuni").mkdir(exist_ok=True)
+    index = []
     for path in sorted((source / "municipalities").glob("limits_R_*_municipalities.topo.json")):
-        region = path.name.split("_")[2]
-        reduce(path, HERE / "comuni" / f"R{int(region):02d}.topo.json", path.name)
+        region = f"{int(path.name.split('_')[2]):02d}"
+        target = HERE / "comuni" / f"R{region}.topo.json"
+        reduce(path, target, path.name)
+        for g in json.loads(target.read_text(encoding="utf-8"))["objects"]["comuni"]["geometries"]:
+            p = g["properties"]
+            index.append([p["com_istat_code"], p.get("com_catasto_code", ""), p["name"], p["prov_acr"], region])
+    # Which comuni have a shape, without reading every region's boundaries (the join needs only this).
+    with (HERE / "comuni.csv").open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(["istat", "cadastral", "name", "province", "region"])
+        writer.writerows(sorted(index))
     shutil.copyfile(source / "LICENSE", HERE / "LICENSE")
     return 0
 

@@ -71,13 +71,11 @@ def region_names() -> dict[str, str]:
 
 @lru_cache(maxsize=1)
 def shapes() -> pd.DataFrame:
-    """Every comune with a shape: ISTAT code (index), cadastral code, name, province, region."""
-    rows = []
-    for region in region_names():
-        for g in comuni_topology(region)["objects"]["comuni"]["geometries"]:
-            p = g["properties"]
-            rows.append((p["com_istat_code"], p.get("com_catasto_code", ""), p["name"], p["prov_acr"], region))
-    frame = pd.DataFrame(rows, columns=["istat", "cadastral", "name", "province", "region"])
+    """Every comune with a shape: ISTAT code (index), cadastral code, name, province, region.
+
+    From ``data/geo/comuni.csv``, the index ``reduce.py`` writes beside the boundaries.
+    """
+    frame = pd.read_csv(GEO_DIR / "comuni.csv", dtype=str, keep_default_na=False)
     return frame.drop_duplicates("istat").set_index("istat")
 
 
