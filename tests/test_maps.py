@@ -18,6 +18,7 @@ from rollout.status import evaluate
 # Comuni born from mergers after June 2023. A code without a shape falls back to the name: Misiliscemi
 # (2021) has a shape without cadastral code, Sovizzo (merged with Gambugliano in 2024, same name)
 # is drawn with its 2023 shape.
+SHOTS = ROOT / "tests" / "screenshots"
 NOT_ON_MAP_BY_CODE = {"M433", "M434", "M435", "M437", "M438", "M439"}
 
 
@@ -150,6 +151,7 @@ def test_kpi_tiles_leave_room_for_five_digit_figures():
     before = {"comuni": 99999, "on_time": 0, "late": 0, "pending": 99999, "missing": 99999, "without_at_editor": 0}
     data = picture.kpi_data(now, before)
     assert data["testo_valore"].tolist() == ["99.999", "88.888", "77.777", "0", "11.111", "99.999"]
+    assert data["testo_variazione"].tolist()[1:3] == ["+88.888 in 7 giorni", "+77.777 in 7 giorni"]
     room = picture.kpi_text_room()
     bottom = 0
     for field, middle, size in picture.KPI_LINES:
@@ -159,6 +161,9 @@ def test_kpi_tiles_leave_room_for_five_digit_figures():
         assert middle - size / 2 >= bottom  # lines never overlap
         bottom = middle + size / 2
     assert bottom <= picture.KPI_HEIGHT
+    SHOTS.mkdir(parents=True, exist_ok=True)  # for a human look, beside the e2e screenshots
+    band = picture.kpi_band(data).properties(background="white").configure_view(stroke=None)
+    (SHOTS / "kpi_five_digits.png").write_bytes(vlc.vegalite_to_png(band.to_dict(), format_locale="it-IT"))
 
 
 def test_the_national_picture_fits_its_frame(national):

@@ -239,7 +239,7 @@ def coverage_heatmap(coverage: pd.DataFrame, label: str = "provincia", row: int 
             "permesso:N",
             sort=perms,
             title=None,
-            axis=alt.Axis(orient="top", labelAngle=-35, labelAlign="left", labelLimit=130),
+            axis=alt.Axis(orient="top", labelAngle=-35, labelAlign="left", labelLimit=130, labelOverlap=False),
         ),
     )
     cells = base.mark_rect(stroke="white").encode(

@@ -44,7 +44,8 @@ def kpi_data(now: dict[str, int], before: dict[str, int]) -> pd.DataFrame:
             change, colour = "invariato in 7 giorni", _MUTED
         else:
             good = (delta < 0) if rise_is_bad else (delta > 0)
-            change, colour = f"{delta:+d} in 7 giorni".replace("-", "−"), _GOOD if good else _BAD
+            change = f"{delta:+,d} in 7 giorni".replace(",", ".").replace("-", "−")
+            colour = _GOOD if good else _BAD
         share = "" if key == "comuni" else f"{value / total:.0%} dei comuni" if total else ""
         rows.append({
             "i": i, "kpi": label, "key": key, "valore": value, "variazione": delta, "testo_variazione": change,
@@ -68,7 +69,7 @@ def kpi_text_room() -> float:
     return (_INNER + _AXIS) / len(KPIS) * (1 - _TILE_GAP) - 2 * _TILE_MARGIN
 
 
-def _kpi_band(data: pd.DataFrame, height: int = KPI_HEIGHT) -> alt.LayerChart:
+def kpi_band(data: pd.DataFrame, height: int = KPI_HEIGHT) -> alt.LayerChart:
     # The band starts where the response curve's axis starts, left of the plots' common origin.
     x = alt.X("i:O", axis=None, scale=alt.Scale(range=[-_AXIS, _INNER], paddingInner=_TILE_GAP, paddingOuter=0))
     inset = kpi_text_room() / 2  # from a tile's centre to its text margin
@@ -147,7 +148,7 @@ def status_picture(
     )
     if len(view) != len(snap.comuni):
         subtitle += f" · filtro: {len(view)} comuni su {len(snap.comuni)}"
-    kpis = _kpi_band(kpi_data(now, before))
+    kpis = kpi_band(kpi_data(now, before))
     gap = _SPACING + 20
     left_w, map_w = 510, 330
     # The coverage chart's axis labels take ~150 px left, its bar labels up to ~120 px right of 100%.
