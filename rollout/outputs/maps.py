@@ -8,7 +8,6 @@ June 2023, or not recognised) are listed as "non sul mappa": they stay in every 
 
 from __future__ import annotations
 
-import copy
 import json
 from dataclasses import dataclass
 from functools import lru_cache
@@ -198,12 +197,30 @@ def region_progress(comuni: pd.DataFrame) -> pd.DataFrame:
 
 
 def subset_topology(topology: dict, obj: str, keep: set[str], key: str) -> dict:
-    """The topology with only the geometries whose property ``key`` is in ``keep`` (arcs shared)."""
-    out = dict(topology)
+    """The topology with only the geometries whose property ``key`` is in ``keep``, and their arcs."""
     collection = topology["objects"][obj]
     geometries = [g for g in collection["geometries"] if g["properties"].get(key) in keep]
-    out["objects"] = {obj: {**collection, "geometries": copy.copy(geometries)}}
-    return out
+    used = sorted({_arc(i) for g in geometries for i in _arc_refs(g.get("arcs", []))})
+    number = {old: new for new, old in enumerate(used)}
+
+    def renumber(node: list) -> list:
+        if node and isinstance(node[0], int):
+            return [number[i] if i >= 0 else ~number[~i] for i in node]
+        return [renumber(child) for child in node]
+
+    kept = [{**g, "arcs": renumber(g["arcs"])} if "arcs" in g else g for g in geometries]
+    arcs = topology["arcs"]
+    return {**topology, "arcs": [arcs[i] for i in used], "objects": {obj: {**collection, "geometries": kept}}}
+
+
+def _arc(i: int) -> int:
+    return i if i >= 0 else ~i  # a negative index is the arc reversed
+
+
+def _arc_refs(node: list) -> list[int]:
+    if node and isinstance(node[0], int):
+        return node
+    return [i for child in node for i in _arc_refs(child)]
 
 
 def territory_coverage(comuni: pd.DataFrame, by: str = "provincia") -> pd.DataFrame:
