@@ -227,3 +227,20 @@ def test_panoramica_shows_provinces_then_one_region_for_a_configured_campaign(co
     text = json.dumps(spec, ensure_ascii=False)
     assert '"feature": "comuni"' in text and "Montecorvino Rovella" in text
     assert maps.CREDIT in [c.value.split(" · ")[-1] for c in at.main.caption]
+
+
+def test_filters_apply_to_the_map(monkeypatch):
+    monkeypatch.delenv("ROLLOUT_CONFIG", raising=False)
+    if (ROOT / "rollout.toml").exists():
+        pytest.skip("a local rollout.toml replaces the demo")
+    at = run_app(filter_provinces=["AV"])
+    (spec,) = geoshapes(at)
+    # Streamlit sends the figures apart (Arrow); the boundaries stay in the spec: Avellino's only.
+    (topology,) = [part["data"]["values"] for part in [spec, *spec["layer"]] if "data" in part]
+    provinces = {g["properties"]["prov_acr"] for g in topology["objects"]["comuni"]["geometries"]}
+    assert provinces == {"AV"} and len(topology["objects"]["comuni"]["geometries"]) == 118
+    assert at.selectbox(key="map_territory").options == ["Tutti i comuni dell'elenco (AV)"]
+    empty = run_app(filter_provinces=["AV"], filter_search="nessun comune con questo nome")
+    assert not empty.exception and not geoshapes(empty)
+    assert empty.metric[0].value == "0"
+    assert empty.main.info[0].value == "Nessun comune da mostrare sulla mappa."

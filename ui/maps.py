@@ -14,7 +14,7 @@ def status_map(view: pd.DataFrame, tz: str, height: int = 430) -> None:
     choices = maps.map_choices(md)
     provinces: tuple[str, ...] = ()
     if not choices:
-        st.info("Nessun comune da mostrare sulla mappa.")
+        st.info("Nessun comune da mostrare sulla mappa.", icon=":material/map:")
     else:
         label = st.selectbox("Territorio", list(choices), key="map_territory", label_visibility="collapsed")
         provinces = choices.get(label, ())

@@ -253,6 +253,8 @@ def map_choices(md: MapData) -> dict[str, tuple[str, ...]]:
     names = region_names()
     regions_of = province_regions()
     out: dict[str, tuple[str, ...]] = {}
+    if not md.provinces:
+        return out  # nothing to draw (a filter left no comune, or none has a shape)
     if md.national:
         out["Italia: quota di comuni con risposta per provincia"] = ()
     else:
