@@ -79,19 +79,32 @@ def shapes() -> pd.DataFrame:
 
 
 @lru_cache(maxsize=1)
-def _by_name() -> dict[tuple[str, str], str]:
-    """(loose name, province) -> ISTAT code, from the shapes' names and the national list's."""
+def _national_by_province() -> dict[str, list[tuple[str, str]]]:
+    """Province -> (name, cadastral code) of the national list (python-codicefiscale)."""
+    out: dict[str, list[tuple[str, str]]] = {}
+    for m in national_comuni():
+        out.setdefault(m.province, []).append((m.name, m.cadastral))
+    return out
+
+
+@lru_cache(maxsize=128)
+def _names_in(province: str) -> dict[str, str]:
+    """Loose name -> ISTAT code of the comuni with a shape in one province (bilingual names twice).
+
+    Names from the shapes and from the national list, so that either spelling is found; built
+    per province, only for the provinces of comuni listed without a usable code.
+    """
     geo = shapes()
-    by_cadastral = pd.Series(geo.index, index=geo["cadastral"])
-    out: dict[tuple[str, str], str] = {}
-    for m in national_comuni():  # bilingual names ("Bolzano/Bozen") count under each name
-        code = by_cadastral.get(m.cadastral)
-        if isinstance(code, str):
-            for keys in official_keys(m.name):
-                out.setdefault((keys.loose, m.province), code)
-    for code, name, prov in zip(geo.index, geo["name"], geo["province"], strict=True):
+    here = geo.loc[geo["province"] == province]
+    by_cadastral = dict(zip(here["cadastral"], here.index, strict=True))
+    out: dict[str, str] = {}
+    for name, cadastral in _national_by_province().get(province, []):
+        if cadastral in by_cadastral:
+            for keys in official_keys(name):
+                out.setdefault(keys.loose, by_cadastral[cadastral])
+    for code, name in zip(here.index, here["name"], strict=True):
         for keys in official_keys(name):
-            out.setdefault((keys.loose, prov), code)
+            out.setdefault(keys.loose, code)
     return out
 
 
@@ -118,9 +131,8 @@ def istat_codes(comuni: pd.DataFrame) -> pd.Series:
     todo = (out == "").to_numpy()
     if todo.any():
         loose = keys_frame(comuni.loc[todo, "name"].astype(str), typed=True)["loose"].to_numpy()
-        names = _by_name()
         provinces = comuni.loc[todo, "province"].astype(str).to_numpy()
-        out[todo] = [names.get((n, p), "") for n, p in zip(loose, provinces, strict=True)]
+        out[todo] = [_names_in(p).get(n, "") for n, p in zip(loose, provinces, strict=True)]
     return out
 
 
