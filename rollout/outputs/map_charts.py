@@ -160,7 +160,12 @@ def _provinces_chart(records: list[dict], width: int, height: int) -> alt.LayerC
                 title="Quota di comuni che hanno risposto",
                 scale=alt.Scale(domain=[0, 1], scheme="yellowgreen"),
                 legend=alt.Legend(
-                    orient="bottom", format="%", gradientLength=220, titleLimit=0, direction="horizontal"
+                    orient="bottom",
+                    format="%",
+                    gradientLength=220,
+                    titleLimit=0,
+                    direction="horizontal",
+                    titleFontSize=13,
                 ),
             ),
             tooltip=[

@@ -105,14 +105,19 @@ def todo_lines(comuni: pd.DataFrame, unreadable_rows: int) -> list[str]:
     answered = status.isin(["on_time", "late"])
     lines = []
     if n := int((status == "missing").sum()):
-        lines.append(f"{n} comuni mancanti da sollecitare")
+        lines.append(f"{_n(n)} comuni mancanti da sollecitare")
     if n := int((status == "pending").sum()):
-        lines.append(f"{n} comuni in attesa di risposta")
+        lines.append(f"{_n(n)} comuni in attesa di risposta")
     if n := int((answered & ~comuni["has_at_editor"]).sum()):
-        lines.append(f"{n} comuni hanno risposto senza editor Amministrazione Trasparente")
+        lines.append(f"{_n(n)} comuni hanno risposto senza editor Amministrazione Trasparente")
     if unreadable_rows:
-        lines.append(f"{unreadable_rows} righe di risposte da verificare")
+        lines.append(f"{_n(unreadable_rows)} righe di risposte da verificare")
     return lines or ["nessuna azione in sospeso"]
+
+
+def _n(value: int) -> str:
+    """A count with Italian thousands separators (1.009)."""
+    return f"{value:,d}".replace(",", ".")
 
 
 def _text_line(text: str, size: int, color: str, height: int, bold: bool = False) -> alt.Chart:
