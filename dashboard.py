@@ -6,7 +6,7 @@ from ui import state
 from ui.context import build
 from ui.navigation import pages
 
-st.set_page_config(page_title="Rollout tracker", page_icon="📋", layout="wide")
+st.set_page_config(page_title="Rollout tracker", page_icon=":material/checklist:", layout="wide")
 
 
 page = st.navigation(pages())

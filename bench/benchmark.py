@@ -499,6 +499,34 @@ def report_dashboard(directory: Path) -> bool:
     return ok
 
 
+MAP_TARGET = 0.3  # seconds the map may add to the Panoramica, national scale, warm
+
+
+def report_map(paths: tuple[Path, Path]) -> bool:
+    """What the map costs the Panoramica (join, shares, spec as sent to the browser) and the weekly PNG."""
+    from rollout.outputs import map_charts, maps, picture
+    from rollout.status import evaluate
+
+    snap = run_pipeline(bench_config(*paths))
+    previous = evaluate(snap.responses, snap.comuni_list, snap.settings.shifted(-7))
+
+    def panoramica_map() -> int:
+        md = maps.map_data(snap.comuni, snap.settings.tz)
+        maps.map_choices(md)
+        spec = map_charts.provinces_map_spec(maps.province_progress(snap.comuni), height=400)
+        return len(json.dumps(spec))  # Streamlit sends the spec as JSON
+
+    cold, size = timed(panoramica_map)
+    warm = statistics.median(timed(panoramica_map)[0] for _ in range(5))
+    pngs = [timed(lambda: picture.status_png(snap, previous, "Benchmark"))[0] for _ in range(3)]
+    print(f"map ({len(snap.comuni)} comuni, provinces drawn): first {cold:.3f} s (boundaries read), "
+          f"warm {warm:.3f} s (median of 5), spec {size / 1e6:.2f} MB")  # fmt: skip
+    print(f"weekly PNG with the map (vl-convert): first {pngs[0]:.2f} s, then {statistics.median(pngs[1:]):.2f} s")
+    passed = warm <= MAP_TARGET
+    print(f"  {'PASS' if passed else 'FAIL'}  {f'Panoramica map, warm <= {MAP_TARGET} s':<32} {warm:.3f} s")
+    return passed
+
+
 def profile_warm(paths: tuple[Path, Path], top: int) -> None:
     """cProfile one more warm run and print the heaviest functions by cumulative time."""
     config = bench_config(*paths)
@@ -525,6 +553,7 @@ def main(argv: list[str] | None = None) -> int:
         "--profile", type=int, metavar="N", default=0, help="also print the top N of a cProfiled warm run"
     )
     parser.add_argument("--no-dashboard", action="store_true", help="skip the dashboard (AppTest) timings")
+    parser.add_argument("--no-map", action="store_true", help="skip the map and weekly PNG timings")
     parser.add_argument("--generate-only", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--dashboard-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -544,6 +573,8 @@ def main(argv: list[str] | None = None) -> int:
         report_notes(fig.snapshot)
         if not args.no_dashboard:
             ok &= report_dashboard(directory)
+        if not args.no_map:
+            ok &= report_map(paths)
         if args.profile:
             profile_warm(paths, args.profile)
     return 1 if args.check and not ok else 0

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from rollout.outputs import charts
+from rollout.outputs import charts, map_charts, maps
 from rollout.read.permissions import PERMISSION_KEYS
 from rollout.status import coverage_of
 from rollout.views import completeness, permission_matrix
@@ -34,6 +34,20 @@ cols[1].metric(
 cols[2].metric("Tutti e sette i permessi", f"{done['all']} / {total}", border=True)
 
 st.altair_chart(charts.coverage_chart(coverage_of(view), total, height=260), width="stretch")
+
+st.subheader(":material/map: Avanzamento per territorio")
+by = st.segmented_control(
+    "Raggruppa", ["provincia", "regione"], default="provincia", key="territory_by", format_func=str.capitalize
+)
+by = by or "provincia"
+progress = maps.province_progress(view) if by == "provincia" else maps.region_progress(view)
+left, right = st.columns([1, 1])
+with left:
+    st.markdown(f"**Comuni per stato, per {by}** (prima chi ha più comuni senza risposta)")
+    st.altair_chart(map_charts.province_status_chart(progress, by), width="stretch")
+with right:
+    st.markdown(f"**Copertura dei permessi per {by}** (quota di comuni con almeno un editor)")
+    st.altair_chart(map_charts.coverage_heatmap(maps.territory_coverage(view, by), by), width="stretch")
 
 st.subheader("Comuni × permessi")
 order = st.segmented_control(

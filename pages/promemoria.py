@@ -56,7 +56,7 @@ stamp = ctx.settings.as_of_local.strftime("%Y%m%d")
 downloads = st.container(horizontal=True)  # the buttons side by side, each as wide as its label
 # Generated at the click, so that no file with contacts waits on the media endpoint (ui/downloads.py).
 download_button(
-    downloads, "Scarica CSV", lambda: to_csv_bytes(export), f"promemoria_{stamp}.csv", "text/csv", icon="⬇️",
+    downloads, "Scarica CSV", lambda: to_csv_bytes(export), f"promemoria_{stamp}.csv", "text/csv", icon=":material/download:",
     key="dl_csv",
 )  # fmt: skip
 download_button(
@@ -65,7 +65,7 @@ download_button(
     lambda: to_xlsx_bytes(export, "Promemoria", EXPORT_LABELS),
     f"promemoria_{stamp}.xlsx",
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    icon="⬇️",
+    icon=":material/download:",
     key="dl_xlsx",
 )
 download_button(
@@ -74,7 +74,7 @@ download_button(
     (lambda: drafts_zip(letters_for(table), templates, ctx.settings.as_of_local)) if templates else bytes,
     f"bozze_promemoria_{stamp}.zip",
     "application/zip",
-    icon="✉️",
+    icon=":material/mail:",
     key="dl_drafts",
     disabled=templates is None or table.empty,
     help="Una bozza per comune, da aprire con il programma di posta; chi non ha un indirizzo utilizzabile "
@@ -101,7 +101,7 @@ st.dataframe(
         "status": "Stato",
         "days_late": st.column_config.NumberColumn("Giorni di ritardo", width="small"),
         "reminders_sent": st.column_config.NumberColumn("Promemoria inviati", width="small"),
-        "mailto": st.column_config.LinkColumn("Bozza", display_text="✉️ scrivi", help="Apre la bozza nella posta"),
+        "mailto": st.column_config.LinkColumn("Bozza", display_text="scrivi", help="Apre la bozza nella posta"),
     },
     key="reminders",
 )
@@ -129,7 +129,7 @@ with st.form("mark_form", border=True):
     )
     channel = middle.selectbox("Canale", list(CHANNELS), format_func=CHANNELS.get, key="mark_channel")
     note = right.text_input("Nota (facoltativa, niente dati personali)", key="mark_note", max_chars=200)
-    submitted = st.form_submit_button("Registra come inviati", icon="✅")
+    submitted = st.form_submit_button("Registra come inviati", icon=":material/check_circle:")
 if submitted and log is not None:
     picked = list(labels) if everyone else [k for k in chosen if k in labels]
     if not picked:
@@ -145,8 +145,8 @@ if submitted and log is not None:
             st.session_state[FLASH] = {"batch": batch, "text": text}
             st.rerun()
 if (flash := st.session_state.get(FLASH)) and log is not None:
-    st.success(flash["text"], icon="✅")
-    if st.button("Annulla questa registrazione", icon="↩️", key="undo_marks"):
+    st.success(flash["text"], icon=":material/check_circle:")
+    if st.button("Annulla questa registrazione", icon=":material/undo:", key="undo_marks"):
         try:
             removed = log.undo(flash["batch"])
         except InputError as err:
@@ -165,6 +165,6 @@ elif templates is not None and not table.empty:
     to = md_escape(letter["to"]) if letter["to"] else "— nessun indirizzo utilizzabile"
     st.markdown(f"**A:** {to} · {md_escape(letter['address'])}  \n**Oggetto:** {md_escape(letter['subject'])}")
     st.code(letter["body"], language=None, wrap_lines=True)
-    st.link_button("Apri nel programma di posta", letter["mailto"], icon="✉️")
+    st.link_button("Apri nel programma di posta", letter["mailto"], icon=":material/mail:")
 
 notes.all_comuni(ctx, ctx.view)  # the formal notes of the accounts, for the comuni that have editors

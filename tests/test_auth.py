@@ -142,7 +142,7 @@ def enter(at: AppTest, password: str) -> AppTest:
 def test_the_dashboard_asks_for_the_password_first(campaign, waits):
     at = app({"access": {"password": PASSWORD}}, page=None)
     assert_no_data(at)
-    assert at.title[0].value == "📋 Rollout tracker"
+    assert at.title[0].value == ":material/checklist: Rollout tracker"
     assert [t.label for t in at.text_input] == ["Password"]
     assert not at.sidebar.button and not at.sidebar.warning and not at.sidebar.caption
     assert waits == []

@@ -42,7 +42,7 @@ def test_overview_on_the_demo(demo):
     }
     assert at.markdown[0].value == (
         "**Situazione al 08/09/2023 18:00** · scadenza 13/09/2023 · mancano 5 giorni alla scadenza"
-        " · :orange-badge[🧪 Dati dimostrativi: nessuna configurazione trovata]"
+        " · :orange-badge[:material/science: Dati dimostrativi: nessuna configurazione trovata]"
     )
 
 

@@ -56,7 +56,8 @@ def assert_inert(at: AppTest) -> str:
     assert not at.exception
     texts = markdown_texts(at)
     raw = [(h, t) for t in texts for h in (*HOSTILE, "<b>", "](javascript") if h in t]
-    raw += [(":material/", t) for t in texts if re.search(r"(?<!\\):material/", t)]
+    # The app's own Material icons (issue 12) are fine; the one the campaign title smuggles is not.
+    raw += [(":material/home:", t) for t in texts if re.search(r"(?<!\\):material/home:", t)]
     assert raw == []
     return "\n".join(texts)
 

@@ -130,7 +130,7 @@ def _closed(message: str) -> None:
 
 
 def _page_title() -> None:
-    st.title("📋 Rollout tracker")
+    st.title(":material/checklist: Rollout tracker")
     st.markdown(
         "**Accesso riservato al gruppo di progetto.** Questi dati contengono nomi, email e codici "
         "fiscali di dipendenti pubblici."
@@ -144,7 +144,7 @@ def _login_gate(auth: Mapping[str, object], config: Config | None) -> str:
         _page_title()
         for name in providers(auth):
             label = "Accedi" if name == "default" else f"Accedi con {name.capitalize()}"
-            if st.button(label, key=f"_auth_login_{name}", type="primary", icon="🔐"):
+            if st.button(label, key=f"_auth_login_{name}", type="primary", icon=":material/login:"):
                 try:
                     st.login(name)
                 except StreamlitAuthError:
@@ -168,7 +168,7 @@ def _login_gate(auth: Mapping[str, object], config: Config | None) -> str:
             f"L'account {who} non è tra quelli ammessi. Chiedi di essere aggiunto oppure esci e usa un altro account."
         )
     _LOG.warning("access refused to a logged-in account outside the allowlist")
-    if st.button("Esci", key="_auth_logout_refused", icon="🚪"):
+    if st.button("Esci", key="_auth_logout_refused", icon=":material/logout:"):
         st.logout()
     return ""
 
@@ -213,14 +213,14 @@ def sidebar(access: Access) -> None:
         st.warning(
             "**Accesso libero**: nessuna password né login configurati. Chiunque raggiunga questo "
             "server vede nomi, email e codici fiscali. Vedi README, «Deploying safely».",
-            icon="⚠️",
+            icon=":material/warning:",
         )
         return
     if access.mode != "protected":
         return
     if access.email:
         st.caption(f"Accesso come {md_escape(access.email)}")
-    if st.button("Esci", key="_auth_logout", icon="🚪"):
+    if st.button("Esci", key="_auth_logout", icon=":material/logout:"):
         st.session_state.pop(PASSWORD_OK, None)
         if access.email:
             st.logout()

@@ -98,14 +98,14 @@ def header(ctx: Context, title: str) -> None:
     if ctx.filtered:
         line += f" · filtro attivo: {len(ctx.view)} comuni su {len(ctx.snap.comuni)}"
     if ctx.config.demo:
-        line += " · :orange-badge[🧪 Dati dimostrativi: nessuna configurazione trovata]"
+        line += " · :orange-badge[:material/science: Dati dimostrativi: nessuna configurazione trovata]"
     st.markdown(line)
 
 
 def _source_box(config: Config, loaded: Loaded) -> None:
     st.markdown(f"**{md_escape(config.campaign)}**")
     if config.demo:
-        st.badge("Dati dimostrativi", icon="🧪", color="orange")
+        st.badge("Dati dimostrativi", icon=":material/science:", color="orange")
     comuni, responses = loaded.sources
     st.caption(f"Comuni: {md_escape(comuni)}  \nRisposte: {md_escape(responses)}")
     if loaded.ok:
@@ -117,12 +117,12 @@ def _source_box(config: Config, loaded: Loaded) -> None:
         st.warning(
             f"**Dati non aggiornati dal {since}** ({source.role}): mostro l'ultima copia letta. "
             f"Motivo: {md_escape(source.stale_reason)}",
-            icon="⚠️",
+            icon=":material/warning:",
         )
     for source in loaded.states:
         if source.note:
-            st.caption(f"⚠️ {md_escape(source.note)}")
-    if st.button("Ricarica ora", icon="🔄", key="reload"):
+            st.caption(f":material/warning: {md_escape(source.note)}")
+    if st.button("Ricarica ora", icon=":material/refresh:", key="reload"):
         st.session_state[state.LOAD_TOKEN] += 1
         st.rerun()
 

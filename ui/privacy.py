@@ -10,7 +10,7 @@ from ui.state import screenshot_mode
 # Columns (in the core's tables, English names) that hold people's names, addresses or free text.
 PERSONAL_COLUMNS = ("name", "full_name", "surname", "first_name", "email", "fiscal_code", "contact_name", "contact",
                     "note", "text", "mailto")  # fmt: skip
-NOTICE = "🙈 Modalità screenshot: nomi, email, codici fiscali e contatti sono nascosti."
+NOTICE = ":material/visibility_off: Modalità screenshot: nomi, email, codici fiscali e contatti sono nascosti."
 
 
 def hide_personal(frame: pd.DataFrame, columns: tuple[str, ...] = PERSONAL_COLUMNS) -> pd.DataFrame:

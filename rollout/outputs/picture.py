@@ -12,7 +12,7 @@ import altair as alt
 import pandas as pd
 
 from rollout.italian import long_date
-from rollout.outputs import charts
+from rollout.outputs import charts, map_charts, maps
 from rollout.status import Settings, Snapshot, coverage_of, totals_of
 from rollout.views import countdown
 
@@ -44,20 +44,35 @@ def kpi_data(now: dict[str, int], before: dict[str, int]) -> pd.DataFrame:
             change, colour = "invariato in 7 giorni", _MUTED
         else:
             good = (delta < 0) if rise_is_bad else (delta > 0)
-            change, colour = f"{delta:+d} in 7 giorni".replace("-", "−"), _GOOD if good else _BAD
+            change = f"{delta:+,d} in 7 giorni".replace(",", ".").replace("-", "−")
+            colour = _GOOD if good else _BAD
         share = "" if key == "comuni" else f"{value / total:.0%} dei comuni" if total else ""
         rows.append({
             "i": i, "kpi": label, "key": key, "valore": value, "variazione": delta, "testo_variazione": change,
             "colore": colour, "quota": share, "evidenza": key == "without_at_editor",
+            "testo_valore": f"{value:,}".replace(",", "."),
         })  # fmt: skip
     return pd.DataFrame(rows)
 
 
-def _kpi_band(data: pd.DataFrame, height: int = 128) -> alt.LayerChart:
+# The KPI tiles' lines, top to bottom: (field, y of the line's middle, font size). One figure per
+# line, so that no figure can run into another however many digits it has.
+KPI_LINES = (("kpi", 22, 17), ("testo_valore", 60, 42), ("quota", 98, 15), ("testo_variazione", 124, 15))
+KPI_HEIGHT = 142
+
+
+_TILE_GAP, _TILE_MARGIN = 0.06, 24
+
+
+def kpi_text_room() -> float:
+    """The width, in pixels, that a KPI tile leaves to each of its lines of text."""
+    return (_INNER + _AXIS) / len(KPIS) * (1 - _TILE_GAP) - 2 * _TILE_MARGIN
+
+
+def kpi_band(data: pd.DataFrame, height: int = KPI_HEIGHT) -> alt.LayerChart:
     # The band starts where the response curve's axis starts, left of the plots' common origin.
-    gap = 0.06
-    x = alt.X("i:O", axis=None, scale=alt.Scale(range=[-_AXIS, _INNER], paddingInner=gap, paddingOuter=0))
-    inset = (_INNER + _AXIS) / len(data) * (1 - gap) / 2 - 24  # from a tile's centre to its text margin
+    x = alt.X("i:O", axis=None, scale=alt.Scale(range=[-_AXIS, _INNER], paddingInner=_TILE_GAP, paddingOuter=0))
+    inset = kpi_text_room() / 2  # from a tile's centre to its text margin
     base = alt.Chart(data).encode(x=x)
     tile = base.mark_rect(cornerRadius=10, strokeWidth=2).encode(
         y=alt.value(0),
@@ -71,12 +86,16 @@ def _kpi_band(data: pd.DataFrame, height: int = 128) -> alt.LayerChart:
             y=alt.value(y), text=f"{field}:N"
         )
 
-    label = text("kpi", 24, 17, color=_MUTED, fontWeight="bold")
-    value = text("valore", 64, 44, color=_INK, fontWeight="bold")
-    share = base.mark_text(align="right", baseline="middle", dx=inset, fontSize=15, color=_MUTED).encode(
-        y=alt.value(70), text="quota:N"
-    )
-    change = text("testo_variazione", 104, 16, fontWeight="bold").encode(color=alt.Color("colore:N", scale=None))
+    (
+        (label_f, label_y, label_s),
+        (value_f, value_y, value_s),
+        (share_f, share_y, share_s),
+        (change_f, change_y, change_s),
+    ) = KPI_LINES
+    label = text(label_f, label_y, label_s, color=_MUTED, fontWeight="bold")
+    value = text(value_f, value_y, value_s, color=_INK, fontWeight="bold")
+    share = text(share_f, share_y, share_s, color=_MUTED)
+    change = text(change_f, change_y, change_s, fontWeight="bold").encode(color=alt.Color("colore:N", scale=None))
     return alt.layer(tile, label, value, share, change).properties(width=_INNER, height=height)
 
 
@@ -86,14 +105,19 @@ def todo_lines(comuni: pd.DataFrame, unreadable_rows: int) -> list[str]:
     answered = status.isin(["on_time", "late"])
     lines = []
     if n := int((status == "missing").sum()):
-        lines.append(f"{n} comuni mancanti da sollecitare")
+        lines.append(f"{_n(n)} comuni mancanti da sollecitare")
     if n := int((status == "pending").sum()):
-        lines.append(f"{n} comuni in attesa di risposta")
+        lines.append(f"{_n(n)} comuni in attesa di risposta")
     if n := int((answered & ~comuni["has_at_editor"]).sum()):
-        lines.append(f"{n} comuni hanno risposto senza editor Amministrazione Trasparente")
+        lines.append(f"{_n(n)} comuni hanno risposto senza editor Amministrazione Trasparente")
     if unreadable_rows:
-        lines.append(f"{unreadable_rows} righe di risposte da verificare")
+        lines.append(f"{_n(unreadable_rows)} righe di risposte da verificare")
     return lines or ["nessuna azione in sospeso"]
+
+
+def _n(value: int) -> str:
+    """A count with Italian thousands separators (1.009)."""
+    return f"{value:,d}".replace(",", ".")
 
 
 def _text_line(text: str, size: int, color: str, height: int, bold: bool = False) -> alt.Chart:
@@ -129,21 +153,27 @@ def status_picture(
     )
     if len(view) != len(snap.comuni):
         subtitle += f" · filtro: {len(view)} comuni su {len(snap.comuni)}"
-    kpis = _kpi_band(kpi_data(now, before))
-    left_w = 880
-    right_w = _INNER - left_w - _SPACING - 20 - 150  # the coverage chart's labels take ~150 px
-    curve = charts.response_curve(view, s, height=430).properties(
+    kpis = kpi_band(kpi_data(now, before))
+    gap = _SPACING + 20
+    left_w, map_w = 510, 330
+    # The coverage chart's axis labels take ~150 px left, its bar labels up to ~120 px right of 100%.
+    right_w = _INNER - left_w - map_w - 2 * gap - 150 - 120
+    curve = charts.response_curve(view, s, height=410).properties(
         width=left_w, title=_panel_title("Comuni che hanno risposto, giorno per giorno")
     )
-    coverage = charts.coverage_chart(coverage_of(view), len(view), height=360).properties(
-        width=right_w, title=_panel_title("Copertura dei permessi (comuni con almeno un editor)")
+    where, not_on_map = _map(view, s.tz, map_w, 390)
+    coverage = charts.coverage_chart(coverage_of(view), len(view), height=370).properties(
+        width=right_w, title=_panel_title("Copertura dei permessi")
     )
     unreadable = snap.outcome_counts["unmatched"] + snap.outcome_counts["invalid"]
     todo = _text_line("Da fare: " + " · ".join(todo_lines(view, unreadable)), 17, _INK, 26, bold=True)
-    footer = _text_line("Dati aggregati, senza dati personali. Variazioni rispetto a 7 giorni prima.", 13, _MUTED, 18)
+    note = "Dati aggregati, senza dati personali. Variazioni rispetto a 7 giorni prima. " + maps.CREDIT
+    if not_on_map:
+        note += f" · {not_on_map} comuni {maps.NOT_ON_MAP} (contati nei totali)"
+    footer = _text_line(note, 13, _MUTED, 18)
     chart = alt.vconcat(
         kpis,
-        alt.hconcat(curve, coverage, spacing=_SPACING + 20).resolve_scale(color="independent"),
+        alt.hconcat(curve, where, coverage, spacing=gap).resolve_scale(color="independent"),
         todo,
         footer,
         spacing=_SPACING,
@@ -169,6 +199,18 @@ def status_picture(
     )
 
 
+def _map(view: pd.DataFrame, tz: str, width: int, height: int) -> tuple[alt.LayerChart, int]:
+    """The map panel (comuni by status, or nationally provinces by share answered); comuni not on it."""
+    md = maps.map_data(view, tz)
+    if md.national or not md.provinces:
+        chart = map_charts.provinces_map(maps.province_progress(view), width=width, height=height)
+        title = "Quota di comuni con risposta per provincia"
+    else:
+        chart = map_charts.comuni_map(md, width=width, height=height, legend_columns=3, names=False)
+        title = "Comuni per stato (● senza editor AT)"
+    return chart.properties(title=_panel_title(title)), len(md.not_on_map)
+
+
 def _panel_title(text: str) -> alt.Title:
     return alt.Title(text, anchor="start", fontSize=18, color=_INK, offset=12)
 
@@ -182,7 +224,7 @@ def to_vega(chart: alt.TopLevelMixin | dict) -> dict:
     """
     import vl_convert as vlc
 
-    spec = chart if isinstance(chart, dict) else chart.to_dict()
+    spec = map_charts.to_spec(chart)  # the map's boundaries go in only now
     vega = vlc.vegalite_to_vega(spec)
     vega.update(autosize={"type": "pad", "contains": "padding"}, padding=0)
     scene = vlc.vega_to_scenegraph(vega)
