@@ -2,9 +2,10 @@
 
 import streamlit as st
 
+from rollout.italian import countdown
 from rollout.outputs import charts, picture
 from rollout.status import coverage_of, totals_of
-from rollout.views import countdown, to_chase
+from rollout.views import to_chase
 from ui.context import current, header
 from ui.downloads import download_button
 from ui.format import md_escape

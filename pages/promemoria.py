@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 import streamlit as st
 
 from rollout.errors import InputError
+from rollout.italian import short_date
 from rollout.outputs.files import to_csv_bytes, to_xlsx_bytes
 from rollout.outputs.links import FormLink
 from rollout.reminders.drafts import (
@@ -141,7 +142,7 @@ if submitted and log is not None:
         except InputError as err:
             st.error(md_escape(str(err)))
         else:
-            text = f"Registrati {len(picked)} promemoria ({CHANNELS[channel]}, {sent_on:%d/%m/%Y})."
+            text = f"Registrati {len(picked)} promemoria ({CHANNELS[channel]}, {short_date(sent_on)})."
             st.session_state[FLASH] = {"batch": batch, "text": text}
             st.rerun()
 if (flash := st.session_state.get(FLASH)) and log is not None:

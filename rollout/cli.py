@@ -14,6 +14,7 @@ from pathlib import Path
 from data_sources import SourceError
 from rollout.config import Config, load_config
 from rollout.errors import InputError
+from rollout.italian import DATE_TIME
 from rollout.outputs import notes
 from rollout.outputs.files import to_csv_bytes, write_table
 from rollout.outputs.quality import rows_table
@@ -94,7 +95,7 @@ def write_report(snap: Snapshot, out: Path, config: Config | None = None) -> lis
 
 def summary(snap: Snapshot) -> str:
     t = snap.totals
-    when = snap.settings.as_of_local.strftime("%d/%m/%Y %H:%M")
+    when = snap.settings.as_of_local.strftime(DATE_TIME)
     return (
         f"Situazione al {when}: {t['comuni']} comuni, {t['on_time']} in tempo, {t['late']} in ritardo, "
         f"{t['pending']} in attesa, {t['missing']} mancanti, {t['without_at_editor']} senza editor "

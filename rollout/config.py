@@ -15,6 +15,7 @@ import pandas as pd
 
 from rollout.access import parse_allowlist
 from rollout.errors import InputError
+from rollout.italian import DATE
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEMO_CONFIG = PROJECT_ROOT / "data" / "demo" / "rollout.toml"
@@ -244,7 +245,7 @@ def parse_deadline(value: object) -> dt.date:
     if isinstance(value, dt.date):
         return value
     text = str(value).strip()
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y"):
+    for fmt in ("%Y-%m-%d", DATE, "%d-%m-%Y", "%d.%m.%Y"):
         try:
             return dt.datetime.strptime(text, fmt).date()
         except ValueError:

@@ -22,6 +22,7 @@ from data_sources.last_good import SnapshotStore, read_with_fallback
 from data_sources.reader import remote_identity
 from rollout.config import PROJECT_ROOT, Config, SourceSpec
 from rollout.errors import InputError
+from rollout.italian import moment
 from rollout.read.comuni import ComuniList, load_comuni
 from rollout.read.matching import ComuneMatcher
 from rollout.read.responses import Responses, prepare_responses
@@ -179,5 +180,5 @@ def run_report(
 
 def stale_message(source: SourceState, tz: str) -> str:
     """One line: since when the data of ``source`` are not up to date, and why."""
-    since = pd.Timestamp(source.loaded_at).tz_convert(tz).strftime("%d/%m/%Y %H:%M") if source.loaded_at else "?"
+    since = moment(source.loaded_at, tz) or "?"
     return f"dati non aggiornati dal {since} ({source.role}, uso l'ultima copia letta): {source.stale_reason}"

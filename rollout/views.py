@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from rollout.italian import days
 from rollout.read.permissions import PERMISSION_KEYS, PERMISSIONS
 from rollout.read.text import words
 
@@ -37,17 +36,6 @@ def filter_comuni(
     if text := words(search):
         mask &= comuni["name"].map(words).str.contains(text, regex=False)
     return comuni.loc[mask]
-
-
-def countdown(days_past: int) -> str:
-    """Days to the deadline, or past it, in words."""
-    if days_past < -1:
-        return f"mancano {-days_past} giorni alla scadenza"
-    if days_past == -1:
-        return "la scadenza è domani"
-    if days_past == 0:
-        return "la scadenza è oggi"
-    return f"scadenza superata da {days(days_past)}"
 
 
 def permission_matrix(comuni: pd.DataFrame) -> pd.DataFrame:

@@ -10,8 +10,9 @@ import pandas as pd
 import streamlit as st
 
 from rollout.config import Config
+from rollout.italian import countdown, short_date
 from rollout.status import STATUS_LABELS, Settings, Snapshot
-from rollout.views import countdown, filter_comuni
+from rollout.views import filter_comuni
 from ui import auth, state
 from ui.data import Loaded, current_config, load, snapshot_at
 from ui.format import day, md_escape, moment
@@ -94,7 +95,9 @@ def header(ctx: Context, title: str) -> None:
     st.html(_COMPACT)
     st.header(title)
     s = ctx.settings
-    line = f"**Situazione al {moment(s.as_of)}** · scadenza {s.deadline:%d/%m/%Y} · {countdown(s.days_past_deadline)}"
+    line = (
+        f"**Situazione al {moment(s.as_of)}** · scadenza {short_date(s.deadline)} · {countdown(s.days_past_deadline)}"
+    )
     if ctx.filtered:
         line += f" · filtro attivo: {len(ctx.view)} comuni su {len(ctx.snap.comuni)}"
     if ctx.config.demo:

@@ -2,22 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 
-import pandas as pd
+from rollout.italian import moment, weekday_date
 
-from rollout.italian import WEEKDAYS
-
-
-def day(value: dt.date) -> str:
-    return f"{WEEKDAYS[value.weekday()]} {value:%d/%m/%Y}"
-
-
-def moment(ts: pd.Timestamp | None, tz: str = "Europe/Rome") -> str:
-    if ts is None or pd.isna(ts):
-        return ""
-    return ts.tz_convert(tz).strftime("%d/%m/%Y %H:%M")
+day = weekday_date  # the pages' names for rollout.italian's formats
+__all__ = ["day", "md_escape", "moment", "share"]
 
 
 def share(value: float) -> str:

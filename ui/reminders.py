@@ -9,6 +9,7 @@ import streamlit as st
 
 from rollout.config import Config
 from rollout.errors import InputError
+from rollout.italian import short_date
 from rollout.reminders.log import ReminderLog, database_path
 from ui.format import md_escape
 
@@ -35,4 +36,4 @@ def load_marks(log: ReminderLog | None) -> pd.DataFrame | None:
 
 def shown_day(iso_day: str) -> str:
     """``2023-09-20`` as ``20/09/2023``; "" stays ""."""
-    return dt.date.fromisoformat(iso_day).strftime("%d/%m/%Y") if iso_day else ""
+    return short_date(dt.date.fromisoformat(iso_day)) if iso_day else ""

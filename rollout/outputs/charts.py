@@ -7,6 +7,7 @@ import datetime as dt
 import altair as alt
 import pandas as pd
 
+from rollout.italian import DATE
 from rollout.read.permissions import PERMISSIONS
 from rollout.status import STATUS_LABELS, Settings
 
@@ -57,7 +58,7 @@ def response_curve(comuni: pd.DataFrame, settings: Settings, height: int = 260) 
                 axis=alt.Axis(tickMinStep=1, format="d"),  # whole comuni, also on small campaigns
             ),
             tooltip=[
-                alt.Tooltip("giorno:T", title="Giorno", format="%d/%m/%Y"),
+                alt.Tooltip("giorno:T", title="Giorno", format=DATE),
                 alt.Tooltip("risposte:Q", title="Comuni con risposta"),
                 alt.Tooltip("nuovi:Q", title="Nuovi nel giorno"),
             ],

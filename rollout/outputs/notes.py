@@ -32,7 +32,7 @@ from lxml import etree
 
 from rollout.config import Config
 from rollout.errors import InputError
-from rollout.italian import MONTHS
+from rollout.italian import MONTHS, short_date
 from rollout.outputs.files import to_csv_bytes
 from rollout.outputs.links import FormLink
 from rollout.outputs.tables import accounts_table
@@ -123,7 +123,7 @@ def note_contexts(snap: Snapshot, config: Config | None = None, comuni: pd.DataF
     common = {
         "campagna": plain(config.campaign),
         "data": long_day(day),
-        "data_breve": f"{day:%d/%m/%Y}",
+        "data_breve": short_date(day),
         "firma": signature(config),
         "permessi": legend(),
     }

@@ -11,10 +11,9 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
-from rollout.italian import long_date
+from rollout.italian import DATE_TIME, countdown, long_date
 from rollout.outputs import charts, map_charts, maps
 from rollout.status import Settings, Snapshot, coverage_of, totals_of
-from rollout.views import countdown
 
 WIDTH, HEIGHT = 1600, 900
 PADDING = 28
@@ -148,7 +147,7 @@ def status_picture(
     now = totals_of(view)
     before = totals_of(previous.comuni.loc[view.index])
     subtitle = (
-        f"Situazione al {s.as_of_local:%d/%m/%Y %H:%M} · scadenza {long_date(s.deadline)} · "
+        f"Situazione al {s.as_of_local.strftime(DATE_TIME)} · scadenza {long_date(s.deadline)} · "
         f"{countdown(s.days_past_deadline)}"
     )
     if len(view) != len(snap.comuni):

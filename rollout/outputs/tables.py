@@ -6,6 +6,7 @@ from typing import Any
 
 import pandas as pd
 
+from rollout.italian import short_date
 from rollout.outputs.links import FormLink
 from rollout.read.permissions import BY_KEY, PERMISSION_KEYS
 from rollout.status import STATUS_LABELS, Snapshot
@@ -86,7 +87,7 @@ def reminders_table(snap: Snapshot, comuni: pd.DataFrame | None = None, form: Fo
     form = form or FormLink()
     c = snap.comuni if comuni is None else comuni
     s = snap.settings
-    deadline = s.deadline.strftime("%d/%m/%Y")
+    deadline = short_date(s.deadline)
     chase = c.loc[c["status"].isin(["pending", "missing"]) | ~c["has_at_editor"]].copy()
     reasons = []
     for row in chase.itertuples():

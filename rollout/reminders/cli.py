@@ -16,6 +16,7 @@ import pandas as pd
 
 from rollout.config import Config
 from rollout.errors import InputError
+from rollout.italian import DATE, short_date
 from rollout.outputs import picture
 from rollout.outputs.files import write_table
 from rollout.outputs.links import FormLink
@@ -117,13 +118,13 @@ def run_reminders(args: argparse.Namespace, config: Config, snap: Snapshot) -> l
         marks = [find_comune(snap.comuni, text) for text in args.comune]
     batch = log.record(marks, sent_on, channel, args.note)
     return [
-        f"Registrati {len(set(marks))} promemoria ({CHANNELS[channel]}, {sent_on:%d/%m/%Y}) in {log.path}.",
+        f"Registrati {len(set(marks))} promemoria ({CHANNELS[channel]}, {short_date(sent_on)}) in {log.path}.",
         f"Per annullare: python -m rollout reminders undo {batch}",
     ]
 
 
 def parse_day(text: str) -> dt.date:
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+    for fmt in ("%Y-%m-%d", DATE):
         try:
             return dt.datetime.strptime(text.strip(), fmt).date()
         except ValueError:

@@ -26,14 +26,13 @@ import pandas as pd
 
 from rollout.config import Config
 from rollout.errors import InputError
-from rollout.italian import days, long_date
+from rollout.italian import countdown, days, long_date, short_date
 from rollout.outputs.files import to_csv_bytes
 from rollout.outputs.links import FormLink
 from rollout.outputs.tables import reminders_table
 from rollout.read.text import normalise_email
 from rollout.reminders.log import CHANNELS, SUMMARY_COLUMNS, comune_keys
 from rollout.status import Settings, Snapshot
-from rollout.views import countdown
 
 REASONS = ("pending", "missing", "no_at_editor")
 REASON_LABELS = {
@@ -245,7 +244,7 @@ def drafts(
             "codice": row.code,
             "referente": contact_name,
             "saluto": f"Gentile {contact_name}" if contact_name else f"Spettabile Comune di {row.comune}",
-            "scadenza": f"{s.deadline:%d/%m/%Y}",
+            "scadenza": short_date(s.deadline),
             "scadenza_estesa": long_date(s.deadline),
             "tempo": countdown(s.days_past_deadline),
             "giorni_ritardo": str(row.days_late),

@@ -33,6 +33,7 @@ from email.utils import format_datetime, make_msgid, parseaddr
 import pandas as pd
 
 from rollout.errors import InputError
+from rollout.italian import short_date
 from rollout.reminders.log import CHANNELS, Mark, ReminderLog
 from rollout.reminders.mail_settings import SendOptions, SmtpSettings
 
@@ -123,7 +124,7 @@ def plan(
         elif row.last_reminder and dt.date.fromisoformat(row.last_reminder) >= since:
             item.result = "skipped"
             item.detail = (
-                f"promemoria già inviato il {dt.date.fromisoformat(row.last_reminder):%d/%m/%Y} ({row.last_channel})"
+                f"promemoria già inviato il {short_date(dt.date.fromisoformat(row.last_reminder))} ({row.last_channel})"
             )
         elif row.key in stuck:
             item.result, item.detail = stuck[row.key]
@@ -439,7 +440,7 @@ def _not_claimed(why: str) -> tuple[str, str]:
         day, _, channel = rest.partition("|")
         return (
             "skipped",
-            f"promemoria già inviato il {dt.date.fromisoformat(day):%d/%m/%Y} ({CHANNELS.get(channel, channel)})",
+            f"promemoria già inviato il {short_date(dt.date.fromisoformat(day))} ({CHANNELS.get(channel, channel)})",
         )
     return blocked_outcome(kind, rest)
 
