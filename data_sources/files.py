@@ -272,8 +272,8 @@ def read_xlsx(data: bytes, origin: str, sheet: str | None = None) -> Grid:
         names = [m.name for m in book.sheets_metadata if m.typ == SheetTypeEnum.WorkSheet] or list(book.sheet_names)
     except PasswordError:
         raise SourceError(_protected(origin)) from None
-    except Exception as err:  # noqa: BLE001 - CalamineError, ZipError, XmlError...: a damaged archive
-        raise SourceError(f"{origin} non è un file {kind} leggibile ({type(err).__name__}).") from None
+    except Exception:  # noqa: BLE001 - CalamineError, ZipError, XmlError...: a damaged archive
+        raise SourceError(_damaged(origin, kind)) from None
     try:
         if sheet:
             if sheet not in names:
@@ -294,8 +294,8 @@ def read_xlsx(data: bytes, origin: str, sheet: str | None = None) -> Grid:
         )
     except SourceError:
         raise
-    except Exception as err:  # noqa: BLE001 - a damaged sheet inside a readable archive
-        raise SourceError(f"{origin} non è un file {kind} leggibile ({type(err).__name__}).") from None
+    except Exception:  # noqa: BLE001 - a damaged sheet inside a readable archive
+        raise SourceError(_damaged(origin, kind)) from None
     finally:
         book.close()
     cells = cells_from_rows(rows)
@@ -317,6 +317,13 @@ def _sheet_rows(book: object, name: str, nrows: int | None = None) -> list[list[
     # skip_empty_area=False: the rows keep their sheet numbers even when the first ones are empty.
     values = book.get_sheet_by_name(name).to_python(skip_empty_area=False, nrows=nrows)  # type: ignore[attr-defined]
     return [[_cell_text(v) for v in row] for row in values]
+
+
+def _damaged(origin: str, kind: str) -> str:
+    return (
+        f"{origin} non è un file {kind} leggibile: è danneggiato o incompleto. Scaricalo o salvalo di nuovo "
+        "(o come CSV) e riprova."
+    )
 
 
 def _protected(origin: str) -> str:

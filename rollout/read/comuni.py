@@ -27,7 +27,7 @@ _PLACEHOLDER = r"(?i)^\W*(?:n\W*d|n\W*a|null|nan|x+|tbd|da definire|-+|0+)\W*$"
 _NO_PROVINCE = r"(?i)^\W*(?:n\W*d|n\W+a|null|nan|x+|-+|0+)\W*$"
 # A totals line ("Totale comuni: 130", "TOTALE", "Tot.", "Somma: 12"): never a comune.
 _TOTALS = (r"(?i)^\W*(?:(?:sub\s*-?\s*)?total[ei]?|tot|numero (?:dei |di )?comuni|n\W*comuni)(?:\W|$)"
-           r"|(?i)^\W*somma\W*\d*\W*$")  # fmt: skip
+           r"|^\W*somma\W*\d*\W*$")  # fmt: skip
 # A template or repeated-header cell: "(nome)", "<comune>", "[sigla]".
 _BRACKETED = r"^\s*[(<\[].*[)>\]]\s*$"
 
@@ -234,8 +234,10 @@ def _drop_duplicates(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     loose = keys_frame(frame["name"], typed=True)["loose"]  # the name without "Comune di"
     by_name = "name:" + loose + "|" + frame["province"]
     coded = frame["code"] != ""
-    code_of_name = pd.Series(frame["code"].where(coded).groupby(by_name[coded]).first())
-    key = frame["code"].where(coded, by_name.map(code_of_name).fillna(by_name))
+    code_of_name: dict[str, str] = {}  # the first code listed under each name and province
+    for name, code in zip(by_name[coded].tolist(), frame.loc[coded, "code"].tolist(), strict=True):
+        code_of_name.setdefault(name, code)
+    key = frame["code"].where(coded, [code_of_name.get(k, k) for k in by_name.tolist()])
     first_row = frame.groupby(key, sort=False)["row"].transform("first")
     dup = key.duplicated(keep="first")
     dupes = frame.loc[dup, ["row", "name"]].assign(
