@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 
 import pandas as pd
 
@@ -18,6 +19,12 @@ from data_sources.grid import Grid
 XLSX_MAGIC = b"PK\x03\x04"
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _DELIMITERS = (",", ";", "\t", "|")
+# A web page, however it starts: a login or error page served instead of the CSV.
+_WEB_PAGE = re.compile(
+    r"<(?:!doctype\s+html|html|head|body|script|meta|title|style|link|div|iframe|noscript|table|form|h[1-6])\b"
+)
+# Excel's first line naming the delimiter ("sep=;"): an instruction, not a header.
+_SEP_LINE = re.compile(rb'^(?:\xef\xbb\xbf)?"?sep=([,;\t|])"?[ \t]*\r?\n', re.IGNORECASE)
 
 
 def read_bytes(data: bytes, origin: str, sheet: str | None = None) -> Grid:
@@ -34,17 +41,22 @@ def read_bytes(data: bytes, origin: str, sheet: str | None = None) -> Grid:
         )
     if sheet:
         raise SourceError(f"{origin} è un file CSV: non ha fogli, togli l'indicazione del foglio '{sheet}'.")
+    sep = None
+    if m := _SEP_LINE.match(data):  # the line is dropped: Excel does not show it either
+        sep, data = m[1].decode(), data[m.end() :]
+        if not data.strip():
+            raise SourceError(f"Il file {origin} è vuoto.")
     encoding = _encoding(data)
     if encoding in ("utf-16", "mixed"):
-        return read_csv_text(decode_text(data, origin), origin)
+        return read_csv_text(decode_text(data, origin), origin, sep)
     head = data[:65536].decode(encoding, errors="ignore")
     _check_text(head, data[:65536], origin)
-    fast = _read_csv_arrow(data, encoding, sniff_delimiter(head))
+    fast = _read_csv_arrow(data, encoding, sep or sniff_delimiter(head))
     if fast is not None:
         if fast.empty:  # only delimiters, quotes or blank lines
             raise SourceError(f"Il file {origin} è vuoto.")
         return Grid(cells=fast, origin=origin)
-    return read_csv_text(decode_text(data, origin), origin)
+    return read_csv_text(decode_text(data, origin), origin, sep)
 
 
 def _encoding(data: bytes) -> str:
@@ -96,7 +108,7 @@ def _check_text(head: str, raw_head: bytes, origin: str) -> None:
     if b"\x00" in raw_head:
         raise SourceError(f"{origin} non è un file di testo CSV né un file XLSX (contenuto binario).")
     probe = head.lstrip("\ufeff \t\r\n")[:512].lower()
-    if probe.startswith(("<!doctype html", "<html", "<?xml")) or "<html" in probe[:200]:
+    if probe.startswith("<?xml") or _WEB_PAGE.match(probe) or "<html" in probe[:200]:
         raise SourceError(
             f"{origin} contiene una pagina web (HTML), non un CSV: se è un link a un foglio Google, "
             "verifica che sia condiviso e che il link sia quello di esportazione CSV."
@@ -176,9 +188,11 @@ def _first_record(text: str) -> str:
     return record
 
 
-def read_csv_text(text: str, origin: str) -> Grid:
+def read_csv_text(text: str, origin: str, sep: str | None = None) -> Grid:
     """Parse decoded CSV text into a Grid; ragged rows are kept, never dropped."""
-    sep = sniff_delimiter(text)
+    if sep is None and (m := re.match(r'^\ufeff?"?sep=([,;\t|])"?[ \t]*\r?\n', text, re.IGNORECASE)):
+        sep, text = m[1], text[m.end() :]  # Excel's "sep=;" line, in a UTF-16 file
+    sep = sep or sniff_delimiter(text)
     notes: list[str] = []
     try:
         cells = pd.read_csv(

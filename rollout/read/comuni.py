@@ -51,7 +51,9 @@ def load_comuni(grid: Grid, overrides: Mapping[str, str] | None = None) -> Comun
     first = {clean(h).casefold() for h in cells.iloc[0].tolist()}
     if first >= _OPEN_DATA_MARKERS and ({"tipologia_ente", "codice_ipa"} & first) and not overrides:
         return _open_data(cells)
-    cols = recognise(cells, COMUNI_RULES, overrides or {}, ("name",), what="Elenco comuni")
+    cols = recognise(
+        cells, COMUNI_RULES, overrides or {}, ("name",), what="Elenco comuni", other_sheets=grid.other_sheets
+    )
     body = cells.loc[cells.index > cols.header_row]
     frame = pd.DataFrame({"row": body.index.to_numpy(), "blank": body.eq("").all(axis=1).to_numpy()})
     for field in (

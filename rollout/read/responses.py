@@ -74,7 +74,7 @@ def prepare_responses(
     cols = recognise(
         grid.cells, RESPONSE_RULES, overrides or {}, ("timestamp", "comune"),
         what="Risposte al modulo", permission_columns=True,
-        accept=lambda fields, perms: "permissions" in fields or bool(perms),
+        accept=lambda fields, perms: "permissions" in fields or bool(perms), other_sheets=grid.other_sheets,
     )  # fmt: skip
     body = grid.cells.loc[grid.cells.index > cols.header_row]
     notes = list(grid.notes)
