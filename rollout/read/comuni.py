@@ -13,7 +13,15 @@ from data_sources import Grid
 from rollout.read.columns import COMUNI_RULES, Rule, recognise
 from rollout.read.names import keys_frame
 from rollout.read.reference import ISTAT_PROVINCES, national_comuni, province_code
-from rollout.read.text import clean, clean_series, email_domain, email_series, map_unique, words
+from rollout.read.text import (
+    clean,
+    clean_series,
+    email_domain,
+    email_series,
+    map_unique,
+    strip_invisible_series,
+    words,
+)
 
 COLUMNS = ("row", "name", "code", "province", "region", "contact_name", "contact_email", "contact_raw",
            "pec", "phone", "wave", "golive", "domains")  # fmt: skip
@@ -29,7 +37,7 @@ _NO_PROVINCE = r"(?i)^\W*(?:n\W*d|n\W+a|null|nan|x+|-+|0+)\W*$"
 _TOTALS = (r"(?i)^\W*(?:(?:sub\s*-?\s*)?total[ei]?|tot|numero (?:dei |di )?comuni|n\W*comuni)(?:\W|$)"
            r"|^\W*somma\W*\d*\W*$")  # fmt: skip
 # A template or repeated-header cell: "(nome)", "<comune>", "[sigla]".
-_BRACKETED = r"^\s*[(<\[].*[)>\]]\s*$"
+_BRACKETED = r"^\s*(?:\([\w\s'./-]*\)|<[\w\s'./-]*>|\[[\w\s'./-]*\])\s*$"
 
 
 @dataclass(frozen=True)
@@ -142,7 +150,7 @@ def _open_data(cells: pd.DataFrame) -> ComuniList:
 
 def _keep(field: str, values: pd.Series) -> pd.Series:
     """The name exactly as listed (outer spaces aside); other fields normalised."""
-    return values.str.strip() if field == "name" else clean_series(values)
+    return strip_invisible_series(values) if field == "name" else clean_series(values)
 
 
 def _finish(frame: pd.DataFrame, kind: str, notes: tuple[str, ...]) -> ComuniList:

@@ -25,6 +25,7 @@ from rollout.read.text import (
     per_distinct,
     person_key,
     squeeze_series,
+    visible_series,
 )
 from rollout.read.timestamps import parse_timestamps
 
@@ -118,6 +119,10 @@ def prepare_responses(
     _permissions(rows, body, cols)
     _match(rows, matcher)
     rows["problem"] = _problems(rows, body)
+    # Texts quoted as typed in tables and messages: invisible characters shown (<U+FEFF>), a huge
+    # cell cut to its first characters.
+    for field in ("comune_raw", "unknown_text", "ts_raw", "email_raw"):
+        rows[field] = visible_series(rows[field])
     return Responses(rows, cols, tuple(notes))
 
 
