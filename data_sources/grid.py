@@ -27,6 +27,8 @@ class Grid:
     # For a workbook read from its first sheet: the other sheets' names and first rows, so that a
     # cover page can be told apart from the sheet with the columns.
     other_sheets: tuple[tuple[str, pd.DataFrame], ...] = ()
+    # The spreadsheet's locale as the Sheets API gives it ("it_IT", "en_US"); "" when unknown.
+    locale: str = ""
 
     @property
     def rows(self) -> int:

@@ -139,6 +139,7 @@ def read_gsheet(
     try:
         spreadsheet = client.open_by_key(ref.key)
         title = str(spreadsheet.title)
+        locale = str(spreadsheet.locale or "")
         tab = _pick(spreadsheet.worksheets(), ref)
         answer = spreadsheet.values_get(
             gspread.utils.absolute_range_name(tab.title),
@@ -154,7 +155,7 @@ def read_gsheet(
     cells = cells_from_rows(rows)
     if cells.empty:
         raise SourceError(f"La scheda '{tab.title}' del foglio Google '{title}' è vuota.")
-    return Grid(cells=cells, origin=origin, loaded_at=dt.datetime.now(dt.UTC))
+    return Grid(cells=cells, origin=origin, loaded_at=dt.datetime.now(dt.UTC), locale=locale)
 
 
 def _pick(tabs: list[Any], ref: SheetRef) -> Any:

@@ -43,6 +43,7 @@ class SnapshotStore:
             "saved_at": saved_at.astimezone(dt.UTC).isoformat(),
             "origin": grid.origin,
             "notes": list(grid.notes),
+            "locale": grid.locale,
             "index": [int(i) for i in grid.cells.index],
             "rows": grid.cells.to_numpy(dtype=object).tolist(),
         }
@@ -77,7 +78,8 @@ class SnapshotStore:
             cells = pd.DataFrame(rows, dtype=str, index=pd.Index(index, dtype="int64"))
             cells.columns = range(width)
             saved_at = dt.datetime.fromisoformat(body["saved_at"])
-            return Grid(cells, str(body["origin"]), tuple(str(n) for n in body["notes"]), loaded_at=saved_at)
+            notes = tuple(str(n) for n in body["notes"])
+            return Grid(cells, str(body["origin"]), notes, loaded_at=saved_at, locale=str(body.get("locale", "")))
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None
 

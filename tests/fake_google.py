@@ -52,6 +52,7 @@ class Spreadsheet:
     tabs: list[Tab]
     shared_with: set[str] = field(default_factory=set)  # service accounts that may read it
     public: bool = False  # "anyone with the link"
+    locale: str = "it_IT"  # the spreadsheet's locale: how its dates are written
 
 
 def csv_rows(text: str) -> list[list[str]]:
@@ -212,7 +213,7 @@ class FakeGoogle:
     def _metadata(self, key: str, book: Spreadsheet) -> dict:
         return {
             "spreadsheetId": key,
-            "properties": {"title": book.title, "locale": "it_IT", "timeZone": "Europe/Rome"},
+            "properties": {"title": book.title, "locale": book.locale, "timeZone": "Europe/Rome"},
             "sheets": [
                 {
                     "properties": {

@@ -134,6 +134,9 @@ def _source_box(config: Config, loaded: Loaded) -> None:
             f"Motivo: {md_escape(source.stale_reason)}",
             icon="⚠️",
         )
+    if loaded.prepared is not None:
+        for alert in loaded.prepared.responses.alerts:
+            st.warning(md_escape(alert), icon="⚠️")
     for source in loaded.states:
         if source.note:
             st.caption(f"⚠️ {md_escape(source.note)}")
