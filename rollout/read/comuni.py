@@ -21,6 +21,7 @@ from rollout.read.text import (
     map_unique,
     strip_invisible_series,
     words,
+    words_series,
 )
 
 COLUMNS = ("row", "name", "code", "province", "region", "contact_name", "contact_email", "contact_raw",
@@ -95,7 +96,7 @@ def _header_like(body: pd.DataFrame, fields: Mapping[str, int], headers: list[st
     same = pd.Series(0, index=body.index)
     label = {}
     for field, pos in fields.items():
-        folded = pd.Series(map_unique(body[pos], words), index=body.index)
+        folded = words_series(body[pos])
         same += (folded == words(headers[pos])) & (folded != "")
         rule = rules.get(field)
         label[pos] = pd.Series(map_unique(folded, partial(_label, rule)), index=body.index, dtype=bool)

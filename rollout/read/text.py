@@ -51,10 +51,15 @@ def visible(value: object, limit: int = QUOTE_LIMIT) -> str:
 def visible_series(values: pd.Series, limit: int = QUOTE_LIMIT) -> pd.Series:
     """``visible`` for a column; untouched (the same object) when nothing needs it."""
     arr = arrow_strings(values)
-    odd = pc.or_(pc.invert(pc.string_is_ascii(arr)), pc.greater(pc.utf8_length(arr), limit))
+    if not len(arr):
+        return values
+    odd = pc.or_(pc.match_substring_regex(arr, INVISIBLE), pc.greater(pc.utf8_length(arr), limit))
     if not pc.any(odd).as_py():
         return values
-    return pd.Series(map_unique(values, lambda v: visible(v, limit)), index=values.index, dtype=str)
+    mask = odd.to_numpy(zero_copy_only=False)
+    out = values.copy()
+    out[mask] = map_unique(values[mask], lambda v: visible(v, limit))
+    return out
 
 
 def strip_invisible_series(values: pd.Series) -> pd.Series:
@@ -155,11 +160,24 @@ _CLEAN_STEPS_RE = tuple((re.compile(p), r) for p, r in _CLEAN_STEPS)
 
 
 def clean_arrow(arr: pa.Array) -> pa.Array:
-    """``clean`` for an Arrow array of texts."""
-    arr = pc.utf8_normalize(arr, "NFKC")
-    for pattern, replacement in _CLEAN_STEPS:
-        arr = pc.replace_substring_regex(arr, pattern, replacement)
+    """``clean`` for an Arrow array of texts.
+
+    The Unicode steps run only on the texts that are not plain ASCII (on ASCII they change
+    nothing); the spaces are collapsed everywhere only when some text needs it.
+    """
+    ascii_mask = pc.string_is_ascii(arr)
+    if len(arr) and not pc.all(ascii_mask).as_py():
+        odd = pc.invert(ascii_mask)
+        sub = pc.utf8_normalize(arr.filter(odd), "NFKC")
+        for pattern, replacement in _CLEAN_STEPS:
+            sub = pc.replace_substring_regex(sub, pattern, replacement)
+        arr = pc.replace_with_mask(arr, odd, sub)
+    if len(arr) and pc.any(pc.match_substring_regex(arr, _ASCII_ODD_SPACING)).as_py():
+        arr = pc.replace_substring_regex(arr, _SPACE_CLASS, " ")
     return pc.utf8_trim(arr, " ")
+
+
+_ASCII_ODD_SPACING = "  |[\\t\\n\\r\\x0b\\x0c\\x1c-\\x1f]"
 
 
 def words_arrow(arr: pa.Array) -> pa.Array:
@@ -167,6 +185,12 @@ def words_arrow(arr: pa.Array) -> pa.Array:
     arr = pc.replace_substring_regex(pc.utf8_normalize(arr, "NFKD"), r"\p{Mn}", "")
     arr = pc.replace_substring_regex(pc.utf8_lower(arr), "[^0-9a-z]+", " ")
     return pc.utf8_trim(arr, " ")
+
+
+def words_series(values: pd.Series) -> pd.Series:
+    """``words`` for a whole column."""
+    arr = words_arrow(pc.utf8_lower(clean_arrow(arrow_strings(values))))
+    return pd.Series(arr, index=values.index, dtype=str)
 
 
 def clean_series(values: pd.Series) -> pd.Series:
