@@ -24,7 +24,7 @@ _WEB_PAGE = re.compile(
     r"<(?:!doctype\s+html|html|head|body|script|meta|title|style|link|div|iframe|noscript|table|form|h[1-6])\b"
 )
 # Excel's first line naming the delimiter ("sep=;"): an instruction, not a header.
-_SEP_LINE = re.compile(rb'^(?:\xef\xbb\xbf)?"?sep=([,;\t|])"?[ \t]*\r?\n', re.IGNORECASE)
+_SEP_LINE = re.compile(rb'^(?:\xef\xbb\xbf)?"?sep=([,;\t|])"?[ \t]*(?:\r\n|\n|\r)', re.IGNORECASE)
 
 
 def read_bytes(data: bytes, origin: str, sheet: str | None = None) -> Grid:
@@ -190,7 +190,7 @@ def _first_record(text: str) -> str:
 
 def read_csv_text(text: str, origin: str, sep: str | None = None) -> Grid:
     """Parse decoded CSV text into a Grid; ragged rows are kept, never dropped."""
-    if sep is None and (m := re.match(r'^\ufeff?"?sep=([,;\t|])"?[ \t]*\r?\n', text, re.IGNORECASE)):
+    if sep is None and (m := re.match(r'^\ufeff?"?sep=([,;\t|])"?[ \t]*(?:\r\n|\n|\r)', text, re.IGNORECASE)):
         sep, text = m[1], text[m.end() :]  # Excel's "sep=;" line, in a UTF-16 file
     sep = sep or sniff_delimiter(text)
     notes: list[str] = []
