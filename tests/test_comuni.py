@@ -1,8 +1,11 @@
 """The comuni list: the PM's own sheet or the PA digitale 2026 open-data file, read as it comes."""
 
+import io
+
 import pytest
 
 from conftest import grid
+from data_sources import read_source
 from rollout.errors import InputError
 from rollout.read.comuni import load_comuni
 
@@ -197,3 +200,34 @@ def test_rows_that_only_look_like_labels_stay_comuni():
         "Denominazione,Prov.,Cod. ISTAT,Gruppo\nComune di Nola,NA,063047,Gruppo A\nComune di Comune,Provincia,,Gruppo\n"
     )
     assert load_comuni(grid(text)).frame["name"].tolist() == ["Comune di Nola", "Comune di Comune"]
+
+
+ISTAT_HEADER = (
+    "Codice Regione;Codice dell'Unità territoriale sovracomunale (valida a fini statistici);"
+    "Codice Provincia (Storico)(1);Progressivo del Comune (2);Codice Comune formato alfanumerico;"
+    "Denominazione (Italiana e straniera);Denominazione in italiano;Denominazione in altra lingua;"
+    "Codice Ripartizione Geografica;Ripartizione geografica;Denominazione Regione;"
+    "Denominazione dell'Unità territoriale sovracomunale (valida a fini statistici);"
+    "Tipologia di Unità territoriale sovracomunale;"
+    "Flag Comune capoluogo di provincia/città metropolitana/libero consorzio;Sigla automobilistica;"
+    "Codice Comune formato numerico;Codice Catastale del comune"
+)
+
+
+def test_istat_list_as_published_keeps_every_comune():
+    """ISTAT's Elenco-comuni-italiani.csv (semicolons, cp1252): "Progressivo del Comune" is not the
+    name, the bilingual "Rifiano/Riffian" is not the Italian name, Sud Sardegna is SU."""
+    rows = [
+        "04;021;021;073;021073;Rifiano/Riffian;Rifiano;Riffian;2;Nord-est;Trentino-Alto Adige/Südtirol;"
+        "Bolzano/Bozen;2;0;BZ;21073;H284",
+        "01;001;001;168;001168;None;None;;1;Nord-ovest;Piemonte;Torino;3;0;TO;1168;F931",
+        "20;111;111;105;111105;Villa San Pietro;Villa San Pietro;;5;Isole;Sardegna;Sud Sardegna;2;0;SU;111105;M025",
+    ]
+    data = ("\r\n".join([ISTAT_HEADER, *rows]) + "\r\n").encode("cp1252")
+    comuni = load_comuni(read_source(io.BytesIO(data)))
+    assert comuni.frame[["row", "name", "code", "province", "region"]].values.tolist() == [
+        [2, "Rifiano", "021073", "BZ", "Trentino-Alto Adige/Südtirol"],
+        [3, "None", "001168", "TO", "Piemonte"],
+        [4, "Villa San Pietro", "111105", "SU", "Sardegna"],
+    ]
+    assert comuni.excluded.empty

@@ -53,15 +53,18 @@ RESPONSE_RULES: tuple[Rule, ...] = (
 
 COMUNI_RULES: tuple[Rule, ...] = (
     Rule("code", r"istat|\bcod comune\b|codice (del )?comune|codice catastale|belfiore|^codice$|^cod$"),
-    Rule("province", r"^provincia|^prov\b|^province|sigla prov|^sigla$", unless=r"codice|\bcod\b"),
-    Rule("region", r"^regione", unless=r"codice|\bcod\b"),
+    Rule("province", r"^provincia|^prov\b|^province|sigla prov|^sigla$|^sigla automobilistica$", unless=r"codice|\bcod\b"),
+    Rule("region", r"^(?:denominazione )?regione", unless=r"codice|\bcod\b"),
     Rule("pec", r"\bpec\b"),
     Rule("contact_email", r"e ?mail|posta elettronica|\bmail\b"),
     Rule("contact_name", r"referente|contatto|contact|responsabile|\brup\b|nominativ|persona"),
     Rule("phone", r"telefono|cellulare|\btel\b"),
     Rule("wave", r"ondata|wave|lotto|gruppo|tranche|\bfase\b"),
     Rule("golive", r"go ?live|messa (on ?line|in linea|in produzione)|pubblicazione|rilascio|data online"),
-    Rule("name", r"\bcomune\b|denominazione|^ente$|^nome|^name$|municipality|^citta$", unless=r"codice|\bcod\b|istat"),
+    # ISTAT's own list: "Progressivo del Comune", "Denominazione (Italiana e straniera)" ("Bolzano/Bozen"),
+    # "Denominazione Regione" are not the name; "Denominazione in italiano" is.
+    Rule("name", r"\bcomune\b|denominazione|^ente$|^nome|^name$|municipality|^citta$",
+         unless=r"codice|\bcod\b|istat|progressivo|straniera|altra lingua|regione|sovracomunale|ripartizione|flag"),
 )  # fmt: skip
 
 FIELD_LABELS: dict[str, str] = {
