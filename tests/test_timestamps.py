@@ -194,3 +194,9 @@ def test_an_ambiguous_order_is_a_warning_in_the_cli_and_the_dashboard(tmp_path, 
     from ui.format import md_escape
 
     assert any(md_escape("ATTENZIONE: l'ordine di giorno e mese") in w.value for w in at.warning)
+
+
+def test_dotted_times_are_the_italian_way():
+    parsed = parse_timestamps(pd.Series(["1/9/2023 10.15.32", "2/9/2023 11.00.00"]))
+    assert parsed.day_first and not parsed.ambiguous and parsed.note == ""
+    assert parse_timestamps(pd.Series(["1.9.2023 10:15", "5.9.2023 10:15"])).day_first

@@ -69,7 +69,8 @@ def parse_timestamps(
     """Parse a column of timestamp texts; ``order`` is "auto", "DMY" or "MDY" for d/m vs m/d.
 
     With "auto", the order is taken from, in turn: a day or month over 12; the sheet's
-    ``locale`` (the Sheets API gives it); the only reading with no date after ``now`` (the
+    ``locale`` (the Sheets API gives it); dots in the time or date (``10.15.32``: Italian, never
+    US); the only reading with no date after ``now`` (the
     moment of download); the only reading in which the rows, appended in time order, run
     forward. Failing all, ``fallback`` is used and the result is marked ``ambiguous``.
     """
@@ -90,7 +91,10 @@ def parse_timestamps(
     ambiguous = False
     if note == _UNDECIDED:
         clock = hour * 3600 + minute * 60 + second
-        day_first, note, ambiguous = _by_signals(a[plain], b[plain], c[plain], clock[plain], locale, now, tz, fallback)
+        dotted = bool(pc.any(pc.match_substring_regex(arrow_strings(text[plain]), _DOTTED)).as_py())
+        day_first, note, ambiguous = _by_signals(
+            a[plain], b[plain], c[plain], clock[plain], locale, dotted, now, tz, fallback
+        )
     day = np.where(year_first, c, a if day_first else b)
     month = np.where(year_first, b, b if day_first else a)
     year = np.where(year_first, a, c)
@@ -147,6 +151,9 @@ def _days_from_civil(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np
 
 
 _UNDECIDED = "?"
+# "1.9.2023" or "1/9/2023 10.15.32": dots in the date or the time are never the US way (Italian
+# sheets write the time with dots), so the day comes first.
+_DOTTED = r"^\s*\d{1,2}\.\d{1,2}\.\d{2,4}|^\s*\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}[ T,]+(?:ore\s+)?\d{1,2}\.\d{2}"
 
 
 def _day_first(a: pd.Series, b: pd.Series, order: str) -> tuple[bool, str]:
@@ -166,13 +173,15 @@ def _day_first(a: pd.Series, b: pd.Series, order: str) -> tuple[bool, str]:
 
 def _by_signals(
     a: np.ndarray, b: np.ndarray, year: np.ndarray, clock: np.ndarray,
-    locale: str, now: pd.Timestamp | None, tz: str, fallback: str,
+    locale: str, dotted: bool, now: pd.Timestamp | None, tz: str, fallback: str,
 ) -> tuple[bool, str, bool]:  # fmt: skip
     """Day first or month first when every day and month is 12 or less: (day_first, note, ambiguous)."""
     if locale:
         us = locale.replace("-", "_").startswith(MONTH_FIRST_LOCALES)
         how = "mese/giorno/anno" if us else "giorno/mese/anno"
         return not us, f"date lette come {how} secondo la lingua del foglio Google ({locale})", False
+    if dotted:  # the Italian way of writing the time (or the date): never month first
+        return True, "", False
     year = np.where((year >= 0) & (year < 100), year + 2000, year)
     readings = {}
     for day_first, (day, month) in ((True, (a, b)), (False, (b, a))):
