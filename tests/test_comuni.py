@@ -109,6 +109,8 @@ def test_open_data_placeholder_codes_are_no_code_and_duplicates_name_their_rows(
         f"c_m436,Comune di Alpago,Comune,Alpago,#N/D,BL,025,Veneto,05{TAIL}{ACCEPTED}",
         f"c_m437,Comune di Setteville,Comune,Setteville,ND,RM,058,Lazio,12{TAIL}{ACCEPTED}",
         f"c_l219,Comune di None,Comune,None,001168,TO,001,Piemonte,01{TAIL}{ACCEPTED}",
+        f"c_d969,Comune di Genova,,Genova,010025,GE,010,Liguria,07{TAIL}{ACCEPTED}",
+        f"istsc_geic81000a,Istituto Comprensivo Genova Centro,,Genova,010025,GE,010,Liguria,07{TAIL}{ACCEPTED}",
     )
     comuni = load_comuni(grid(text))
     assert comuni.frame[["row", "name", "code", "province"]].values.tolist() == [
@@ -121,10 +123,12 @@ def test_open_data_placeholder_codes_are_no_code_and_duplicates_name_their_rows(
         [9, "Borgo Virgilio", "", "MN"],
         [10, "Alpago", "", "BL"],
         [12, "None", "001168", "TO"],  # a real comune (TO), not a missing value
+        [13, "Genova", "010025", "GE"],  # no tipologia_ente: `ente` says "Comune di"
     ]
     assert comuni.excluded.values.tolist() == [
         [5, "Rifiano", "duplicato della riga 4"],
         [11, "Setteville", "duplicato della riga 2"],
+        [14, "Genova", "non è un comune (tipologia_ente: vuota)"],
     ]
     assert comuni.notes == (
         "2 righe duplicate nell'elenco dei comuni, conteggiate una volta sola: righe 5 (= riga 4), 11 (= riga 2).",

@@ -128,6 +128,9 @@ def _open_data(cells: pd.DataFrame) -> ComuniList:
     if "tipologia_ente" in col:
         kind = col["tipologia_ente"].map(clean).to_numpy()
         not_comune = ~pd.Series(kind).str.casefold().str.startswith("comun")
+        if "ente" in col:  # no tipologia_ente given: "Comune di …" in `ente` says what it is
+            named = pd.Series(col["ente"].str.strip().str.match(r"(?i)^comune\s+d").to_numpy())
+            not_comune &= ~((pd.Series(kind) == "") & named)
         reasons[not_comune] = [f"non è un comune (tipologia_ente: {k or 'vuota'})" for k in kind[not_comune.to_numpy()]]
     measure = col.get("misura", col.get("avviso"))
     if measure is not None:
