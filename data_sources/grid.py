@@ -24,6 +24,11 @@ class Grid:
     loaded_at: dt.datetime | None = None
     # Non-empty when the source could not be read now: why, in Italian; the cells are the last good copy.
     stale_reason: str = ""
+    # For a workbook read from its first sheet: the other sheets' names and first rows, so that a
+    # cover page can be told apart from the sheet with the columns.
+    other_sheets: tuple[tuple[str, pd.DataFrame], ...] = ()
+    # The spreadsheet's locale as the Sheets API gives it ("it_IT", "en_US"); "" when unknown.
+    locale: str = ""
 
     @property
     def rows(self) -> int:

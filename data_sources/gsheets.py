@@ -19,6 +19,7 @@ from typing import Any
 
 import requests
 
+from data_sources import retry
 from data_sources.errors import SourceError
 from data_sources.files import cells_from_rows
 from data_sources.grid import Grid
@@ -28,10 +29,9 @@ EXPORT_ROOT = "https://docs.google.com"  # where public sheets are downloaded as
 KEYWORD = "gsheets"  # a source that means "the spreadsheet named in [connections.gsheets]"
 SCOPES = ("https://www.googleapis.com/auth/spreadsheets.readonly",)
 TIMEOUT_SECONDS = 30.0
-ATTEMPTS = 4  # one call and at most three retries on 429 / 5xx
-BACKOFF_SECONDS = 1.0  # waits 1, 2, 4 s (or what Retry-After says, up to MAX_WAIT_SECONDS)
-MAX_WAIT_SECONDS = 10.0
-RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+ATTEMPTS = retry.ATTEMPTS  # one call and at most three retries on 429 / 5xx
+BACKOFF_SECONDS = retry.BACKOFF_SECONDS  # waits 1, 2, 4 s (or what Retry-After says)
+RETRY_STATUSES = retry.RETRY_STATUSES
 _URL = re.compile(
     r"https://docs\.google\.com/spreadsheets/d/(?P<key>[A-Za-z0-9_-]{10,})(?P<rest>[^#]*)(?:#(?P<frag>.*))?"
 )
@@ -139,6 +139,7 @@ def read_gsheet(
     try:
         spreadsheet = client.open_by_key(ref.key)
         title = str(spreadsheet.title)
+        locale = str(spreadsheet.locale or "")
         tab = _pick(spreadsheet.worksheets(), ref)
         answer = spreadsheet.values_get(
             gspread.utils.absolute_range_name(tab.title),
@@ -154,7 +155,7 @@ def read_gsheet(
     cells = cells_from_rows(rows)
     if cells.empty:
         raise SourceError(f"La scheda '{tab.title}' del foglio Google '{title}' è vuota.")
-    return Grid(cells=cells, origin=origin, loaded_at=dt.datetime.now(dt.UTC))
+    return Grid(cells=cells, origin=origin, loaded_at=dt.datetime.now(dt.UTC), locale=locale)
 
 
 def _pick(tabs: list[Any], ref: SheetRef) -> Any:
@@ -257,10 +258,7 @@ def _guarded_client() -> type:
             raise AssertionError("unreachable")  # pragma: no cover
 
         def _wait(self, attempt: int, response: requests.Response) -> float:
-            header = response.headers.get("Retry-After", "")
-            if header.strip().isdigit():
-                return min(float(header), MAX_WAIT_SECONDS)
-            return min(self.backoff * 2 ** (attempt - 1), MAX_WAIT_SECONDS)
+            return retry.wait_seconds(attempt, response.headers.get("Retry-After"), self.backoff)
 
     return GuardedClient
 

@@ -43,6 +43,7 @@ class SnapshotStore:
             "saved_at": saved_at.astimezone(dt.UTC).isoformat(),
             "origin": grid.origin,
             "notes": list(grid.notes),
+            "locale": grid.locale,
             "index": [int(i) for i in grid.cells.index],
             "rows": grid.cells.to_numpy(dtype=object).tolist(),
         }
@@ -77,7 +78,8 @@ class SnapshotStore:
             cells = pd.DataFrame(rows, dtype=str, index=pd.Index(index, dtype="int64"))
             cells.columns = range(width)
             saved_at = dt.datetime.fromisoformat(body["saved_at"])
-            return Grid(cells, str(body["origin"]), tuple(str(n) for n in body["notes"]), loaded_at=saved_at)
+            notes = tuple(str(n) for n in body["notes"])
+            return Grid(cells, str(body["origin"]), notes, loaded_at=saved_at, locale=str(body.get("locale", "")))
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None
 
@@ -85,12 +87,36 @@ class SnapshotStore:
 def read_with_fallback(read: Callable[[], Grid], identity: str, store: SnapshotStore | None) -> Grid:
     """``read()``; when it fails, the last good copy marked stale with the reason, else the error.
 
+    A fresh read far shorter than the last good copy (no data rows, or under half as many) is
+    suspect, as a sheet emptied or cut by mistake: the last good copy is used, marked stale.
     A fresh grid is not saved here: the caller saves it once it has proved usable.
     """
     try:
-        return read()
+        fresh = read()
     except SourceError as err:
         last = store.load(identity) if store is not None else None
         if last is None:
             raise
         return replace(last, stale_reason=str(err))
+    last = store.load(identity) if store is not None else None
+    if last is not None and (reason := shrunk(fresh, last, store.folder)):  # type: ignore[union-attr]
+        return replace(last, stale_reason=reason)
+    return fresh
+
+
+def data_rows(grid: Grid) -> int:
+    """Rows under the first (header) row."""
+    return max(grid.rows - 1, 0)
+
+
+def shrunk(fresh: Grid, last: Grid, folder: Path) -> str:
+    """Why ``fresh`` may not replace ``last`` (an Italian reason), or "" when it may."""
+    now, before = data_rows(fresh), data_rows(last)
+    if before == 0 or (now > 0 and now * 2 >= before):
+        return ""
+    what = "solo l'intestazione, nessuna riga" if now == 0 else f"{now} righe"
+    return (
+        f"il foglio appena letto ha {what} contro le {before} dell'ultima copia buona: sembra svuotato o "
+        f"troncato, quindi resta in uso l'ultima copia. Se le righe sono state tolte di proposito, cancella "
+        f"la copia locale in {folder} e ricarica."
+    )

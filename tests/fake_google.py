@@ -52,6 +52,7 @@ class Spreadsheet:
     tabs: list[Tab]
     shared_with: set[str] = field(default_factory=set)  # service accounts that may read it
     public: bool = False  # "anyone with the link"
+    locale: str = "it_IT"  # the spreadsheet's locale: how its dates are written
 
 
 def csv_rows(text: str) -> list[list[str]]:
@@ -104,6 +105,7 @@ class FakeGoogle:
         self.tokens: dict[str, str] = {}  # access token -> service account email
         self.scopes: list[str] = []  # the scope of every token request
         self.lock = threading.Lock()
+        self.truncate = 1.0  # the share of the next file body actually sent (a connection cut short)
         fake = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -131,7 +133,9 @@ class FakeGoogle:
 
     def fail(self, kind: str, *faults: object) -> None:
         """Queue faults for the next requests of ``kind``: a status code, (status, message),
-        "garbage" (not JSON) or ("sleep", seconds) before answering normally."""
+        "garbage" (not JSON), ("sleep", seconds) before answering normally, ("retry-after", status,
+        value) for an error with that Retry-After header, or ("truncate", fraction): the whole
+        Content-Length announced, only that fraction of the body sent."""
         self.faults.setdefault(kind, []).extend(faults)
 
     # --- request handling -------------------------------------------------------------------
@@ -160,6 +164,16 @@ class FakeGoogle:
             fault = queue.pop(0) if queue else None
         if isinstance(fault, tuple) and fault[0] == "sleep":
             time.sleep(fault[1])
+        elif isinstance(fault, tuple) and fault[0] == "retry-after":
+            body = json.dumps({"error": {"code": fault[1], "message": "Slow down."}}).encode()
+            h.send_response(fault[1])
+            h.send_header("Retry-After", str(fault[2]))
+            h.send_header("Content-Length", str(len(body)))
+            h.end_headers()
+            h.wfile.write(body)
+            return None
+        elif isinstance(fault, tuple) and fault[0] == "truncate":
+            self.truncate = fault[1]
         elif fault == "garbage":
             return self._send(h, 200, b"<html><body>Service temporarily unavailable", "application/json")
         elif isinstance(fault, int):
@@ -199,7 +213,7 @@ class FakeGoogle:
     def _metadata(self, key: str, book: Spreadsheet) -> dict:
         return {
             "spreadsheetId": key,
-            "properties": {"title": book.title, "locale": "it_IT", "timeZone": "Europe/Rome"},
+            "properties": {"title": book.title, "locale": book.locale, "timeZone": "Europe/Rome"},
             "sheets": [
                 {
                     "properties": {
@@ -262,7 +276,17 @@ class FakeGoogle:
         writer = csv.writer(out, lineterminator="\r\n")
         for row in rows:
             writer.writerow(row + [""] * (width - len(row)))
-        return self._send(h, 200, out.getvalue().encode("utf-8"), "text/csv")
+        body = out.getvalue().encode("utf-8")
+        if self.truncate < 1.0:
+            share, self.truncate = self.truncate, 1.0
+            h.send_response(200)
+            h.send_header("Content-Type", "text/csv")
+            h.send_header("Content-Length", str(len(body)))
+            h.end_headers()
+            h.wfile.write(body[: int(len(body) * share)])
+            h.close_connection = True
+            return None
+        return self._send(h, 200, body, "text/csv")
 
     def _error(self, h: http.server.BaseHTTPRequestHandler, code: int, message: str) -> None:
         body = {"error": {"code": code, "message": message, "status": ERRORS.get(code, "UNKNOWN")}}
@@ -329,7 +353,7 @@ def secrets_table(fake: FakeGoogle, **extra: str) -> dict[str, str]:
 
 def route_to(fake: FakeGoogle, monkeypatch) -> None:
     """Every Google address the readers use points at ``fake``; retries wait 10 ms; no secrets file."""
-    from data_sources import gsheets
+    from data_sources import gsheets, http
 
     real = gsheets.authorized_session
 
@@ -341,6 +365,7 @@ def route_to(fake: FakeGoogle, monkeypatch) -> None:
     monkeypatch.setattr(gsheets, "authorized_session", local_session)
     monkeypatch.setattr(gsheets, "EXPORT_ROOT", fake.base)
     monkeypatch.setattr(gsheets, "BACKOFF_SECONDS", 0.01)
+    monkeypatch.setattr(http, "BACKOFF_SECONDS", 0.01)
     monkeypatch.setenv("ROLLOUT_SECRETS", "")
 
 

@@ -112,7 +112,10 @@ def test_duplicate_comuni_are_counted_once_with_a_warning(files):
     (files / "comuni.csv").write_text(COMUNI_CSV + "Castel d'Azzano,VR,023021,,\n", encoding="utf-8")
     result = report(files)
     assert result.returncode == 0
-    assert "avviso: 1 righe duplicate nell'elenco dei comuni: conteggiate una volta sola." in result.stderr
+    assert (
+        "avviso: 1 righe duplicate nell'elenco dei comuni, conteggiate una volta sola: riga 9 (= riga 3)."
+        in result.stderr
+    )
     status = json.loads((files / "out" / "status.json").read_text(encoding="utf-8"))
     assert status["totals"]["comuni"] == 7
 

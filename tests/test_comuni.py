@@ -1,8 +1,11 @@
 """The comuni list: the PM's own sheet or the PA digitale 2026 open-data file, read as it comes."""
 
+import io
+
 import pytest
 
 from conftest import grid
+from data_sources import read_source
 from rollout.errors import InputError
 from rollout.read.comuni import load_comuni
 
@@ -86,3 +89,149 @@ def test_explicit_column_override():
     assert comuni.frame["name"].tolist() == ["Aosta"]
     with pytest.raises(InputError, match="la colonna 'Città' indicata per 'name'"):
         load_comuni(grid("Località,Codice\nAosta,007003\n"), {"name": "Città"})
+
+
+ACCEPTED = ",A,2022-08-19,1.4.1 Esperienza del cittadino nei servizi pubblici"
+
+
+def test_open_data_placeholder_codes_are_no_code_and_duplicates_name_their_rows():
+    """Rows as PA digitale 2026 publishes them: merged comuni with `N/D`, the Caines/Rifiano pair,
+    an empty `comune` whose `ente` and code are there, `0`, `-`, `n.d.` and `#N/D` codes."""
+    text = open_data(
+        f"c_m431,Comune di Setteville,Comune,Setteville,N/D,RM,058,Lazio,12{TAIL}{ACCEPTED}",
+        f"c_m432,Comune di Santa Caterina d'Este,Comune,Santa Caterina d'Este,N/D,PD,028,Veneto,05{TAIL}{ACCEPTED}",
+        f"c_h284,Comune di Caines,Comune,Rifiano,021073,BZ,021,Trentino-Alto Adige,04{TAIL}{ACCEPTED}",
+        f"c_h284,Comune di Rifiano,Comune,Rifiano,021073,BZ,021,Trentino-Alto Adige,04{TAIL}{ACCEPTED}",
+        f"c_b180,Comune di Brisighella,Comune,,039004,RA,039,Emilia-Romagna,08{TAIL}{ACCEPTED}",
+        f"c_m433,Comune di Valbrenta,Comune,Valbrenta,0,VI,024,Veneto,05{TAIL}{ACCEPTED}",
+        f"c_m434,Comune di Val di Zoldo,Comune,Val di Zoldo,-,BL,025,Veneto,05{TAIL}{ACCEPTED}",
+        f"c_m435,Comune di Borgo Virgilio,Comune,Borgo Virgilio,n.d.,MN,020,Lombardia,03{TAIL}{ACCEPTED}",
+        f"c_m436,Comune di Alpago,Comune,Alpago,#N/D,BL,025,Veneto,05{TAIL}{ACCEPTED}",
+        f"c_m437,Comune di Setteville,Comune,Setteville,ND,RM,058,Lazio,12{TAIL}{ACCEPTED}",
+        f"c_l219,Comune di None,Comune,None,001168,TO,001,Piemonte,01{TAIL}{ACCEPTED}",
+        f"c_d969,Comune di Genova,,Genova,010025,GE,010,Liguria,07{TAIL}{ACCEPTED}",
+        f"istsc_geic81000a,Istituto Comprensivo Genova Centro,,Genova,010025,GE,010,Liguria,07{TAIL}{ACCEPTED}",
+    )
+    comuni = load_comuni(grid(text))
+    assert comuni.frame[["row", "name", "code", "province"]].values.tolist() == [
+        [2, "Setteville", "", "RM"],
+        [3, "Santa Caterina d'Este", "", "PD"],  # same placeholder code, another comune
+        [4, "Rifiano", "021073", "BZ"],
+        [6, "Brisighella", "039004", "RA"],  # empty `comune`: named by `ente`
+        [7, "Valbrenta", "", "VI"],
+        [8, "Val di Zoldo", "", "BL"],
+        [9, "Borgo Virgilio", "", "MN"],
+        [10, "Alpago", "", "BL"],
+        [12, "None", "001168", "TO"],  # a real comune (TO), not a missing value
+        [13, "Genova", "010025", "GE"],  # no tipologia_ente: `ente` says "Comune di"
+    ]
+    assert comuni.excluded.values.tolist() == [
+        [5, "Rifiano", "duplicato della riga 4"],
+        [11, "Setteville", "duplicato della riga 2"],
+        [14, "Genova", "non è un comune (tipologia_ente: vuota)"],
+    ]
+    assert comuni.notes == (
+        "2 righe duplicate nell'elenco dei comuni, conteggiate una volta sola: righe 5 (= riga 4), 11 (= riga 2).",
+    )
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        ('="007003"', "007003"),  # Excel's way of keeping the zeros in a CSV
+        ("'007003", "007003"),  # a text marker pasted with the value
+        ("7003.0", "007003"),  # a code that went through a float
+        ("7003", "007003"),
+        ("000000", ""),
+        ("N/A", ""),
+        ("", ""),
+    ],
+)
+def test_codes_as_spreadsheets_mangle_them(code, expected):
+    text = f'Comune,Provincia,Codice ISTAT\nAosta,AO,"{code.replace(chr(34), chr(34) * 2)}"\n'
+    assert load_comuni(grid(text)).frame["code"].tolist() == [expected]
+
+
+def test_a_row_without_code_is_the_same_comune_as_the_coded_row():
+    comuni = load_comuni(grid("Comune,Provincia,Codice ISTAT\nNola,NA,063047\nAosta,AO,\nNola,NA,N/D\nNola,,\n"))
+    assert comuni.frame[["row", "name", "code", "province"]].values.tolist() == [
+        [2, "Nola", "063047", "NA"],  # province "NA" is Napoli, never a placeholder
+        [3, "Aosta", "", "AO"],
+        [5, "Nola", "", ""],  # no province, no code: cannot be told from a Nola elsewhere
+    ]
+    assert comuni.excluded.values.tolist() == [[4, "Nola", "duplicato della riga 2"]]
+
+
+def test_totals_and_repeated_headers_are_never_comuni():
+    text = (
+        "Comune,Provincia,Codice ISTAT,Referente\n"
+        "(nome),(sigla),(codice),(nome e cognome)\n"
+        "Aosta,AO,007003,Mario Rossi\n"
+        "Somma Lombardo,VA,012122,\n"
+        "Comune,Provincia,Codice ISTAT,Referente\n"
+        "Nola,NA,063047,\n"
+        "Totale comuni: 130,,,\n"
+        "TOTALE,,,\n"
+        "Totale,2,,\n"
+        "Tot.,3,,\n"
+        "Comune di None,TO,001168,\n"
+    )
+    comuni = load_comuni(grid(text))
+    assert comuni.frame["name"].tolist() == ["Aosta", "Somma Lombardo", "Nola", "Comune di None"]
+    assert comuni.excluded.values.tolist() == [
+        [2, "(nome)", "intestazione ripetuta, non un comune"],
+        [5, "Comune", "intestazione ripetuta, non un comune"],
+        [7, "Totale comuni: 130", "riga dei totali, non un comune"],
+        [8, "TOTALE", "riga dei totali, non un comune"],
+        [9, "Totale", "riga dei totali, non un comune"],
+        [10, "Tot.", "riga dei totali, non un comune"],
+    ]
+    assert comuni.notes == (
+        "4 righe dei totali nell'elenco dei comuni (righe 7, 8, 9, 10): non sono comuni.",
+        "2 intestazioni ripetute nell'elenco dei comuni (righe 2, 5): non sono comuni.",
+    )
+
+
+def test_a_second_header_line_with_other_words_is_not_a_comune():
+    text = "Denominazione,Prov.,Cod. ISTAT\nComune,Provincia,Codice\nAosta,AO,007003\n"
+    comuni = load_comuni(grid(text))
+    assert comuni.frame["name"].tolist() == ["Aosta"]
+    assert comuni.excluded.values.tolist() == [[2, "Comune", "intestazione ripetuta, non un comune"]]
+
+
+def test_rows_that_only_look_like_labels_stay_comuni():
+    text = (
+        "Denominazione,Prov.,Cod. ISTAT,Gruppo\nComune di Nola,NA,063047,Gruppo A\nComune di Comune,Provincia,,Gruppo\n"
+    )
+    assert load_comuni(grid(text)).frame["name"].tolist() == ["Comune di Nola", "Comune di Comune"]
+
+
+ISTAT_HEADER = (
+    "Codice Regione;Codice dell'Unità territoriale sovracomunale (valida a fini statistici);"
+    "Codice Provincia (Storico)(1);Progressivo del Comune (2);Codice Comune formato alfanumerico;"
+    "Denominazione (Italiana e straniera);Denominazione in italiano;Denominazione in altra lingua;"
+    "Codice Ripartizione Geografica;Ripartizione geografica;Denominazione Regione;"
+    "Denominazione dell'Unità territoriale sovracomunale (valida a fini statistici);"
+    "Tipologia di Unità territoriale sovracomunale;"
+    "Flag Comune capoluogo di provincia/città metropolitana/libero consorzio;Sigla automobilistica;"
+    "Codice Comune formato numerico;Codice Catastale del comune"
+)
+
+
+def test_istat_list_as_published_keeps_every_comune():
+    """ISTAT's Elenco-comuni-italiani.csv (semicolons, cp1252): "Progressivo del Comune" is not the
+    name, the bilingual "Rifiano/Riffian" is not the Italian name, Sud Sardegna is SU."""
+    rows = [
+        "04;021;021;073;021073;Rifiano/Riffian;Rifiano;Riffian;2;Nord-est;Trentino-Alto Adige/Südtirol;"
+        "Bolzano/Bozen;2;0;BZ;21073;H284",
+        "01;001;001;168;001168;None;None;;1;Nord-ovest;Piemonte;Torino;3;0;TO;1168;F931",
+        "20;111;111;105;111105;Villa San Pietro;Villa San Pietro;;5;Isole;Sardegna;Sud Sardegna;2;0;SU;111105;M025",
+    ]
+    data = ("\r\n".join([ISTAT_HEADER, *rows]) + "\r\n").encode("cp1252")
+    comuni = load_comuni(read_source(io.BytesIO(data)))
+    assert comuni.frame[["row", "name", "code", "province", "region"]].values.tolist() == [
+        [2, "Rifiano", "021073", "BZ", "Trentino-Alto Adige/Südtirol"],
+        [3, "None", "001168", "TO", "Piemonte"],
+        [4, "Villa San Pietro", "111105", "SU", "Sardegna"],
+    ]
+    assert comuni.excluded.empty

@@ -150,7 +150,7 @@ def test_a_sheet_the_core_cannot_use_keeps_the_last_good_data(google, tmp_path):
 
 def test_without_a_last_good_copy_the_failure_is_an_error(google, tmp_path):
     config = load_config(campaign(tmp_path, export_url(google)))
-    google.fail("export", 500)
+    google.fail("export", *[500] * 4)
     with pytest.raises(SourceError, match="errore \\(500\\)"):
         load(config, cache_dir=tmp_path / ".rollout-cache")
     google.spreadsheets[KEY].tabs[0].rows[0] = ["Colonna A", "Colonna B"]
@@ -224,7 +224,7 @@ def test_dashboard_shows_the_last_good_data_with_a_banner(google, tmp_path, monk
     assert banners(at) == [
         (
             f"**Dati non aggiornati dal {when}** (risposte): mostro l'ultima copia letta. Motivo: Il server ha "
-            f"risposto con un errore (503) per {google.base}/spreadsheets/d/{SHOWN_KEY}/export: riprova più tardi."
+            f"risposto con un errore (503) per {google.base}/spreadsheets/d/{SHOWN_KEY}/export, anche dopo 4 tentativi: riprova più tardi."
         )
     ]
     assert f"Ultimo caricamento riuscito: {when}" in [c.value for c in at.sidebar.caption]
@@ -277,7 +277,7 @@ def test_command_line_warns_or_fails_with_strict(google, tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.splitlines()[0] == (
         f"avviso: dati non aggiornati dal {when} (risposte, uso l'ultima copia letta): Il server ha risposto con "
-        f"un errore (503) per {google.base}/spreadsheets/d/{SHOWN_KEY}/export: riprova più tardi."
+        f"un errore (503) per {google.base}/spreadsheets/d/{SHOWN_KEY}/export, anche dopo 4 tentativi: riprova più tardi."
     )
     assert json.loads((tmp_path / "out2" / "status.json").read_text(encoding="utf-8")) == good
 
@@ -301,3 +301,84 @@ def test_command_line_reads_the_sheet_with_the_secrets_flag(google, tmp_path, ca
     assert json.loads((out / "status.json").read_text(encoding="utf-8")) == expected
     assert google.count("values") == 1 and google.count("export") == 0
     assert "BEGIN PRIVATE KEY" not in capsys.readouterr().err
+
+
+# --- a sheet emptied or cut short never replaces the last good copy ------------------------------
+
+
+def test_an_emptied_sheet_keeps_the_last_good_copy_and_strict_fails(google, tmp_path, capsys):
+    config = campaign(tmp_path, export_url(google))
+    args = ["report", "--config", str(config), "--out"]
+    assert cli.main([*args, str(tmp_path / "out1")]) == 0
+    good = json.loads((tmp_path / "out1" / "status.json").read_text(encoding="utf-8"))
+    [saved] = list((tmp_path / ".rollout-cache").iterdir())
+    before = saved.read_bytes()
+    capsys.readouterr()
+    tab = google.spreadsheets[KEY].tabs[0]
+    tab.rows = tab.rows[:1]  # header only: every response deleted by mistake
+    assert cli.main([*args, str(tmp_path / "out2")]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert err[0].startswith(
+        f"avviso: dati non aggiornati dal {saved_at(tmp_path)} (risposte, uso l'ultima copia letta): "
+    )
+    assert "il foglio appena letto ha solo l'intestazione, nessuna riga contro le 29 dell'ultima copia buona" in err[0]
+    assert json.loads((tmp_path / "out2" / "status.json").read_text(encoding="utf-8")) == good
+    assert saved.read_bytes() == before  # the empty answer was not kept
+    assert cli.main([*args, str(tmp_path / "out3"), "--strict"]) == 2
+    assert capsys.readouterr().err.startswith("errore: dati non aggiornati dal ")
+    assert not (tmp_path / "out3").exists()
+
+
+def test_a_sheet_far_shorter_than_the_last_good_copy_is_suspect(google, tmp_path):
+    config = load_config(campaign(tmp_path, export_url(google)))
+    cache = tmp_path / ".rollout-cache"
+    load(config, cache_dir=cache)
+    tab = google.spreadsheets[KEY].tabs[0]
+    full = list(tab.rows)
+    tab.rows = full[:15]  # 14 of 29 rows: under half
+    [stale] = load(config, cache_dir=cache).stale
+    assert stale.stale_reason.startswith("il foglio appena letto ha 14 righe contro le 29 dell'ultima copia buona")
+    tab.rows = full[:16]  # 15 of 29: a half or more is taken as fresh (rows may really be deleted)
+    assert load(config, cache_dir=cache).stale == ()
+
+
+def test_a_body_cut_short_is_retried_then_a_failed_read(google, tmp_path):
+    config = load_config(campaign(tmp_path, export_url(google)))
+    cache = tmp_path / ".rollout-cache"
+    first = load(config, cache_dir=cache)
+    google.fail("file", ("truncate", 0.5))  # once: the second attempt gets the whole body
+    assert load(config, cache_dir=cache).stale == ()
+    hits = google.count("file")
+    google.fail("file", *[("truncate", 0.5)] * 4)
+    [stale] = load(config, cache_dir=cache).stale
+    assert google.count("file") - hits == 4
+    assert stale.stale_reason == (
+        f"Risposta interrotta da {google.base}/spreadsheets/d/{SHOWN_KEY}/export: ricevuti 3093 byte su 6186, i "
+        "dati sono incompleti, anche dopo 4 tentativi: riprova più tardi."
+    )
+    settings = settings_for(config)
+    assert load(config, cache_dir=cache).prepared.at(settings).totals == first.prepared.at(settings).totals
+
+
+def test_export_urls_are_tried_four_times_honouring_retry_after(google):
+    from data_sources import http
+
+    waits: list[float] = []
+    url = export_url(google)
+    google.fail("export", 503, ("retry-after", 429, "3"), 502)
+    assert http.fetch(url, backoff=1.0, wait=waits.append).startswith(b"Informazioni cronologiche")
+    assert google.count("export") == 4
+    assert waits == [1.0, 3.0, 4.0]  # 1 s, then what Retry-After asked, then 4 s
+    google.fail("export", *[("retry-after", 429, "120")] * 4)
+    with pytest.raises(SourceError) as err:
+        http.fetch(url, wait=waits.append)
+    assert google.count("export") == 8
+    assert waits[3:] == [10.0, 10.0, 10.0]  # a long Retry-After is capped at 10 s
+    assert str(err.value) == (
+        f"Troppe richieste (429) a {google.base}/spreadsheets/d/{SHOWN_KEY}/export, anche dopo 4 tentativi: "
+        "riprova tra qualche minuto."
+    )
+    google.fail("export", 404)
+    with pytest.raises(SourceError, match=r"^Non trovato \(404\)"):
+        http.fetch(url, wait=waits.append)
+    assert google.count("export") == 9  # a 404 is not tried again

@@ -84,7 +84,12 @@ CASES = {
         b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(100),
         "risposte.csv è un file Excel 97-2003 (.xls), non supportato: salvalo come .xlsx o .csv e riprova.",
     ),
-    "a damaged XLSX": (COMUNI, b"PK\x03\x04garbage", "risposte.csv non è un file XLSX leggibile (BadZipFile)."),
+    "a damaged XLSX": (
+        COMUNI,
+        b"PK\x03\x04garbage",
+        "risposte.csv non è un file XLSX leggibile: è danneggiato o incompleto. Scaricalo o salvalo di nuovo "
+        "(o come CSV) e riprova.",
+    ),
     "an empty XLSX sheet": (COMUNI, xlsx([]), "Il foglio di risposte.csv è vuoto."),
     "header only": (COMUNI, form(), {"outcomes": {}, "reasons": [], "notes": [], "excluded": []}),
     "no header row": (
@@ -165,7 +170,7 @@ CASES = {
         b"Comune,Provincia\nPaterno,PZ\n,PZ\nPaterno,PZ\n-,\nAosta,AO\n",
         form(OK_LINE),
         counted(
-            notes=["1 righe duplicate nell'elenco dei comuni: conteggiate una volta sola."],
+            notes=["1 righe duplicate nell'elenco dei comuni, conteggiate una volta sola: riga 4 (= riga 2)."],
             excluded=[
                 [3, "", "nome del comune mancante"],
                 [4, "Paterno", "duplicato della riga 2"],

@@ -60,10 +60,15 @@ STAMP = st.one_of(
 
 
 @fuzz(200)
-@given(st.lists(STAMP, max_size=8), st.sampled_from(["auto", "DMY", "MDY"]))
-def test_timestamps_are_read_or_left_unreadable(values, order):
+@given(
+    st.lists(STAMP, max_size=8),
+    st.sampled_from(["auto", "DMY", "MDY"]),
+    st.sampled_from(["", "it_IT", "en_US", "en_GB"]),  # the sheet's locale, when the Sheets API gives it
+    st.sampled_from([None, pd.Timestamp("2023-09-20T12:00:00Z"), pd.Timestamp("1950-01-01T00:00:00Z")]),
+)
+def test_timestamps_are_read_or_left_unreadable(values, order, locale, now):
     index = pd.RangeIndex(2, 2 + len(values))
-    parsed = parse_timestamps(pd.Series(values, index=index, dtype=str), "Europe/Rome", order)
+    parsed = parse_timestamps(pd.Series(values, index=index, dtype=str), "Europe/Rome", order, locale=locale, now=now)
     assert list(parsed.utc.index) == list(index)  # one result per row, none dropped
     assert str(parsed.utc.dtype) == "datetime64[ns, UTC]"
     read = parsed.utc.dropna()

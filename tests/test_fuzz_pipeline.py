@@ -113,6 +113,8 @@ RESPONSE_VALUES = [
     "Comune di Montecorvino Rovella", "Montecorvino Pugliano", "Castel d’Azzano", "Melito", "=HYPERLINK(\"http://x\")",
     "+39 333", "-1", "@SUM(A1)", "Editor Sito Web, Editor Newsletter", "Altro: protocollo", "Sì", "x", "TRUE", "No",
     "mario@x.it", "MARIO@X.IT", "Rossi", "Rossi Mario", "RSSMRA80A01H501U", "", " ", "NA", "007", "<b>x</b>",
+    "\ufeffPaterno", "Pater\u200bnò", "m\u00adario@x.it", "9/5/2023 10:15:32", "2023/09/13 11:59:59 PM GMT+2",
+    "Z" * 300,
 ]  # fmt: skip
 RESPONSE_CELL = st.one_of(st.sampled_from(RESPONSE_VALUES), st.text(max_size=12))
 
@@ -129,7 +131,9 @@ FORM = st.just(["Informazioni cronologiche", "Comune", "Provincia", "Nome e cogn
 COMUNI_HEADERS = ["Comune", "Provincia", "Codice ISTAT", "Referente", "Email", "PEC", "Ondata", "Denominazione", "",
                   "comune", "cod_comune", "tipologia_ente", "codice_ipa", "stato_candidatura", "provincia"]  # fmt: skip
 COMUNI_VALUES = ["Paterno", "Paternò", "Calliano", "Calliano", "Montecorvino Rovella", "", " ", "-", "123", "PZ", "AT",
-                 "NA", "076100", "7033", "H501", "=1+1", "Comuni", "Unioni di comuni", "R", "a@b.it"]  # fmt: skip
+                 "NA", "076100", "7033", "H501", "=1+1", "Comuni", "Unioni di comuni", "R", "a@b.it", "N/D", "0",
+                 "n.d.", "Totale comuni: 130", "TOTALE", "(nome)", "\ufeffNola", "None", '="007003"', "Setteville",
+                 "Comune di Caines", "Rifiano", "021073"]  # fmt: skip
 COMUNI_CELL = st.one_of(st.sampled_from(COMUNI_VALUES), st.text(max_size=10))
 
 
@@ -172,6 +176,9 @@ def test_comuni_list_alone(rows):
         return
     check_comuni_rows(Prepared(comuni, None, None), cells.cells)  # type: ignore[arg-type]
     assert comuni.frame["name"].str.contains(r"[^\W\d_]", regex=True).all()  # every kept comune has a name
+    assert not comuni.frame["name"].str.match(r"(?i)^\W*(?:totale?|\(nome\)|n/d)\W*").any()  # never a totals row
+    codes = comuni.frame["code"]
+    assert not codes.isin(["N/D", "0", "n.d.", "000000"]).any()  # a placeholder is no code
 
 
 @fuzz(20)

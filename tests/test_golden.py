@@ -21,12 +21,14 @@ from __future__ import annotations
 import csv
 import json
 import runpy
+import shutil
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
 from conftest import CliResult, run_cli
+from rollout import cli
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data"
@@ -512,3 +514,18 @@ def test_xlsx_is_generated_from_the_csv() -> None:
             assert stamp == typed[0] == "31/9/2023 10.00.00"
         else:
             assert f"{stamp.day}/{stamp.month}/{stamp.year} {stamp.hour}.{stamp:%M.%S}" == typed[0]
+
+
+@pytest.mark.parametrize("locale", ["it", "en"])
+def test_form_download_with_italian_headers_and_gmt_offsets(tmp_path: Path, locale: str) -> None:
+    """The same download from an Italian-locale account (its own system headers) or with the zone
+    written as an offset (``GMT+2``) gives the same status."""
+    text = (FORM / "risposte_modulo.csv").read_text(encoding="utf-8").replace(" CEST", " GMT+2")
+    if locale == "it":
+        text = text.replace('"Timestamp","Email Address"', '"Informazioni cronologiche","Indirizzo email"', 1)
+    (tmp_path / "risposte_modulo.csv").write_text(text, encoding="utf-8")
+    shutil.copy(FORM / "comuni.xlsx", tmp_path / "comuni.xlsx")
+    out = tmp_path / "out"
+    args = ["report", "--comuni", str(tmp_path / "comuni.xlsx"), "--submissions", str(tmp_path / "risposte_modulo.csv")]
+    assert cli.main([*args, "--deadline", "2023-09-13", "--as-of", "2023-09-20T18:00:00+02:00", "--out", str(out)]) == 0
+    assert _status(out) == _expected(FORM)

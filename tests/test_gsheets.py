@@ -351,3 +351,22 @@ def test_an_unparsable_private_key(google):
     assert str(err.value) == (
         "La chiave privata dell'account di servizio non è leggibile: copia private_key intera dal file JSON."
     )
+
+
+def test_the_sheets_locale_reads_us_dates_no_day_over_12(google, access):
+    """A US-locale sheet (en_US) answering in no particular order: the locale decides."""
+    book = golden_spreadsheet()
+    book.locale = "en_US"
+    tab = book.tabs[0]
+    tab.rows = [tab.rows[0], *(r.copy() for r in tab.rows[1:4])]
+    for row, stamp in zip(tab.rows[1:], ("9/5/2023 10:15:32", "9/1/2023 9:00:00", "9/3/2023 18:30:00"), strict=True):
+        row[0] = stamp
+    google.spreadsheets[KEY] = book
+    grid = read_source(f"{EDIT_URL}#gid=0", access=access)
+    assert grid.locale == "en_US"
+    config = parse_config({"deadline": "2023-09-13", "comuni": str(DATA / "golden_sheet" / "comuni.csv"),
+                           "submissions": f"{EDIT_URL}#gid=0"}, DATA)  # fmt: skip
+    result = load(config, access=access)
+    rows = result.prepared.responses.rows
+    assert [t.tz_convert("Europe/Rome").strftime("%d/%m") for t in rows["ts"]] == ["05/09", "01/09", "03/09"]
+    assert result.prepared.responses.alerts == ()

@@ -105,3 +105,8 @@ def test_header_of_one_column_per_permission(header, key):
 )  # fmt: skip
 def test_tick_values(value, ticked):
     assert tick_value(value) is ticked
+
+
+def test_an_empty_piece_inside_other_text_is_kept_verbatim():
+    # found by tests/test_fuzz_parsers.py: the reported text must be the cell's own text
+    assert parse_choices("Altro: Ufficio Protocollo, , a") == (frozenset(), ("Altro: Ufficio Protocollo, , a",))

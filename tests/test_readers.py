@@ -3,13 +3,17 @@
 import http.server
 import io
 import threading
+import zipfile
 
 import openpyxl
 import pytest
+from office_files import encrypted_xlsx, ods
 
 from conftest import ROOT
 from data_sources import SourceError, read_source
 from data_sources.gsheets import sheet_ref
+from rollout.errors import InputError
+from rollout.read.comuni import load_comuni
 
 HEADER = "Comune;Provincia;Codice ISTAT\r\n"
 BODY = "Melito di Napoli;NA;063045\r\nCefalù;PA;082027\r\nAosta;AO;007003\r\n"
@@ -215,3 +219,103 @@ def test_fast_and_tolerant_csv_readers_agree(path):
     tolerant = read_csv_text(decode_text(data, path.name), path.name).cells
     assert fast.values.tolist() == tolerant.values.tolist()
     assert list(fast.index) == list(tolerant.index)
+
+
+# --- workbooks as they come: ODS, password, formulas, cover pages; CSV as Excel writes it --------
+
+
+def test_ods_is_read_like_xlsx():
+    data = ods({"Risposte": [
+        ["Informazioni cronologiche", "Comune", "Codice"],
+        ["date:2023-09-13T10:15:32", "Melito di Napoli", "063045"],
+        ["", "Aosta", 7003],
+    ]})  # fmt: skip
+    assert cells(read_source(io.BytesIO(data))) == [
+        ["Informazioni cronologiche", "Comune", "Codice"],
+        ["2023-09-13 10:15:32", "Melito di Napoli", "063045"],
+        ["", "Aosta", "7003"],
+    ]
+
+
+def test_a_password_protected_workbook_is_named_as_such():
+    with pytest.raises(SourceError) as err:
+        read_source(io.BytesIO(encrypted_xlsx()))
+    assert str(err.value).startswith("file caricato è protetto da password (cifrato): non si può leggere.")
+    assert "97-2003" not in str(err.value)
+
+
+def test_formulas_without_values_are_named_with_the_fix():
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.title = "Comuni"
+    ws.append(["Comune", "Provincia"])
+    for i in range(2, 6):
+        ws.append([f'=PROPER("comune {i}")', "NA"])  # a script wrote formulas; nothing computed them
+    buffer = io.BytesIO()
+    book.save(buffer)
+    with pytest.raises(SourceError) as err:
+        read_source(io.BytesIO(buffer.getvalue()))
+    assert str(err.value) == (
+        "file caricato: il foglio 'Comuni' ha 4 celle con formule senza valore calcolato (il file è stato creato "
+        "da un programma e mai aperto in Excel), quindi quelle celle risultano vuote. Aprilo con Excel o "
+        "LibreOffice e salvalo di nuovo, oppure scaricalo come CSV, e riprova."
+    )
+
+
+def test_formulas_with_their_values_are_read():
+    data = _xlsx({"Comuni": [["Comune", "Codice"], ["Aosta", "007003"]]})
+    with zipfile.ZipFile(io.BytesIO(data)) as src:  # as Excel saves it: the formula and its value
+        parts = {n: src.read(n) for n in src.namelist()}
+    sheet = "xl/worksheets/sheet1.xml"
+    parts[sheet] = parts[sheet].replace(
+        b'<c r="A2" t="inlineStr"><is><t>Aosta</t></is></c>',
+        b'<c r="A2" t="str"><f>PROPER("aosta")</f><v>Aosta</v></c>',
+    )
+    assert b"<f>" in parts[sheet]
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as dst:
+        for name, body in parts.items():
+            dst.writestr(name, body)
+    assert cells(read_source(io.BytesIO(out.getvalue()))) == [["Comune", "Codice"], ["Aosta", "007003"]]
+
+
+def test_a_cover_page_names_the_sheet_with_the_columns():
+    data = _xlsx({
+        "Copertina": [["Progetto PNRR 1.4.1 - elenco enti"], [], ["Aggiornato al 1/9/2023"]],
+        "Note": [["Appunti"]],
+        "Elenco": [["Comune", "Provincia"], ["Aosta", "AO"]],
+    })  # fmt: skip
+    with pytest.raises(InputError) as err:
+        load_comuni(read_source(io.BytesIO(data)))
+    assert str(err.value) == (
+        "Elenco comuni: il primo foglio del file non ha la colonna nome del comune (forse è una copertina); "
+        "il foglio 'Elenco' la ha. Indica il foglio da leggere nella configurazione (sheet = \"Elenco\")."
+    )
+    assert load_comuni(read_source(io.BytesIO(data), sheet="Elenco")).frame["name"].tolist() == ["Aosta"]
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"sep=;\r\nComune;Provincia\r\nAosta;AO\r\n",
+        b'"sep=;"\nComune;Provincia\nAosta;AO\n',
+        b"\xef\xbb\xbfsep=;\nComune;Provincia\nAosta;AO\n",
+        "sep=;\r\nComune;Provincia\r\nAosta;AO\r\n".encode("utf-16"),
+    ],
+)
+def test_excel_sep_line_is_honoured_not_a_header(data):
+    assert cells(read_source(io.BytesIO(data))) == [["Comune", "Provincia"], ["Aosta", "AO"]]
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        b"<head><title>Accedi</title></head><body>Accedi - Account Google</body>",
+        b"<body><p>Service temporarily unavailable</p></body>",
+        b"<script>window.location='https://accounts.google.com/'</script>",
+        b"\n\n  <HEAD><meta charset=utf-8></HEAD>",
+    ],
+)
+def test_web_pages_however_they_start_are_recognised(page):
+    with pytest.raises(SourceError, match="contiene una pagina web \\(HTML\\), non un CSV"):
+        read_source(io.BytesIO(page))

@@ -122,6 +122,9 @@ def _source_box(config: Config, loaded: Loaded) -> None:
             f"Motivo: {md_escape(source.stale_reason)}",
             icon=":material/warning:",
         )
+    if loaded.prepared is not None:
+        for alert in loaded.prepared.responses.alerts:
+            st.warning(md_escape(alert), icon="⚠️")
     for source in loaded.states:
         if source.note:
             st.caption(f":material/warning: {md_escape(source.note)}")

@@ -53,15 +53,18 @@ RESPONSE_RULES: tuple[Rule, ...] = (
 
 COMUNI_RULES: tuple[Rule, ...] = (
     Rule("code", r"istat|\bcod comune\b|codice (del )?comune|codice catastale|belfiore|^codice$|^cod$"),
-    Rule("province", r"^provincia|^prov\b|^province|sigla prov|^sigla$", unless=r"codice|\bcod\b"),
-    Rule("region", r"^regione", unless=r"codice|\bcod\b"),
+    Rule("province", r"^provincia|^prov\b|^province|sigla prov|^sigla$|^sigla automobilistica$", unless=r"codice|\bcod\b"),
+    Rule("region", r"^(?:denominazione )?regione", unless=r"codice|\bcod\b"),
     Rule("pec", r"\bpec\b"),
     Rule("contact_email", r"e ?mail|posta elettronica|\bmail\b"),
     Rule("contact_name", r"referente|contatto|contact|responsabile|\brup\b|nominativ|persona"),
     Rule("phone", r"telefono|cellulare|\btel\b"),
     Rule("wave", r"ondata|wave|lotto|gruppo|tranche|\bfase\b"),
     Rule("golive", r"go ?live|messa (on ?line|in linea|in produzione)|pubblicazione|rilascio|data online"),
-    Rule("name", r"\bcomune\b|denominazione|^ente$|^nome|^name$|municipality|^citta$", unless=r"codice|\bcod\b|istat"),
+    # ISTAT's own list: "Progressivo del Comune", "Denominazione (Italiana e straniera)" ("Bolzano/Bozen"),
+    # "Denominazione Regione" are not the name; "Denominazione in italiano" is.
+    Rule("name", r"\bcomune\b|denominazione|^ente$|^nome|^name$|municipality|^citta$",
+         unless=r"codice|\bcod\b|istat|progressivo|straniera|altra lingua|regione|sovracomunale|ripartizione|flag"),
 )  # fmt: skip
 
 FIELD_LABELS: dict[str, str] = {
@@ -137,10 +140,12 @@ def recognise(
     what: str,
     permission_columns: bool = False,
     accept: Callable[[dict[str, int], dict[str, int]], bool] | None = None,
+    other_sheets: tuple[tuple[str, pd.DataFrame], ...] = (),
 ) -> Columns:
     """Find the header row (one of the first ten) and the column of each field.
 
-    Raises InputError naming the missing field and the headers that were seen.
+    Raises InputError naming the missing field and the headers that were seen, and the other
+    sheets of the workbook (``other_sheets``: name and first rows) that do have the columns.
     """
     candidates = [r for r in cells.index[:10] if (cells.loc[r] != "").any()]
     best: Columns | None = None
@@ -157,10 +162,32 @@ def recognise(
     if not missing:
         missing = ["permessi"]
     labels = ", ".join(FIELD_LABELS.get(f, f) for f in missing)
+    options = {"what": what, "permission_columns": permission_columns, "accept": accept}
+    fits = [name for name, head in other_sheets if _fits(head, rules, overrides, required, options)]
+    if fits:
+        names = ", ".join(f"'{n}'" for n in fits)
+        raise InputError(
+            f"{what}: il primo foglio del file non ha la colonna {labels} (forse è una copertina); "
+            f"{'il foglio' if len(fits) == 1 else 'i fogli'} {names} {'la ha' if len(fits) == 1 else 'la hanno'}. "
+            f'Indica il foglio da leggere nella configurazione (sheet = "{fits[0]}").'
+        )
     raise InputError(
         f"{what}: manca la colonna {labels}. Colonne trovate nella riga {best.header_row}: {shown}. "
         "Indica il nome esatto della colonna nella configurazione (sezione [columns])."
     )
+
+
+def _fits(
+    head: pd.DataFrame, rules: tuple[Rule, ...], overrides: Mapping[str, str], required: tuple[str, ...], options: dict
+) -> bool:
+    """Whether the first rows of another sheet have the columns."""
+    if head.empty or not head.ne("").to_numpy().any():
+        return False
+    try:
+        recognise(head, rules, overrides, required, **options)
+    except InputError:
+        return False
+    return True
 
 
 def _assign(

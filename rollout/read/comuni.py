@@ -5,20 +5,40 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import partial
 
 import pandas as pd
 
 from data_sources import Grid
-from rollout.read.columns import COMUNI_RULES, recognise
+from rollout.read.columns import COMUNI_RULES, Rule, recognise
 from rollout.read.names import keys_frame
 from rollout.read.reference import ISTAT_PROVINCES, national_comuni, province_code
-from rollout.read.text import clean, clean_series, email_domain, email_series, map_unique
+from rollout.read.text import (
+    clean,
+    clean_series,
+    email_domain,
+    email_series,
+    map_unique,
+    strip_invisible_series,
+    words,
+    words_series,
+)
 
 COLUMNS = ("row", "name", "code", "province", "region", "contact_name", "contact_email", "contact_raw",
            "pec", "phone", "wave", "golive", "domains")  # fmt: skip
 _OPEN_DATA_MARKERS = {"cod_comune", "comune"}
 _ISTAT = re.compile(r"^\d{4,6}$")
 _CADASTRAL = re.compile(r"^[A-Za-z]\d{3}$")
+# "No value" as lists write it: N/D, ND, n.d., N/A, #N/D (Excel's Italian #N/A), -, 0, 000000, xxx.
+# "None" is not here: it is a comune (TO).
+_PLACEHOLDER = r"(?i)^\W*(?:n\W*d|n\W*a|null|nan|x+|tbd|da definire|-+|0+)\W*$"
+# The same for a province, where "NA" is Napoli.
+_NO_PROVINCE = r"(?i)^\W*(?:n\W*d|n\W+a|null|nan|x+|-+|0+)\W*$"
+# A totals line ("Totale comuni: 130", "TOTALE", "Tot.", "Somma: 12"): never a comune.
+_TOTALS = (r"(?i)^\W*(?:(?:sub\s*-?\s*)?total[ei]?|tot|numero (?:dei |di )?comuni|n\W*comuni)(?:\W|$)"
+           r"|^\W*somma\W*\d*\W*$")  # fmt: skip
+# A template or repeated-header cell: "(nome)", "<comune>", "[sigla]".
+_BRACKETED = r"^\s*(?:\([\w\s'./-]*\)|<[\w\s'./-]*>|\[[\w\s'./-]*\])\s*$"
 
 
 @dataclass(frozen=True)
@@ -40,7 +60,9 @@ def load_comuni(grid: Grid, overrides: Mapping[str, str] | None = None) -> Comun
     first = {clean(h).casefold() for h in cells.iloc[0].tolist()}
     if first >= _OPEN_DATA_MARKERS and ({"tipologia_ente", "codice_ipa"} & first) and not overrides:
         return _open_data(cells)
-    cols = recognise(cells, COMUNI_RULES, overrides or {}, ("name",), what="Elenco comuni")
+    cols = recognise(
+        cells, COMUNI_RULES, overrides or {}, ("name",), what="Elenco comuni", other_sheets=grid.other_sheets
+    )
     body = cells.loc[cells.index > cols.header_row]
     frame = pd.DataFrame({"row": body.index.to_numpy(), "blank": body.eq("").all(axis=1).to_numpy()})
     for field in (
@@ -57,7 +79,33 @@ def load_comuni(grid: Grid, overrides: Mapping[str, str] | None = None) -> Comun
     ):
         pos = cols.get(field)
         frame[field] = _keep(field, body[pos]).to_numpy() if pos is not None else ""
+    frame["header"] = _header_like(body, cols.fields, list(cols.headers)).to_numpy()
     return _finish(frame, "sheet", grid.notes)
+
+
+def _label(rule: Rule | None, w: str) -> bool:
+    """A short text without digits that reads as a header of ``rule``'s column."""
+    return bool(w) and rule is not None and len(w.split()) <= 3 and not any(c.isdigit() for c in w) and rule.matches(w)
+
+
+def _header_like(body: pd.DataFrame, fields: Mapping[str, int], headers: list[str]) -> pd.Series:
+    """Rows that repeat the header (its words under the name column, or header words in two
+    columns) or are a template line ("(nome)"): reported, never comuni."""
+    rules = {r.field: r for r in COMUNI_RULES}
+    name_pos = fields["name"]
+    same = pd.Series(0, index=body.index)
+    label = {}
+    for field, pos in fields.items():
+        folded = words_series(body[pos])
+        same += (folded == words(headers[pos])) & (folded != "")
+        rule = rules.get(field)
+        label[pos] = pd.Series(map_unique(folded, partial(_label, rule)), index=body.index, dtype=bool)
+        if pos == name_pos:
+            name_same = folded == words(headers[pos])
+    others = sum((label[p] for p in label if p != name_pos), pd.Series(0, index=body.index))
+    # "Comune di Nola" is a comune whatever the other cells say.
+    named = body[name_pos].str.contains(r"(?i)^\W*comune\s+d", regex=True)
+    return name_same | (same >= 2) | (label[name_pos] & ~named & (others >= 1)) | body[name_pos].str.match(_BRACKETED)
 
 
 def _open_data(cells: pd.DataFrame) -> ComuniList:
@@ -70,10 +118,19 @@ def _open_data(cells: pd.DataFrame) -> ComuniList:
         frame[field] = _keep(field, col[source]).to_numpy() if source in col else ""
     for field in ("contact_name", "contact_email", "pec", "phone", "wave", "golive"):
         frame[field] = ""
+    if "ente" in col:  # a row with its code but no `comune`: the name from `ente` ("Comune di X")
+        ente = col["ente"].str.strip().str.extract(r"(?i)^comune di\s+(.+)$")[0].fillna("").to_numpy()
+        frame["name"] = frame["name"].where((frame["name"] != "") | (frame["code"] == ""), ente)
+    fields = {h: i for i, h in enumerate(headers) if h in ("comune", "cod_comune", "provincia", "regione")}
+    fields["name"] = fields.pop("comune")
+    frame["header"] = _header_like(body, fields, headers).to_numpy()
     reasons = pd.Series("", index=frame.index)
     if "tipologia_ente" in col:
         kind = col["tipologia_ente"].map(clean).to_numpy()
         not_comune = ~pd.Series(kind).str.casefold().str.startswith("comun")
+        if "ente" in col:  # no tipologia_ente given: "Comune di …" in `ente` says what it is
+            named = pd.Series(col["ente"].str.strip().str.match(r"(?i)^comune\s+d").to_numpy())
+            not_comune &= ~((pd.Series(kind) == "") & named)
         reasons[not_comune] = [f"non è un comune (tipologia_ente: {k or 'vuota'})" for k in kind[not_comune.to_numpy()]]
     measure = col.get("misura", col.get("avviso"))
     if measure is not None:
@@ -97,18 +154,28 @@ def _open_data(cells: pd.DataFrame) -> ComuniList:
 
 def _keep(field: str, values: pd.Series) -> pd.Series:
     """The name exactly as listed (outer spaces aside); other fields normalised."""
-    return values.str.strip() if field == "name" else clean_series(values)
+    return strip_invisible_series(values) if field == "name" else clean_series(values)
 
 
 def _finish(frame: pd.DataFrame, kind: str, notes: tuple[str, ...]) -> ComuniList:
     notes_out = list(notes)
     frame = frame.copy()
-    empty = ~frame["name"].str.contains(r"[A-Za-zÀ-ÖØ-öø-ÿ]", regex=True)
     blank = frame["blank"]
+    empty = ~frame["name"].str.contains(r"[A-Za-zÀ-ÖØ-öø-ÿ]", regex=True) | frame["name"].str.match(_PLACEHOLDER)
+    totals = ~empty & frame["name"].str.match(_TOTALS)
+    header = ~empty & ~totals & frame.get("header", pd.Series(False, index=frame.index)).astype(bool)
     excluded = [frame.loc[empty & ~blank, ["row", "name"]].assign(reason="nome del comune mancante")]
     # Whole blank lines inside the list are reported apart: they are not comuni.
     excluded.append(frame.loc[blank, ["row", "name"]].assign(reason="riga vuota"))
-    frame = frame.loc[~empty].reset_index(drop=True)
+    excluded.append(frame.loc[totals, ["row", "name"]].assign(reason="riga dei totali, non un comune"))
+    excluded.append(frame.loc[header, ["row", "name"]].assign(reason="intestazione ripetuta, non un comune"))
+    for rows, what in (
+        (frame.loc[totals, "row"], "righe dei totali"),
+        (frame.loc[header, "row"], "intestazioni ripetute"),
+    ):
+        if len(rows):
+            notes_out.append(f"{len(rows)} {what} nell'elenco dei comuni ({_rows_text(rows)}): non sono comuni.")
+    frame = frame.loc[~(empty | totals | header)].reset_index(drop=True)
 
     frame["code"], code_note = _normalise_codes(frame["code"])
     if code_note:
@@ -125,14 +192,32 @@ def _finish(frame: pd.DataFrame, kind: str, notes: tuple[str, ...]) -> ComuniLis
 
     frame, dupes = _drop_duplicates(frame)
     if len(dupes):
-        excluded.append(dupes)
-        notes_out.append(f"{len(dupes)} righe duplicate nell'elenco dei comuni: conteggiate una volta sola.")
+        excluded.append(dupes.drop(columns="first"))
+        pairs = [f"{r} (= riga {f})" for r, f in zip(dupes["row"], dupes["first"], strict=True)]
+        notes_out.append(
+            f"{len(dupes)} righe duplicate nell'elenco dei comuni, conteggiate una volta sola: "
+            f"{_rows_text(pairs, 'riga', 'righe')}."
+        )
     excluded_frame = pd.concat(excluded, ignore_index=True).sort_values("row", ignore_index=True)
     return ComuniList(frame[list(COLUMNS)].reset_index(drop=True), excluded_frame, kind, tuple(notes_out))
 
 
+def _rows_text(rows: object, one: str = "riga", many: str = "righe", limit: int = 10) -> str:
+    """Row numbers as a message says them: "riga 7", "righe 7, 9", "righe 7, 9, … (+3)"."""
+    items = [str(r) for r in rows]
+    shown = ", ".join(items[:limit]) + (f", … (+{len(items) - limit})" if len(items) > limit else "")
+    return f"{one if len(items) == 1 else many} {shown}"
+
+
 def _normalise_codes(codes: pd.Series) -> tuple[pd.Series, str]:
-    """ISTAT codes as 6-digit text (Excel drops leading zeros), cadastral codes upper case."""
+    """ISTAT codes as 6-digit text (Excel drops leading zeros), cadastral codes upper case.
+
+    A placeholder (N/D, ND, n.d., -, 0, 000000) is no code. Excel's ways of keeping a code as text
+    (``="007003"``, ``'007003``) and a code read as a number (``7003.0``) give the code back.
+    """
+    codes = codes.str.replace(r'^=?"(.*)"$', r"\1", regex=True).str.lstrip("'").str.strip()
+    codes = codes.str.replace(r"^(\d{4,6})[.,]0+$", r"\1", regex=True)
+    codes = codes.where(~codes.str.match(_PLACEHOLDER), "")
     digits = codes.str.fullmatch(_ISTAT.pattern)
     padded = codes.where(~digits, codes.str.zfill(6))
     fixed = int((digits & (codes.str.len() < 6)).sum())
@@ -143,6 +228,7 @@ def _normalise_codes(codes: pd.Series) -> tuple[pd.Series, str]:
 
 def _provinces(frame: pd.DataFrame) -> pd.Series:
     """Province abbreviations: from the column, else from the ISTAT or cadastral code."""
+    frame = frame.assign(province=frame["province"].where(~frame["province"].str.match(_NO_PROVINCE), ""))
     given = pd.Series(map_unique(frame["province"], province_code), index=frame.index, dtype=str)
     code = frame["code"]
     if (given != "").all():
@@ -154,10 +240,21 @@ def _provinces(frame: pd.DataFrame) -> pd.Series:
 
 
 def _drop_duplicates(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The same comune listed twice (same code, or same name and province) is kept once."""
+    """The same comune listed twice (same code, or same name and province) is kept once.
+
+    A row without a code is the same comune as a coded row of the same name and province; two
+    rows with different codes are two comuni, and rows without a code never merge by code.
+    """
     loose = keys_frame(frame["name"], typed=True)["loose"]  # the name without "Comune di"
-    key = frame["code"].where(frame["code"] != "", "name:" + loose + "|" + frame["province"])
+    by_name = "name:" + loose + "|" + frame["province"]
+    coded = frame["code"] != ""
+    code_of_name: dict[str, str] = {}  # the first code listed under each name and province
+    for name, code in zip(by_name[coded].tolist(), frame.loc[coded, "code"].tolist(), strict=True):
+        code_of_name.setdefault(name, code)
+    key = frame["code"].where(coded, [code_of_name.get(k, k) for k in by_name.tolist()])
     first_row = frame.groupby(key, sort=False)["row"].transform("first")
     dup = key.duplicated(keep="first")
-    dupes = frame.loc[dup, ["row", "name"]].assign(reason=[f"duplicato della riga {r}" for r in first_row[dup]])
+    dupes = frame.loc[dup, ["row", "name"]].assign(
+        reason=[f"duplicato della riga {r}" for r in first_row[dup]], first=first_row[dup].to_numpy()
+    )
     return frame.loc[~dup], dupes

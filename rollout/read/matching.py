@@ -25,10 +25,11 @@ from rollout.errors import InputError
 from rollout.read.names import NameKeys, all_official_keys, keys_frame, typed_variants
 from rollout.read.names import __file__ as names_file
 from rollout.read.reference import ReferenceCache, national_comuni, province_code
+from rollout.read.text import QUOTE_LIMIT, clean, visible
 from rollout.read.text import __file__ as text_file
-from rollout.read.text import clean
 
 LEVELS = ("exact", "loose", "compact")
+LONGEST_NAME = 200  # characters; Italy's longest comune name has 47 (60 with "Comune di")
 METHOD_LABELS = {
     "code": "codice",
     "alias": "alias (configurazione)",
@@ -93,6 +94,9 @@ class ComuneMatcher:
             is not None
         ):
             return Match(cid, "code")
+        if len(raw) > LONGEST_NAME:  # no comune is called that: a pasted paragraph, a broken cell
+            return Match(-1, problem="unknown",
+                         detail=f"'{visible(clean(raw[:QUOTE_LIMIT]))}' non è il nome di un comune ({len(raw)} caratteri)")  # fmt: skip
         variants = typed_variants(raw)
         if not variants:
             return Match(-1, problem="empty", detail="il nome del comune è vuoto")
@@ -119,7 +123,7 @@ class ComuneMatcher:
             if self._other_real_comune(v, prov):
                 # A real comune that does not take part: no alias to suggest.
                 return Match(-1, problem="not_participating",
-                             detail=f"{clean(raw)} ({prov}) non è nell'elenco dei comuni partecipanti")  # fmt: skip
+                             detail=f"{visible(clean(raw))} ({prov}) non è nell'elenco dei comuni partecipanti")  # fmt: skip
             if len(ids) == 1:
                 return Match(next(iter(ids)), level, detail="provincia indicata diversa da quella dell'elenco")
             return self._ambiguous(raw, ids)
@@ -136,6 +140,9 @@ class ComuneMatcher:
         keys = list(keys)
         memo = _memo_for(self.signature)
         todo = [k for k in dict.fromkeys(keys) if k not in memo]
+        for key in [k for k in todo if len(k[0]) > LONGEST_NAME]:  # answered without the name work
+            memo[key] = self.match(*key)
+        todo = [k for k in todo if len(k[0]) <= LONGEST_NAME]
         if todo:
             frame = keys_frame(pd.Series([k[0] for k in todo], dtype=str), typed=True)
             plain = ~(
@@ -232,7 +239,7 @@ class ComuneMatcher:
 
     def _ambiguous(self, raw: str, ids: Iterable[int]) -> Match:
         return Match(-1, problem="ambiguous",
-                     detail=f"'{clean(raw)}' può essere {self.candidates_text(ids)}: indica la provincia o aggiungi un alias",
+                     detail=f"'{visible(clean(raw))}' può essere {self.candidates_text(ids)}: indica la provincia o aggiungi un alias",
                      suggestion=" / ".join(sorted(self.label(i) for i in ids)))  # fmt: skip
 
     def _fuzzy(self, raw: str, variants: tuple[NameKeys, ...], hint: str, domains: Iterable[str]) -> Match:
@@ -252,14 +259,14 @@ class ComuneMatcher:
             rivals = [(c, d) for c, d in national if d <= best]
             if len(ids) == 1 and not rivals:
                 cid = next(iter(ids))
-                return Match(cid, "fuzzy", detail=f"'{clean(raw)}' letto come {self.label(cid)}")
+                return Match(cid, "fuzzy", detail=f"'{visible(clean(raw))}' letto come {self.label(cid)}")
             if rivals:
                 names = ", ".join(sorted({f"{n} ({p})" for c, _ in rivals for n, p in self._national["compact"][c]}))
                 return Match(-1, problem="unknown",
-                             detail=f"'{clean(raw)}' somiglia sia a {self.candidates_text(ids)} sia a {names} (non partecipante)",
+                             detail=f"'{visible(clean(raw))}' somiglia sia a {self.candidates_text(ids)} sia a {names} (non partecipante)",
                              suggestion=self.candidates_text(ids))  # fmt: skip
             return self._ambiguous(raw, ids)
-        return Match(-1, problem="unknown", detail=f"'{clean(raw)}' non corrisponde a nessun comune dell'elenco",
+        return Match(-1, problem="unknown", detail=f"'{visible(clean(raw))}' non corrisponde a nessun comune dell'elenco",
                      suggestion=self._suggest(variants[0]))  # fmt: skip
 
     @staticmethod

@@ -90,17 +90,16 @@ def _segments(cell: str) -> list[str]:
     out: list[str] = []
     pending_sep = ""
     for i, piece in enumerate(parts):
-        if i % 2:  # a separator, kept so that merged pieces read as typed
-            pending_sep = piece
+        if i % 2 or not piece.strip():  # separators (and empty pieces) kept: merged pieces read as typed
+            pending_sep += piece
             continue
-        if not piece.strip():
-            continue
+        between, pending_sep = pending_sep, ""
         if out:
             prev = out[-1]
             open_paren = prev.count("(") > prev.count(")")
             continuation = ":" in prev and piece[:1].islower() and not permissions_in(piece)
             if open_paren or continuation:
-                out[-1] = prev + pending_sep + piece
+                out[-1] = prev + between + piece
                 continue
         out.append(piece)
     return out

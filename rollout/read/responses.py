@@ -25,6 +25,7 @@ from rollout.read.text import (
     per_distinct,
     person_key,
     squeeze_series,
+    visible_series,
 )
 from rollout.read.timestamps import parse_timestamps
 
@@ -54,6 +55,9 @@ class Responses:
     rows: pd.DataFrame
     columns: Columns
     notes: tuple[str, ...] = ()
+    # What must be seen before trusting the numbers (e.g. a day/month order that was guessed):
+    # also in ``notes``; the dashboard shows these as warnings on every page.
+    alerts: tuple[str, ...] = ()
 
     @property
     def unknown_permissions(self) -> pd.DataFrame:
@@ -74,7 +78,7 @@ def prepare_responses(
     cols = recognise(
         grid.cells, RESPONSE_RULES, overrides or {}, ("timestamp", "comune"),
         what="Risposte al modulo", permission_columns=True,
-        accept=lambda fields, perms: "permissions" in fields or bool(perms),
+        accept=lambda fields, perms: "permissions" in fields or bool(perms), other_sheets=grid.other_sheets,
     )  # fmt: skip
     body = grid.cells.loc[grid.cells.index > cols.header_row]
     notes = list(grid.notes)
@@ -87,10 +91,14 @@ def prepare_responses(
         return squeeze_series(body[pos])
 
     rows["ts_raw"] = body[cols.fields["timestamp"]].str.strip()
-    parsed = parse_timestamps(rows["ts_raw"], tz, date_order)
+    now = pd.Timestamp(grid.loaded_at) if grid.loaded_at else pd.Timestamp.now(tz="UTC")
+    parsed = parse_timestamps(rows["ts_raw"], tz, date_order, locale=grid.locale, now=now)
     rows["ts"] = parsed.utc
+    alerts = []
     if parsed.note:
         notes.append(f"Colonna data/ora: {parsed.note}.")
+        if parsed.ambiguous:
+            alerts.append(notes[-1])
     for field in _TEXT_FIELDS:
         rows[field] = column(field)
     # The comune as typed (outer spaces aside): reports quote it verbatim.
@@ -118,7 +126,11 @@ def prepare_responses(
     _permissions(rows, body, cols)
     _match(rows, matcher)
     rows["problem"] = _problems(rows, body)
-    return Responses(rows, cols, tuple(notes))
+    # Texts quoted as typed in tables and messages: invisible characters shown (<U+FEFF>), a huge
+    # cell cut to its first characters.
+    for field in ("comune_raw", "unknown_text", "ts_raw", "email_raw"):
+        rows[field] = visible_series(rows[field])
+    return Responses(rows, cols, tuple(notes), tuple(alerts))
 
 
 def _permissions(rows: pd.DataFrame, body: pd.DataFrame, cols: Columns) -> None:

@@ -15,20 +15,63 @@ import pyarrow.compute as pc
 # derive from it, and property tests check that the two agree.
 APOSTROPHES = "’‘`´ʼ′ʻ"  # read as '
 DASHES = "‐‑‒–—―−﹘﹣－"  # read as -
-_APOSTROPHES = str.maketrans(dict.fromkeys(APOSTROPHES, "'"))
-_DASHES = str.maketrans(dict.fromkeys(DASHES, "-"))
-_SPACES = re.compile(r"\s+")
 _NON_WORD = re.compile(r"[^0-9a-z]+")
 _EMAIL = re.compile(r"^[a-z0-9._%+'-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}$")
 
 
+# Characters that show as nothing: byte-order mark / zero-width no-break space, zero-width space,
+# (non-)joiners, direction marks and embeddings, word joiner and invisible operators, soft hyphen,
+# Mongolian vowel separator. Pasted from web pages and Word files, they make equal texts differ.
+INVISIBLE = "[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
+_INVISIBLE = re.compile(INVISIBLE)
+QUOTE_LIMIT = 200  # characters of a cell quoted in a message or a table (a 10 MB cell is not copied whole)
+
+
 def clean(value: object) -> str:
-    """Unicode-normalised text: typographic apostrophes and dashes made plain, spaces collapsed."""
+    """Unicode-normalised text: typographic apostrophes and dashes made plain, spaces collapsed,
+    invisible characters dropped.
+
+    The steps of ``clean_arrow`` with the same patterns (``_CLEAN_STEPS``), for one value: a
+    one-element Arrow call compiles its regular expressions each time (about 0.7 ms a value).
+    """
     value = str(value)
     if value.isascii() and "`" not in value:  # the same result, without the Unicode work
         return " ".join(value.split())
-    text = unicodedata.normalize("NFKC", str(value)).translate(_APOSTROPHES).translate(_DASHES)
-    return _SPACES.sub(" ", text).strip()
+    text = unicodedata.normalize("NFKC", value)
+    for pattern, replacement in _CLEAN_STEPS_RE:
+        text = pattern.sub(replacement, text)
+    return text.strip(" ")
+
+
+def visible(value: object, limit: int = QUOTE_LIMIT) -> str:
+    """Text as it may be quoted: invisible characters shown as ``<U+FEFF>``, at most ``limit``
+    characters (then "…")."""
+    text = str(value)
+    if not text.isascii():
+        text = _INVISIBLE.sub(lambda m: f"<U+{ord(m[0]):04X}>", text)
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def visible_series(values: pd.Series, limit: int = QUOTE_LIMIT) -> pd.Series:
+    """``visible`` for a column; untouched (the same object) when nothing needs it."""
+    arr = arrow_strings(values)
+    if not len(arr):
+        return values
+    odd = pc.or_(pc.match_substring_regex(arr, INVISIBLE), pc.greater(pc.utf8_length(arr), limit))
+    if not pc.any(odd).as_py():
+        return values
+    mask = odd.to_numpy(zero_copy_only=False)
+    out = values.copy()
+    out[mask] = map_unique(values[mask], lambda v: visible(v, limit))
+    return out
+
+
+def strip_invisible_series(values: pd.Series) -> pd.Series:
+    """Outer spaces and every invisible character removed, nothing else changed."""
+    arr = arrow_strings(values)
+    if not pc.all(pc.string_is_ascii(arr)).as_py():
+        arr = pc.replace_substring_regex(arr, INVISIBLE, "")
+    return pd.Series(pc.utf8_trim_whitespace(arr), index=values.index, dtype=str)
 
 
 def fold(value: object) -> str:
@@ -89,7 +132,7 @@ def squeeze_series(values: pd.Series) -> pd.Series:
     """Outer spaces removed and inner runs of white space made one space (display text)."""
     arr = arrow_strings(values)
     if _has_odd_spacing(arr):
-        arr = pc.replace_substring_regex(arr, _SPACE_CLASS, " ")
+        arr = pc.replace_substring_regex(pc.replace_substring_regex(arr, INVISIBLE, ""), _SPACE_CLASS, " ")
     return pd.Series(pc.utf8_trim(arr, " "), index=values.index, dtype=str)
 
 
@@ -115,14 +158,30 @@ def blank(values: pd.Series) -> np.ndarray:
 
 _APOSTROPHE_CLASS = f"[{APOSTROPHES}]"
 _DASH_CLASS = f"[{DASHES}]"
+# After NFKC: what ``clean`` replaces, in order (one list for the scalar and the vectorised form).
+_CLEAN_STEPS = ((INVISIBLE, ""), (_APOSTROPHE_CLASS, "'"), (_DASH_CLASS, "-"), (_SPACE_CLASS, " "))
+_CLEAN_STEPS_RE = tuple((re.compile(p), r) for p, r in _CLEAN_STEPS)
 
 
 def clean_arrow(arr: pa.Array) -> pa.Array:
-    """``clean`` for an Arrow array of texts."""
-    arr = pc.utf8_normalize(arr, "NFKC")
-    arr = pc.replace_substring_regex(arr, _APOSTROPHE_CLASS, "'")
-    arr = pc.replace_substring_regex(arr, _DASH_CLASS, "-")
-    return pc.utf8_trim(pc.replace_substring_regex(arr, _SPACE_CLASS, " "), " ")
+    """``clean`` for an Arrow array of texts.
+
+    The Unicode steps run only on the texts that are not plain ASCII (on ASCII they change
+    nothing); the spaces are collapsed everywhere only when some text needs it.
+    """
+    ascii_mask = pc.string_is_ascii(arr)
+    if len(arr) and not pc.all(ascii_mask).as_py():
+        odd = pc.invert(ascii_mask)
+        sub = pc.utf8_normalize(arr.filter(odd), "NFKC")
+        for pattern, replacement in _CLEAN_STEPS:
+            sub = pc.replace_substring_regex(sub, pattern, replacement)
+        arr = pc.replace_with_mask(arr, odd, sub)
+    if len(arr) and pc.any(pc.match_substring_regex(arr, _ASCII_ODD_SPACING)).as_py():
+        arr = pc.replace_substring_regex(arr, _SPACE_CLASS, " ")
+    return pc.utf8_trim(arr, " ")
+
+
+_ASCII_ODD_SPACING = "  |[\\t\\n\\r\\x0b\\x0c\\x1c-\\x1f]"
 
 
 def words_arrow(arr: pa.Array) -> pa.Array:
@@ -130,6 +189,12 @@ def words_arrow(arr: pa.Array) -> pa.Array:
     arr = pc.replace_substring_regex(pc.utf8_normalize(arr, "NFKD"), r"\p{Mn}", "")
     arr = pc.replace_substring_regex(pc.utf8_lower(arr), "[^0-9a-z]+", " ")
     return pc.utf8_trim(arr, " ")
+
+
+def words_series(values: pd.Series) -> pd.Series:
+    """``words`` for a whole column."""
+    arr = words_arrow(pc.utf8_lower(clean_arrow(arrow_strings(values))))
+    return pd.Series(arr, index=values.index, dtype=str)
 
 
 def clean_series(values: pd.Series) -> pd.Series:

@@ -39,17 +39,41 @@ _SHEETS_EPOCH = pd.Timestamp("1899-12-30")
 _LOCAL_ZONES = {"", "CET", "CEST", "EUROPE/ROME"}
 
 
+# Sheets locales that write dates month first (the others write the day first or the year first).
+MONTH_FIRST_LOCALES = ("en_US", "es_US", "en_PH", "fil_PH", "en_BZ", "en_GU", "en_MH", "en_UM", "en_VI")
+
+
 @dataclass(frozen=True)
 class ParsedTimes:
-    """UTC instants (NaT where unreadable) and a note about how the column was read."""
+    """UTC instants (NaT where unreadable) and a note about how the column was read.
+
+    ``ambiguous``: no signal told day/month from month/day and some dates read differently both
+    ways; the order came from the configuration (day first unless ``date_order = "MDY"``).
+    """
 
     utc: pd.Series
     day_first: bool
     note: str = ""
+    ambiguous: bool = False
 
 
-def parse_timestamps(values: pd.Series, tz: str = "Europe/Rome", order: str = "auto") -> ParsedTimes:
-    """Parse a column of timestamp texts; ``order`` is "auto", "DMY" or "MDY" for d/m vs m/d."""
+def parse_timestamps(
+    values: pd.Series,
+    tz: str = "Europe/Rome",
+    order: str = "auto",
+    *,
+    locale: str = "",
+    now: pd.Timestamp | None = None,
+    fallback: str = "DMY",
+) -> ParsedTimes:
+    """Parse a column of timestamp texts; ``order`` is "auto", "DMY" or "MDY" for d/m vs m/d.
+
+    With "auto", the order is taken from, in turn: a day or month over 12; the sheet's
+    ``locale`` (the Sheets API gives it); dots in the time or date (``10.15.32``: Italian, never
+    US); the only reading with no date after ``now`` (the
+    moment of download); the only reading in which the rows, appended in time order, run
+    forward. Failing all, ``fallback`` is used and the result is marked ``ambiguous``.
+    """
     text = values.astype(str).str.strip()
     if text.empty:  # a sheet with the header only (numpy's string functions fail on no rows)
         return ParsedTimes(pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns, UTC]"), True)
@@ -58,20 +82,28 @@ def parse_timestamps(values: pd.Series, tz: str = "Europe/Rome", order: str = "a
     a, b, c = (_int(parts, k) for k in ("a", "b", "c"))
     year_first = hit & (pc.utf8_length(parts.field("a")).to_numpy(zero_copy_only=False) >= 3)
     plain = hit & ~year_first
+    hour, minute, second = (np.maximum(_int(parts, k), 0) for k in ("H", "M", "S"))
+    ampm = np.char.replace(np.char.replace(np.char.upper(_text(parts, "ampm")), ".", ""), " ", "")
+    twelve = ampm != ""
+    hour = np.where(twelve & (ampm == "PM") & (hour < 12), hour + 12, hour)
+    hour = np.where(twelve & (ampm == "AM") & (hour == 12), 0, hour)
     day_first, note = _day_first(pd.Series(a[plain]), pd.Series(b[plain]), order)
+    ambiguous = False
+    if note == _UNDECIDED:
+        clock = hour * 3600 + minute * 60 + second
+        dotted = bool(pc.any(pc.match_substring_regex(arrow_strings(text[plain]), _DOTTED)).as_py())
+        day_first, note, ambiguous = _by_signals(
+            a[plain], b[plain], c[plain], clock[plain], locale, dotted, now, tz, fallback
+        )
     day = np.where(year_first, c, a if day_first else b)
     month = np.where(year_first, b, b if day_first else a)
     year = np.where(year_first, a, c)
     # "23" is 2023; "0023" or "0001" is not a two-digit year (it stays out of range).
     two_digits = pc.fill_null(pc.utf8_length(parts.field("c")), 0).to_numpy(zero_copy_only=False) <= 2
     year = np.where(~year_first & two_digits & (year >= 0) & (year < 100), year + 2000, year)
-    hour, minute, second = (np.maximum(_int(parts, k), 0) for k in ("H", "M", "S"))
-    ampm = np.char.replace(np.char.replace(np.char.upper(_text(parts, "ampm")), ".", ""), " ", "")
-    twelve = ampm != ""
+    raw_hour = np.maximum(_int(parts, "H"), 0)
     valid = hit & _valid_date(year, month, day) & (minute <= 59) & (second <= 59)
-    valid &= np.where(twelve, (hour >= 1) & (hour <= 12), hour <= 23)
-    hour = np.where(twelve & (ampm == "PM") & (hour < 12), hour + 12, hour)
-    hour = np.where(twelve & (ampm == "AM") & (hour == 12), 0, hour)
+    valid &= np.where(twelve, (raw_hour >= 1) & (raw_hour <= 12), raw_hour <= 23)
     seconds = _days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second
     frac = _text(parts, "f")
     micro = np.zeros(len(text), dtype=np.int64)
@@ -86,7 +118,7 @@ def parse_timestamps(values: pd.Series, tz: str = "Europe/Rome", order: str = "a
     rest = utc.isna() & text.ne("") & ~pd.Series(hit, index=text.index)
     if rest.any():
         utc.loc[rest] = _fallback(text[rest], tz)
-    return ParsedTimes(utc, day_first, note)
+    return ParsedTimes(utc, day_first, note, ambiguous)
 
 
 def _int(parts: pa.Array, name: str) -> np.ndarray:
@@ -118,7 +150,14 @@ def _days_from_civil(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np
     return (era * 146097 + doe - 719468).astype(np.int64)
 
 
+_UNDECIDED = "?"
+# "1.9.2023" or "1/9/2023 10.15.32": dots in the date or the time are never the US way (Italian
+# sheets write the time with dots), so the day comes first.
+_DOTTED = r"^\s*\d{1,2}\.\d{1,2}\.\d{2,4}|^\s*\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}[ T,]+(?:ore\s+)?\d{1,2}\.\d{2}"
+
+
 def _day_first(a: pd.Series, b: pd.Series, order: str) -> tuple[bool, str]:
+    """From the numbers alone; note ``_UNDECIDED`` when they cannot tell."""
     if order.upper() in ("DMY", "MDY"):
         return order.upper() == "DMY", ""
     day_only = bool((a > 12).any())
@@ -127,7 +166,57 @@ def _day_first(a: pd.Series, b: pd.Series, order: str) -> tuple[bool, str]:
         return False, "date lette come mese/giorno/anno (formato USA)"
     if day_only and month_only:
         return True, "date con ordine giorno/mese incoerente: lette come giorno/mese/anno"
-    return True, ""
+    if day_only:
+        return True, ""
+    return True, _UNDECIDED if bool((a != b).any()) else ""
+
+
+def _by_signals(
+    a: np.ndarray, b: np.ndarray, year: np.ndarray, clock: np.ndarray,
+    locale: str, dotted: bool, now: pd.Timestamp | None, tz: str, fallback: str,
+) -> tuple[bool, str, bool]:  # fmt: skip
+    """Day first or month first when every day and month is 12 or less: (day_first, note, ambiguous)."""
+    if locale:
+        us = locale.replace("-", "_").startswith(MONTH_FIRST_LOCALES)
+        how = "mese/giorno/anno" if us else "giorno/mese/anno"
+        return not us, f"date lette come {how} secondo la lingua del foglio Google ({locale})", False
+    if dotted:  # the Italian way of writing the time (or the date): never month first
+        return True, "", False
+    year = np.where((year >= 0) & (year < 100), year + 2000, year)
+    readings = {}
+    for day_first, (day, month) in ((True, (a, b)), (False, (b, a))):
+        ok = _valid_date(year, month, day)
+        moments = np.where(ok, _days_from_civil(year, month, day) * 86400 + clock, np.iinfo(np.int64).min)
+        readings[day_first] = (ok, moments)
+    if now is not None:
+        limit = (pd.Timestamp(now).tz_convert(tz).tz_localize(None) + pd.Timedelta(days=1)).value // 10**9
+        future = {k: bool((ok & (m > limit)).any()) for k, (ok, m) in readings.items()}
+        if future[True] != future[False]:
+            day_first = not future[True]
+            how = "giorno/mese/anno" if day_first else "mese/giorno/anno"
+            return day_first, f"date lette come {how}: l'altro ordine darebbe date future", False
+    backwards = {k: _steps_back(ok, m) for k, (ok, m) in readings.items()}
+    if (backwards[True] == 0) != (backwards[False] == 0):
+        day_first = backwards[True] == 0
+        how = "giorno/mese/anno" if day_first else "mese/giorno/anno"
+        return day_first, f"date lette come {how}: solo così le risposte sono in ordine di tempo", False
+    day_first = fallback.upper() != "MDY"
+    how = "giorno/mese/anno" if day_first else 'mese/giorno/anno (date_order = "MDY")'
+    return (
+        day_first,
+        (
+            f"ATTENZIONE: l'ordine di giorno e mese delle date non si può dedurre (nessun giorno supera il 12, "
+            f"le risposte non sono in ordine di tempo): lette come {how}. Se il foglio usa un altro formato, "
+            'imposta date_order = "DMY" o "MDY" nella configurazione'
+        ),
+        True,
+    )
+
+
+def _steps_back(ok: np.ndarray, moments: np.ndarray) -> int:
+    """How many times a response is earlier than the one above it (beyond a daylight-saving hour)."""
+    seq = moments[ok]
+    return int((np.diff(seq) < -2 * 3600).sum()) if len(seq) > 1 else 0
 
 
 def _to_utc(stamp: pd.Series, zone: pd.Series, tz: str) -> pd.Series:
