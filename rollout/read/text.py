@@ -15,6 +15,7 @@ import pyarrow.compute as pc
 # derive from it, and property tests check that the two agree.
 APOSTROPHES = "’‘`´ʼ′ʻ"  # read as '
 DASHES = "‐‑‒–—―−﹘﹣－"  # read as -
+_ASCII_REPLACED = "".join(sorted({c for c in APOSTROPHES + DASHES if c.isascii()}))  # "`": ASCII, yet replaced
 _NON_WORD = re.compile(r"[^0-9a-z]+")
 _EMAIL = re.compile(r"^[a-z0-9._%+'-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}$")
 
@@ -35,7 +36,7 @@ def clean(value: object) -> str:
     one-element Arrow call compiles its regular expressions each time (about 0.7 ms a value).
     """
     value = str(value)
-    if value.isascii() and "`" not in value:  # the same result, without the Unicode work
+    if value.isascii() and not any(c in value for c in _ASCII_REPLACED):  # no Unicode work needed
         return " ".join(value.split())
     text = unicodedata.normalize("NFKC", value)
     for pattern, replacement in _CLEAN_STEPS_RE:
@@ -166,12 +167,14 @@ _CLEAN_STEPS_RE = tuple((re.compile(p), r) for p, r in _CLEAN_STEPS)
 def clean_arrow(arr: pa.Array) -> pa.Array:
     """``clean`` for an Arrow array of texts.
 
-    The Unicode steps run only on the texts that are not plain ASCII (on ASCII they change
-    nothing); the spaces are collapsed everywhere only when some text needs it.
+    The Unicode steps run only on the texts that are not plain ASCII or hold a backtick (on the
+    others they change nothing); the spaces are collapsed everywhere only when some text needs it.
     """
-    ascii_mask = pc.string_is_ascii(arr)
-    if len(arr) and not pc.all(ascii_mask).as_py():
-        odd = pc.invert(ascii_mask)
+    plain = pc.string_is_ascii(arr)
+    if _ASCII_REPLACED:
+        plain = pc.and_(plain, pc.invert(pc.match_substring_regex(arr, f"[{_ASCII_REPLACED}]")))
+    if len(arr) and not pc.all(plain).as_py():
+        odd = pc.invert(plain)
         sub = pc.utf8_normalize(arr.filter(odd), "NFKC")
         for pattern, replacement in _CLEAN_STEPS:
             sub = pc.replace_substring_regex(sub, pattern, replacement)
