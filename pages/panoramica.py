@@ -4,39 +4,32 @@ import streamlit as st
 
 from rollout.italian import countdown
 from rollout.outputs import charts, picture
-from rollout.status import coverage_of, totals_of
-from rollout.views import to_chase
+from rollout.status import coverage_of
+from rollout.views import KPIS, NOTHING_TO_DO, to_do, week_totals
 from ui.context import current, header
 from ui.downloads import download_button
 from ui.format import md_escape
 from ui.maps import status_map
 
+TODO_SHOWN = {  # icon, and what follows the count
+    "missing": (":red[:material/error:]", ""),
+    "pending": (":gray[:material/schedule:]", ""),
+    "no_at": (":orange[:material/warning:]", ""),
+    "review": (":blue[:material/search:]", " (comuni non riconosciuti o risposte non valide)"),
+}
+
 ctx = current()
 s = ctx.settings
-now, before = totals_of(ctx.view), totals_of(ctx.previous.comuni.loc[ctx.view.index])
+now, before = week_totals(ctx.view, ctx.previous)
 header(ctx, md_escape(ctx.config.campaign))
 
 
-def kpi(column, label, key, inverse=False, help_text=None):
+for column, kpi in zip(st.columns(len(KPIS)), KPIS, strict=True):
     column.metric(
-        label, now[key], delta=now[key] - before[key], delta_color="inverse" if inverse else "normal",
-        border=True, help=help_text, delta_description="in 7 giorni",
+        kpi.label, now[kpi.key], delta=now[kpi.key] - before[kpi.key], border=True,
+        delta_color="inverse" if kpi.rise_is_bad else "normal", help=kpi.help or None,
+        delta_description="in 7 giorni",
     )  # fmt: skip
-
-
-cols = st.columns(6)
-kpi(cols[0], "Comuni", "comuni")
-kpi(cols[1], "In tempo", "on_time")
-kpi(cols[2], "In ritardo", "late")
-kpi(cols[3], "In attesa", "pending", inverse=True, help_text="Nessuna risposta, scadenza non ancora passata")
-kpi(cols[4], "Mancanti", "missing", inverse=True, help_text="Nessuna risposta, scadenza passata")
-kpi(
-    cols[5],
-    "Senza editor AT",
-    "without_at_editor",
-    inverse=True,
-    help_text="Comuni senza un editor Amministrazione Trasparente",
-)
 
 left, right = st.columns([3, 2])
 with left:
@@ -51,27 +44,16 @@ with right:
 left, right = st.columns([3, 2])
 with left:
     st.markdown("**Da fare**")
-    chase = to_chase(ctx.view)
-    items = []
-    if chase["missing"]:
-        names = ", ".join(md_escape(n) for n in chase["missing"][:5])
-        items.append(
-            f"- :red[:material/error:] **{len(chase['missing'])} comuni mancanti** da sollecitare (più in ritardo: {names})"
-        )
-    if chase["pending"]:
-        items.append(
-            f"- :gray[:material/schedule:] **{len(chase['pending'])} comuni in attesa** di risposta: {countdown(s.days_past_deadline)}"
-        )
-    if chase["no_at"]:
-        items.append(
-            f"- :orange[:material/warning:] **{len(chase['no_at'])} comuni hanno risposto senza editor Amministrazione Trasparente**"
-        )
     review = ctx.snap.outcome_counts["unmatched"] + ctx.snap.outcome_counts["invalid"]
-    if review:
-        items.append(
-            f"- :blue[:material/search:] **{review} righe di risposte da verificare** (comuni non riconosciuti o risposte non valide)"
-        )
-    st.markdown("\n".join(items) if items else "- :green[:material/check_circle:] Nessuna azione in sospeso")
+    items = []
+    for todo in to_do(ctx.view, review):
+        icon, detail = TODO_SHOWN[todo.kind]
+        if todo.kind == "missing":
+            detail = f" (più in ritardo: {', '.join(md_escape(n) for n in todo.names[:5])})"
+        elif todo.kind == "pending":
+            detail = f": {countdown(s.days_past_deadline)}"
+        items.append(f"- {icon} **{todo.text}**{detail}")
+    st.markdown("\n".join(items) if items else f"- :green[:material/check_circle:] {NOTHING_TO_DO.capitalize()}")
     download_button(
         st,
         "Scarica l'immagine per la riunione (PNG)",

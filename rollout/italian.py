@@ -36,6 +36,11 @@ def moment(ts: pd.Timestamp | dt.datetime | None, tz: str = "Europe/Rome") -> st
     return (ts.tz_convert(tz) if ts.tzinfo is not None else ts).strftime(DATE_TIME)
 
 
+def number(value: int) -> str:
+    """A count with Italian thousands separators: ``6.600``."""
+    return f"{value:,d}".replace(",", ".")
+
+
 def days(n: int) -> str:
     """``1 giorno``, ``16 giorni``."""
     return f"{n} giorn{'o' if n == 1 else 'i'}"

@@ -71,6 +71,13 @@ class Settings:
     def shifted(self, days: int) -> Settings:
         return Settings(self.deadline, self.as_of + pd.Timedelta(days=days), self.tz)
 
+    def week_before(self) -> Settings:
+        """The same campaign seven days earlier: what every «in 7 giorni» compares with."""
+        return self.shifted(-WEEK_DAYS)
+
+
+WEEK_DAYS = 7
+
 
 @dataclass(frozen=True)
 class Snapshot:
@@ -91,6 +98,10 @@ class Snapshot:
     @cached_property
     def totals(self) -> dict[str, int]:
         return totals_of(self.comuni)
+
+    def week_before(self) -> Snapshot:
+        """The same data seven days before ``as_of``."""
+        return evaluate(self.responses, self.comuni_list, self.settings.week_before())
 
     @cached_property
     def coverage(self) -> pd.DataFrame:

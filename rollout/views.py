@@ -3,15 +3,79 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from rollout.italian import number
 from rollout.read.permissions import PERMISSION_KEYS, PERMISSIONS
 from rollout.read.text import words
+from rollout.status import totals_of
 
 if TYPE_CHECKING:
     from rollout.status import Snapshot
+
+
+@dataclass(frozen=True)
+class Kpi:
+    """One of the headline figures of the Panoramica and of the weekly picture."""
+
+    label: str
+    key: str  # in ``totals_of``
+    rise_is_bad: bool
+    help: str = ""
+
+
+KPIS = (
+    Kpi("Comuni", "comuni", False),
+    Kpi("In tempo", "on_time", False),
+    Kpi("In ritardo", "late", False),
+    Kpi("In attesa", "pending", True, "Nessuna risposta, scadenza non ancora passata"),
+    Kpi("Mancanti", "missing", True, "Nessuna risposta, scadenza passata"),
+    Kpi("Senza editor AT", "without_at_editor", True, "Comuni senza un editor Amministrazione Trasparente"),
+)
+
+
+def week_totals(view: pd.DataFrame, week_before: Snapshot) -> tuple[dict[str, int], dict[str, int]]:
+    """The KPIs' figures for the comuni of ``view``, now and seven days before (the same comuni)."""
+    return totals_of(view), totals_of(week_before.comuni.loc[view.index])
+
+
+@dataclass(frozen=True)
+class Todo:
+    """One kind of action the campaign needs, with the comuni it concerns (most urgent first)."""
+
+    kind: str  # missing | pending | no_at | review
+    count: int
+    names: tuple[str, ...]  # the comuni, for the dashboard; the picture shows counts only
+
+    @property
+    def text(self) -> str:
+        """The count in words: ``12 comuni mancanti da sollecitare``."""
+        one, many = _TODO_WORDS[self.kind]
+        return f"{number(self.count)} {one if self.count == 1 else many}"
+
+
+_TODO_WORDS = {  # singular, plural
+    "missing": ("comune mancante da sollecitare", "comuni mancanti da sollecitare"),
+    "pending": ("comune in attesa di risposta", "comuni in attesa di risposta"),
+    "no_at": (
+        "comune ha risposto senza editor Amministrazione Trasparente",
+        "comuni hanno risposto senza editor Amministrazione Trasparente",
+    ),
+    "review": ("riga di risposte da verificare", "righe di risposte da verificare"),
+}
+NOTHING_TO_DO = "nessuna azione in sospeso"
+
+
+def to_do(comuni: pd.DataFrame, review_rows: int = 0) -> list[Todo]:
+    """What needs action, in order: missing comuni (most days late first), pending ones, those that
+    answered without an AT editor, response rows to review (unmatched or invalid)."""
+    chase = to_chase(comuni)
+    items = [Todo(kind, len(chase[kind]), tuple(chase[kind])) for kind in ("missing", "pending", "no_at")]
+    items.append(Todo("review", review_rows, ()))
+    return [item for item in items if item.count]
 
 
 def filter_comuni(

@@ -13,7 +13,6 @@ from rollout.config import load_config
 from rollout.outputs import map_charts, maps, picture
 from rollout.pipeline import run
 from rollout.read.reference import national_comuni
-from rollout.status import evaluate
 
 # Comuni born from mergers after June 2023. A code without a shape falls back to the name: Misiliscemi
 # (2021) has a shape without cadastral code, Sovizzo (merged with Gambugliano in 2024, same name)
@@ -167,7 +166,7 @@ def test_kpi_tiles_leave_room_for_five_digit_figures():
 
 
 def test_the_national_picture_fits_its_frame(national):
-    previous = evaluate(national.responses, national.comuni_list, national.settings.shifted(-7))
+    previous = national.week_before()
     chart = picture.status_picture(national, previous, "Campagna nazionale")
     padding = picture.to_vega(chart)["padding"]  # what the measured content leaves of 1600×900
     assert min(padding.values()) > 0 and padding["left"] + padding["right"] < 100
@@ -177,7 +176,7 @@ def test_the_national_picture_fits_its_frame(national):
 
 
 def test_the_demo_picture_draws_the_comuni(demo):
-    previous = evaluate(demo.responses, demo.comuni_list, demo.settings.shifted(-7))
+    previous = demo.week_before()
     spec = map_charts.to_spec(picture.status_picture(demo, previous, "Demo"))
     text = json.dumps(spec, ensure_ascii=False)
     assert '"geoshape"' in text and '"feature": "comuni"' in text and "Avella" not in text

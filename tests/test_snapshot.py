@@ -13,7 +13,6 @@ from conftest import COMUNI_CSV, ROOT, responses, snapshot
 from rollout.config import load_config
 from rollout.outputs.picture import HEIGHT, WIDTH, render_png, status_picture, to_vega
 from rollout.pipeline import run
-from rollout.status import evaluate
 
 HEADER = (
     "Informazioni cronologiche,Indirizzo email,Comune,Cognome del dipendente,Nome del dipendente,"
@@ -42,7 +41,7 @@ PERSONAL = [
 @pytest.fixture(scope="module")
 def picture():
     snap = snapshot(responses(*LINES, header=HEADER))  # deadline 13/09/2023, as_of 29/09/2023 12:00
-    previous = evaluate(snap.responses, snap.comuni_list, snap.settings.shifted(-7))
+    previous = snap.week_before()
     chart = status_picture(snap, previous, "Account editor - PNRR 1.4.1")
     return chart.to_dict()
 
@@ -131,7 +130,7 @@ def test_the_png_is_1600_by_900(picture):
 
 def test_a_long_title_and_no_answer_yet_keep_the_size():
     snap = snapshot(responses(*LINES, header=HEADER), comuni_csv=COMUNI_CSV, as_of="2023-08-20T09:00:00")
-    previous = evaluate(snap.responses, snap.comuni_list, snap.settings.shifted(-7))
+    previous = snap.week_before()
     chart = status_picture(snap, previous, "Raccolta dei nominativi degli editor " * 8)
     (kpis,) = datasets_with(chart.to_dict(), "kpi")
     assert [k["valore"] for k in kpis] == [7, 0, 0, 7, 0, 7]
@@ -142,7 +141,7 @@ def test_a_long_title_and_no_answer_yet_keep_the_size():
 def test_the_demo_picture_matches_the_dashboard():
     config = load_config(ROOT / "data" / "demo" / "rollout.toml")
     snap = run(config)
-    previous = evaluate(snap.responses, snap.comuni_list, snap.settings.shifted(-7))
+    previous = snap.week_before()
     spec = status_picture(snap, previous, config.campaign).to_dict()
     (kpis,) = datasets_with(spec, "kpi")
     # The same figures as the Panoramica's metrics (tests/test_dashboard.py).

@@ -223,3 +223,24 @@ def test_the_same_name_under_two_identities_is_listed_as_a_possible_duplicate():
     )
     assert by_name(snap, "Montecorvino Rovella")["editors"] == 3  # DESIGN: email, else name
     assert possible_duplicates(snap).values.tolist() == [["Montecorvino Rovella", "Greco Anna", "2, 3"]]
+
+
+def test_the_week_before_and_the_to_do_list_shared_by_the_panoramica_and_the_picture():
+    from rollout.views import to_do, week_totals
+
+    text = responses(
+        f"1/9/2023 10.00.00,{R},Montecorvino Rovella,Greco,Anna,a@x.it,Editor Sito Web",
+        "20/9/2023 10.00.00,x@y.it,Castel d'Azzano,Rossi,Paolo,p@x.it,Editor Sito Web",
+        "21/9/2023 10.00.00,x@y.it,Xyzzy,Neri,Ugo,u@x.it,Editor Sito Web",
+    )
+    snap = snapshot(text, as_of="2023-09-25T12:00:00")
+    before = snap.week_before()
+    assert before.settings.as_of == snap.settings.as_of - pd.Timedelta(days=7)
+    now, then = week_totals(snap.comuni, before)
+    assert (now["late"], then["late"], now["missing"], then["missing"]) == (1, 0, 5, 6)
+    review = snap.outcome_counts["unmatched"] + snap.outcome_counts["invalid"]
+    items = to_do(snap.comuni, review)
+    assert [(t.kind, t.count) for t in items] == [("missing", 5), ("no_at", 2), ("review", 1)]
+    assert items[0].text == "5 comuni mancanti da sollecitare"
+    assert items[1].names == ("Montecorvino Rovella", "Castel d'Azzano")
+    assert items[2].text == "1 riga di risposte da verificare"

@@ -79,7 +79,7 @@ def build() -> Context | None:
     with st.sidebar:
         settings = _moment_box(config)
     snap = snapshot_at(loaded, settings)
-    previous = snapshot_at(loaded, settings.shifted(-7))
+    previous = snapshot_at(loaded, settings.week_before())
     with st.sidebar:
         view = _filters_box(snap)
     ctx = Context(config, loaded, snap, previous, view)

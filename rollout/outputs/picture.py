@@ -11,9 +11,10 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
-from rollout.italian import DATE_TIME, countdown, long_date
+from rollout.italian import DATE_TIME, countdown, long_date, number
 from rollout.outputs import charts, map_charts, maps
-from rollout.status import Settings, Snapshot, coverage_of, totals_of
+from rollout.status import Settings, Snapshot, coverage_of
+from rollout.views import KPIS, NOTHING_TO_DO, to_do, week_totals
 
 WIDTH, HEIGHT = 1600, 900
 PADDING = 28
@@ -22,34 +23,26 @@ _INNER = WIDTH - 2 * PADDING - _AXIS
 _SPACING = 22
 _INK, _MUTED = "#263238", "#607d8b"
 _GOOD, _BAD = "#2e7d32", "#c62828"
-# label, key in the totals, whether a rise is bad news
-KPIS = (
-    ("Comuni", "comuni", False),
-    ("In tempo", "on_time", False),
-    ("In ritardo", "late", False),
-    ("In attesa", "pending", True),
-    ("Mancanti", "missing", True),
-    ("Senza editor AT", "without_at_editor", True),
-)
 
 
 def kpi_data(now: dict[str, int], before: dict[str, int]) -> pd.DataFrame:
     """One row per KPI: value, share of all comuni, change over the previous week and its colour."""
     total = now["comuni"]
     rows = []
-    for i, (label, key, rise_is_bad) in enumerate(KPIS):
+    for i, kpi in enumerate(KPIS):
+        label, key, rise_is_bad = kpi.label, kpi.key, kpi.rise_is_bad
         value, delta = now[key], now[key] - before[key]
         if delta == 0:
             change, colour = "invariato in 7 giorni", _MUTED
         else:
             good = (delta < 0) if rise_is_bad else (delta > 0)
-            change = f"{delta:+,d} in 7 giorni".replace(",", ".").replace("-", "−")
+            change = f"{'+' if delta > 0 else '−'}{number(abs(delta))} in 7 giorni"
             colour = _GOOD if good else _BAD
         share = "" if key == "comuni" else f"{value / total:.0%} dei comuni" if total else ""
         rows.append({
             "i": i, "kpi": label, "key": key, "valore": value, "variazione": delta, "testo_variazione": change,
             "colore": colour, "quota": share, "evidenza": key == "without_at_editor",
-            "testo_valore": f"{value:,}".replace(",", "."),
+            "testo_valore": number(value),
         })  # fmt: skip
     return pd.DataFrame(rows)
 
@@ -98,27 +91,6 @@ def kpi_band(data: pd.DataFrame, height: int = KPI_HEIGHT) -> alt.LayerChart:
     return alt.layer(tile, label, value, share, change).properties(width=_INNER, height=height)
 
 
-def todo_lines(comuni: pd.DataFrame, unreadable_rows: int) -> list[str]:
-    """What needs action, in one line each (counts only, no names)."""
-    status = comuni["status"]
-    answered = status.isin(["on_time", "late"])
-    lines = []
-    if n := int((status == "missing").sum()):
-        lines.append(f"{_n(n)} comuni mancanti da sollecitare")
-    if n := int((status == "pending").sum()):
-        lines.append(f"{_n(n)} comuni in attesa di risposta")
-    if n := int((answered & ~comuni["has_at_editor"]).sum()):
-        lines.append(f"{_n(n)} comuni hanno risposto senza editor Amministrazione Trasparente")
-    if unreadable_rows:
-        lines.append(f"{_n(unreadable_rows)} righe di risposte da verificare")
-    return lines or ["nessuna azione in sospeso"]
-
-
-def _n(value: int) -> str:
-    """A count with Italian thousands separators (1.009)."""
-    return f"{value:,d}".replace(",", ".")
-
-
 def _text_line(text: str, size: int, color: str, height: int, bold: bool = False) -> alt.Chart:
     return (
         alt.Chart(pd.DataFrame({"t": [text]}))
@@ -144,8 +116,7 @@ def status_picture(
     """
     s: Settings = snap.settings
     view = snap.comuni if comuni is None else comuni
-    now = totals_of(view)
-    before = totals_of(previous.comuni.loc[view.index])
+    now, before = week_totals(view, previous)
     subtitle = (
         f"Situazione al {s.as_of_local.strftime(DATE_TIME)} · scadenza {long_date(s.deadline)} · "
         f"{countdown(s.days_past_deadline)}"
@@ -165,7 +136,9 @@ def status_picture(
         width=right_w, title=_panel_title("Copertura dei permessi")
     )
     unreadable = snap.outcome_counts["unmatched"] + snap.outcome_counts["invalid"]
-    todo = _text_line("Da fare: " + " · ".join(todo_lines(view, unreadable)), 17, _INK, 26, bold=True)
+    todo = _text_line(
+        "Da fare: " + " · ".join([t.text for t in to_do(view, unreadable)] or [NOTHING_TO_DO]), 17, _INK, 26, bold=True
+    )
     note = "Dati aggregati, senza dati personali. Variazioni rispetto a 7 giorni prima. " + maps.CREDIT
     if not_on_map:
         note += f" · {not_on_map} comuni {maps.NOT_ON_MAP} (contati nei totali)"

@@ -25,7 +25,7 @@ from rollout.reminders.drafts import drafts, drafts_zip, reminders_list, templat
 from rollout.reminders.log import CHANNELS, Mark, ReminderLog, comune_keys, database_path
 from rollout.reminders.mail_settings import find_smtp, options_from_config
 from rollout.reminders.send import PROBLEMS, Sender, plan, release_uncertain, summary_line
-from rollout.status import Snapshot, evaluate
+from rollout.status import Snapshot
 
 DRAFTS_ZIP = "reminder-drafts.zip"
 STATUS_PNG = "status.png"
@@ -71,11 +71,6 @@ def reminder_log(config: Config, override: str | None = None) -> ReminderLog:
     return ReminderLog(Path(override) if override else database_path(config))
 
 
-def previous_week(snap: Snapshot) -> Snapshot:
-    """The same data seven days before ``as_of`` (the status picture's comparison)."""
-    return evaluate(snap.responses, snap.comuni_list, snap.settings.shifted(-7))
-
-
 def write_reminders(snap: Snapshot, config: Config, out: Path, database: str | None = None) -> list[Path]:
     """``reminders.csv``/``.xlsx`` (with the reminders already sent) and the drafts' ZIP."""
     table = reminders_list(snap, marks=reminder_log(config, database).summary(), form=FormLink.from_config(config))
@@ -88,7 +83,7 @@ def write_reminders(snap: Snapshot, config: Config, out: Path, database: str | N
 
 def write_status_png(snap: Snapshot, config: Config, out: Path) -> Path:
     path = out / STATUS_PNG
-    path.write_bytes(picture.status_png(snap, previous_week(snap), config.campaign))
+    path.write_bytes(picture.status_png(snap, snap.week_before(), config.campaign))
     return path
 
 
