@@ -9,14 +9,9 @@ import contextlib
 import csv
 import io
 import json
-import os
-import shutil
-import socket
 import struct
 import subprocess
 import sys
-import time
-import urllib.request
 import zipfile
 from pathlib import Path
 
@@ -24,10 +19,9 @@ import docx
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
+from browser import CHROMIUM, SHOTS, launch_chromium, open_page, serve_dashboard
 from conftest import ROOT
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-SHOTS = ROOT / "tests" / "screenshots"
 # A deep link comes first: a fresh server's first request must work on any page.
 PAGES = [
     ("comuni", "Comuni", ["Dettaglio comune", "130 comuni su 130"]),
@@ -56,15 +50,9 @@ pytestmark = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server():
-    yield from _serve(None)
+    yield from serve_dashboard(None)
 
 
 @pytest.fixture(scope="module")
@@ -80,67 +68,18 @@ def national_server(tmp_path_factory):
         'comuni = "comuni.csv"\nsubmissions = "risposte.csv"\n',
         encoding="utf-8",
     )
-    yield from _serve(config)
-
-
-def _serve(config: Path | None):
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if k != "ROLLOUT_CONFIG"}
-    env["STREAMLIT_BROWSER_GATHER_USAGE_STATS"] = "false"
-    if config:
-        env["ROLLOUT_CONFIG"] = str(config)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless", "true",
-         "--server.address", "127.0.0.1", "--server.port", str(port), "--server.fileWatcherType", "none"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        pytest.fail("streamlit did not start: " + proc.stdout.read().decode(errors="replace")[-2000:])
-    yield base
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    yield from serve_dashboard(config)
 
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
-        )  # fmt: skip
-        yield b
-        b.close()
-
-
-def _open(browser, url, height=900):
-    page = browser.new_page(viewport={"width": 1440, "height": height}, accept_downloads=True)
-    page.goto(url, wait_until="domcontentloaded")
-    page.wait_for_selector('[data-testid="stMainBlockContainer"] h2', timeout=60_000)
-    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
-    page.wait_for_timeout(1500)  # charts finish drawing
-    return page
+    yield from launch_chromium()
 
 
 @pytest.mark.parametrize(("path", "title", "texts"), PAGES, ids=[p[0] or "panoramica" for p in PAGES])
 def test_every_page_renders(server, browser, path, title, texts):
     # The Panoramica must read as one 1440×900 screen; the other pages are shot taller.
-    page = _open(browser, f"{server}/{path}", 900 if not path else 1600)
+    page = open_page(browser, f"{server}/{path}", 900 if not path else 1600)
     try:
         assert page.locator("h2").first.inner_text().strip() == title
         # A deep link's first load runs the page twice (alone, then under the entry point): wait
@@ -169,7 +108,7 @@ def _menu(page) -> list[str]:
 
 
 def test_a_rerun_after_a_deep_link_goes_through_the_entry_point(server, browser):
-    page = _open(browser, f"{server}/copertura")
+    page = open_page(browser, f"{server}/copertura")
     try:
         assert _menu(page) == MENU
         # A rerun: the sidebar's screenshot toggle belongs to dashboard.py; the page stays the same.
@@ -184,7 +123,7 @@ def test_a_rerun_after_a_deep_link_goes_through_the_entry_point(server, browser)
 
 
 def test_reminders_csv_download(server, browser):
-    page = _open(browser, f"{server}/promemoria")
+    page = open_page(browser, f"{server}/promemoria")
     try:
         with page.expect_download() as info:
             page.get_by_role("button", name="Scarica CSV").click()
@@ -206,7 +145,7 @@ def test_reminders_csv_download(server, browser):
 
 
 def test_weekly_picture_and_drafts_download(server, browser):
-    page = _open(browser, f"{server}/")
+    page = open_page(browser, f"{server}/")
     try:
         with page.expect_download() as info:
             page.get_by_role("button", name="Scarica l'immagine per la riunione (PNG)").click()
@@ -231,7 +170,7 @@ def test_weekly_picture_and_drafts_download(server, browser):
 
 
 def test_accounts_notes_download(server, browser):
-    page = _open(browser, f"{server}/promemoria")
+    page = open_page(browser, f"{server}/promemoria")
     try:
         page.get_by_role("button", name="Scarica le note (ZIP)").wait_for(timeout=60_000)
         with page.expect_download() as info:
@@ -264,7 +203,7 @@ def _download_png(page) -> bytes:
 
 def test_national_panoramica_map_and_picture(national_server, browser):
     """Nationally the map draws provinces; one choice away, the comuni of a region; the PNG stays clean."""
-    page = _open(browser, f"{national_server}/", 900)
+    page = open_page(browser, f"{national_server}/", 900)
     try:
         main = page.locator('[data-testid="stMain"]')
         main.get_by_text("Confini: ISTAT, elaborazione openpolis (CC BY 4.0)").wait_for(timeout=30_000)

@@ -9,18 +9,14 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pytest
-from test_e2e import CHROMIUM, SHOTS, _free_port, _open
 
-from conftest import ROOT
+from browser import CHROMIUM, SHOTS, launch_chromium, open_page, serve_dashboard
 from ui.downloads import SWEEP_RUNS, SWEEP_SECONDS
 
 TTL = 1
@@ -64,42 +60,13 @@ def write_campaign(folder: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    port = _free_port()
-    env = dict(os.environ, ROLLOUT_CONFIG=str(write_campaign(tmp_path_factory.mktemp("hostile"))))
-    env["STREAMLIT_BROWSER_GATHER_USAGE_STATS"] = "false"
-    env["STREAMLIT_SERVER_DISCONNECTED_SESSION_TTL"] = str(TTL)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless", "true",
-         "--server.address", "127.0.0.1", "--server.port", str(port), "--server.fileWatcherType", "none"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if status(f"{base}/_stcore/health") == 200:
-            break
-        time.sleep(0.3)
-    else:
-        proc.kill()
-        pytest.fail("streamlit did not start: " + proc.stdout.read().decode(errors="replace")[-2000:])
-    yield base
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    config = write_campaign(tmp_path_factory.mktemp("hostile"))
+    yield from serve_dashboard(config, STREAMLIT_SERVER_DISCONNECTED_SESSION_TTL=str(TTL))
 
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]
-        )
-        yield b
-        b.close()
+    yield from launch_chromium()
 
 
 def status(url: str) -> int:
@@ -125,7 +92,7 @@ def shown(page, where: str) -> str:
 
 
 def test_addresses_in_the_inputs_show_as_text_not_links(server, browser):
-    page = _open(browser, f"{server}/comuni", 1400)
+    page = open_page(browser, f"{server}/comuni", 1400)
     try:
         sidebar = shown(page, "stSidebar")
         assert CAMPAIGN in sidebar and f"Comuni: {FILE_NAME}" in sidebar

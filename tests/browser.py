@@ -1,0 +1,80 @@
+"""What the browser tests share: `streamlit run dashboard.py` on 127.0.0.1 and Debian's chromium."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+SHOTS = ROOT / "tests" / "screenshots"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]  # fmt: skip
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def serve_dashboard(config: Path | None, **env: str) -> Iterator[str]:
+    """Start the dashboard on ``config`` (None: the demo), yield its base URL, stop it afterwards."""
+    port = free_port()
+    environ = {k: v for k, v in os.environ.items() if k != "ROLLOUT_CONFIG"}
+    environ["STREAMLIT_BROWSER_GATHER_USAGE_STATS"] = "false"
+    environ.update(env)
+    if config:
+        environ["ROLLOUT_CONFIG"] = str(config)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless", "true",
+         "--server.address", "127.0.0.1", "--server.port", str(port), "--server.fileWatcherType", "none"],
+        cwd=ROOT, env=environ, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        proc.kill()
+        pytest.fail("streamlit did not start: " + proc.stdout.read().decode(errors="replace")[-2000:])
+    yield base
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+def launch_chromium() -> Iterator:
+    """Debian's chromium driven by Playwright (no browser download), for a module's tests."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+def open_page(browser, url: str, height: int = 900):
+    """A 1440-wide page at ``url``, once Streamlit has drawn its first heading and stopped running."""
+    page = browser.new_page(viewport={"width": 1440, "height": height}, accept_downloads=True)
+    page.goto(url, wait_until="domcontentloaded")
+    page.wait_for_selector('[data-testid="stMainBlockContainer"] h2', timeout=60_000)
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
+    page.wait_for_timeout(1500)  # charts finish drawing
+    return page
