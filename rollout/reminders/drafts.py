@@ -299,7 +299,11 @@ def eml_bytes(to: str, subject: str, body: str, comune: str = "", sender: str = 
         encoding, payload = "7bit", text.encode("ascii")
     else:
         encoding, payload = "quoted-printable", binascii.b2a_qp(text.encode("utf-8"), istext=True)
-    lines += ['Content-Type: text/plain; charset="utf-8"', f"Content-Transfer-Encoding: {encoding}", "MIME-Version: 1.0"]
+    lines += [
+        'Content-Type: text/plain; charset="utf-8"',
+        f"Content-Transfer-Encoding: {encoding}",
+        "MIME-Version: 1.0",
+    ]
     head = "\r\n".join(lines).encode("ascii")
     return head + b"\r\n\r\n" + payload.replace(b"\n", b"\r\n")
 
