@@ -194,9 +194,13 @@ def reminders_list(
     return table
 
 
-def comuni_marks(comuni: pd.DataFrame, marks: pd.DataFrame | None) -> pd.DataFrame:
-    """For each comune (rows of ``snap.comuni``): reminders sent, date of the last one, its channel."""
-    found = _lookup(comune_keys(comuni["code"], comuni["name"], comuni["province"]), marks)
+def comuni_marks(comuni: pd.DataFrame, marks: pd.DataFrame | None, keys: list[str] | None = None) -> pd.DataFrame:
+    """For each comune (rows of ``snap.comuni``): reminders sent, date of the last one, its channel.
+
+    ``keys``: the comuni's ``comune_keys`` when already known."""
+    if keys is None:
+        keys = comune_keys(comuni["code"], comuni["name"], comuni["province"])
+    found = _lookup(keys, marks)
     return found.set_axis(comuni.index)
 
 
