@@ -452,9 +452,7 @@ def report(fig: Figures, paths: tuple[Path, Path], seed: int) -> bool:
 TARGET_REPORT_RATIO = 6.0
 TARGET_REPORT_RSS_MB = 400.0
 BARE_READ = (
-    "import sys, pandas as pd\n"
-    "for path in sys.argv[1:]:\n"
-    "    pd.read_csv(path, dtype=str, keep_default_na=False)\n"
+    "import sys, pandas as pd\nfor path in sys.argv[1:]:\n    pd.read_csv(path, dtype=str, keep_default_na=False)\n"
 )
 
 

@@ -10,6 +10,7 @@ Where ``fork`` is not available, or there is one processor, everything runs here
 
 from __future__ import annotations
 
+import errno
 import multiprocessing
 import os
 import shutil
@@ -33,7 +34,11 @@ def staged(out: Path) -> Iterator[Path]:
     try:
         yield temporary
         out.mkdir(exist_ok=True)
-        for path in sorted(temporary.iterdir()):
+        written = sorted(temporary.iterdir())
+        for path in written:  # checked before anything moves
+            if (out / path.name).is_dir():
+                raise IsADirectoryError(errno.EISDIR, f"{out / path.name} è una cartella", str(out / path.name))
+        for path in written:
             path.replace(out / path.name)
     finally:
         shutil.rmtree(temporary, ignore_errors=True)
