@@ -417,6 +417,8 @@ def report(fig: Figures, paths: tuple[Path, Path], seed: int) -> bool:
     outcomes = ", ".join(f"{k} {v}" for k, v in snap.outcome_counts.items())
     totals = ", ".join(f"{k} {v}" for k, v in snap.totals.items())
     print(f"Rollout tracker benchmark (seed {seed}; {size}; in {paths[0].parent})")
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"machine:                  {os.cpu_count()} CPUs, load average {load} (1, 5, 15 min) at the start")
     print(f"comuni (participating):   {len(snap.comuni)}")
     print(f"responses (rows):         {len(snap.rows)}")
     print(f"outcomes:                 {outcomes}")

@@ -103,7 +103,7 @@ class Reminders:
 
     def write_drafts(self, out: Path) -> Path:
         c, s = self.config, self.snap.settings
-        frame = drafts(self.table, s, self.templates, c.campaign, c.form_url)
+        frame = drafts(self.table, s, self.templates, c.campaign, c.form_url, links=False)
         path = out / DRAFTS_ZIP
         path.write_bytes(drafts_zip(frame, self.templates, s.as_of_local))
         return path

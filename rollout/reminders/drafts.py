@@ -234,10 +234,22 @@ def export_frame(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def drafts(
-    table: pd.DataFrame, settings: Settings, templates: Templates, campaign: str = "", form_url: str = ""
+    table: pd.DataFrame,
+    settings: Settings,
+    templates: Templates,
+    campaign: str = "",
+    form_url: str = "",
+    *,
+    links: bool = True,
 ) -> pd.DataFrame:
-    """One draft per row of ``reminders_list``: recipient (or ""), subject, body and mailto: link."""
+    """One draft per row of ``reminders_list``: recipient (or ""), subject, body and mailto: link
+    (left empty with ``links=False``: the .eml files do not need it)."""
     s = settings
+    same = {
+        "scadenza": f"{s.deadline:%d/%m/%Y}",
+        "scadenza_estesa": long_date(s.deadline),
+        "tempo": countdown(s.days_past_deadline),
+    }
     rows = []
     for row in table.itertuples(index=False):
         contact_name = " ".join(str(row.contact_name).split())
@@ -247,9 +259,7 @@ def drafts(
             "codice": row.code,
             "referente": contact_name,
             "saluto": f"Gentile {contact_name}" if contact_name else f"Spettabile Comune di {row.comune}",
-            "scadenza": f"{s.deadline:%d/%m/%Y}",
-            "scadenza_estesa": long_date(s.deadline),
-            "tempo": countdown(s.days_past_deadline),
+            **same,
             "giorni_ritardo": str(row.days_late),
             "ritardo": days(int(row.days_late)),
             "permessi_mancanti": row.missing_permissions or "nessuno",
@@ -265,7 +275,7 @@ def drafts(
             "key": row.key, "comune": row.comune, "province": row.province, "code": row.code,
             "reason": row.reason, "to": to,
             "address": row.contact_source if to else f"nessun indirizzo utilizzabile ({row.contact_source})",
-            "subject": subject, "body": body, "mailto": mailto(to, subject, body),
+            "subject": subject, "body": body, "mailto": mailto(to, subject, body) if links else "",
         })  # fmt: skip
     columns = ["key", "comune", "province", "code", "reason", "to", "address", "subject", "body", "mailto"]
     return pd.DataFrame(rows, columns=columns)
@@ -376,7 +386,7 @@ def drafts_zip(frame: pd.DataFrame, templates: Templates, when: dt.datetime) -> 
         def add(name: str, data: bytes) -> None:
             info = zipfile.ZipInfo(name, date_time=stamp)
             info.compress_type = zipfile.ZIP_DEFLATED
-            archive.writestr(info, data)
+            archive.writestr(info, data, compresslevel=1)  # small, alike files: level 1 shrinks them almost as much
 
         for number, row in enumerate(frame.itertuples(index=False), start=1):
             name = eml_name(number, row.comune, row.province)
