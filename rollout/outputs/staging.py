@@ -4,20 +4,23 @@
 the target only when every one of them is complete, so a failure leaves the target as it was.
 
 ``run_jobs`` runs the jobs that write one file each: the heavy ones (``side``) in forked worker
-processes, which start with this process's data already in memory, the others here meanwhile.
-Where ``fork`` is not available, or there is one processor, everything runs here, in order.
+processes, one each, which start with this process's data already in memory; the others here
+meanwhile. Where ``fork`` is not available, or there is one processor, everything runs here, in
+order.
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import errno
+import gc
 import multiprocessing
 import os
 import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -53,31 +56,74 @@ def workers() -> int:
 
 
 def run_jobs(here: Mapping[str, Job], side: Mapping[str, Job] | None = None) -> dict[str, float]:
-    """Run every job once; the seconds each took, by name. The first failure is raised."""
+    """Run every job once; the seconds each took, by name. The first failure is raised.
+
+    Each ``side`` job gets a forked process of its own (started before anything else, so no thread
+    is copied), which sends back its seconds or its exception.
+    """
     side = dict(side or {})
-    n = min(workers(), len(side))
     seconds: dict[str, float] = {}
-    if not n:
+    if not side or not workers():
         for name, job in {**side, **here}.items():
             seconds.update(_timed(name, job))
         return seconds
     global _JOBS
     _JOBS = side
+    shed_memory()  # the workers start as copies of this process: smaller copies
     context = multiprocessing.get_context("fork")
+    started = []
     try:
-        with ProcessPoolExecutor(max_workers=n, mp_context=context) as pool:
-            futures = [pool.submit(_run_inherited, name) for name in side]
+        for name in side:
+            receive, send = context.Pipe(duplex=False)
+            process = context.Process(target=_run_inherited, args=(name, send), name=f"rollout: {name}", daemon=True)
+            process.start()
+            send.close()
+            started.append((name, process, receive))
+        failure: BaseException | None = None
+        try:
             for name, job in here.items():
                 seconds.update(_timed(name, job))
-            for future in futures:
-                seconds.update(future.result())
+        except BaseException as err:  # noqa: BLE001 -- raised below, once the workers are waited for
+            failure = err
+        for name, process, receive in started:
+            try:
+                ok, value = receive.recv()
+            except EOFError:
+                ok, value = False, RuntimeError(f"the worker writing {name} stopped (exit code {process.exitcode})")
+            process.join()
+            if ok:
+                seconds.update(value)
+            elif failure is None:
+                failure = value
+        if failure is not None:
+            raise failure
     finally:
         _JOBS = {}
     return seconds
 
 
-def _run_inherited(name: str) -> dict[str, float]:
-    return _timed(name, _JOBS[name])
+def shed_memory() -> None:
+    """Give freed memory back to the system (Python's garbage, glibc's and Arrow's free lists)."""
+    gc.collect()
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    with contextlib.suppress(ImportError):
+        import pyarrow
+
+        pyarrow.default_memory_pool().release_unused()
+
+
+def _run_inherited(name: str, send) -> None:
+    """In a forked worker: run one job, send back (True, seconds) or (False, the exception)."""
+    try:
+        send.send((True, _timed(name, _JOBS[name])))
+    except BaseException as err:  # noqa: BLE001 -- sent to the parent, which raises it
+        try:
+            send.send((False, err))
+        except Exception:  # noqa: BLE001 -- an exception that does not pickle
+            send.send((False, RuntimeError(f"{type(err).__name__}: {err}")))
+    finally:
+        send.close()
 
 
 def _timed(name: str, job: Job) -> dict[str, float]:
