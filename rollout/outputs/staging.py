@@ -5,8 +5,7 @@ the target only when every one of them is complete, so a failure leaves the targ
 
 ``run_jobs`` runs the jobs that write one file each: the heavy ones (``side``) in forked worker
 processes, one each, which start with this process's data already in memory; the others here
-meanwhile. Where ``fork`` is not available, or there is one processor, everything runs here, in
-order.
+meanwhile. Elsewhere than on Linux, or with one processor, everything runs here, in order.
 """
 
 from __future__ import annotations
@@ -18,6 +17,7 @@ import gc
 import multiprocessing
 import os
 import shutil
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -48,8 +48,8 @@ def staged(out: Path) -> Iterator[Path]:
 
 
 def workers() -> int:
-    """How many worker processes may run beside this one."""
-    if "fork" not in multiprocessing.get_all_start_methods():
+    """How many worker processes may run beside this one (forking is safe on Linux only)."""
+    if sys.platform != "linux" or "fork" not in multiprocessing.get_all_start_methods():
         return 0
     available = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     return available - 1
