@@ -229,3 +229,37 @@ def test_the_xlsx_keeps_its_format(tmp_path):
     assert ws["A1"].font.b and ws["A1"].fill.fgColor.rgb.endswith("1F4E79")
     assert ws["A2"].font.b is False
     assert round(ws.column_dimensions["A"].width) == 19  # "Melito di Napoli" + 2, in Excel's units
+
+
+# -- the workers ----------------------------------------------------------------------------------
+
+
+def test_workers_write_files_and_send_back_their_seconds_and_failures(tmp_path, monkeypatch):
+    from rollout.outputs import staging
+
+    def write(name: str, text: str):
+        return lambda: (tmp_path / name).write_text(text, encoding="utf-8")
+
+    def two_files():
+        (tmp_path / "a.csv").write_text("a", encoding="utf-8")
+        (tmp_path / "a.xlsx").write_text("b", encoding="utf-8")
+        return {"a.csv": 0.5, "a.xlsx": 1.5}
+
+    seconds = staging.run_jobs({"here.txt": write("here.txt", "qui")}, {"side.txt": write("side.txt", "là"),
+                                                                          "a": two_files})  # fmt: skip
+    assert sorted(seconds) == ["a.csv", "a.xlsx", "here.txt", "side.txt"]
+    assert (seconds["a.csv"], seconds["a.xlsx"]) == (0.5, 1.5)
+    assert [(tmp_path / n).read_text(encoding="utf-8") for n in ("here.txt", "side.txt", "a.csv")] == ["qui", "là", "a"]
+
+    def full():
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    with pytest.raises(OSError, match="No space left on device"):
+        staging.run_jobs({"here.txt": write("here2.txt", "qui")}, {"side": full})
+    assert (tmp_path / "here2.txt").exists()  # the other jobs ran to the end
+    with pytest.raises(OSError, match="No space left on device"):
+        staging.run_jobs({"here": full}, {"side.txt": write("side2.txt", "là")})
+    assert (tmp_path / "side2.txt").read_text(encoding="utf-8") == "là"  # the worker was waited for
+
+    monkeypatch.setattr(staging, "workers", lambda: 0)  # one processor, or not Linux: all here, in order
+    assert sorted(staging.run_jobs({"h": write("h.txt", "1")}, {"s": write("s.txt", "2")})) == ["h", "s"]
