@@ -237,6 +237,8 @@ def test_the_xlsx_keeps_its_format(tmp_path):
 def test_workers_write_files_and_send_back_their_seconds_and_failures(tmp_path, monkeypatch):
     from rollout.outputs import staging
 
+    monkeypatch.setattr(staging, "workers", lambda: 1)  # as on a 2-core Linux machine (these jobs are fork-safe)
+
     def write(name: str, text: str):
         return lambda: (tmp_path / name).write_text(text, encoding="utf-8")
 
@@ -263,3 +265,17 @@ def test_workers_write_files_and_send_back_their_seconds_and_failures(tmp_path, 
 
     monkeypatch.setattr(staging, "workers", lambda: 0)  # one processor, or not Linux: all here, in order
     assert sorted(staging.run_jobs({"h": write("h.txt", "1")}, {"s": write("s.txt", "2")})) == ["h", "s"]
+    with pytest.raises(OSError, match="No space left on device"):
+        staging.run_jobs({"h": write("h3.txt", "1")}, {"s": full})
+    assert not (tmp_path / "h3.txt").exists()  # here, the first failure stops the rest
+
+
+def test_no_worker_is_forked_once_the_picture_renderer_runs(campaign, capsys):
+    """vl-convert's JavaScript runtime has threads of its own: a fork after it started would hang."""
+    from rollout.outputs import picture, staging
+    from rollout.outputs.charts import status_chart
+
+    picture.render_png(status_chart({"on_time": 1, "late": 0, "pending": 0, "missing": 0, "comuni": 1}))
+    assert staging.workers() == 0
+    assert cli(campaign, "report", "--out", str(campaign / "out")) == 0  # everything here, in order
+    assert sorted(p.name for p in (campaign / "out").iterdir()) == EVERY_FILE

@@ -5,7 +5,8 @@ the target only when every one of them is complete, so a failure leaves the targ
 
 ``run_jobs`` runs the jobs that write one file each: the heavy ones (``side``) in forked worker
 processes, one each, which start with this process's data already in memory; the others here
-meanwhile. Elsewhere than on Linux, or with one processor, everything runs here, in order.
+meanwhile. Elsewhere than on Linux, with one processor, or in a process that has already drawn a
+picture (the dashboard, a test session), everything runs here, in order.
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
+# Libraries running threads of their own (vl-convert's JavaScript runtime): a process forked after
+# they started inherits their locks but not their threads, and hangs. Once one is loaded, no fork.
+FORK_UNSAFE = ("vl_convert",)
 Job = Callable[[], object]  # a job may return {file name: seconds} when it writes several files
 _JOBS: Mapping[str, Job] = {}  # the jobs a forked worker inherits
 
@@ -48,8 +52,11 @@ def staged(out: Path) -> Iterator[Path]:
 
 
 def workers() -> int:
-    """How many worker processes may run beside this one (forking is safe on Linux only)."""
+    """How many worker processes may run beside this one (forking is safe on Linux only, and only
+    before a library with threads of its own has started)."""
     if sys.platform != "linux" or "fork" not in multiprocessing.get_all_start_methods():
+        return 0
+    if any(name in sys.modules for name in FORK_UNSAFE):
         return 0
     available = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     return available - 1
