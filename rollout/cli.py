@@ -9,7 +9,6 @@ import argparse
 import json
 import os
 import sys
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -86,6 +85,7 @@ def write_report(snap: Snapshot, out: Path, config: Config | None = None) -> Wri
     """
     config = config or Config()
     reminders = reminders_cli.Reminders.of(snap, config, tolerant=True)
+    accounts = accounts_table(snap)  # before the workers start: the XLSX worker inherits it
     with staged(Path(out)) as tmp:
 
         def table(name: str, make) -> Callable[[], object]:
@@ -98,26 +98,17 @@ def write_report(snap: Snapshot, out: Path, config: Config | None = None) -> Wri
             "comuni.csv": table("comuni", comuni_table),
             "rows.csv": table("rows", rows_table),
             **reminders.jobs(tmp),
+            "accounts.csv": lambda: write_csv(accounts, tmp, "accounts"),
         }
         side = {
             reminders_cli.STATUS_PNG: lambda: reminders_cli.write_status_png(snap, config, tmp),
-            "accounts": lambda: write_accounts(snap, tmp),
+            "accounts.xlsx": lambda: write_xlsx_file(accounts, tmp, "accounts"),
         }
         seconds = run_jobs(here, side)
         names = sorted(p.name for p in tmp.iterdir())
     order = [*REPORT_FILES, *(n for n in names if n not in REPORT_FILES)]
     paths = [Path(out) / n for n in order if n in names]
     return Written(paths, seconds, reminders.warnings)
-
-
-def write_accounts(snap: Snapshot, out: Path) -> dict[str, float]:
-    """``accounts.csv`` and ``accounts.xlsx`` from one table; the seconds each took (the table counted in the CSV)."""
-    start = time.perf_counter()
-    table = accounts_table(snap)
-    write_csv(table, out, "accounts")
-    middle = time.perf_counter()
-    write_xlsx_file(table, out, "accounts")
-    return {"accounts.csv": middle - start, "accounts.xlsx": time.perf_counter() - middle}
 
 
 REPORT_FILES = ("status.json", "comuni.csv", "rows.csv", "reminders.csv", "reminders.xlsx",
