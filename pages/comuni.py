@@ -4,13 +4,13 @@ import pandas as pd
 import streamlit as st
 
 from rollout.outputs.links import FormLink
-from rollout.outputs.tables import permission_labels
 from rollout.read.permissions import PERMISSION_KEYS
 from rollout.reminders.drafts import comuni_marks
 from rollout.views import employees_of, filter_comuni
 from ui import notes, state
+from ui.comuni import comuni_display, moments
 from ui.context import current, header
-from ui.format import md_escape, moment
+from ui.format import md_escape
 from ui.labels import LONG, SHORT, STATUS_BADGES, permission_columns
 from ui.privacy import notice
 from ui.reminders import load_marks, reminder_log, shown_day
@@ -29,41 +29,32 @@ missing = st.selectbox(
 )
 view = filter_comuni(ctx.view, missing_permission=missing)
 st.caption(f"{len(view)} comuni su {len(ctx.snap.comuni)}")
-sent = comuni_marks(view, load_marks(reminder_log(ctx.config)))  # reminders recorded on the Promemoria page
+every, labels, keys = comuni_display(ctx.snap, ctx.key)  # built once per snapshot, sliced here
+marks = load_marks(reminder_log(ctx.config))  # reminders recorded on the Promemoria page
+sent = comuni_marks(view, marks, keys.loc[view.index].tolist())
 form = FormLink.from_config(ctx.config)
 links = form.for_comuni(view["name"], view["province"], view["code"])
-
-table = pd.DataFrame({
-    "Comune": view["name"],
-    "Prov.": view["province"],
-    "Stato": view["status"].map(STATUS_BADGES),
-    "Prima risposta": [moment(t, tz) for t in view["first_response"]],
-    "Editor": view["editors"],
-    **{k: view[k] for k in PERMISSION_KEYS},
-    "Mancano": [permission_labels(m) if len(m) < len(PERMISSION_KEYS) else "tutti" for m in view["missing"]],
-    "Promemoria": sent["reminders_sent"],
-    "Ultimo promemoria": sent["last_reminder"].map(shown_day),
-    **({"Modulo": links} if form.url else {}),
-})  # fmt: skip
+table = every.loc[view.index].assign(
+    Promemoria=sent["reminders_sent"],
+    **{"Ultimo promemoria": sent["last_reminder"].map(shown_day)},
+    **({"Modulo": list(links)} if form.url else {}),
+)
 st.dataframe(
     table,
     hide_index=True,
     column_config=permission_columns()
-    | {
-        "Modulo": st.column_config.LinkColumn("Modulo", display_text="🔗 apri", help="Il link del modulo per il comune")
-    },
+    | {"Modulo": st.column_config.LinkColumn("Modulo", display_text="apri", help="Il link del modulo per il comune")},
     height=420,
     key="comuni_table",
 )
 
 st.subheader("Dettaglio comune")
+label_of = labels.loc[view.index].to_dict()
 choice = st.selectbox(
     "Comune",
     list(view.index),
     index=None,
-    format_func=lambda cid: (
-        f"{view.at[cid, 'name']} ({view.at[cid, 'province']})" if view.at[cid, "province"] else view.at[cid, "name"]
-    ),
+    format_func=label_of.__getitem__,
     placeholder="Scegli un comune per vedere i dipendenti indicati",
     key="detail_comune",
 )
@@ -94,7 +85,7 @@ if choice is not None:
         st.dataframe(
             pd.DataFrame({
                 "Riga": frame["row"],
-                "Risposta del": [moment(t, tz) for t in frame["ts"]],
+                "Risposta del": moments(frame["ts"], tz).to_numpy(),
                 **({} if state.screenshot_mode() else {
                     "Dipendente": frame["name"], "Email": frame["email"], "Codice fiscale": frame["fiscal_code"],
                 }),

@@ -9,6 +9,8 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from data_sources import SourceError
@@ -16,8 +18,9 @@ from rollout.config import Config, load_config
 from rollout.errors import InputError
 from rollout.italian import DATE_TIME
 from rollout.outputs import notes
-from rollout.outputs.files import to_csv_bytes, write_table
+from rollout.outputs.files import write_csv, write_xlsx_file
 from rollout.outputs.quality import rows_table
+from rollout.outputs.staging import run_jobs, staged
 from rollout.outputs.tables import accounts_table, comuni_table, status_dict
 from rollout.pipeline import run_report
 from rollout.reminders import cli as reminders_cli
@@ -76,21 +79,51 @@ def resolve_config(args: argparse.Namespace) -> Config:
     )
 
 
-def write_report(snap: Snapshot, out: Path, config: Config | None = None) -> list[Path]:
-    """Write every output of the report into ``out`` (created if needed)."""
+@dataclass
+class Written:
+    """What ``write_report`` wrote: the files (in ``out``), the seconds each took, the warnings."""
+
+    paths: list[Path]
+    seconds: dict[str, float] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+
+def write_report(snap: Snapshot, out: Path, config: Config | None = None) -> Written:
+    """Write every output of the report into ``out`` (created if needed), all or nothing.
+
+    The files are written into a temporary folder beside ``out`` and moved into it at the end; the
+    status picture and the accounts' XLSX (the slowest) are written by worker processes meanwhile.
+    """
     config = config or Config()
-    out.mkdir(parents=True, exist_ok=True)
-    status_path = out / "status.json"
-    status_path.write_text(json.dumps(status_dict(snap), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    comuni_path = out / "comuni.csv"
-    comuni_path.write_bytes(to_csv_bytes(comuni_table(snap)))
-    rows_path = out / "rows.csv"
-    rows_path.write_bytes(to_csv_bytes(rows_table(snap)))
-    written = [status_path, comuni_path, rows_path]
-    written += reminders_cli.write_reminders(snap, config, out)
-    written += write_table(accounts_table(snap), out, "accounts")
-    written.append(reminders_cli.write_status_png(snap, config, out))
-    return written
+    reminders = reminders_cli.Reminders.of(snap, config, tolerant=True)
+    accounts = accounts_table(snap)  # before the workers start: the XLSX worker inherits it
+    with staged(Path(out)) as tmp:
+
+        def table(name: str, make) -> Callable[[], object]:
+            return lambda: write_csv(make(snap), tmp, name)
+
+        here = {
+            "status.json": lambda: (tmp / "status.json").write_text(
+                json.dumps(status_dict(snap), ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+            ),
+            "comuni.csv": table("comuni", comuni_table),
+            "rows.csv": table("rows", rows_table),
+            **reminders.jobs(tmp),
+            "accounts.csv": lambda: write_csv(accounts, tmp, "accounts"),
+        }
+        side = {
+            reminders_cli.STATUS_PNG: lambda: reminders_cli.write_status_png(snap, config, tmp),
+            "accounts.xlsx": lambda: write_xlsx_file(accounts, tmp, "accounts"),
+        }
+        seconds = run_jobs(here, side)
+        names = sorted(p.name for p in tmp.iterdir())
+    order = [*REPORT_FILES, *(n for n in names if n not in REPORT_FILES)]
+    paths = [Path(out) / n for n in order if n in names]
+    return Written(paths, seconds, reminders.warnings)
+
+
+REPORT_FILES = ("status.json", "comuni.csv", "rows.csv", "reminders.csv", "reminders.xlsx",
+                reminders_cli.DRAFTS_ZIP, "accounts.csv", "accounts.xlsx", reminders_cli.STATUS_PNG)  # fmt: skip
 
 
 def summary(snap: Snapshot) -> str:
@@ -124,12 +157,14 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "reminders" and args.action == "send":
             lines, code = [], reminders_cli.run_send(args, config, snap)
         elif args.command == "reminders":
-            lines = reminders_cli.run_reminders(args, config, snap)
+            lines, warnings = reminders_cli.run_reminders(args, config, snap)
+            load_warnings = [*load_warnings, *warnings]
         elif args.command == "accounts":
             lines = accounts_notes(snap, config, Path(args.out), args.template)
         else:
             written = write_report(snap, Path(args.out), config)
-            lines = [summary(snap), f"File scritti in {args.out}: {', '.join(p.name for p in written)}"]
+            load_warnings = [*load_warnings, *written.warnings]
+            lines = [summary(snap), f"File scritti in {args.out}: {', '.join(p.name for p in written.paths)}"]
     except (InputError, SourceError) as err:
         print(f"errore: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -14,7 +14,7 @@ from rollout.italian import countdown, short_date
 from rollout.status import STATUS_LABELS, Settings, Snapshot
 from rollout.views import filter_comuni
 from ui import auth, state
-from ui.data import Loaded, current_config, load, snapshot_at
+from ui.data import Loaded, current_config, load, snapshot_at, snapshot_key
 from ui.format import day, md_escape, moment
 from ui.navigation import through_entry_point
 
@@ -30,6 +30,11 @@ class Context:
     @property
     def settings(self) -> Settings:
         return self.snap.settings
+
+    @property
+    def key(self) -> tuple:
+        """Identifies ``snap``: a cache key for tables derived from it."""
+        return snapshot_key(self.loaded, self.settings)
 
     @property
     def filtered(self) -> bool:

@@ -110,6 +110,11 @@ def sheets_access() -> SheetsAccess | None:
     return gsecrets.find_secrets()
 
 
+def snapshot_key(loaded: Loaded, settings: Settings) -> tuple:
+    """What identifies a snapshot: the load and the moment looked at (a cache key for what derives from it)."""
+    return (loaded.key, settings.deadline.isoformat(), settings.as_of.isoformat(), settings.tz)
+
+
 def snapshot_at(loaded: Loaded, settings: Settings) -> Snapshot:
     return _snapshot(
         loaded.prepared, loaded.key, settings.deadline.isoformat(), settings.as_of.isoformat(), settings.tz

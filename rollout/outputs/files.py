@@ -1,33 +1,60 @@
 """Write tables as CSV and XLSX that no spreadsheet will execute.
 
 The form is public: any text may start with ``=``, ``+``, ``-``, ``@``, a tab or a carriage
-return, which spreadsheets read as a formula. Such cells get a leading apostrophe.
+return, which spreadsheets read as a formula. Such cells get a leading apostrophe. Characters
+that XML (hence XLSX) cannot hold are removed first, in CSV too, and the check is made on the
+cleaned text: ``"\\x01=1+1"`` becomes ``'=1+1``, never a bare ``=1+1``.
+
+XLSX files are written with xlsxwriter (pandas' preferred engine) in constant-memory mode, with
+its string-to-formula, -URL and -number conversions off: every text is written as text.
 """
 
 from __future__ import annotations
 
 import io
+import math
+import re
 from collections.abc import Mapping
 from pathlib import Path
+from typing import BinaryIO
 
 import pandas as pd
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# Control characters XML 1.0 cannot hold (tab, line feed and carriage return are allowed).
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_XLSX_OPTIONS = {
+    "constant_memory": True,  # rows go to disk as they are written
+    "strings_to_formulas": False,
+    "strings_to_urls": False,
+    "strings_to_numbers": False,
+}
+_HEADER = {"bold": True, "font_color": "#FFFFFF", "bg_color": "#1F4E79", "pattern": 1}
 
 
 def safe_text(value: object) -> object:
-    """A text cell made inert; numbers, booleans and empty cells are left as they are."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
+    """A text cell cleaned of illegal characters and made inert; other values are left as they are."""
+    if isinstance(value, str):
+        value = _ILLEGAL.sub("", value)
+        if value.startswith(_FORMULA_START):
+            return "'" + value
     return value
 
 
+def _safe_column(column: pd.Series) -> pd.Series:
+    if column.dtype == object:  # mixed values: one by one
+        return column.map(safe_text)
+    if not pd.api.types.is_string_dtype(column):
+        return column
+    cleaned = column.str.replace(_ILLEGAL.pattern, "", regex=True)
+    risky = cleaned.str.startswith(_FORMULA_START).fillna(False).astype(bool)
+    return cleaned.mask(risky, "'" + cleaned) if risky.any() else cleaned
+
+
 def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    out = frame.copy()
-    for col in out.columns:
-        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
-            out[col] = out[col].map(safe_text)
-    out.columns = [safe_text(str(c)) for c in out.columns]
+    """``frame`` with every text cell and header passed through ``safe_text`` (column by column)."""
+    out = pd.DataFrame({i: _safe_column(frame.iloc[:, i]) for i in range(frame.shape[1])}, index=frame.index)
+    out.columns = [safe_text(str(c)) for c in frame.columns]
     return out
 
 
@@ -39,51 +66,72 @@ def to_csv_bytes(frame: pd.DataFrame) -> bytes:
 
 def to_xlsx_bytes(frame: pd.DataFrame, sheet: str = "Dati", labels: Mapping[str, str] | None = None) -> bytes:
     """A formatted XLSX: bold frozen header, filters, column widths; text cells never formulas."""
-    from openpyxl import Workbook
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-    from openpyxl.styles import Font, PatternFill
-    from openpyxl.utils import get_column_letter
-
-    data = safe_frame(frame)
-    book = Workbook()
-    ws = book.active
-    ws.title = sheet[:31]
-    headers = [(labels or {}).get(str(c), str(c)) for c in frame.columns]
-    ws.append([safe_text(h) for h in headers])
-    for record in data.itertuples(index=False):
-        ws.append([_xlsx_value(v, ILLEGAL_CHARACTERS_RE) for v in record])
-    for cell in ws[1]:
-        cell.font = Font(bold=True, color="FFFFFF")
-        cell.fill = PatternFill("solid", fgColor="1F4E79")
-    for row in ws.iter_rows(min_row=2):
-        for cell in row:
-            if cell.data_type == "f":  # never a formula, whatever the text
-                cell.data_type = "s"
-    ws.freeze_panes = "A2"
-    if frame.shape[1]:
-        ws.auto_filter.ref = ws.dimensions
-    for i in range(1, frame.shape[1] + 1):
-        values = [headers[i - 1], *map(str, data.iloc[:200, i - 1].tolist())]
-        ws.column_dimensions[get_column_letter(i)].width = min(60, max(8, *(len(v) for v in values)) + 2)
     buffer = io.BytesIO()
-    book.save(buffer)
+    write_xlsx(frame, buffer, sheet, labels)
     return buffer.getvalue()
 
 
-def _xlsx_value(value: object, illegal) -> object:
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return None
-    if isinstance(value, str):
-        return illegal.sub("", value)
-    if hasattr(value, "item"):  # numpy scalars
-        return value.item()
-    return value
+def write_xlsx(
+    frame: pd.DataFrame, target: str | Path | BinaryIO, sheet: str = "Dati", labels: Mapping[str, str] | None = None
+) -> None:
+    """Write ``frame`` as an XLSX file (a path or a binary file object); see ``to_xlsx_bytes``."""
+    import xlsxwriter
+
+    data = safe_frame(frame)
+    headers = [str(safe_text((labels or {}).get(str(c), str(c)))) for c in frame.columns]
+    book = xlsxwriter.Workbook(str(target) if isinstance(target, Path) else target, _XLSX_OPTIONS)
+    try:
+        ws = book.add_worksheet(sheet[:31])
+        ws.freeze_panes(1, 0)
+        for i, header in enumerate(headers):
+            values = [header, *map(str, data.iloc[:200, i].tolist())]
+            ws.set_column(i, i, min(60, max(8, *(len(v) for v in values)) + 2))
+        if headers:
+            ws.autofilter(0, 0, len(data), len(headers) - 1)
+        header_format = book.add_format(_HEADER)
+        for i, header in enumerate(headers):
+            ws.write_string(0, i, header, header_format)
+        _write_rows(ws, [data.iloc[:, i].tolist() for i in range(data.shape[1])])
+    finally:
+        book.close()
+
+
+def _write_rows(ws, columns: list[list[object]]) -> None:
+    """The cells below the header, row by row (constant-memory mode), each by its type."""
+    write_string, write_number, write_boolean, write = ws.write_string, ws.write_number, ws.write_boolean, ws.write
+    for r, record in enumerate(zip(*columns, strict=True), start=1):
+        for c, value in enumerate(record):
+            kind = value.__class__
+            if kind is str:
+                if value:
+                    write_string(r, c, value)
+            elif kind is bool:
+                write_boolean(r, c, value)
+            elif kind is int:
+                write_number(r, c, value)
+            elif kind is float:
+                if not math.isnan(value):
+                    write_number(r, c, value)
+            elif value is None or pd.isna(value):
+                continue
+            elif hasattr(value, "item"):  # numpy scalars
+                write(r, c, value.item())
+            else:
+                write(r, c, value)
 
 
 def write_table(frame: pd.DataFrame, out_dir: Path, stem: str, labels: Mapping[str, str] | None = None) -> list[Path]:
     """Write ``stem.csv`` and ``stem.xlsx`` into ``out_dir``; return their paths."""
-    csv_path = out_dir / f"{stem}.csv"
-    xlsx_path = out_dir / f"{stem}.xlsx"
-    csv_path.write_bytes(to_csv_bytes(frame))
-    xlsx_path.write_bytes(to_xlsx_bytes(frame, stem.capitalize(), labels))
-    return [csv_path, xlsx_path]
+    return [write_csv(frame, out_dir, stem), write_xlsx_file(frame, out_dir, stem, labels)]
+
+
+def write_csv(frame: pd.DataFrame, out_dir: Path, stem: str) -> Path:
+    path = out_dir / f"{stem}.csv"
+    path.write_bytes(to_csv_bytes(frame))
+    return path
+
+
+def write_xlsx_file(frame: pd.DataFrame, out_dir: Path, stem: str, labels: Mapping[str, str] | None = None) -> Path:
+    path = out_dir / f"{stem}.xlsx"
+    write_xlsx(frame, path, stem.capitalize(), labels)
+    return path

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import pandas as pd
 
-from rollout.outputs.tables import iso
+from rollout.outputs.tables import iso_texts
 from rollout.read.matching import METHOD_LABELS, alias_line
 from rollout.read.text import map_unique, person_key
 from rollout.status import OUTCOME_LABELS, Snapshot
 
 
 def _comune_names(snap: Snapshot, cids: pd.Series) -> pd.Series:
-    names = snap.comuni["name"]
-    return cids.map(lambda c: names.at[c] if c >= 0 else "").astype(str)
+    return snap.comuni["name"].reindex(cids).fillna("").astype(str).set_axis(cids.index)
 
 
 def rows_table(snap: Snapshot) -> pd.DataFrame:
@@ -25,7 +24,7 @@ def rows_table(snap: Snapshot) -> pd.DataFrame:
         "outcome": t["outcome"].to_numpy(),
         "outcome_label": t["outcome"].map(OUTCOME_LABELS).to_numpy(),
         "reason": t["reason"].to_numpy(),
-        "timestamp": [iso(x, tz) or "" for x in r["ts"]],
+        "timestamp": iso_texts(r["ts"], tz, ""),
         "comune_typed": r["comune_raw"].to_numpy(),
         "comune": _comune_names(snap, r["cid"]).to_numpy(),
         "match": r["match_method"].map(METHOD_LABELS).fillna("").to_numpy(),

@@ -26,17 +26,26 @@ def iso(ts: pd.Timestamp | None, tz: str) -> str | None:
     return ts.tz_convert(tz).isoformat(timespec="seconds")
 
 
+def iso_texts(moments: pd.Series, tz: str, missing: str | None = None) -> list[str | None]:
+    """``iso`` for a whole column at once (``missing`` for an empty moment)."""
+    local = pd.Series(moments).dt.tz_convert(tz)
+    text = local.dt.strftime("%Y-%m-%dT%H:%M:%S%z")
+    text = text.str.slice(0, -2) + ":" + text.str.slice(-2)  # +0200 -> +02:00, as isoformat writes it
+    return [missing if pd.isna(t) else t for t in text.tolist()]
+
+
 def status_dict(snap: Snapshot) -> dict[str, Any]:
     """The ``status.json`` contract (see DESIGN.md): no personal data, keys always present."""
     tz = snap.settings.tz
     comuni = snap.comuni
     entries = []
-    for row in comuni.itertuples(index=False):
+    first = iso_texts(comuni["first_response"], tz)
+    for row, first_response in zip(comuni.itertuples(index=False), first, strict=True):
         entries.append({
             "name": row.name,
             "code": row.code or None,
             "status": row.status,
-            "first_response": iso(row.first_response, tz),
+            "first_response": first_response,
             "editors": int(row.editors),
             "permissions": {k: int(getattr(row, k)) for k in PERMISSION_KEYS},
             "has_at_editor": bool(row.has_at_editor),
@@ -67,7 +76,7 @@ def comuni_table(snap: Snapshot) -> pd.DataFrame:
     c = snap.comuni
     out = pd.DataFrame({
         "name": c["name"], "code": c["code"], "province": c["province"], "status": c["status"],
-        "first_response": [iso(t, tz) or "" for t in c["first_response"]],
+        "first_response": iso_texts(c["first_response"], tz, ""),
         "editors": c["editors"],
     })  # fmt: skip
     for key in PERMISSION_KEYS:
@@ -144,6 +153,6 @@ def accounts_table(snap: Snapshot) -> pd.DataFrame:
     })  # fmt: skip
     for key in PERMISSION_KEYS:
         out[key] = e[key].astype(int).to_numpy()
-    out["response_time"] = [iso(t, tz) for t in e["ts"]]
+    out["response_time"] = iso_texts(e["ts"], tz)
     out["row"] = e.index.to_numpy()
     return out.sort_values(["comune", "province", "full_name", "row"], ignore_index=True)

@@ -9,6 +9,7 @@ import argparse
 import datetime as dt
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -17,12 +18,12 @@ import pandas as pd
 from rollout.config import Config
 from rollout.errors import InputError
 from rollout.italian import DATE, short_date
-from rollout.outputs import picture
-from rollout.outputs.files import write_table
+from rollout.outputs.files import write_csv, write_xlsx_file
 from rollout.outputs.links import FormLink
+from rollout.outputs.staging import run_jobs, staged
 from rollout.read.text import words
-from rollout.reminders.drafts import drafts, drafts_zip, reminders_list, templates_from_config
-from rollout.reminders.log import CHANNELS, Mark, ReminderLog, comune_keys, database_path
+from rollout.reminders.drafts import Templates, drafts, drafts_zip, reminders_list, templates_from_config
+from rollout.reminders.log import CHANNELS, Mark, ReminderLog, TrackingError, comune_keys, database_path
 from rollout.reminders.mail_settings import find_smtp, options_from_config
 from rollout.reminders.send import PROBLEMS, Sender, plan, release_uncertain, summary_line
 from rollout.status import Snapshot
@@ -71,30 +72,78 @@ def reminder_log(config: Config, override: str | None = None) -> ReminderLog:
     return ReminderLog(Path(override) if override else database_path(config))
 
 
-def write_reminders(snap: Snapshot, config: Config, out: Path, database: str | None = None) -> list[Path]:
-    """``reminders.csv``/``.xlsx`` (with the reminders already sent) and the drafts' ZIP."""
-    table = reminders_list(snap, marks=reminder_log(config, database).summary(), form=FormLink.from_config(config))
-    written = write_table(table.drop(columns=["key", "reason"]), out, "reminders")
-    zip_path = out / DRAFTS_ZIP
-    frame = drafts(table, snap.settings, templates_from_config(config), config.campaign, config.form_url)
-    zip_path.write_bytes(drafts_zip(frame, templates_from_config(config), snap.settings.as_of_local))
-    return [*written, zip_path]
+UNKNOWN_COUNTS = (
+    "I promemoria già inviati non sono noti: le colonne Promemoria inviati, Ultimo promemoria e Canale "
+    "di reminders.csv e reminders.xlsx sono vuote."
+)
+
+
+@dataclass
+class Reminders:
+    """The reminders' part of a report: the list (with the reminders already sent) and its drafts."""
+
+    snap: Snapshot
+    config: Config
+    table: pd.DataFrame
+    templates: Templates
+    warnings: list[str]
+
+    @classmethod
+    def of(cls, snap: Snapshot, config: Config, database: str | None = None, *, tolerant: bool = False) -> Reminders:
+        """Read the reminders log. ``tolerant`` (the weekly report): a damaged or unreadable log leaves
+        the counts unknown, with a warning, instead of stopping everything."""
+        templates = templates_from_config(config)
+        try:
+            marks, warnings = reminder_log(config, database).summary(), []
+        except TrackingError as err:
+            if not tolerant:
+                raise
+            marks, warnings = None, [f"{err} {UNKNOWN_COUNTS}"]
+        table = reminders_list(snap, marks=marks, form=FormLink.from_config(config))
+        if marks is None:
+            table["reminders_sent"] = pd.array([pd.NA] * len(table), dtype="Int64")
+            table["last_reminder"] = table["last_channel"] = ""
+        return cls(snap, config, table, templates, warnings)
+
+    def jobs(self, out: Path) -> dict[str, Callable[[], object]]:
+        """One job per file: ``reminders.csv``, ``reminders.xlsx`` and the drafts' ZIP."""
+        export = self.table.drop(columns=["key", "reason"])
+        return {
+            "reminders.csv": lambda: write_csv(export, out, "reminders"),
+            "reminders.xlsx": lambda: write_xlsx_file(export, out, "reminders"),
+            DRAFTS_ZIP: lambda: self.write_drafts(out),
+        }
+
+    def write_drafts(self, out: Path) -> Path:
+        c, s = self.config, self.snap.settings
+        frame = drafts(self.table, s, self.templates, c.campaign, c.form_url, links=False)
+        path = out / DRAFTS_ZIP
+        path.write_bytes(drafts_zip(frame, self.templates, s.as_of_local))
+        return path
 
 
 def write_status_png(snap: Snapshot, config: Config, out: Path) -> Path:
+    from rollout.outputs import picture  # Altair and vl-convert: loaded only to draw
+
     path = out / STATUS_PNG
     path.write_bytes(picture.status_png(snap, snap.week_before(), config.campaign))
     return path
 
 
-def run_reminders(args: argparse.Namespace, config: Config, snap: Snapshot) -> list[str]:
-    """Carry out ``reminders export|mark|undo``; the lines to print."""
-    log = reminder_log(config, args.database)
+def run_reminders(args: argparse.Namespace, config: Config, snap: Snapshot) -> tuple[list[str], list[str]]:
+    """Carry out ``reminders export|mark|undo``; the lines to print and the warnings."""
     if args.action == "export":
-        out = Path(args.out)
-        out.mkdir(parents=True, exist_ok=True)
-        written = write_reminders(snap, config, out, args.database)
-        return [f"File scritti in {args.out}: {', '.join(p.name for p in written)}"]
+        reminders = Reminders.of(snap, config, args.database)
+        with staged(Path(args.out)) as tmp:
+            jobs = reminders.jobs(tmp)
+            run_jobs(jobs)
+        return [f"File scritti in {args.out}: {', '.join(jobs)}"], reminders.warnings
+    return run_log_action(args, config, snap), []
+
+
+def run_log_action(args: argparse.Namespace, config: Config, snap: Snapshot) -> list[str]:
+    """``reminders mark`` or ``reminders undo``: they write to the log."""
+    log = reminder_log(config, args.database)
     if args.action == "undo":
         removed = log.undo(args.batch)
         if not removed:

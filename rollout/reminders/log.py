@@ -9,6 +9,7 @@ the channel and an optional note are stored: no names or addresses of people.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sqlite3
 import uuid
 from collections.abc import Iterable
@@ -37,6 +38,8 @@ CREATE TABLE IF NOT EXISTS reminders (
 );
 CREATE INDEX IF NOT EXISTS reminders_by_comune ON reminders (comune_key);
 CREATE INDEX IF NOT EXISTS reminders_by_batch ON reminders (batch);
+"""
+_OUTBOX_SCHEMA = """
 CREATE TABLE IF NOT EXISTS outbox (
     id INTEGER PRIMARY KEY,
     comune_key TEXT NOT NULL,
@@ -52,6 +55,7 @@ CREATE TABLE IF NOT EXISTS outbox (
 );
 CREATE INDEX IF NOT EXISTS outbox_by_comune ON outbox (comune_key, state);
 """
+_SCHEMA += _OUTBOX_SCHEMA
 SUMMARY_COLUMNS = ("reminders_sent", "last_reminder", "last_channel")
 # The outbox: a message is written ``queued`` before it is handed to the server, then ``sent`` (and
 # a reminder is recorded with it), ``refused`` or ``failed``; ``uncertain`` when the connection broke
@@ -312,11 +316,21 @@ class ReminderLog:
 
     # -- connections ------------------------------------------------------------------------------
     def _connect(self) -> sqlite3.Connection:
+        """A connection for writing: folder and file created if needed (the file readable by its owner only)."""
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as err:
             raise TrackingError(
                 f"Impossibile creare la cartella del registro dei promemoria {self.path.parent}: {err.strerror or err}."
+            ) from None
+        try:
+            # SQLite gives its -wal and -shm files the permissions of the database file.
+            os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        except FileExistsError:
+            pass
+        except OSError as err:
+            raise TrackingError(
+                f"Il registro dei promemoria {self.path} non si può creare: {err.strerror or err}."
             ) from None
         try:
             con = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None)
@@ -355,13 +369,52 @@ class ReminderLog:
                     raise self._error(err) from None
                 raise
 
+    def _connect_read_only(self) -> sqlite3.Connection:
+        """A connection that never writes: works in a read-only folder or on a read-only file.
+
+        In WAL mode a reader needs the -shm file; where it cannot be created (a read-only folder,
+        so no writer can be there either) the file is opened as immutable.
+        """
+        uri = self.path.resolve().as_uri()
+        error: sqlite3.Error | None = None
+        for options in ("mode=ro", "mode=ro&immutable=1"):
+            con = None
+            try:
+                con = sqlite3.connect(f"{uri}?{options}", uri=True, timeout=self.timeout, isolation_level=None)
+                con.execute(f"PRAGMA busy_timeout = {int(self.timeout * 1000)}")
+                con.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+                return con
+            except sqlite3.Error as err:
+                if con is not None:
+                    con.close()
+                error = err
+                text = str(err).lower()
+                if not ("unable to open" in text or "readonly" in text or "read-only" in text):
+                    break
+        raise self._error(error)
+
     @contextmanager
     def _read(self):
-        with self._connection() as con:
+        if self._held is not None:  # a sending run's own connection
             try:
-                yield con
+                yield self._held
             except sqlite3.Error as err:
                 raise self._error(err) from None
+            return
+        con = self._connect_read_only()
+        try:
+            tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            if "reminders" not in tables:
+                con.close()  # created but never written to: no reminders
+                con = sqlite3.connect(":memory:")
+                con.executescript(_SCHEMA)
+            elif "outbox" not in tables:  # a log from before sending by SMTP: nothing was sent that way
+                con.executescript(_OUTBOX_SCHEMA.replace("EXISTS outbox", "EXISTS temp.outbox"))
+            yield con
+        except sqlite3.Error as err:
+            raise self._error(err) from None
+        finally:
+            con.close()
 
     def _error(self, err: sqlite3.Error) -> TrackingError:
         text = str(err).lower()

@@ -1,0 +1,38 @@
+"""The Comuni page's table, built once per snapshot (every comune) and then only sliced by the filters."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from rollout.italian import DATE_TIME
+from rollout.outputs.tables import permission_labels
+from rollout.read.permissions import PERMISSION_KEYS
+from rollout.reminders.log import comune_keys
+from rollout.status import Snapshot
+from ui.labels import STATUS_BADGES
+
+
+def moments(values: pd.Series, tz: str) -> pd.Series:
+    """``ui.format.moment`` for a whole column."""
+    return pd.Series(values).dt.tz_convert(tz).dt.strftime(DATE_TIME).fillna("")
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def comuni_display(_snap: Snapshot, key: tuple) -> tuple[pd.DataFrame, pd.Series, pd.Series]:
+    """For every comune of ``_snap`` (``key`` identifies it): the table's columns, the label shown in
+    the drill-down's choice, «Name (PR)», and the key its reminders are recorded under."""
+    c = _snap.comuni
+    every = len(PERMISSION_KEYS)
+    table = pd.DataFrame({
+        "Comune": c["name"],
+        "Prov.": c["province"],
+        "Stato": c["status"].map(STATUS_BADGES),
+        "Prima risposta": moments(c["first_response"], _snap.settings.tz),
+        "Editor": c["editors"],
+        **{k: c[k] for k in PERMISSION_KEYS},
+        "Mancano": [permission_labels(m) if len(m) < every else "tutti" for m in c["missing"]],
+    }, index=c.index)  # fmt: skip
+    labels = (c["name"] + " (" + c["province"] + ")").where(c["province"] != "", c["name"])
+    keys = pd.Series(comune_keys(c["code"], c["name"], c["province"]), index=c.index)
+    return table, labels, keys
