@@ -212,6 +212,10 @@ def test_national_panoramica_map_and_picture(national_server, browser):
         assert "comuni non sul mappa (contati in tutti i totali)" in main.inner_text()
         assert page.locator('[data-testid="stException"]').count() == 0
         charts = page.locator('[data-testid="stVegaLiteChart"]')
+        with contextlib.suppress(PlaywrightTimeout):  # the page draws its charts one after another
+            page.wait_for_function(
+                "() => document.querySelectorAll('[data-testid=\"stVegaLiteChart\"]').length >= 4", timeout=20_000
+            )
         assert charts.count() == 4  # curve, coverage, map, status bar
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SHOTS / "panoramica_national.png"), full_page=True)

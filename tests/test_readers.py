@@ -11,6 +11,7 @@ from office_files import encrypted_xlsx, ods
 
 from conftest import ROOT
 from data_sources import SourceError, read_source
+from data_sources import http as http_reader
 from data_sources.gsheets import sheet_ref
 from rollout.errors import InputError
 from rollout.read.comuni import load_comuni
@@ -165,10 +166,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         pass
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def server():
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     base = f"http://127.0.0.1:{httpd.server_address[1]}"
     csv = b"Comune,Provincia\r\nMelito di Napoli,NA\r\n"
@@ -196,7 +197,8 @@ def test_http_csv_follows_redirects(server):
         ("/busy", "errore \\(503\\)"),
     ],
 )
-def test_http_failures_get_a_clear_message(server, path, message):
+def test_http_failures_get_a_clear_message(server, path, message, monkeypatch):
+    monkeypatch.setattr(http_reader, "sleep", lambda seconds: None)  # the retries' waits are tested elsewhere
     with pytest.raises(SourceError, match=message):
         read_source(f"{server}{path}")
 
