@@ -112,7 +112,7 @@ def write_report(snap: Snapshot, out: Path, config: Config | None = None) -> Wri
             "accounts.csv": lambda: write_csv(accounts, tmp, "accounts"),
         }
         side = {
-            reminders_cli.STATUS_PNG: lambda: reminders_cli.write_status_png(snap, config, tmp),
+            STATUS_PNG: lambda: write_status_png(snap, config, tmp),
             "accounts.xlsx": lambda: write_xlsx_file(accounts, tmp, "accounts"),
         }
         seconds = run_jobs(here, side)
@@ -122,8 +122,18 @@ def write_report(snap: Snapshot, out: Path, config: Config | None = None) -> Wri
     return Written(paths, seconds, reminders.warnings)
 
 
+STATUS_PNG = "status.png"
 REPORT_FILES = ("status.json", "comuni.csv", "rows.csv", "reminders.csv", "reminders.xlsx",
-                reminders_cli.DRAFTS_ZIP, "accounts.csv", "accounts.xlsx", reminders_cli.STATUS_PNG)  # fmt: skip
+                reminders_cli.DRAFTS_ZIP, "accounts.csv", "accounts.xlsx", STATUS_PNG)  # fmt: skip
+
+
+def write_status_png(snap: Snapshot, config: Config, out: Path) -> Path:
+    """The weekly status picture, compared with the week before."""
+    from rollout.outputs import picture  # Altair and vl-convert: loaded only to draw
+
+    path = out / STATUS_PNG
+    path.write_bytes(picture.status_png(snap, snap.week_before(), config.campaign))
+    return path
 
 
 def summary(snap: Snapshot) -> str:

@@ -1,6 +1,6 @@
 """``python -m rollout reminders export|mark|undo|send``: the reminders kit from the command line.
 
-Also the reminders' and the status picture's part of ``python -m rollout report``.
+Also the reminders' part of ``python -m rollout report``.
 """
 
 from __future__ import annotations
@@ -29,7 +29,6 @@ from rollout.reminders.send import PROBLEMS, Sender, plan, release_uncertain, su
 from rollout.status import Snapshot
 
 DRAFTS_ZIP = "reminder-drafts.zip"
-STATUS_PNG = "status.png"
 _CHANNEL_WORDS = {**{k: k for k in CHANNELS}, "telefono": "phone", "altro": "other", "posta": "email"}
 
 
@@ -120,14 +119,6 @@ class Reminders:
         path = out / DRAFTS_ZIP
         path.write_bytes(drafts_zip(frame, self.templates, s.as_of_local))
         return path
-
-
-def write_status_png(snap: Snapshot, config: Config, out: Path) -> Path:
-    from rollout.outputs import picture  # Altair and vl-convert: loaded only to draw
-
-    path = out / STATUS_PNG
-    path.write_bytes(picture.status_png(snap, snap.week_before(), config.campaign))
-    return path
 
 
 def run_reminders(args: argparse.Namespace, config: Config, snap: Snapshot) -> tuple[list[str], list[str]]:
