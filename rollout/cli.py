@@ -132,7 +132,7 @@ def write_status_png(snap: Snapshot, config: Config, out: Path) -> Path:
     from rollout.outputs import picture  # Altair and vl-convert: loaded only to draw
 
     path = out / STATUS_PNG
-    path.write_bytes(picture.status_png(snap, snap.week_before(), config.campaign))
+    path.write_bytes(picture.status_png(snap, snap.week_before(), config.campaign, apart=True))
     return path
 
 

@@ -76,11 +76,12 @@ def open_page(browser, url: str, height: int = 900):
     page.goto(url, wait_until="domcontentloaded")
     page.wait_for_selector('[data-testid="stMainBlockContainer"] h2', timeout=60_000)
     page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
-    # Charts finish drawing: every Vega-Lite chart has its canvas or SVG.
+    # Every element is drawn: no placeholder left, and every Vega-Lite chart has its canvas or SVG.
     page.wait_for_function(
-        """() => [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')]
-                 .every(c => c.querySelector('canvas, svg'))""",
+        """() => !document.querySelector('[data-testid^="stSkeleton"]')
+                 && [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')]
+                    .every(c => c.querySelector('canvas, svg'))""",
         timeout=30_000,
     )
-    page.wait_for_timeout(200)
+    page.wait_for_timeout(300)
     return page

@@ -279,3 +279,20 @@ def test_no_worker_is_forked_once_the_picture_renderer_runs(campaign, capsys):
     assert staging.workers() == 0
     assert cli(campaign, "report", "--out", str(campaign / "out")) == 0  # everything here, in order
     assert sorted(p.name for p in (campaign / "out").iterdir()) == EVERY_FILE
+
+
+def test_the_picture_is_drawn_in_a_small_process_of_its_own(campaign):
+    """vl-convert's runtime (over 100 MB) never joins the report's process: its peak stays lower."""
+    import subprocess
+    import sys
+
+    folder = campaign
+    code = (
+        "import sys\nfrom rollout.cli import main\n"
+        f"rc = main(['report', '--config', {str(folder / 'rollout.toml')!r}, '--out', {str(folder / 'out')!r}])\n"
+        "print(rc, 'vl_convert' in sys.modules, 'altair' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False)
+    assert done.stdout.splitlines()[-1].split() == ["0", "False", "False"], done.stderr
+    png = (folder / "out" / "status.png").read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 50_000

@@ -12,7 +12,7 @@ import altair as alt
 import pandas as pd
 
 from rollout.italian import DATE_TIME, countdown, long_date, number
-from rollout.outputs import charts, map_charts, maps
+from rollout.outputs import charts, map_charts, maps, render
 from rollout.status import Settings, Snapshot, coverage_of
 from rollout.views import KPIS, NOTHING_TO_DO, to_do, week_totals
 
@@ -188,37 +188,21 @@ def _panel_title(text: str) -> alt.Title:
 
 
 def to_vega(chart: alt.TopLevelMixin | dict) -> dict:
-    """The Vega spec of the picture, padded to exactly WIDTH × HEIGHT pixels.
+    """The Vega spec of the picture, padded to exactly WIDTH × HEIGHT pixels (see ``render``)."""
+    return render.padded_vega(map_charts.to_spec(chart), WIDTH, HEIGHT, PADDING)
 
-    The content is measured first (Vega lays out axes, titles and legends itself), then the
-    padding fills the rest: centred across, the slack at the bottom. Content larger than the
-    frame is never clipped: the picture then grows instead.
-    """
-    import vl_convert as vlc
 
+def render_png(chart: alt.TopLevelMixin | dict, *, apart: bool = False) -> bytes:
+    """The picture as PNG bytes, Italian number and date formats; ``apart``: drawn by a fresh
+    interpreter, so that vl-convert's JavaScript runtime (over 100 MB) never joins this process."""
     spec = map_charts.to_spec(chart)  # the map's boundaries go in only now
-    vega = vlc.vegalite_to_vega(spec)
-    vega.update(autosize={"type": "pad", "contains": "padding"}, padding=0)
-    scene = vlc.vega_to_scenegraph(vega)
-    width, height = int(scene["width"]), int(scene["height"])
-    left = max(0, (WIDTH - width) // 2)
-    top = min(PADDING, max(0, HEIGHT - height))
-    vega["padding"] = {
-        "left": left,
-        "right": max(0, WIDTH - width - left),
-        "top": top,
-        "bottom": max(0, HEIGHT - height - top),
-    }
-    return vega
+    if apart:
+        return render.png_apart(spec, WIDTH, HEIGHT, PADDING)
+    return render.png(spec, WIDTH, HEIGHT, PADDING)
 
 
-def render_png(chart: alt.TopLevelMixin | dict) -> bytes:
-    """The picture as PNG bytes, Italian number and date formats."""
-    import vl_convert as vlc
-
-    return vlc.vega_to_png(to_vega(chart), format_locale="it-IT", time_format_locale="it-IT")
-
-
-def status_png(snap: Snapshot, previous: Snapshot, campaign: str, comuni: pd.DataFrame | None = None) -> bytes:
-    """``status_picture`` rendered to a 1600×900 PNG."""
-    return render_png(status_picture(snap, previous, campaign, comuni))
+def status_png(
+    snap: Snapshot, previous: Snapshot, campaign: str, comuni: pd.DataFrame | None = None, *, apart: bool = False
+) -> bytes:
+    """``status_picture`` rendered to a 1600×900 PNG (``apart``: see ``render_png``)."""
+    return render_png(status_picture(snap, previous, campaign, comuni), apart=apart)
