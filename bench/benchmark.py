@@ -497,17 +497,26 @@ def write_bench_config(directory: Path) -> Path:
     return config
 
 
+# Started from this (large) process, a child's ru_maxrss would count this process's memory too (the
+# kernel charges the pages it had before exec); a small launcher process starts the command instead.
+_LAUNCHER = """
+import json, os, subprocess, sys, time
+start = time.perf_counter()
+proc = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+_, status, usage = os.wait4(proc.pid, 0)
+seconds = time.perf_counter() - start
+err = proc.stderr.read().decode(errors="replace")
+print(json.dumps([seconds, usage.ru_maxrss, os.waitstatus_to_exitcode(status), err[-2000:]]))
+"""
+
+
 def run_process(cmd: list[str], cwd: Path) -> tuple[float, float]:
     """Wall seconds and peak RSS (MB) of one process (its largest process, workers included)."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
-    seconds = time.perf_counter() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
-    if proc.returncode:
-        raise RuntimeError(f"{cmd[:4]} failed ({proc.returncode}): {err[-2000:]}")
-    peak = usage.ru_maxrss / (1024 * 1024) if sys.platform == "darwin" else usage.ru_maxrss / 1024
+    out = subprocess.run([sys.executable, "-c", _LAUNCHER, *cmd], cwd=cwd, capture_output=True, text=True, check=True)
+    seconds, maxrss, code, err = json.loads(out.stdout)
+    if code:
+        raise RuntimeError(f"{cmd[:4]} failed ({code}): {err}")
+    peak = maxrss / (1024 * 1024) if sys.platform == "darwin" else maxrss / 1024
     return seconds, peak
 
 
