@@ -3,12 +3,13 @@
 import pandas as pd
 import streamlit as st
 
+from rollout.italian import moments
 from rollout.outputs.links import FormLink
 from rollout.read.permissions import PERMISSION_KEYS
 from rollout.reminders.drafts import comuni_marks
 from rollout.views import employees_of, filter_comuni
 from ui import notes, state
-from ui.comuni import comuni_display, moments
+from ui.comuni import comuni_display
 from ui.context import current, header
 from ui.format import md_escape
 from ui.labels import LONG, SHORT, STATUS_BADGES, permission_columns

@@ -41,6 +41,11 @@ def number(value: int) -> str:
     return f"{value:,d}".replace(",", ".")
 
 
+def moments(values: pd.Series, tz: str = "Europe/Rome", missing: str = "") -> pd.Series:
+    """``moment`` for a whole column of aware timestamps (``missing`` where there is none)."""
+    return pd.Series(values).dt.tz_convert(tz).dt.strftime(DATE_TIME).fillna(missing)
+
+
 def days(n: int) -> str:
     """``1 giorno``, ``16 giorni``."""
     return f"{n} giorn{'o' if n == 1 else 'i'}"

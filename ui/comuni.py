@@ -5,17 +5,12 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from rollout.italian import DATE_TIME
+from rollout.italian import moments
 from rollout.outputs.tables import permission_labels
 from rollout.read.permissions import PERMISSION_KEYS
 from rollout.reminders.log import comune_keys
 from rollout.status import Snapshot
 from ui.labels import STATUS_BADGES
-
-
-def moments(values: pd.Series, tz: str) -> pd.Series:
-    """``ui.format.moment`` for a whole column."""
-    return pd.Series(values).dt.tz_convert(tz).dt.strftime(DATE_TIME).fillna("")
 
 
 @st.cache_data(max_entries=8, show_spinner=False)

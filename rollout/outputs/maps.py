@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from rollout.italian import DATE_TIME
+from rollout.italian import moments
 from rollout.read.names import keys_frame, official_keys
 from rollout.read.permissions import PERMISSION_KEYS, PERMISSIONS
 from rollout.read.reference import PROVINCES, national_comuni
@@ -156,7 +156,7 @@ def map_data(comuni: pd.DataFrame, tz: str = "Europe/Rome") -> MapData:
     """Join the comuni (a Snapshot's table, or a filtered part of it) to their shapes."""
     codes = istat_codes(comuni)
     geo = shapes()
-    first = comuni["first_response"].dt.tz_convert(tz).dt.strftime(DATE_TIME).fillna("nessuna")
+    first = moments(comuni["first_response"], tz, missing="nessuna")
     answered = comuni["status"].isin(["on_time", "late"])
     table = pd.DataFrame(
         {
