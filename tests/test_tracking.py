@@ -158,3 +158,21 @@ def test_a_folder_that_cannot_be_created(tmp_path):
     log = ReminderLog(tmp_path / "file" / "promemoria.sqlite3")
     with pytest.raises(TrackingError, match="Impossibile creare la cartella del registro dei promemoria"):
         log.record([AVELLA], dt.date(2023, 9, 14), "email")
+
+
+def test_a_log_from_before_the_outbox_is_read_without_changing_it(tmp_path):
+    """A log written before sending by SMTP existed has no outbox: reading it sees none, writes nothing."""
+    path = tmp_path / "promemoria.sqlite3"
+    with sqlite3.connect(path) as con:
+        con.executescript(
+            "CREATE TABLE reminders (id INTEGER PRIMARY KEY, comune_key TEXT NOT NULL, comune TEXT NOT NULL,"
+            " sent_on TEXT NOT NULL, channel TEXT NOT NULL, note TEXT NOT NULL DEFAULT '', batch TEXT NOT NULL,"
+            " recorded_at TEXT NOT NULL);"
+            "INSERT INTO reminders VALUES (1, 'A508', 'Avella', '2023-09-14', 'email', '', 'b1', '2023-09-14T10:00');"
+            "PRAGMA user_version = 1;"
+        )
+    before = path.read_bytes()
+    log = ReminderLog(path)
+    assert log.blocked().empty and log.outbox().empty
+    assert log.summary().loc["A508"].tolist() == [1, "2023-09-14", "email"]
+    assert path.read_bytes() == before
