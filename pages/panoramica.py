@@ -11,11 +11,11 @@ from ui.downloads import download_button
 from ui.format import md_escape
 from ui.maps import status_map
 
-TODO_SHOWN = {  # icon, and what follows the count
-    "missing": (":red[:material/error:]", ""),
-    "pending": (":gray[:material/schedule:]", ""),
-    "no_at": (":orange[:material/warning:]", ""),
-    "review": (":blue[:material/search:]", " (comuni non riconosciuti o risposte non valide)"),
+TODO_ICONS = {
+    "missing": ":red[:material/error:]",
+    "pending": ":gray[:material/schedule:]",
+    "no_at": ":orange[:material/warning:]",
+    "review": ":blue[:material/search:]",
 }
 
 ctx = current()
@@ -44,15 +44,17 @@ with right:
 left, right = st.columns([3, 2])
 with left:
     st.markdown("**Da fare**")
-    review = ctx.snap.outcome_counts["unmatched"] + ctx.snap.outcome_counts["invalid"]
-    items = []
-    for todo in to_do(ctx.view, review):
-        icon, detail = TODO_SHOWN[todo.kind]
+
+    def detail(todo) -> str:
+        """What follows the count."""
         if todo.kind == "missing":
-            detail = f" (più in ritardo: {', '.join(md_escape(n) for n in todo.names[:5])})"
-        elif todo.kind == "pending":
-            detail = f": {countdown(s.days_past_deadline)}"
-        items.append(f"- {icon} **{todo.text}**{detail}")
+            return f" (più in ritardo: {', '.join(md_escape(n) for n in todo.names[:5])})"
+        if todo.kind == "pending":
+            return f": {countdown(s.days_past_deadline)}"
+        return " (comuni non riconosciuti o risposte non valide)" if todo.kind == "review" else ""
+
+    todos = to_do(ctx.view, ctx.snap.rows_to_review)
+    items = [f"- {TODO_ICONS[t.kind]} **{t.text}**{detail(t)}" for t in todos]
     st.markdown("\n".join(items) if items else f"- :green[:material/check_circle:] {NOTHING_TO_DO.capitalize()}")
     download_button(
         st,

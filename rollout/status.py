@@ -112,6 +112,11 @@ class Snapshot:
         counts = self.rows["outcome"].value_counts()
         return {o: int(counts.get(o, 0)) for o in OUTCOMES}
 
+    @property
+    def rows_to_review(self) -> int:
+        """Response rows someone must look at: the comune not recognised, or the response not valid."""
+        return self.outcome_counts["unmatched"] + self.outcome_counts["invalid"]
+
 
 def totals_of(comuni: pd.DataFrame) -> dict[str, int]:
     """Comuni by status, and those without an Amministrazione Trasparente editor (any subset)."""

@@ -135,9 +135,12 @@ def status_picture(
     coverage = charts.coverage_chart(coverage_of(view), len(view), height=370).properties(
         width=right_w, title=_panel_title("Copertura dei permessi")
     )
-    unreadable = snap.outcome_counts["unmatched"] + snap.outcome_counts["invalid"]
     todo = _text_line(
-        "Da fare: " + " · ".join([t.text for t in to_do(view, unreadable)] or [NOTHING_TO_DO]), 17, _INK, 26, bold=True
+        "Da fare: " + " · ".join([t.text for t in to_do(view, snap.rows_to_review)] or [NOTHING_TO_DO]),
+        17,
+        _INK,
+        26,
+        bold=True,
     )
     note = "Dati aggregati, senza dati personali. Variazioni rispetto a 7 giorni prima. " + maps.CREDIT
     if not_on_map:
