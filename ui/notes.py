@@ -18,6 +18,7 @@ from rollout.outputs.notes import (
     notes_zip,
 )
 from ui.context import Context
+from ui.downloads import download_button
 from ui.format import md_escape
 from ui.state import screenshot_mode
 
@@ -48,14 +49,14 @@ def one_comune(ctx: Context, cid: int) -> None:
     except InputError as err:
         st.error(md_escape(str(err)))
         return
-    st.download_button(
+    download_button(  # served at the click, then swept from the media endpoint (ui/downloads.py)
+        st,
         "Scarica la nota degli account (Word)",
-        data,
+        lambda: data,
         note_names(contexts)[0],
         DOCX,
-        icon="📄",
+        icon=":material/description:",
         key="dl_note",
-        on_click="ignore",
         help="La nota formale con gli editor attuali e i permessi rilasciati; il numero di protocollo è da compilare.",
     )
     if not screenshot_mode():
@@ -93,15 +94,15 @@ def all_comuni(ctx: Context, comuni: pd.DataFrame) -> None:
             st.error(md_escape(problem))
             note = None
     stamp = ctx.settings.as_of_local.strftime("%Y%m%d")
-    st.download_button(
+    download_button(
+        st,
         "Scarica le note (ZIP)",
         (lambda: notes_zip(note, note_contexts(ctx.snap, ctx.config, comuni), ctx.settings.as_of_local))
         if note is not None and len(with_editors)
-        else b"",
+        else bytes,
         f"note_account_{stamp}.zip",
         "application/zip",
-        icon="📄",
+        icon=":material/description:",
         key="dl_notes",
         disabled=note is None or with_editors.empty,
-        on_click="ignore",
     )
