@@ -129,7 +129,7 @@ def _source_box(config: Config, loaded: Loaded) -> None:
         )
     if loaded.prepared is not None:
         for alert in loaded.prepared.responses.alerts:
-            st.warning(md_escape(alert), icon="⚠️")
+            st.warning(md_escape(alert), icon=":material/warning:")
     for source in loaded.states:
         if source.note:
             st.caption(f":material/warning: {md_escape(source.note)}")

@@ -97,7 +97,7 @@ def send_section(ctx: Context, table: pd.DataFrame, templates: Templates | None,
         st.button(
             "Invia i promemoria",
             type="primary",
-            icon="📨",
+            icon=":material/send:",
             key="send_go",
             disabled=not st.session_state.get(CONFIRM),
             on_click=_request,
