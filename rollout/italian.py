@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pandas as pd
 
 MONTHS = ("gennaio", "febbraio", "marzo", "aprile", "maggio", "giugno", "luglio", "agosto", "settembre",
@@ -43,7 +44,35 @@ def number(value: int) -> str:
 
 def moments(values: pd.Series, tz: str = "Europe/Rome", missing: str = "") -> pd.Series:
     """``moment`` for a whole column of aware timestamps (``missing`` where there is none)."""
-    return pd.Series(values).dt.tz_convert(tz).dt.strftime(DATE_TIME).fillna(missing)
+    values = pd.Series(values)
+    wall, _ = local_clock(values, tz)
+    texts = [missing if t == "NaT" else f"{t[8:10]}/{t[5:7]}/{t[:4]} {t[11:16]}" for t in wall.tolist()]
+    return pd.Series(texts, index=values.index, dtype=object)
+
+
+def local_clock(values: pd.Series, tz: str) -> tuple[np.ndarray, list[str | None]]:
+    """Aware moments as local wall-clock texts to the second (``2023-09-13T18:00:00``, ``"NaT"`` where
+    there is none) and their UTC offsets (``+02:00``, None where there is none).
+
+    A whole column is formatted at once: pandas' ``strftime`` formats aware moments one by one,
+    about ten times slower.
+    """
+    aware = pd.Series(values).dt.tz_convert(tz)
+    wall = aware.dt.tz_localize(None).to_numpy(dtype="datetime64[s]")
+    utc = aware.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy(dtype="datetime64[s]")
+    seconds = (wall - utc).astype("timedelta64[s]")
+    known = ~np.isnat(seconds)
+    shown = {int(s): _offset(int(s)) for s in np.unique(seconds[known].astype("int64"))}
+    offsets = [shown[s] if k else None for s, k in zip(seconds.astype("int64").tolist(), known.tolist(), strict=True)]
+    return np.datetime_as_string(wall, unit="s").astype(object), offsets
+
+
+def _offset(seconds: int) -> str:
+    """``+02:00`` for 7,200 seconds east of UTC, as ``isoformat`` writes it (seconds only if any)."""
+    sign = "-" if seconds < 0 else "+"
+    minutes, rest = divmod(abs(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{sign}{hours:02d}:{minutes:02d}" + (f":{rest:02d}" if rest else "")
 
 
 def days(n: int) -> str:

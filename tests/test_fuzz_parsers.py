@@ -17,6 +17,8 @@ from hypothesis import strategies as st
 from rollout.access import email_allowed, parse_allowlist
 from rollout.config import Config, load_config, parse_as_of, parse_config, parse_deadline
 from rollout.errors import InputError
+from rollout.italian import moment, moments
+from rollout.outputs.tables import iso, iso_texts
 from rollout.read.permissions import PERMISSION_KEYS, PERMISSIONS, header_permission, parse_choices, tick_value
 from rollout.read.timestamps import parse_timestamps
 from ui.format import md_escape
@@ -162,6 +164,30 @@ def test_any_configuration_file_gives_a_config_or_an_italian_error(tmp_path_fact
 def test_deadlines_and_moments(value):
     italian_error(lambda: parse_deadline(value))
     italian_error(lambda: parse_as_of(value))
+
+
+AWARE_MOMENTS = st.lists(
+    st.one_of(
+        st.none(),
+        st.datetimes(min_value=dt.datetime(1850, 1, 1), max_value=dt.datetime(2200, 12, 31)),
+        st.sampled_from([dt.datetime(2023, 3, 26, 1, 59, 59, 999999), dt.datetime(2023, 10, 29, 0, 59, 59),
+                         dt.datetime(2023, 10, 29, 1, 0, 0), dt.datetime(1969, 12, 31, 23, 59, 59, 500000)]),
+    ),
+    max_size=40,
+)  # fmt: skip
+ZONES = st.sampled_from(
+    ["Europe/Rome", "UTC", "America/St_Johns", "Asia/Kolkata", "Pacific/Chatham", "Africa/Monrovia"]
+)
+
+
+@fuzz(300)
+@given(AWARE_MOMENTS, ZONES)
+def test_column_moments_equal_their_scalar_twins(values, tz):
+    """The column forms (formatted all at once) write exactly what the one-by-one forms write,
+    across daylight-saving changes, half-hour and odd historical offsets, and missing moments."""
+    column = pd.Series(pd.to_datetime([v for v in values], utc=True), dtype="datetime64[ns, UTC]")
+    assert iso_texts(column, tz, "-") == [iso(v, tz) or "-" for v in column]
+    assert moments(column, tz, "-").tolist() == [moment(v, tz) or "-" for v in column]
 
 
 # --- access ---------------------------------------------------------------------------------

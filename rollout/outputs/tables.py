@@ -6,7 +6,7 @@ from typing import Any
 
 import pandas as pd
 
-from rollout.italian import short_date
+from rollout.italian import local_clock, short_date
 from rollout.outputs.links import FormLink
 from rollout.read.permissions import BY_KEY, PERMISSION_KEYS
 from rollout.status import STATUS_LABELS, Snapshot
@@ -28,10 +28,8 @@ def iso(ts: pd.Timestamp | None, tz: str) -> str | None:
 
 def iso_texts(moments: pd.Series, tz: str, missing: str | None = None) -> list[str | None]:
     """``iso`` for a whole column at once (``missing`` for an empty moment)."""
-    local = pd.Series(moments).dt.tz_convert(tz)
-    text = local.dt.strftime("%Y-%m-%dT%H:%M:%S%z")
-    text = text.str.slice(0, -2) + ":" + text.str.slice(-2)  # +0200 -> +02:00, as isoformat writes it
-    return [missing if pd.isna(t) else t for t in text.tolist()]
+    wall, offsets = local_clock(moments, tz)
+    return [missing if o is None else t + o for t, o in zip(wall.tolist(), offsets, strict=True)]
 
 
 def status_dict(snap: Snapshot) -> dict[str, Any]:
