@@ -6,6 +6,7 @@ A thin face over the core: on bad input it prints one line (``errore: …``) and
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import sys
@@ -17,7 +18,7 @@ from data_sources import SourceError
 from rollout.config import Config, load_config
 from rollout.errors import InputError
 from rollout.italian import DATE_TIME
-from rollout.outputs import notes
+from rollout.outputs import staging
 from rollout.outputs.files import write_csv, write_xlsx_file
 from rollout.outputs.quality import rows_table
 from rollout.outputs.staging import run_jobs, staged
@@ -95,9 +96,14 @@ def write_report(snap: Snapshot, out: Path, config: Config | None = None) -> Wri
     status picture and the accounts' XLSX (the slowest) are written by worker processes meanwhile.
     """
     config = config or Config()
-    reminders = reminders_cli.Reminders.of(snap, config, tolerant=True)
     accounts = accounts_table(snap)  # before the workers start: the XLSX worker inherits it
+    warnings: list[str] = []
     with staged(Path(out)) as tmp:
+
+        def reminder_files() -> dict[str, float]:
+            reminders = reminders_cli.Reminders.of(snap, config, tolerant=True)
+            warnings.extend(reminders.warnings)
+            return run_jobs(reminders.jobs(tmp))
 
         def table(name: str, make) -> Callable[[], object]:
             return lambda: write_csv(make(snap), tmp, name)
@@ -108,18 +114,18 @@ def write_report(snap: Snapshot, out: Path, config: Config | None = None) -> Wri
             ),
             "comuni.csv": table("comuni", comuni_table),
             "rows.csv": table("rows", rows_table),
-            **reminders.jobs(tmp),
+            "reminders": reminder_files,  # the list, its XLSX and the drafts
             "accounts.csv": lambda: write_csv(accounts, tmp, "accounts"),
         }
         side = {
-            STATUS_PNG: lambda: write_status_png(snap, config, tmp),
+            STATUS_PNG: functools.partial(write_status_png, snap, config, tmp),  # pickles: see start_picture
             "accounts.xlsx": lambda: write_xlsx_file(accounts, tmp, "accounts"),
         }
         seconds = run_jobs(here, side)
         names = sorted(p.name for p in tmp.iterdir())
     order = [*REPORT_FILES, *(n for n in names if n not in REPORT_FILES)]
     paths = [Path(out) / n for n in order if n in names]
-    return Written(paths, seconds, reminders.warnings)
+    return Written(paths, seconds, warnings)
 
 
 STATUS_PNG = "status.png"
@@ -136,6 +142,18 @@ def write_status_png(snap: Snapshot, config: Config, out: Path) -> Path:
     return path
 
 
+def start_picture() -> None:
+    """Start the picture's worker now, so that it loads Altair and vl-convert while the sources are
+    read (on the other processor), instead of after."""
+    staging.start_worker(STATUS_PNG, _warm_up_picture)
+
+
+def _warm_up_picture() -> None:
+    from rollout.outputs import picture
+
+    picture.warm_up()
+
+
 def summary(snap: Snapshot) -> str:
     t = snap.totals
     when = snap.settings.as_of_local.strftime(DATE_TIME)
@@ -148,6 +166,8 @@ def summary(snap: Snapshot) -> str:
 
 def accounts_notes(snap: Snapshot, config: Config, out: Path, template: str | None) -> list[str]:
     """``accounts notes``: one DOCX per comune with current editors; the lines to print."""
+    from rollout.outputs import notes  # docxtpl and lxml: loaded only for the notes
+
     written = notes.write_notes(snap, config, out, template)
     with_editors = len(written) - 1
     without_at = int(((snap.comuni["editors"] > 0) & ~snap.comuni["has_at_editor"]).sum())
@@ -162,6 +182,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         config = resolve_config(args)
+        if args.command == "report":
+            start_picture()
         snap, load_warnings = run_report(config, secrets=args.secrets, strict=args.strict)
         code = 0
         if args.command == "reminders" and args.action == "send":
@@ -190,6 +212,8 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"errore interno ({type(err).__name__}): imposta ROLLOUT_DEBUG=1 per i dettagli", file=sys.stderr)
         return EXIT_INTERNAL
+    finally:
+        staging.stop_workers()  # a worker started early whose job never came (the run stopped first)
     for note in (*load_warnings, *snap.comuni_list.notes, *snap.responses.notes):
         print(f"avviso: {note}", file=sys.stderr)
     if config.demo:

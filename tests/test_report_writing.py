@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import csv
 import errno
+import functools
 import io
 import os
 import sqlite3
 import stat
+import time
 import zipfile
 from pathlib import Path
 
@@ -268,6 +270,55 @@ def test_workers_write_files_and_send_back_their_seconds_and_failures(tmp_path, 
     with pytest.raises(OSError, match="No space left on device"):
         staging.run_jobs({"h": write("h3.txt", "1")}, {"s": full})
     assert not (tmp_path / "h3.txt").exists()  # here, the first failure stops the rest
+
+
+def _note_pid(path: Path) -> None:
+    """A warm-up: writes down which process ran it (module level: a job sent to a worker pickles)."""
+    path.write_text(str(os.getpid()), encoding="utf-8")
+
+
+def _write_with_pid(path: Path, warm: Path) -> None:
+    path.write_text(f"{os.getpid()} {warm.read_text(encoding='utf-8')}", encoding="utf-8")
+
+
+def _fail(message: str) -> None:
+    raise OSError(errno.ENOSPC, message)
+
+
+def test_a_worker_started_early_warms_up_then_runs_the_job_sent_to_it(tmp_path, monkeypatch):
+    """The worker is forked before the job's data exist; the job then goes to it, not to a new process."""
+    from rollout.outputs import staging
+
+    monkeypatch.setattr(staging, "workers", lambda: 1)
+    warm, out = tmp_path / "warm.txt", tmp_path / "side.txt"
+    assert staging.start_worker("side.txt", functools.partial(_note_pid, warm))
+    assert not staging.start_worker("side.txt", functools.partial(_note_pid, warm))  # one worker per job
+    seconds = staging.run_jobs(
+        {"here.txt": lambda: (tmp_path / "here.txt").write_text(str(os.getpid()), encoding="utf-8")},
+        {"side.txt": functools.partial(_write_with_pid, out, warm)},
+    )
+    assert sorted(seconds) == ["here.txt", "side.txt"]
+    worker, warmed_in = out.read_text(encoding="utf-8").split()
+    assert worker == warmed_in != str(os.getpid())  # warmed up and ran in the same other process
+    assert (tmp_path / "here.txt").read_text(encoding="utf-8") == str(os.getpid())
+
+    # A warm-up that fails: the failure comes back when the job is sent, like a failing job's.
+    assert staging.start_worker("bad", functools.partial(_fail, "warm-up failed"))
+    with pytest.raises(OSError, match="warm-up failed"):
+        staging.run_jobs({}, {"bad": functools.partial(_write_with_pid, out, warm)})
+    assert staging.start_worker("late", functools.partial(_note_pid, warm))
+    with pytest.raises(OSError, match="disk full"):
+        staging.run_jobs({}, {"late": functools.partial(_fail, "disk full")})
+
+    # A run that stops before writing: the waiting worker is ended, nothing is left behind.
+    warm.unlink()
+    assert staging.start_worker("never", functools.partial(_note_pid, warm))
+    while not warm.exists():
+        time.sleep(0.01)
+    staging.stop_workers()
+    with pytest.raises(ProcessLookupError):
+        os.kill(int(warm.read_text(encoding="utf-8")), 0)  # ended and reaped
+    assert staging.run_jobs({}, {"never": lambda: None}).keys() == {"never"}  # a new worker now
 
 
 def test_no_worker_is_forked_once_the_picture_renderer_runs(campaign, capsys):

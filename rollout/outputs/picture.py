@@ -197,11 +197,20 @@ def to_vega(chart: alt.TopLevelMixin | dict) -> dict:
 
 def render_png(chart: alt.TopLevelMixin | dict, *, apart: bool = False) -> bytes:
     """The picture as PNG bytes, Italian number and date formats; ``apart``: drawn by a fresh
-    interpreter, so that vl-convert's JavaScript runtime (over 100 MB) never joins this process."""
+    interpreter, so that vl-convert's JavaScript runtime (over 100 MB) never joins this process,
+    unless it already runs here (a worker that started it beforehand: see ``warm_up``)."""
     spec = map_charts.to_spec(chart)  # the map's boundaries go in only now
-    if apart:
+    if apart and not render.running():
         return render.png_apart(spec, WIDTH, HEIGHT, PADDING)
     return render.png(spec, WIDTH, HEIGHT, PADDING)
+
+
+def warm_up() -> None:
+    """What drawing the picture needs, made ready before its data exist (in the report's worker):
+    Altair's schema checks, vl-convert's JavaScript runtime, the provinces' boundaries."""
+    chart = alt.Chart(pd.DataFrame({"x": [1]})).mark_point().encode(x="x:Q").properties(width=10, height=10)
+    render.png(chart.to_dict(), 20, 20, 0)
+    maps.provinces_topology()
 
 
 def status_png(

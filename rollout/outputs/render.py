@@ -49,6 +49,11 @@ def png(spec: dict, width: int, height: int, padding: int) -> bytes:
     return vlc.vega_to_png(vega, format_locale="it-IT", time_format_locale="it-IT")
 
 
+def running() -> bool:
+    """Whether vl-convert's runtime was loaded in this process (then drawing here costs nothing more)."""
+    return "vl_convert" in sys.modules
+
+
 def png_apart(spec: dict, width: int, height: int, padding: int) -> bytes:
     """``png`` drawn by a fresh interpreter (``python -m rollout.outputs.render``)."""
     root = str(Path(__file__).resolve().parents[2])  # where the rollout package is

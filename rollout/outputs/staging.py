@@ -7,6 +7,10 @@ the target only when every one of them is complete, so a failure leaves the targ
 processes, one each, which start with this process's data already in memory; the others here
 meanwhile. Elsewhere than on Linux, with one processor, or in a process that has already drawn a
 picture (the dashboard, a test session), everything runs here, in order.
+
+``start_worker`` forks the worker of one side job before its data exist: while this process reads
+and evaluates the sources, the worker loads what the job needs (imports, a runtime to start) on
+the other processor; ``run_jobs`` then sends it the job instead of forking a new process.
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
 from pathlib import Path
 
 # Libraries running threads of their own (vl-convert's JavaScript runtime): a process forked after
@@ -30,6 +36,18 @@ from pathlib import Path
 FORK_UNSAFE = ("vl_convert",)
 Job = Callable[[], object]  # a job may return {file name: seconds} when it writes several files
 _JOBS: Mapping[str, Job] = {}  # the jobs a forked worker inherits
+
+
+@dataclass
+class _Worker:
+    """A forked worker: its process, where its job goes (started early) and where its result comes from."""
+
+    process: multiprocessing.process.BaseProcess
+    results: Connection
+    jobs: Connection | None = None
+
+
+_WAITING: dict[str, _Worker] = {}  # workers started early, by the name of their job
 
 
 @contextmanager
@@ -62,42 +80,87 @@ def workers() -> int:
     return available - 1
 
 
+def start_worker(name: str, warm_up: Job) -> bool:
+    """Fork now the worker of the side job ``name``, which runs ``warm_up`` and then waits for the
+    job itself (sent by ``run_jobs``); False when no worker may be forked (the job then runs as
+    any other). ``stop_workers`` ends a worker whose job never came."""
+    if name in _WAITING or not workers():
+        return False
+    context = multiprocessing.get_context("fork")
+    jobs_out, jobs_in = context.Pipe(duplex=False)
+    results_out, results_in = context.Pipe(duplex=False)
+    process = context.Process(
+        target=_serve, args=(name, warm_up, jobs_out, results_in), name=f"rollout: {name}", daemon=True
+    )
+    process.start()
+    jobs_out.close()
+    results_in.close()
+    _WAITING[name] = _Worker(process, results_out, jobs_in)
+    return True
+
+
+def stop_workers() -> None:
+    """End the workers started early whose job was never sent (the run stopped before writing):
+    at once, even mid warm-up; such a worker has written nothing."""
+    while _WAITING:
+        _, worker = _WAITING.popitem()
+        worker.process.terminate()
+        worker.process.join()
+        worker.jobs.close()
+        worker.results.close()
+
+
 def run_jobs(here: Mapping[str, Job], side: Mapping[str, Job] | None = None) -> dict[str, float]:
     """Run every job once; the seconds each took, by name. The first failure is raised.
 
-    Each ``side`` job gets a forked process of its own (started before anything else, so no thread
-    is copied), which sends back its seconds or its exception.
+    Each ``side`` job runs in a worker of its own: the one started early for it (``start_worker``;
+    the job must then pickle: a module-level function or a ``functools.partial`` of one), or one
+    forked now (started before anything else, so no thread is copied); each sends back its
+    seconds or its exception.
     """
     side = dict(side or {})
+    early = {name: _WAITING.pop(name) for name in list(side) if name in _WAITING}
     seconds: dict[str, float] = {}
-    if not side or not workers():
+    if not early and (not side or not workers()):
         for name, job in {**side, **here}.items():
             seconds.update(_timed(name, job))
         return seconds
+    here = dict(here)
     global _JOBS
     _JOBS = side
-    shed_memory()  # the workers start as copies of this process: smaller copies
-    context = multiprocessing.get_context("fork")
-    started = []
+    started: list[tuple[str, _Worker]] = []
     try:
-        for name in side:
-            receive, send = context.Pipe(duplex=False)
-            process = context.Process(target=_run_inherited, args=(name, send), name=f"rollout: {name}", daemon=True)
-            process.start()
-            send.close()
-            started.append((name, process, receive))
+        forking = [name for name in side if name not in early]
+        if forking and workers():  # first: these start from nothing, the early ones are ready
+            shed_memory()  # the workers start as copies of this process: smaller copies
+            context = multiprocessing.get_context("fork")
+            for name in forking:
+                results_out, results_in = context.Pipe(duplex=False)
+                process = context.Process(
+                    target=_run_inherited, args=(name, results_in), name=f"rollout: {name}", daemon=True
+                )
+                process.start()
+                results_in.close()
+                started.append((name, _Worker(process, results_out)))
+        else:
+            here = {**{name: side[name] for name in forking}, **here}
+        for name, worker in early.items():
+            worker.jobs.send(side[name])
+            worker.jobs.close()
+            started.append((name, worker))
         failure: BaseException | None = None
         try:
             for name, job in here.items():
                 seconds.update(_timed(name, job))
         except BaseException as err:  # noqa: BLE001 -- raised below, once the workers are waited for
             failure = err
-        for name, process, receive in started:
+        for name, worker in started:
             try:
-                ok, value = receive.recv()
+                ok, value = worker.results.recv()
             except EOFError:
-                ok, value = False, RuntimeError(f"the worker writing {name} stopped (exit code {process.exitcode})")
-            process.join()
+                code = worker.process.exitcode
+                ok, value = False, RuntimeError(f"the worker writing {name} stopped (exit code {code})")
+            worker.process.join()
             if ok:
                 seconds.update(value)
             elif failure is None:
@@ -120,10 +183,37 @@ def shed_memory() -> None:
         pyarrow.default_memory_pool().release_unused()
 
 
-def _run_inherited(name: str, send) -> None:
+def _run_inherited(name: str, send: Connection) -> None:
     """In a forked worker: run one job, send back (True, seconds) or (False, the exception)."""
+    _reply(send, lambda: _timed(name, _JOBS[name]))
+
+
+def _serve(name: str, warm_up: Job, jobs: Connection, send: Connection) -> None:
+    """In a worker started early: warm up, wait for the job, run it, send back what ``_run_inherited`` sends."""
+    failure: BaseException | None = None
     try:
-        send.send((True, _timed(name, _JOBS[name])))
+        warm_up()
+    except Exception as err:  # noqa: BLE001 -- the job will fail the same way; reported when it comes
+        failure = err
+    try:
+        job = jobs.recv()
+    except EOFError:  # the parent is gone
+        return
+    if failure is not None:
+        job = _raise(failure)
+    _reply(send, lambda: _timed(name, job))
+
+
+def _raise(err: BaseException) -> Job:
+    def job() -> object:
+        raise err
+
+    return job
+
+
+def _reply(send: Connection, run: Callable[[], dict[str, float]]) -> None:
+    try:
+        send.send((True, run()))
     except BaseException as err:  # noqa: BLE001 -- sent to the parent, which raises it
         try:
             send.send((False, err))
