@@ -128,6 +128,31 @@ def test_the_png_is_1600_by_900(picture):
     assert png_size(data) == (1600, 900)
 
 
+def test_the_png_is_the_padded_vega_drawing_pixel_for_pixel(picture):
+    """Drawn once as SVG and framed, the PNG has the same pixels as Vega drawing the padded spec
+    (1 level of anti-aliasing aside), the white of the frame included."""
+    import io
+
+    import numpy as np
+    import vl_convert as vlc
+    from PIL import Image
+
+    from rollout.outputs import map_charts, render
+
+    spec = map_charts.to_spec(picture)
+    padded = render.padded_vega(spec, WIDTH, HEIGHT, 28)
+    assert padded["padding"]["left"] > 0 and padded["padding"]["bottom"] > 0  # a real frame around
+    by_vega = vlc.vega_to_png(padded, format_locale="it-IT", time_format_locale="it-IT")
+
+    def pixels(data: bytes) -> np.ndarray:
+        return np.asarray(Image.open(io.BytesIO(data)).convert("RGB"), dtype=int)
+
+    ours, theirs = pixels(render.png(spec, WIDTH, HEIGHT, 28)), pixels(by_vega)
+    assert ours.shape == theirs.shape == (HEIGHT, WIDTH, 3)
+    assert np.abs(ours - theirs).max() <= 1
+    assert (ours[:5, :5] == 255).all() and (ours[-5:, -5:] == 255).all()  # the frame is white
+
+
 def test_a_long_title_and_no_answer_yet_keep_the_size():
     snap = snapshot(responses(*LINES, header=HEADER), comuni_csv=COMUNI_CSV, as_of="2023-08-20T09:00:00")
     previous = snap.week_before()
