@@ -20,7 +20,7 @@ TODO_ICONS = {
 
 ctx = current()
 s = ctx.settings
-now, before = week_totals(ctx.view, ctx.previous)
+now, before = week_totals(ctx.view, ctx.previous.comuni)
 header(ctx, md_escape(ctx.config.campaign))
 
 

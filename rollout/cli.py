@@ -27,6 +27,7 @@ from rollout.outputs.tables import accounts_table, comuni_table, status_dict
 from rollout.pipeline import run_report
 from rollout.reminders import cli as reminders_cli
 from rollout.status import Snapshot
+from rollout.views import Overview
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERNAL = 3
@@ -119,7 +120,8 @@ def write_report(snap: Snapshot, out: Path, config: Config | None = None) -> Wri
             "accounts.csv": lambda: write_csv(accounts, tmp, "accounts"),
         }
         side = {
-            STATUS_PNG: functools.partial(write_status_png, snap, config, tmp),  # pickles: see start_picture
+            # Sent to the picture's worker (see start_picture): the figures only, not the responses.
+            STATUS_PNG: functools.partial(write_status_png, Overview.of(snap), config.campaign, tmp),
             "accounts.xlsx": lambda: write_xlsx_file(accounts, tmp, "accounts"),
         }
         seconds = run_jobs(here, side)
@@ -134,12 +136,12 @@ REPORT_FILES = ("status.json", "comuni.csv", "rows.csv", "reminders.csv", "remin
                 reminders_cli.DRAFTS_ZIP, "accounts.csv", "accounts.xlsx", STATUS_PNG)  # fmt: skip
 
 
-def write_status_png(snap: Snapshot, config: Config, out: Path) -> Path:
+def write_status_png(data: Overview, campaign: str, out: Path) -> Path:
     """The weekly status picture, compared with the week before."""
     from rollout.outputs import picture  # Altair and vl-convert: loaded only to draw
 
     path = out / STATUS_PNG
-    path.write_bytes(picture.status_png(snap, snap.week_before(), config.campaign, apart=True))
+    path.write_bytes(picture.render_png(picture.overview_picture(data, campaign), apart=True))
     return path
 
 

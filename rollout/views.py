@@ -14,7 +14,7 @@ from rollout.read.text import words
 from rollout.status import totals_of
 
 if TYPE_CHECKING:
-    from rollout.status import Snapshot
+    from rollout.status import Settings, Snapshot
 
 
 @dataclass(frozen=True)
@@ -37,9 +37,28 @@ KPIS = (
 )
 
 
-def week_totals(view: pd.DataFrame, week_before: Snapshot) -> tuple[dict[str, int], dict[str, int]]:
-    """The KPIs' figures for the comuni of ``view``, now and seven days before (the same comuni)."""
-    return totals_of(view), totals_of(week_before.comuni.loc[view.index])
+def week_totals(view: pd.DataFrame, week_before: pd.DataFrame) -> tuple[dict[str, int], dict[str, int]]:
+    """The KPIs' figures for the comuni of ``view``, now and seven days before (``week_before``:
+    the comuni table of ``Snapshot.week_before``; the same comuni are counted)."""
+    return totals_of(view), totals_of(week_before.loc[view.index])
+
+
+@dataclass(frozen=True)
+class Overview:
+    """What the weekly picture shows: the comuni now and seven days before, the settings and the
+    count of rows to review. No response rows (names, emails, fiscal codes): small enough to send
+    to another process."""
+
+    settings: Settings
+    comuni: pd.DataFrame
+    week_before: pd.DataFrame  # the comuni table seven days earlier
+    rows_to_review: int
+
+    @classmethod
+    def of(cls, snap: Snapshot, week_before: Snapshot | None = None) -> Overview:
+        """``week_before``: ``snap.week_before()``, computed here unless given."""
+        before = week_before if week_before is not None else snap.week_before()
+        return cls(snap.settings, snap.comuni, before.comuni, snap.rows_to_review)
 
 
 @dataclass(frozen=True)

@@ -273,8 +273,11 @@ def test_workers_write_files_and_send_back_their_seconds_and_failures(tmp_path, 
 
 
 def _note_pid(path: Path) -> None:
-    """A warm-up: writes down which process ran it (module level: a job sent to a worker pickles)."""
-    path.write_text(str(os.getpid()), encoding="utf-8")
+    """A warm-up: writes down which process ran it (module level: a job sent to a worker pickles).
+    Written whole or not at all: the test reads it as soon as it exists."""
+    part = path.with_suffix(".part")
+    part.write_text(str(os.getpid()), encoding="utf-8")
+    part.replace(path)
 
 
 def _write_with_pid(path: Path, warm: Path) -> None:

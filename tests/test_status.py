@@ -236,7 +236,7 @@ def test_the_week_before_and_the_to_do_list_shared_by_the_panoramica_and_the_pic
     snap = snapshot(text, as_of="2023-09-25T12:00:00")
     before = snap.week_before()
     assert before.settings.as_of == snap.settings.as_of - pd.Timedelta(days=7)
-    now, then = week_totals(snap.comuni, before)
+    now, then = week_totals(snap.comuni, before.comuni)
     assert (now["late"], then["late"], now["missing"], then["missing"]) == (1, 0, 5, 6)
     review = snap.outcome_counts["unmatched"] + snap.outcome_counts["invalid"]
     items = to_do(snap.comuni, review)

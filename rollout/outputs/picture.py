@@ -14,7 +14,7 @@ import pandas as pd
 from rollout.italian import DATE_TIME, countdown, long_date, number
 from rollout.outputs import charts, map_charts, maps, render
 from rollout.status import Settings, Snapshot, coverage_of
-from rollout.views import KPIS, NOTHING_TO_DO, to_do, week_totals
+from rollout.views import KPIS, NOTHING_TO_DO, Overview, to_do, week_totals
 
 WIDTH, HEIGHT = 1600, 900
 PADDING = 28
@@ -114,15 +114,20 @@ def status_picture(
 
     ``previous`` is the same data seven days earlier; ``comuni`` narrows to a subset (filters).
     """
-    s: Settings = snap.settings
-    view = snap.comuni if comuni is None else comuni
-    now, before = week_totals(view, previous)
+    return overview_picture(Overview.of(snap, previous), campaign, comuni)
+
+
+def overview_picture(data: Overview, campaign: str, comuni: pd.DataFrame | None = None) -> alt.VConcatChart:
+    """``status_picture`` of what an ``Overview`` holds."""
+    s: Settings = data.settings
+    view = data.comuni if comuni is None else comuni
+    now, before = week_totals(view, data.week_before)
     subtitle = (
         f"Situazione al {s.as_of_local.strftime(DATE_TIME)} · scadenza {long_date(s.deadline)} · "
         f"{countdown(s.days_past_deadline)}"
     )
-    if len(view) != len(snap.comuni):
-        subtitle += f" · filtro: {len(view)} comuni su {len(snap.comuni)}"
+    if len(view) != len(data.comuni):
+        subtitle += f" · filtro: {len(view)} comuni su {len(data.comuni)}"
     kpis = kpi_band(kpi_data(now, before))
     gap = _SPACING + 20
     left_w, map_w = 510, 330
@@ -136,7 +141,7 @@ def status_picture(
         width=right_w, title=_panel_title("Copertura dei permessi")
     )
     todo = _text_line(
-        "Da fare: " + " · ".join([t.text for t in to_do(view, snap.rows_to_review)] or [NOTHING_TO_DO]),
+        "Da fare: " + " · ".join([t.text for t in to_do(view, data.rows_to_review)] or [NOTHING_TO_DO]),
         17,
         _INK,
         26,
