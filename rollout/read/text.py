@@ -120,7 +120,7 @@ def arrow_strings(values: pd.Series) -> pa.Array:
 def per_distinct(values: pd.Series, func: Callable[[str], object]) -> tuple[np.ndarray, list]:
     """Each row's code among the distinct values, and ``func`` of each distinct value (once)."""
     codes, uniques = pd.factorize(values, sort=False)
-    return codes, [func(u) for u in uniques]
+    return codes, [func(u) for u in uniques.tolist()]  # one conversion, not one per element
 
 
 def map_unique(values: pd.Series, func: Callable[[str], object]) -> list:
