@@ -538,12 +538,12 @@ def report_process_figures(directory: Path, runs: int = 3) -> dict[str, object]:
 
 def output_seconds(directory: Path) -> dict[str, float]:
     """The seconds each output file of the report took (``write_report`` in a fresh process)."""
-    from rollout.cli import start_picture, write_report
+    from rollout.cli import start_workers, write_report
     from rollout.config import load_config
     from rollout.pipeline import run_report
 
     config = load_config(write_bench_config(directory))
-    start_picture()  # as `report` does: the picture's worker warms up while the pipeline runs
+    start_workers()  # as `report` does: the two slowest files' workers start while the pipeline runs
     start = time.perf_counter()
     snap, _ = run_report(config)
     pipeline_seconds = time.perf_counter() - start

@@ -120,9 +120,9 @@ def write_report(snap: Snapshot, out: Path, config: Config | None = None) -> Wri
             "accounts.csv": lambda: write_csv(accounts, tmp, "accounts"),
         }
         side = {
-            # Sent to the picture's worker (see start_picture): the figures only, not the responses.
+            # Sent to the workers started early (see start_workers): the picture gets the figures only.
             STATUS_PNG: functools.partial(write_status_png, Overview.of(snap), config.campaign, tmp),
-            "accounts.xlsx": lambda: write_xlsx_file(accounts, tmp, "accounts"),
+            ACCOUNTS_XLSX: functools.partial(write_xlsx_file, accounts, tmp, "accounts"),
         }
         seconds = run_jobs(here, side)
         names = sorted(p.name for p in tmp.iterdir())
@@ -132,8 +132,9 @@ def write_report(snap: Snapshot, out: Path, config: Config | None = None) -> Wri
 
 
 STATUS_PNG = "status.png"
+ACCOUNTS_XLSX = "accounts.xlsx"
 REPORT_FILES = ("status.json", "comuni.csv", "rows.csv", "reminders.csv", "reminders.xlsx",
-                reminders_cli.DRAFTS_ZIP, "accounts.csv", "accounts.xlsx", STATUS_PNG)  # fmt: skip
+                reminders_cli.DRAFTS_ZIP, "accounts.csv", ACCOUNTS_XLSX, STATUS_PNG)  # fmt: skip
 
 
 def write_status_png(data: Overview, campaign: str, out: Path) -> Path:
@@ -145,10 +146,16 @@ def write_status_png(data: Overview, campaign: str, out: Path) -> Path:
     return path
 
 
-def start_picture() -> None:
-    """Start the picture's worker now, so that it loads Altair and vl-convert while the sources are
-    read (on the other processor), instead of after."""
+def start_workers() -> None:
+    """Start the workers of the two slowest files now: while the sources are read, the picture's
+    loads Altair and vl-convert on the other processor, instead of after; the accounts' XLSX one
+    starts small, not as a copy of the process holding every table."""
+    staging.start_worker(ACCOUNTS_XLSX, _warm_up_xlsx)
     staging.start_worker(STATUS_PNG, _warm_up_picture)
+
+
+def _warm_up_xlsx() -> None:
+    import xlsxwriter  # noqa: F401 -- loaded before the table comes
 
 
 def _warm_up_picture() -> None:
@@ -193,7 +200,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         config = resolve_config(args)
         if args.command == "report":
-            start_picture()
+            start_workers()
         snap, load_warnings = run_report(config, secrets=args.secrets, strict=args.strict)
         code = 0
         if args.command == "reminders" and args.action == "send":
