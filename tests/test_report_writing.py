@@ -324,6 +324,27 @@ def test_a_worker_started_early_warms_up_then_runs_the_job_sent_to_it(tmp_path, 
     assert staging.run_jobs({}, {"never": lambda: None}).keys() == {"never"}  # a new worker now
 
 
+def test_ctrl_c_ends_a_waiting_worker_quietly(tmp_path, monkeypatch, capfd):
+    """Ctrl-C reaches the whole process group: a worker still waiting for its job ends without a
+    traceback (the report itself says «interrotto»)."""
+    import signal
+
+    from rollout.outputs import staging
+
+    monkeypatch.setattr(staging, "workers", lambda: 1)
+    warm = tmp_path / "warm.txt"
+    assert staging.start_worker("waiting", functools.partial(_note_pid, warm))
+    while not warm.exists():
+        time.sleep(0.01)
+    pid = int(warm.read_text(encoding="utf-8"))
+    os.kill(pid, signal.SIGINT)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and os.waitpid(pid, os.WNOHANG) == (0, 0):
+        time.sleep(0.01)
+    assert "Traceback" not in capfd.readouterr().err
+    staging.stop_workers()
+
+
 def test_no_worker_is_forked_once_the_picture_renderer_runs(campaign, capsys):
     """vl-convert's JavaScript runtime has threads of its own: a fork after it started would hang."""
     from rollout.outputs import picture, staging

@@ -192,12 +192,12 @@ def _serve(name: str, warm_up: Job, jobs: Connection, send: Connection) -> None:
     """In a worker started early: warm up, wait for the job, run it, send back what ``_run_inherited`` sends."""
     failure: BaseException | None = None
     try:
-        warm_up()
-    except Exception as err:  # noqa: BLE001 -- the job will fail the same way; reported when it comes
-        failure = err
-    try:
+        try:
+            warm_up()
+        except Exception as err:  # noqa: BLE001 -- the job will fail the same way; reported when it comes
+            failure = err
         job = jobs.recv()
-    except EOFError:  # the parent is gone
+    except (EOFError, KeyboardInterrupt):  # the parent is gone, or stopping (Ctrl-C): it says so itself
         return
     if failure is not None:
         job = _raise(failure)
