@@ -313,6 +313,11 @@ def test_a_worker_started_early_warms_up_then_runs_the_job_sent_to_it(tmp_path, 
     with pytest.raises(OSError, match="disk full"):
         staging.run_jobs({}, {"late": functools.partial(_fail, "disk full")})
 
+    # A job that does not pickle (a local function) runs here; its worker is ended.
+    assert staging.start_worker("local", functools.partial(_note_pid, warm))
+    seconds = staging.run_jobs({}, {"local": lambda: out.write_text(str(os.getpid()), encoding="utf-8")})
+    assert list(seconds) == ["local"] and out.read_text(encoding="utf-8") == str(os.getpid())
+
     # A run that stops before writing: the waiting worker is ended, nothing is left behind.
     warm.unlink()
     assert staging.start_worker("never", functools.partial(_note_pid, warm))

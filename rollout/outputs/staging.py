@@ -21,9 +21,11 @@ import errno
 import gc
 import multiprocessing
 import os
+import pickle
 import shutil
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -103,11 +105,21 @@ def stop_workers() -> None:
     """End the workers started early whose job was never sent (the run stopped before writing):
     at once, even mid warm-up; such a worker has written nothing."""
     while _WAITING:
-        _, worker = _WAITING.popitem()
-        worker.process.terminate()
-        worker.process.join()
-        worker.jobs.close()
-        worker.results.close()
+        _end(_WAITING.popitem()[1])
+
+
+def _end(worker: _Worker) -> None:
+    worker.process.terminate()
+    worker.process.join()
+    worker.jobs.close()
+    worker.results.close()
+
+
+def _hand_over(jobs: Connection, payload: bytes) -> None:
+    """Send a pickled job to its worker (a worker that died meanwhile is reported by ``run_jobs``)."""
+    with contextlib.suppress(OSError):
+        jobs.send_bytes(payload)
+    jobs.close()
 
 
 def run_jobs(here: Mapping[str, Job], side: Mapping[str, Job] | None = None) -> dict[str, float]:
@@ -145,8 +157,14 @@ def run_jobs(here: Mapping[str, Job], side: Mapping[str, Job] | None = None) -> 
         else:
             here = {**{name: side[name] for name in forking}, **here}
         for name, worker in early.items():
-            worker.jobs.send(side[name])
-            worker.jobs.close()
+            try:
+                payload = pickle.dumps(side[name], protocol=pickle.HIGHEST_PROTOCOL)
+            except Exception:  # noqa: BLE001 -- a job that does not pickle runs here instead
+                _end(worker)
+                here = {name: side[name], **here}
+                continue
+            # Sent by a thread: the worker may still be warming up, and this process has work to do.
+            threading.Thread(target=_hand_over, args=(worker.jobs, payload), daemon=True).start()
             started.append((name, worker))
         failure: BaseException | None = None
         try:
@@ -196,19 +214,16 @@ def _serve(name: str, warm_up: Job, jobs: Connection, send: Connection) -> None:
             warm_up()
         except Exception as err:  # noqa: BLE001 -- the job will fail the same way; reported when it comes
             failure = err
-        job = jobs.recv()
+        payload = jobs.recv_bytes()
     except (EOFError, KeyboardInterrupt):  # the parent is gone, or stopping (Ctrl-C): it says so itself
         return
-    if failure is not None:
-        job = _raise(failure)
-    _reply(send, lambda: _timed(name, job))
 
-
-def _raise(err: BaseException) -> Job:
     def job() -> object:
-        raise err
+        if failure is not None:
+            raise failure
+        return pickle.loads(payload)()
 
-    return job
+    _reply(send, lambda: _timed(name, job))
 
 
 def _reply(send: Connection, run: Callable[[], dict[str, float]]) -> None:
