@@ -566,7 +566,10 @@ def report_report(directory: Path) -> bool:
           f"; read_csv(dtype=str, keep_default_na=False) of both files, whole process")  # fmt: skip
     print(f"ratio report / bare:      {ratio:.1f}")
     print(f"report peak RSS:          {rss:.0f} MB  (largest process of the report, its workers included)")
-    print("report, seconds per part (in one process; the PNG and accounts in workers, side by side):")
+    print(
+        "report, seconds per part (one process; the PNG and the accounts' XLSX in workers started before the "
+        "pipeline, side by side with the rest):"
+    )
     for name, value in seconds.items():
         print(f"  {name:<24} {value:.2f} s")
     ok = True
