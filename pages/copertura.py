@@ -8,6 +8,7 @@ from rollout.status import coverage_of
 from rollout.views import completeness
 from ui.context import current, header
 from ui.derived import chart, matrix
+from ui.format import compact
 from ui.labels import STATUS_BADGES, permission_columns
 
 ctx = current()
@@ -67,7 +68,7 @@ if order == "Alfabetico":
     table = table.sort_values(["name", "province"])
 table = table.assign(status=table["status"].map(STATUS_BADGES))
 st.dataframe(
-    table,
+    compact(table),
     hide_index=True,
     height=480,
     column_order=["name", "province", "status", "gaps", *PERMISSION_KEYS],

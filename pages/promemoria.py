@@ -21,7 +21,7 @@ from rollout.reminders.log import CHANNELS, Mark
 from ui import notes
 from ui.context import current, header
 from ui.downloads import download_button
-from ui.format import md_escape
+from ui.format import compact, md_escape
 from ui.labels import STATUS_BADGES
 from ui.privacy import hide_personal, notice
 from ui.reminders import load_marks, reminder_log, shown_day
@@ -93,7 +93,7 @@ shown = hide_personal(shown)
 order = ["comune", "province", "status", "reasons", "days_late", "reminders_sent", "last_reminder", "mailto",
          "contact", "contact_source", "contact_name", "missing_permissions"]  # fmt: skip
 st.dataframe(
-    shown,
+    compact(shown),
     hide_index=True,
     height=460,
     column_order=[c for c in order if c in shown.columns],

@@ -5,7 +5,7 @@ import streamlit as st
 from rollout.status import OUTCOME_COUNTS
 from ui.context import current, header
 from ui.derived import quality_tables
-from ui.format import md_escape
+from ui.format import compact, md_escape
 from ui.privacy import hide_personal, notice
 
 ctx = current()
@@ -64,13 +64,13 @@ with tabs[1]:
 with tabs[2]:
     st.caption("Per ogni dipendente vale la risposta più recente: queste sono state corrette da una successiva.")
     st.dataframe(
-        replaced, hide_index=True, key="q_replaced",
+        compact(replaced), hide_index=True, key="q_replaced",
         column_config={"row": "Riga", "replaced_by": "Sostituita dalla riga", "comune": "Comune", "name": "Dipendente", "email": "Email", "note": "Nota"},
     )  # fmt: skip
 with tabs[3]:
     st.caption("Testi nella risposta sui permessi che non corrispondono a nessuno dei sette (es. «Altro»).")
     st.dataframe(
-        unknown, hide_index=True, key="q_unknown",
+        compact(unknown), hide_index=True, key="q_unknown",
         column_config={"row": "Riga", "comune": "Comune", "text": "Testo", "counted": st.column_config.CheckboxColumn("Riga conteggiata")},
     )  # fmt: skip
 with tabs[4]:
