@@ -13,6 +13,8 @@ import pandas as pd
 import streamlit as st
 
 from rollout.outputs import quality
+from rollout.outputs.links import FormLink
+from rollout.reminders.drafts import reminders_list
 from rollout.views import permission_matrix
 
 
@@ -51,3 +53,10 @@ def quality_tables(_snap, key: tuple) -> dict[str, object]:
         "unknown": quality.unknown_permissions_table(_snap),
         "duplicates": quality.possible_duplicates(_snap),
     }
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def reminders(_snap, _view: pd.DataFrame, view_key: tuple, marks: pd.DataFrame | None, form: FormLink) -> pd.DataFrame:
+    """The comuni to chase among the filtered ones, with the reminders already sent (``marks`` is
+    part of the key: a reminder recorded makes a new list)."""
+    return reminders_list(_snap, _view, marks, form)
