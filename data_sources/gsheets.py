@@ -15,15 +15,16 @@ import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
-
-import requests
+from typing import TYPE_CHECKING, Any
 
 from data_sources import retry
 from data_sources.errors import SourceError
 from data_sources.files import cells_from_rows
 from data_sources.grid import Grid
 from data_sources.gsecrets import SheetsAccess
+
+if TYPE_CHECKING:  # imported where used: a dashboard reading files never loads requests
+    import requests
 
 EXPORT_ROOT = "https://docs.google.com"  # where public sheets are downloaded as CSV
 KEYWORD = "gsheets"  # a source that means "the spreadsheet named in [connections.gsheets]"
@@ -221,6 +222,7 @@ def _text(value: object) -> str:
 def _guarded_client() -> type:
     """gspread's HTTP client class, extended; built on first use so gspread loads only when needed."""
     import google.auth.exceptions as gauth
+    import requests
     from gspread.exceptions import APIError
     from gspread.http_client import HTTPClient
 
