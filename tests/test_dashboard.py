@@ -1,13 +1,16 @@
 """The dashboard on the demo and on bad configurations (Streamlit AppTest, no browser)."""
 
 import datetime as dt
+import gc
 import json
+import weakref
 
 import pandas as pd
 import pyarrow as pa
 import pytest
 
 from conftest import ROOT, run_app
+from ui.data import _long_lived
 from ui.format import compact, md_escape
 
 PAGES = ["pages/panoramica.py", "pages/comuni.py", "pages/copertura.py", "pages/promemoria.py", "pages/qualita.py"]
@@ -103,6 +106,26 @@ def test_tables_travel_compact_with_the_same_cells():
     assert small.astype(object).to_dict("list") == frame.reset_index(drop=True).astype(object).to_dict("list")
     assert [str(t) for t in small.dtypes] == ["str", "category", "str", "int8", "bool"]
     assert small.index.equals(pd.RangeIndex(60))
+
+
+class Node:
+    pass
+
+
+def test_loaded_data_stay_out_of_the_collector_until_the_next_load():
+    """The data kept by a load skip the garbage collector's passes; a later load hands them back."""
+    with _long_lived():
+        assert not gc.isenabled()
+        node = Node()
+        node.self = node  # a reference cycle: only the collector can free it
+        gone = weakref.ref(node)
+    assert gc.isenabled()
+    assert gc.get_freeze_count() > 0
+    del node
+    gc.collect()
+    assert gone() is not None  # frozen: left alone
+    with _long_lived():
+        assert gone() is None  # the next load hands it back to the collector, which frees it
 
 
 def test_moving_as_of_changes_the_statuses(demo):

@@ -23,12 +23,14 @@ def chart(key: tuple, build: Callable[[], object], **kwargs) -> None:
     st.vega_lite_chart(spec(key, build), width="stretch", **kwargs)
 
 
-@st.cache_data(max_entries=128, show_spinner=False)
+@st.cache_resource(max_entries=128, show_spinner=False)
 def spec(key: tuple, _build: Callable[[], object]) -> dict:
     """The Vega-Lite specification of ``_build()``; ``key`` names the chart and everything it shows.
 
-    Not validated against the Vega-Lite schema (a tenth of a second per page): the charts are
-    fixed by ``rollout.outputs`` and rendered by vl-convert in the tests.
+    Shared, not copied: a copy of the map's boundaries (a quarter of a megabyte of small lists)
+    could cost a tenth of a second per rerun; Streamlit only reads the spec (it copies the top
+    level before changing it). Not validated against the Vega-Lite schema (a tenth of a second
+    per page): the charts are fixed by ``rollout.outputs`` and rendered by vl-convert in the tests.
     """
     made = _build()
     return made if isinstance(made, dict) else made.to_dict(validate=False)
