@@ -23,7 +23,7 @@ from data_sources.files import cells_from_rows
 from data_sources.grid import Grid
 from data_sources.gsecrets import SheetsAccess
 
-if TYPE_CHECKING:  # requests loads with gspread, only when a Sheet is read
+if TYPE_CHECKING:  # imported where used: a dashboard or report reading files never loads requests
     import requests
 
 EXPORT_ROOT = "https://docs.google.com"  # where public sheets are downloaded as CSV

@@ -11,7 +11,7 @@ from rollout.views import employees_of, filter_comuni
 from ui import notes, state
 from ui.comuni import comuni_display
 from ui.context import current, header
-from ui.format import md_escape
+from ui.format import compact, md_escape
 from ui.labels import LONG, SHORT, STATUS_BADGES, permission_columns
 from ui.privacy import notice
 from ui.reminders import load_marks, reminder_log, shown_day
@@ -41,7 +41,7 @@ table = every.loc[view.index].assign(
     **({"Modulo": list(links)} if form.url else {}),
 )
 st.dataframe(
-    table,
+    compact(table),
     hide_index=True,
     column_config=permission_columns()
     | {"Modulo": st.column_config.LinkColumn("Modulo", display_text="apri", help="Il link del modulo per il comune")},

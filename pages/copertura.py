@@ -5,8 +5,10 @@ import streamlit as st
 from rollout.outputs import charts, map_charts, maps
 from rollout.read.permissions import PERMISSION_KEYS
 from rollout.status import coverage_of
-from rollout.views import completeness, permission_matrix
+from rollout.views import completeness
 from ui.context import current, header
+from ui.derived import chart, matrix
+from ui.format import compact
 from ui.labels import STATUS_BADGES, permission_columns
 
 ctx = current()
@@ -33,32 +35,40 @@ cols[1].metric(
 )
 cols[2].metric("Tutti e sette i permessi", f"{done['all']} / {total}", border=True)
 
-st.altair_chart(charts.coverage_chart(coverage_of(view), total, height=260), width="stretch")
+chart(("coverage", ctx.view_key, 260), lambda: charts.coverage_chart(coverage_of(view), total, height=260))
 
 st.subheader(":material/map: Avanzamento per territorio")
 by = st.segmented_control(
     "Raggruppa", ["provincia", "regione"], default="provincia", key="territory_by", format_func=str.capitalize
 )
 by = by or "provincia"
-progress = maps.province_progress(view) if by == "provincia" else maps.region_progress(view)
+
+
+def progress():
+    return maps.province_progress(view) if by == "provincia" else maps.region_progress(view)
+
+
 left, right = st.columns([1, 1])
 with left:
     st.markdown(f"**Comuni per stato, per {by}** (prima chi ha più comuni senza risposta)")
-    st.altair_chart(map_charts.province_status_chart(progress, by), width="stretch")
+    chart(("territory_status", ctx.view_key, by), lambda: map_charts.province_status_chart(progress(), by))
 with right:
     st.markdown(f"**Copertura dei permessi per {by}** (quota di comuni con almeno un editor)")
-    st.altair_chart(map_charts.coverage_heatmap(maps.territory_coverage(view, by), by), width="stretch")
+    chart(
+        ("territory_coverage", ctx.view_key, by),
+        lambda: map_charts.coverage_heatmap(maps.territory_coverage(view, by), by),
+    )
 
 st.subheader("Comuni × permessi")
 order = st.segmented_control(
     "Ordine", ["Più lacune prima", "Alfabetico"], default="Più lacune prima", key="matrix_order"
 )
-matrix = permission_matrix(view)
+table = matrix(view, ctx.view_key)
 if order == "Alfabetico":
-    matrix = matrix.sort_values(["name", "province"])
-matrix = matrix.assign(status=matrix["status"].map(STATUS_BADGES))
+    table = table.sort_values(["name", "province"])
+table = table.assign(status=table["status"].map(STATUS_BADGES))
 st.dataframe(
-    matrix,
+    compact(table),
     hide_index=True,
     height=480,
     column_order=["name", "province", "status", "gaps", *PERMISSION_KEYS],

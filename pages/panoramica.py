@@ -7,6 +7,7 @@ from rollout.outputs import charts, picture
 from rollout.status import coverage_of
 from rollout.views import KPIS, NOTHING_TO_DO, to_do, week_totals
 from ui.context import current, header
+from ui.derived import chart
 from ui.downloads import download_button
 from ui.format import md_escape
 from ui.maps import status_map
@@ -34,12 +35,14 @@ for column, kpi in zip(st.columns(len(KPIS)), KPIS, strict=True):
 left, right = st.columns([3, 2])
 with left:
     st.markdown("**Comuni che hanno risposto, giorno per giorno**")
-    st.altair_chart(charts.response_curve(ctx.view, s, height=220), width="stretch")
+    chart(("response_curve", ctx.view_key, 220), lambda: charts.response_curve(ctx.view, s, height=220))
     st.markdown("**Copertura dei permessi**")
-    st.altair_chart(charts.coverage_chart(coverage_of(ctx.view), len(ctx.view), height=240), width="stretch")
+    chart(
+        ("coverage", ctx.view_key, 240), lambda: charts.coverage_chart(coverage_of(ctx.view), len(ctx.view), height=240)
+    )
 with right:
     st.markdown("**Mappa dei comuni per stato**")
-    status_map(ctx.view, s.tz, height=400)
+    status_map(ctx.view, s.tz, ctx.view_key, height=400)
 
 left, right = st.columns([3, 2])
 with left:
@@ -68,7 +71,7 @@ with left:
     )
 with right:
     st.markdown("**Stato dei comuni**")
-    st.altair_chart(charts.status_chart(now), width="stretch")
+    chart(("status", tuple(now.items())), lambda: charts.status_chart(now))
     c1, c2, c3 = st.columns(3)
     c1.page_link("pages/promemoria.py", label="Promemoria", icon=":material/mail:")
     c2.page_link("pages/comuni.py", label="Comuni", icon=":material/account_balance:")

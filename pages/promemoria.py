@@ -14,14 +14,14 @@ from rollout.reminders.drafts import (
     drafts,
     drafts_zip,
     export_frame,
-    reminders_list,
     templates_from_config,
 )
 from rollout.reminders.log import CHANNELS, Mark
 from ui import notes
 from ui.context import current, header
+from ui.derived import reminders
 from ui.downloads import download_button
-from ui.format import md_escape
+from ui.format import compact, md_escape
 from ui.labels import STATUS_BADGES
 from ui.privacy import hide_personal, notice
 from ui.reminders import load_marks, reminder_log, shown_day
@@ -34,7 +34,7 @@ MAX_LINKS = 400  # above this many comuni the table leaves out its «scrivi» li
 ctx = current()
 header(ctx, "Promemoria")
 log = reminder_log(ctx.config)
-table = reminders_list(ctx.snap, ctx.view, load_marks(log), FormLink.from_config(ctx.config))
+table = reminders(ctx.snap, ctx.view, ctx.view_key, load_marks(log), FormLink.from_config(ctx.config))
 no_answer = int(table["status"].isin(["pending", "missing"]).sum())
 st.markdown(
     f"**{len(table)} comuni da sollecitare**: {no_answer} senza risposta valida, "
@@ -93,7 +93,7 @@ shown = hide_personal(shown)
 order = ["comune", "province", "status", "reasons", "days_late", "reminders_sent", "last_reminder", "mailto",
          "contact", "contact_source", "contact_name", "missing_permissions"]  # fmt: skip
 st.dataframe(
-    shown,
+    compact(shown),
     hide_index=True,
     height=460,
     column_order=[c for c in order if c in shown.columns],

@@ -2,10 +2,10 @@
 
 import streamlit as st
 
-from rollout.outputs import quality
 from rollout.status import OUTCOME_COUNTS
 from ui.context import current, header
-from ui.format import md_escape
+from ui.derived import quality_tables
+from ui.format import compact, md_escape
 from ui.privacy import hide_personal, notice
 
 ctx = current()
@@ -19,7 +19,8 @@ st.markdown(
     + ", ".join(f"{counts[o]} {OUTCOME_COUNTS[o]}" for o in OUTCOME_COUNTS)
     + f". Totale: {sum(counts.values())}."
 )
-exact, recognised = quality.exact_names(snap)
+tables = quality_tables(snap, ctx.key)  # built once per snapshot
+exact, recognised = tables["exact"], tables["recognised"]
 st.markdown(
     f"**Nome del comune esatto**: {exact} risposte su {recognised} con il comune riconosciuto riportano il nome "
     "esattamente come nell'elenco, come lo scrive il link precompilato del modulo"
@@ -28,12 +29,12 @@ st.markdown(
 for note in (*snap.comuni_list.notes, *snap.responses.notes):
     st.info(md_escape(note))
 
-unmatched = quality.unmatched_table(snap)
+unmatched = tables["unmatched"]
 # In screenshot mode the employees' names, emails and free texts are left out.
-invalid = hide_personal(quality.invalid_table(snap))
-replaced = hide_personal(quality.replaced_table(snap))
-unknown = hide_personal(quality.unknown_permissions_table(snap))
-duplicates = hide_personal(quality.possible_duplicates(snap))
+invalid = hide_personal(tables["invalid"])
+replaced = hide_personal(tables["replaced"])
+unknown = hide_personal(tables["unknown"])
+duplicates = hide_personal(tables["duplicates"])
 notice()
 excluded = snap.comuni_list.excluded
 
@@ -63,13 +64,13 @@ with tabs[1]:
 with tabs[2]:
     st.caption("Per ogni dipendente vale la risposta più recente: queste sono state corrette da una successiva.")
     st.dataframe(
-        replaced, hide_index=True, key="q_replaced",
+        compact(replaced), hide_index=True, key="q_replaced",
         column_config={"row": "Riga", "replaced_by": "Sostituita dalla riga", "comune": "Comune", "name": "Dipendente", "email": "Email", "note": "Nota"},
     )  # fmt: skip
 with tabs[3]:
     st.caption("Testi nella risposta sui permessi che non corrispondono a nessuno dei sette (es. «Altro»).")
     st.dataframe(
-        unknown, hide_index=True, key="q_unknown",
+        compact(unknown), hide_index=True, key="q_unknown",
         column_config={"row": "Riga", "comune": "Comune", "text": "Testo", "counted": st.column_config.CheckboxColumn("Riga conteggiata")},
     )  # fmt: skip
 with tabs[4]:

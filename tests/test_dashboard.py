@@ -1,11 +1,17 @@
 """The dashboard on the demo and on bad configurations (Streamlit AppTest, no browser)."""
 
 import datetime as dt
+import gc
+import json
+import weakref
 
+import pandas as pd
+import pyarrow as pa
 import pytest
 
 from conftest import ROOT, run_app
-from ui.format import md_escape
+from ui.data import _long_lived
+from ui.format import compact, md_escape
 
 PAGES = ["pages/panoramica.py", "pages/comuni.py", "pages/copertura.py", "pages/promemoria.py", "pages/qualita.py"]
 
@@ -63,6 +69,63 @@ def test_status_and_search_filters(demo):
     at = run_app(filter_statuses=["pending"], filter_search="san")
     assert metrics(at)["Comuni"] == ("16", "0")
     assert metrics(at)["In attesa"] == ("16", "0")
+
+
+def coverage_labels(at) -> list[str]:
+    """The labels of the Panoramica's coverage chart, as the browser receives them."""
+    chart = at.get("vega_lite_chart")[1].proto
+    assert json.loads(chart.spec)["layer"][1]["mark"]["type"] == "text"
+    (data,) = chart.datasets
+    return pa.ipc.open_stream(data.data.data).read_all().column("etichetta").to_pylist()
+
+
+def test_cached_charts_follow_the_filters(demo):
+    """The charts are built once per snapshot and filters (for every session): each filter shows its own."""
+    # Amministrazione trasparente (third): the comuni with an AT editor, 130 - 79 and 42 - 22 (the metrics)
+    everyone = ["46% (60/130)", "32% (42/130)", "39% (51/130)", "26% (34/130)", "23% (30/130)", "24% (31/130)",
+                "19% (25/130)"]  # fmt: skip
+    assert coverage_labels(run_app()) == everyone
+    assert coverage_labels(run_app(filter_provinces=["AV"])) == [
+        "52% (22/42)", "36% (15/42)", "48% (20/42)", "33% (14/42)", "19% (8/42)", "24% (10/42)", "17% (7/42)",
+    ]  # fmt: skip
+    assert coverage_labels(run_app()) == everyone  # from the cache
+
+
+def test_tables_travel_compact_with_the_same_cells():
+    frame = pd.DataFrame(
+        {
+            "comune": [f"Comune {i}" for i in range(60)],
+            "stato": ["in tempo", "mancante", "in attesa"] * 20,
+            "ultimo": ["", "01/09/2023"] * 30,  # an empty category would show as «None»: left as text
+            "editor": list(range(60)),
+            "tutti": [True, False] * 30,
+        },
+        index=range(100, 160),
+    )
+    small = compact(frame)
+    assert small.astype(object).to_dict("list") == frame.reset_index(drop=True).astype(object).to_dict("list")
+    assert [str(t) for t in small.dtypes] == ["str", "category", "str", "int8", "bool"]
+    assert small.index.equals(pd.RangeIndex(60))
+
+
+class Node:
+    pass
+
+
+def test_loaded_data_stay_out_of_the_collector_until_the_next_load():
+    """The data kept by a load skip the garbage collector's passes; a later load hands them back."""
+    with _long_lived():
+        assert not gc.isenabled()
+        node = Node()
+        node.self = node  # a reference cycle: only the collector can free it
+        gone = weakref.ref(node)
+    assert gc.isenabled()
+    assert gc.get_freeze_count() > 0
+    del node
+    gc.collect()
+    assert gone() is not None  # frozen: left alone
+    with _long_lived():
+        assert gone() is None  # the next load hands it back to the collector, which frees it
 
 
 def test_moving_as_of_changes_the_statuses(demo):

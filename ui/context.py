@@ -26,6 +26,7 @@ class Context:
     snap: Snapshot
     previous: Snapshot  # the same data seven days before as_of
     view: pd.DataFrame  # the comuni left by the sidebar filters
+    filters: tuple = ()  # the sidebar filters that left ``view``
 
     @property
     def settings(self) -> Settings:
@@ -35,6 +36,11 @@ class Context:
     def key(self) -> tuple:
         """Identifies ``snap``: a cache key for tables derived from it."""
         return snapshot_key(self.loaded, self.settings)
+
+    @property
+    def view_key(self) -> tuple:
+        """Identifies ``view``: a cache key for what is derived from the filtered comuni."""
+        return (*self.key, *self.filters)
 
     @property
     def filtered(self) -> bool:
@@ -86,8 +92,8 @@ def build() -> Context | None:
     snap = snapshot_at(loaded, settings)
     previous = snapshot_at(loaded, settings.week_before())
     with st.sidebar:
-        view = _filters_box(snap)
-    ctx = Context(config, loaded, snap, previous, view)
+        filters = _filters_box(snap)
+    ctx = Context(config, loaded, snap, previous, _filtered(snap, loaded, settings, filters), filters)
     st.session_state[state.CONTEXT] = ctx
     return ctx
 
@@ -152,7 +158,8 @@ def _moment_box(config: Config) -> Settings:
     return Settings(config.deadline, as_of, config.timezone)
 
 
-def _filters_box(snap: Snapshot) -> pd.DataFrame:
+def _filters_box(snap: Snapshot) -> tuple:
+    """The filter widgets; the values in force, as a hashable tuple (provinces, statuses, waves, search)."""
     comuni = snap.comuni
     st.markdown("**Filtri**")
     provinces = sorted(p for p in comuni["province"].unique() if p)
@@ -169,10 +176,22 @@ def _filters_box(snap: Snapshot) -> pd.DataFrame:
         help="Nasconde in tutte le pagine i dati personali (nomi, email, codici fiscali, referenti e contatti) "
         "per catturare lo schermo senza esporli.",
     )
-    return filter_comuni(
-        comuni,
-        provinces=[p for p in st.session_state[state.PROVINCES] if p in provinces],
-        statuses=st.session_state[state.STATUSES],
-        waves=[w for w in st.session_state[state.WAVES] if w in waves],
-        search=st.session_state[state.SEARCH],
+    return (
+        tuple(p for p in st.session_state[state.PROVINCES] if p in provinces),
+        tuple(st.session_state[state.STATUSES]),
+        tuple(w for w in st.session_state[state.WAVES] if w in waves),
+        st.session_state[state.SEARCH],
     )
+
+
+def _filtered(snap: Snapshot, loaded: Loaded, settings: Settings, filters: tuple) -> pd.DataFrame:
+    """The comuni left by the filters, computed once per snapshot and filters (a search scans every name)."""
+    if not any(filters):
+        return snap.comuni
+    return _filter(snap, (*snapshot_key(loaded, settings), *filters))
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _filter(_snap: Snapshot, key: tuple) -> pd.DataFrame:
+    provinces, statuses, waves, search = key[-4:]
+    return filter_comuni(_snap.comuni, provinces=provinces, statuses=statuses, waves=waves, search=search)

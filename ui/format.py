@@ -1,13 +1,15 @@
-"""Italian formats for dates and numbers shown in the pages."""
+"""Italian formats for dates and numbers shown in the pages, and tables in a compact form for the browser."""
 
 from __future__ import annotations
 
 import re
 
+import pandas as pd
+
 from rollout.italian import moment, weekday_date
 
 day = weekday_date  # the pages' names for rollout.italian's formats
-__all__ = ["day", "md_escape", "moment", "share"]
+__all__ = ["compact", "day", "md_escape", "moment", "share"]
 
 
 def share(value: float) -> str:
@@ -34,3 +36,29 @@ def md_escape(text: object) -> str:
             out.append(JOINER)
         out.append("\\" + ch if ch in _MARKDOWN else ch)
     return _WWW.sub(JOINER, "".join(out))
+
+
+def compact(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` as ``st.dataframe`` should send it: the same cells, a fraction of the bytes.
+
+    Texts that repeat (a status, a province, a reason) become categories, whole
+    numbers take the smallest integer type and the index (hidden by the pages) becomes a plain
+    range: thousands of rows then travel as hundreds of kilobytes instead of megabytes.
+    """
+    out = frame.reset_index(drop=True)
+    for name in list(out.columns):
+        column = out[name]
+        if pd.api.types.is_integer_dtype(column.dtype):
+            out[name] = pd.to_numeric(column, downcast="integer")
+        elif len(column) > 50 and pd.api.types.is_string_dtype(column.dtype) and _repeats(column):
+            out[name] = column.astype("category")
+    return out
+
+
+def _repeats(column: pd.Series) -> bool:
+    """Whether a text column has few distinct values, none of them empty (the grid would show an
+    empty category as «None»)."""
+    try:
+        return column.nunique() * 4 <= len(column) and not (column == "").any()
+    except TypeError:  # unhashable cells (lists): left as they are
+        return False

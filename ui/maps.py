@@ -6,11 +6,16 @@ import pandas as pd
 import streamlit as st
 
 from rollout.outputs import map_charts, maps
+from ui.derived import chart
 
 
-def status_map(view: pd.DataFrame, tz: str, height: int = 430) -> None:
-    """Comuni by status (or, nationally, provinces by share answered), one click from any territory."""
-    md = maps.map_data(view, tz)
+def status_map(view: pd.DataFrame, tz: str, view_key: tuple, height: int = 430) -> None:
+    """Comuni by status (or, nationally, provinces by share answered), one click from any territory.
+
+    ``view_key`` identifies ``view`` (``Context.view_key``): the join to the boundaries and each
+    territory's map are made once per filtered list.
+    """
+    md = _map_data(view, tz, view_key)
     choices = maps.map_choices(md)
     provinces: tuple[str, ...] = ()
     if not choices:
@@ -19,10 +24,10 @@ def status_map(view: pd.DataFrame, tz: str, height: int = 430) -> None:
         label = st.selectbox("Territorio", list(choices), key="map_territory", label_visibility="collapsed")
         provinces = choices.get(label, ())
         if provinces:
-            spec = map_charts.to_spec(map_charts.comuni_map(md, provinces, height=height))
+            build = lambda: map_charts.to_spec(map_charts.comuni_map(md, provinces, height=height))  # noqa: E731
         else:
-            spec = map_charts.provinces_map_spec(maps.province_progress(view), height=height)
-        st.vega_lite_chart(None, spec, width="stretch")
+            build = lambda: map_charts.provinces_map_spec(maps.province_progress(view), height=height)  # noqa: E731
+        chart(("map", view_key, provinces, height), build)
     caption = maps.CREDIT
     if md.comuni["senza_at"].any() and choices and provinces:
         caption = "● comuni che hanno risposto senza editor Amministrazione Trasparente · " + caption
@@ -35,3 +40,8 @@ def status_map(view: pd.DataFrame, tz: str, height: int = 430) -> None:
                 hide_index=True,
                 column_config={"comune": "Comune", "provincia": "Prov.", "codice": "Codice"},
             )
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _map_data(_view: pd.DataFrame, tz: str, view_key: tuple) -> maps.MapData:
+    return maps.map_data(_view, tz)

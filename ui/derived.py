@@ -1,0 +1,64 @@
+"""What the pages derive from a snapshot, computed once per snapshot and filters, then reused.
+
+A rerun (a page visited again, a filter set back) finds its charts and tables here instead of
+building them again. The keys are ``Context.key`` (the snapshot) or ``Context.view_key`` (the
+snapshot and the sidebar filters), plus what else each result depends on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pandas as pd
+import streamlit as st
+
+from rollout.outputs import quality
+from rollout.outputs.links import FormLink
+from rollout.reminders.drafts import reminders_list
+from rollout.views import permission_matrix
+
+
+def chart(key: tuple, build: Callable[[], object], **kwargs) -> None:
+    """Draw the chart ``build()`` makes (an Altair chart or a Vega-Lite dict), built once per ``key``."""
+    st.vega_lite_chart(spec(key, build), width="stretch", **kwargs)
+
+
+@st.cache_resource(max_entries=128, show_spinner=False)
+def spec(key: tuple, _build: Callable[[], object]) -> dict:
+    """The Vega-Lite specification of ``_build()``; ``key`` names the chart and everything it shows.
+
+    Shared, not copied: a copy of the map's boundaries (a quarter of a megabyte of small lists)
+    could cost a tenth of a second per rerun; Streamlit only reads the spec (it copies the top
+    level before changing it). Not validated against the Vega-Lite schema (a tenth of a second
+    per page): the charts are fixed by ``rollout.outputs`` and rendered by vl-convert in the tests.
+    """
+    made = _build()
+    return made if isinstance(made, dict) else made.to_dict(validate=False)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def matrix(_view: pd.DataFrame, view_key: tuple) -> pd.DataFrame:
+    """Comune × permission of the filtered comuni, most gaps first."""
+    return permission_matrix(_view)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def quality_tables(_snap, key: tuple) -> dict[str, object]:
+    """The Qualità dati page's tables and counts (the possible duplicates compare every name)."""
+    exact, recognised = quality.exact_names(_snap)
+    return {
+        "exact": exact,
+        "recognised": recognised,
+        "unmatched": quality.unmatched_table(_snap),
+        "invalid": quality.invalid_table(_snap),
+        "replaced": quality.replaced_table(_snap),
+        "unknown": quality.unknown_permissions_table(_snap),
+        "duplicates": quality.possible_duplicates(_snap),
+    }
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def reminders(_snap, _view: pd.DataFrame, view_key: tuple, marks: pd.DataFrame | None, form: FormLink) -> pd.DataFrame:
+    """The comuni to chase among the filtered ones, with the reminders already sent (``marks`` is
+    part of the key: a reminder recorded makes a new list)."""
+    return reminders_list(_snap, _view, marks, form)
