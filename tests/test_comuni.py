@@ -2,7 +2,10 @@
 
 import io
 
+import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import grid
 from data_sources import read_source
@@ -235,3 +238,34 @@ def test_istat_list_as_published_keeps_every_comune():
         [4, "Villa San Pietro", "111105", "SU", "Sardegna"],
     ]
     assert comuni.excluded.empty
+
+
+HEADER_WORDS = ["Comune", "Nome comune", "COMUNE DI", "Provincia", "Prov.", "Codice", "Email", "Referente",
+                "PEC", "Ondata", "Denominazione", "cod. catastale", "Regione"]  # fmt: skip
+HEADERISH = st.lists(
+    st.one_of(
+        st.sampled_from(HEADER_WORDS),
+        st.text(alphabet="abcèéAZ 0123456789²٣½-_./'\t", max_size=12),
+    ),
+    min_size=1,
+    max_size=3,
+).map(" ".join)
+
+
+@settings(max_examples=300, derandomize=True, deadline=None, database=None)
+@given(st.lists(HEADERISH, min_size=1, max_size=30))
+def test_header_labels_on_a_column_equal_the_cell_by_cell_rule(cells):
+    """The column form (length and digits checked on the whole column) says exactly what the cell
+    by cell rule says: a short text, up to three words, without digits, that reads as a header."""
+    from rollout.read.columns import COMUNI_RULES
+    from rollout.read.comuni import _labels
+    from rollout.read.text import words_series
+
+    folded = words_series(pd.Series(cells, dtype=str))
+    for rule in (*COMUNI_RULES, None):
+        expected = [
+            bool(w) and rule is not None and len(w.split()) <= 3 and not any(c.isdigit() for c in w)
+            and bool(rule.matches(w))
+            for w in folded
+        ]  # fmt: skip
+        assert _labels(rule, folded).tolist() == expected

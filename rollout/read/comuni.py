@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import partial
 
 import pandas as pd
 
@@ -83,9 +82,18 @@ def load_comuni(grid: Grid, overrides: Mapping[str, str] | None = None) -> Comun
     return _finish(frame, "sheet", grid.notes)
 
 
-def _label(rule: Rule | None, w: str) -> bool:
-    """A short text without digits that reads as a header of ``rule``'s column."""
-    return bool(w) and rule is not None and len(w.split()) <= 3 and not any(c.isdigit() for c in w) and rule.matches(w)
+def _labels(rule: Rule | None, folded: pd.Series) -> pd.Series:
+    """Which cells read as a header of ``rule``'s column: a short text (up to three words) without
+    digits that the rule matches. ``folded`` comes from ``words_series`` (words of [0-9a-z] and
+    single spaces), so the length and the digits are checked on the whole column at once and the
+    rule only on the distinct short texts."""
+    out = pd.Series(False, index=folded.index, dtype=bool)
+    if rule is None:
+        return out
+    short = (folded != "") & (folded.str.count(" ") <= 2) & ~folded.str.contains("[0-9]", regex=True)
+    if short.any():
+        out[short] = map_unique(folded[short], lambda w: bool(rule.matches(w)))
+    return out
 
 
 def _header_like(body: pd.DataFrame, fields: Mapping[str, int], headers: list[str]) -> pd.Series:
@@ -99,7 +107,7 @@ def _header_like(body: pd.DataFrame, fields: Mapping[str, int], headers: list[st
         folded = words_series(body[pos])
         same += (folded == words(headers[pos])) & (folded != "")
         rule = rules.get(field)
-        label[pos] = pd.Series(map_unique(folded, partial(_label, rule)), index=body.index, dtype=bool)
+        label[pos] = _labels(rule, folded)
         if pos == name_pos:
             name_same = folded == words(headers[pos])
     others = sum((label[p] for p in label if p != name_pos), pd.Series(0, index=body.index))
