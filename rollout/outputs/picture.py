@@ -151,13 +151,6 @@ def overview_picture(data: Overview, campaign: str, comuni: pd.DataFrame | None 
     if not_on_map:
         note += f" · {not_on_map} comuni {maps.NOT_ON_MAP} (contati nei totali)"
     footer = _text_line(note, 13, _MUTED, 18)
-    chart = alt.vconcat(
-        kpis,
-        alt.hconcat(curve, where, coverage, spacing=gap).resolve_scale(color="independent"),
-        todo,
-        footer,
-        spacing=_SPACING,
-    )
     title = alt.Title(
         campaign,
         subtitle=subtitle,
@@ -170,12 +163,21 @@ def overview_picture(data: Overview, campaign: str, comuni: pd.DataFrame | None 
         subtitlePadding=8,
         limit=_INNER + _AXIS,  # a long campaign name is cut with "…", never widens the picture
     )
-    return (
-        chart.properties(title=title, background="white")
-        .configure_view(stroke=None)
-        .configure_axis(labelFontSize=14, titleFontSize=14, labelColor=_INK, titleColor=_MUTED)
-        .configure_legend(labelFontSize=14)
-        .configure_text(fontSize=14)
+    # Built in one call: each .properties() or .configure_*() would deep-copy the whole chart.
+    return alt.vconcat(
+        kpis,
+        alt.hconcat(curve, where, coverage, spacing=gap, resolve=alt.Resolve(scale={"color": "independent"})),
+        todo,
+        footer,
+        spacing=_SPACING,
+        title=title,
+        background="white",
+        config=alt.Config(
+            view=alt.ViewConfig(stroke=None),
+            axis=alt.AxisConfig(labelFontSize=14, titleFontSize=14, labelColor=_INK, titleColor=_MUTED),
+            legend=alt.LegendConfig(labelFontSize=14),
+            text=alt.MarkConfig(fontSize=14),
+        ),
     )
 
 
