@@ -27,7 +27,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def serve_dashboard(config: Path | None, **env: str) -> Iterator[str]:
+ENTRY = "server.py"  # the README's command (the warm start); dashboard.py is the same app without it
+
+
+def serve_dashboard(config: Path | None, entry: str = ENTRY, **env: str) -> Iterator[str]:
     """Start the dashboard on ``config`` (None: the demo), yield its base URL, stop it afterwards."""
     port = free_port()
     environ = {k: v for k, v in os.environ.items() if k != "ROLLOUT_CONFIG"}
@@ -36,7 +39,7 @@ def serve_dashboard(config: Path | None, **env: str) -> Iterator[str]:
     if config:
         environ["ROLLOUT_CONFIG"] = str(config)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless", "true",
+        [sys.executable, "-m", "streamlit", "run", entry, "--server.headless", "true",
          "--server.address", "127.0.0.1", "--server.port", str(port), "--server.fileWatcherType", "none"],
         cwd=ROOT, env=environ, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )  # fmt: skip

@@ -14,7 +14,7 @@ from rollout.italian import countdown, short_date
 from rollout.status import STATUS_LABELS, Settings, Snapshot
 from rollout.views import filter_comuni
 from ui import auth, state
-from ui.data import Loaded, current_config, load, snapshot_at, snapshot_key
+from ui.data import Loaded, current_config, default_as_of, load, snapshot_at, snapshot_key
 from ui.format import day, md_escape, moment
 from ui.navigation import through_entry_point
 
@@ -146,9 +146,9 @@ def _source_box(config: Config, loaded: Loaded) -> None:
 
 def _moment_box(config: Config) -> Settings:
     tz = ZoneInfo(config.timezone)
-    default = (config.as_of or pd.Timestamp.now(tz="UTC")).tz_convert(config.timezone)
+    default = default_as_of(config)
     st.session_state.setdefault(state.AS_OF_DATE, default.date())
-    st.session_state.setdefault(state.AS_OF_TIME, default.time().replace(second=0, microsecond=0))
+    st.session_state.setdefault(state.AS_OF_TIME, default.time())
     st.markdown("**Situazione al**")
     left, right = st.columns([3, 2])
     date = left.date_input("Data", key=state.AS_OF_DATE, format="DD/MM/YYYY", label_visibility="collapsed")

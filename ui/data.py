@@ -150,3 +150,23 @@ def snapshot_at(loaded: Loaded, settings: Settings) -> Snapshot:
 @st.cache_resource(max_entries=32, show_spinner=False)
 def _snapshot(_prepared: Prepared, key: tuple, deadline: str, as_of: str, tz: str) -> Snapshot:
     return _prepared.at(Settings(dt.date.fromisoformat(deadline), pd.Timestamp(as_of), tz))
+
+
+def warm_up() -> None:
+    """Read and prepare the configured sources into the cache as the server starts, before the
+    first visitor (``server.py``): the first page then finds them loaded, or being loaded. Nothing
+    is shown; an error is left for the page to show."""
+    config, _ = current_config()
+    if config is None:
+        return
+    loaded = load(config, 0)  # 0: the reload token of a new session
+    if loaded.ok:
+        settings = Settings(config.deadline, default_as_of(config).tz_convert("UTC"), config.timezone)
+        snapshot_at(loaded, settings)
+        snapshot_at(loaded, settings.week_before())
+
+
+def default_as_of(config: Config) -> pd.Timestamp:
+    """The moment a new session looks at, local, to the minute: the configured ``as_of``, else now."""
+    default = (config.as_of or pd.Timestamp.now(tz="UTC")).tz_convert(config.timezone)
+    return default.replace(second=0, microsecond=0)
