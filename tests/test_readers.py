@@ -1,18 +1,17 @@
 """Readers: every cell as text, whatever the encoding, delimiter or format; clear errors."""
 
-import http.server
 import io
-import threading
 import zipfile
 
 import openpyxl
 import pytest
-from office_files import encrypted_xlsx, ods
 
 from conftest import ROOT
 from data_sources import SourceError, read_source
 from data_sources import http as http_reader
 from data_sources.gsheets import sheet_ref
+from local_http import serve_routes
+from office_files import encrypted_xlsx, ods
 from rollout.errors import InputError
 from rollout.read.comuni import load_comuni
 
@@ -150,38 +149,19 @@ def test_google_sheet_links_become_csv_exports():
     assert google_sheet_csv_url(export) == export
 
 
-class _Handler(http.server.BaseHTTPRequestHandler):
-    routes: dict[str, tuple[int, dict[str, str], bytes]] = {}
-
-    def do_GET(self):
-        status, headers, body = self.routes.get(self.path, (404, {}, b"not found"))
-        self.send_response(status)
-        for k, v in headers.items():
-            self.send_header(k, v)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture(scope="module")
 def server():
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{httpd.server_address[1]}"
-    csv = b"Comune,Provincia\r\nMelito di Napoli,NA\r\n"
-    _Handler.routes = {
-        "/export?format=csv": (200, {"Content-Type": "text/csv"}, csv),
-        "/redirect": (307, {"Location": f"{base}/export?format=csv"}, b""),
-        "/private": (403, {}, b"forbidden"),
-        "/login": (200, {"Content-Type": "text/html"}, b"<!DOCTYPE html><html>Accedi a Google</html>"),
-        "/busy": (503, {}, b"busy"),
-    }
-    yield base
-    httpd.shutdown()
+    with serve_routes() as served:
+        base = served.base
+        csv = b"Comune,Provincia\r\nMelito di Napoli,NA\r\n"
+        served.routes.update({
+            "/export?format=csv": (200, {"Content-Type": "text/csv"}, csv),
+            "/redirect": (307, {"Location": f"{base}/export?format=csv"}, b""),
+            "/private": (403, {}, b"forbidden"),
+            "/login": (200, {"Content-Type": "text/html"}, b"<!DOCTYPE html><html>Accedi a Google</html>"),
+            "/busy": (503, {}, b"busy"),
+        })  # fmt: skip
+        yield base
 
 
 def test_http_csv_follows_redirects(server):
