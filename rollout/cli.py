@@ -98,7 +98,7 @@ def write_report(snap: Snapshot, out: Path, config: Config | None = None) -> Wri
     status picture and the accounts' XLSX (the slowest) are written by worker processes meanwhile.
     """
     config = config or Config()
-    accounts = accounts_table(snap)  # before the workers start: the XLSX worker inherits it
+    accounts = accounts_table(snap)  # for accounts.csv here and, pickled, for the XLSX worker
     warnings: list[str] = []
     with staged(Path(out)) as tmp:
 

@@ -62,8 +62,9 @@ def local_clock(values: pd.Series, tz: str) -> tuple[np.ndarray, list[str | None
     utc = aware.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy(dtype="datetime64[s]")
     seconds = (wall - utc).astype("timedelta64[s]")
     known = ~np.isnat(seconds)
-    shown = {int(s): _offset(int(s)) for s in np.unique(seconds[known].astype("int64"))}
-    offsets = [shown[s] if k else None for s, k in zip(seconds.astype("int64").tolist(), known.tolist(), strict=True)]
+    whole = seconds.astype("int64")
+    shown = {int(s): _offset(int(s)) for s in np.unique(whole[known])}
+    offsets = [shown[s] if k else None for s, k in zip(whole.tolist(), known.tolist(), strict=True)]
     return np.datetime_as_string(wall, unit="s").astype(object), offsets
 
 

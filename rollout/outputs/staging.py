@@ -88,17 +88,22 @@ def start_worker(name: str, warm_up: Job) -> bool:
     any other). ``stop_workers`` ends a worker whose job never came."""
     if name in _WAITING or not workers():
         return False
-    context = multiprocessing.get_context("fork")
-    jobs_out, jobs_in = context.Pipe(duplex=False)
-    results_out, results_in = context.Pipe(duplex=False)
-    process = context.Process(
-        target=_serve, args=(name, warm_up, jobs_out, results_in), name=f"rollout: {name}", daemon=True
-    )
-    process.start()
+    jobs_out, jobs_in = multiprocessing.get_context("fork").Pipe(duplex=False)
+    worker = _fork(name, _serve, name, warm_up, jobs_out)
     jobs_out.close()
-    results_in.close()
-    _WAITING[name] = _Worker(process, results_out, jobs_in)
+    worker.jobs = jobs_in
+    _WAITING[name] = worker
     return True
+
+
+def _fork(name: str, target: Callable[..., None], *args: object) -> _Worker:
+    """A forked process running ``target(*args, results)``, ``results`` the end it replies on."""
+    context = multiprocessing.get_context("fork")
+    results_out, results_in = context.Pipe(duplex=False)
+    process = context.Process(target=target, args=(*args, results_in), name=f"rollout: {name}", daemon=True)
+    process.start()
+    results_in.close()
+    return _Worker(process, results_out)
 
 
 def stop_workers() -> None:
@@ -145,15 +150,7 @@ def run_jobs(here: Mapping[str, Job], side: Mapping[str, Job] | None = None) -> 
         forking = [name for name in side if name not in early]
         if forking and workers():  # first: these start from nothing, the early ones are ready
             shed_memory()  # the workers start as copies of this process: smaller copies
-            context = multiprocessing.get_context("fork")
-            for name in forking:
-                results_out, results_in = context.Pipe(duplex=False)
-                process = context.Process(
-                    target=_run_inherited, args=(name, results_in), name=f"rollout: {name}", daemon=True
-                )
-                process.start()
-                results_in.close()
-                started.append((name, _Worker(process, results_out)))
+            started += [(name, _fork(name, _run_inherited, name)) for name in forking]
         else:
             here = {**{name: side[name] for name in forking}, **here}
         for name, worker in early.items():
