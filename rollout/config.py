@@ -88,7 +88,7 @@ class Config:
         ]
         if missing:
             raise InputError(
-                f"Configurazione incompleta: manca {', '.join(missing)} (vedi README, sezione Configurazione)."
+                f"Configurazione incompleta: manca {', '.join(missing)} (vedi docs/configuration.md, «Top-level keys»)."
             )
 
 
@@ -174,7 +174,8 @@ def _prefill_fields(data: Mapping[str, object]) -> dict[str, str]:
         if not found:
             raise InputError(
                 f"{key} non valido: '{text}'. Scrivi l'identificativo del campo come appare nel link "
-                'precompilato di Google Moduli, per esempio "entry.1234567" (vedi README).'
+                'precompilato di Google Moduli, per esempio "entry.1234567" '
+                "(vedi docs/data.md, «Pre-filled form links»)."
             )
         out[key] = f"entry.{found[1]}"
     if (out["form_prefill_province_field"] or out["form_prefill_code_field"]) and not out["form_prefill_field"]:
@@ -205,7 +206,8 @@ def _access(data: Mapping[str, object]) -> tuple[str, ...]:
     table = _table(data, "access")
     if "password" in table:
         raise InputError(
-            "La password non va in rollout.toml: mettila in .streamlit/secrets.toml, sezione [access] (vedi README)."
+            "La password non va in rollout.toml: mettila in .streamlit/secrets.toml, sezione [access] "
+            "(vedi docs/deploying.md, «A team password»)."
         )
     unknown = sorted(set(table) - {"allowed"})
     if unknown:
