@@ -25,6 +25,7 @@ _TOP_KEYS = {"campaign", "deadline", "as_of", "timezone", "form_url", "date_orde
 _PREFILL_KEYS = ("form_prefill_field", "form_prefill_province_field", "form_prefill_code_field")
 _TOP_KEYS |= {*_PREFILL_KEYS, "accounts"}
 _ACCOUNTS_KEYS = {"note_template", "signature"}
+_ACCESS_KEYS = {"allowed"}  # the password belongs in .streamlit/secrets.toml
 _ENTRY = re.compile(r"(?:entry\.)?(\d{1,15})")
 
 
@@ -209,9 +210,11 @@ def _access(data: Mapping[str, object]) -> tuple[str, ...]:
             "La password non va in rollout.toml: mettila in .streamlit/secrets.toml, sezione [access] "
             "(vedi docs/deploying.md, «A team password»)."
         )
-    unknown = sorted(set(table) - {"allowed"})
+    unknown = sorted(set(table) - _ACCESS_KEYS)
     if unknown:
-        raise InputError(f"Chiave sconosciuta in [access]: {', '.join(unknown)}. Chiave ammessa: allowed.")
+        raise InputError(
+            f"Chiave sconosciuta in [access]: {', '.join(unknown)}. Chiave ammessa: {', '.join(sorted(_ACCESS_KEYS))}."
+        )
     return parse_allowlist(table.get("allowed", []))
 
 
