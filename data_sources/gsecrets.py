@@ -138,7 +138,8 @@ def _check_account(fields: Mapping[str, str], where: str) -> str:
     missing = [k for k in _REQUIRED if not fields.get(k)]
     if missing:
         return (
-            f"In {where} mancano i campi dell'account di servizio: {', '.join(missing)} (vedi README, Google Sheets)."
+            f"In {where} mancano i campi dell'account di servizio: {', '.join(missing)} "
+            "(vedi docs/google-sheets.md, «Connect the form's sheet with a service account»)."
         )
     if "PRIVATE KEY" not in fields["private_key"]:
         return f"In {where} private_key non è una chiave privata PEM: copiala intera dal file JSON, con gli \\n."

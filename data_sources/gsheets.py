@@ -57,7 +57,7 @@ class SheetRef:
                     raise SourceError(
                         f"Senza account di servizio la scheda '{self.worksheet}' si indica con il suo link: apri la "
                         "scheda nel browser e copia il link (contiene #gid=…), oppure configura un account di "
-                        "servizio (vedi README, Google Sheets)."
+                        "servizio (vedi docs/google-sheets.md, «Connect the form's sheet with a service account»)."
                     )
             elif gid is not None and gid != self.worksheet:
                 raise SourceError(_conflict(gid, f"gid={self.worksheet}"))
@@ -247,7 +247,8 @@ def _guarded_client() -> type:
                 except gauth.RefreshError:
                     raise SourceError(
                         f"Google ha rifiutato la chiave dell'account di servizio {self.email}: forse è stata "
-                        "revocata o il progetto è disattivato. Crea una nuova chiave (vedi README, Google Sheets)."
+                        "revocata o il progetto è disattivato. Crea una nuova chiave "
+                        "(vedi docs/google-sheets.md, «Connect the form's sheet with a service account»)."
                     ) from None
                 except (requests.Timeout, gauth.TransportError) as err:
                     if isinstance(err, requests.Timeout) or "timed out" in str(err).lower():

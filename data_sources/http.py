@@ -100,7 +100,7 @@ def _http_message(code: int, shown: str) -> str:
     if code in (401, 403):
         return (
             f"Accesso negato ({code}) a {shown}: il foglio non è pubblico. Condividilo come "
-            "'chiunque abbia il link' oppure usa un account di servizio (vedi README)."
+            "'chiunque abbia il link' oppure usa un account di servizio (vedi docs/google-sheets.md)."
         )
     if code == 404:
         return f"Non trovato (404): {shown}. Controlla il link."

@@ -25,6 +25,7 @@ _TOP_KEYS = {"campaign", "deadline", "as_of", "timezone", "form_url", "date_orde
 _PREFILL_KEYS = ("form_prefill_field", "form_prefill_province_field", "form_prefill_code_field")
 _TOP_KEYS |= {*_PREFILL_KEYS, "accounts"}
 _ACCOUNTS_KEYS = {"note_template", "signature"}
+_ACCESS_KEYS = {"allowed"}  # the password belongs in .streamlit/secrets.toml
 _ENTRY = re.compile(r"(?:entry\.)?(\d{1,15})")
 
 
@@ -88,7 +89,7 @@ class Config:
         ]
         if missing:
             raise InputError(
-                f"Configurazione incompleta: manca {', '.join(missing)} (vedi README, sezione Configurazione)."
+                f"Configurazione incompleta: manca {', '.join(missing)} (vedi docs/configuration.md, «Top-level keys»)."
             )
 
 
@@ -174,7 +175,8 @@ def _prefill_fields(data: Mapping[str, object]) -> dict[str, str]:
         if not found:
             raise InputError(
                 f"{key} non valido: '{text}'. Scrivi l'identificativo del campo come appare nel link "
-                'precompilato di Google Moduli, per esempio "entry.1234567" (vedi README).'
+                'precompilato di Google Moduli, per esempio "entry.1234567" '
+                "(vedi docs/data.md, «Pre-filled form links»)."
             )
         out[key] = f"entry.{found[1]}"
     if (out["form_prefill_province_field"] or out["form_prefill_code_field"]) and not out["form_prefill_field"]:
@@ -205,11 +207,14 @@ def _access(data: Mapping[str, object]) -> tuple[str, ...]:
     table = _table(data, "access")
     if "password" in table:
         raise InputError(
-            "La password non va in rollout.toml: mettila in .streamlit/secrets.toml, sezione [access] (vedi README)."
+            "La password non va in rollout.toml: mettila in .streamlit/secrets.toml, sezione [access] "
+            "(vedi docs/deploying.md, «A team password»)."
         )
-    unknown = sorted(set(table) - {"allowed"})
+    unknown = sorted(set(table) - _ACCESS_KEYS)
     if unknown:
-        raise InputError(f"Chiave sconosciuta in [access]: {', '.join(unknown)}. Chiave ammessa: allowed.")
+        raise InputError(
+            f"Chiave sconosciuta in [access]: {', '.join(unknown)}. Chiave ammessa: {', '.join(sorted(_ACCESS_KEYS))}."
+        )
     return parse_allowlist(table.get("allowed", []))
 
 

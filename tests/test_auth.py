@@ -319,7 +319,7 @@ def test_an_incomplete_auth_section_keeps_the_dashboard_closed(campaign):
     assert at.error[0].value == (
         "Login non configurato correttamente: mancano cookie_secret, google.client_secret, "
         "google.server_metadata_url. Il cruscotto resta chiuso finché non è corretto "
-        "(vedi README, «Deploying safely»)."
+        "(vedi docs/deploying.md, «Who gets in»)."
     )
 
 

@@ -140,7 +140,7 @@ def test_missing_deadline_with_own_data(files):
     assert result.returncode == 2
     assert (
         result.stderr.strip()
-        == "errore: Configurazione incompleta: manca deadline (vedi README, sezione Configurazione)."
+        == "errore: Configurazione incompleta: manca deadline (vedi docs/configuration.md, «Top-level keys»)."
     )
 
 

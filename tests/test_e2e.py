@@ -39,9 +39,10 @@ PAGES = [
     ("copertura", "Copertura dei permessi", ["Tutti e sette i permessi", "Comuni × permessi"]),
     ("promemoria", "Promemoria", ["79 comuni da sollecitare", "Scarica CSV"]),
     ("qualita", "Qualità dati", ["303 righe di risposte lette", "Comuni non riconosciuti (2)"]),
+    ("guida", "Guida per il project manager", ["La routine della settimana", "Quando un caricamento non riesce"]),
 ]
 
-MENU = ["Panoramica", "Comuni", "Copertura", "Promemoria", "Qualità dati"]
+MENU = ["Panoramica", "Comuni", "Copertura", "Promemoria", "Qualità dati", "Guida"]
 
 pytestmark = [
     pytest.mark.e2e,

@@ -184,7 +184,7 @@ def test_the_file_exists_only_for_seconds_after_the_click(server, browser):
 
 
 def test_a_tab_closed_at_once_leaves_the_file_at_most_until_the_next_visit(server, browser):
-    """What remains (README, «Deploying safely»): a tab closed before the sweep ran may leave the
+    """What remains (docs/deploying.md, «On the server»): a tab closed before the sweep ran may leave the
     file until the next script runs on the server (whether it does depends on timing: 1 of 6
     tries in a row); the session's TTL runs nothing in Streamlit 1.67."""
     page, url, _ = click_download(browser, server, [])

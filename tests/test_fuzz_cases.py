@@ -237,7 +237,7 @@ def test_bad_configuration(case):
     [
         ("deadline = = 2023\n", "errore: Il file di configurazione rollout.toml non è TOML valido: Invalid value (at line 1, column 12).\n"),
         (b"\xff\xfe\x00garbage", "errore: Il file di configurazione rollout.toml non è TOML valido: "),
-        ('deadline = 2023-09-13\ncomuni = "comuni.csv"\n', "errore: Configurazione incompleta: manca submissions (vedi README, sezione Configurazione).\n"),
+        ('deadline = 2023-09-13\ncomuni = "comuni.csv"\n', "errore: Configurazione incompleta: manca submissions (vedi docs/configuration.md, «Top-level keys»).\n"),
     ],
 )  # fmt: skip
 def test_the_command_line_says_one_line(tmp_path, capsys, config, message):

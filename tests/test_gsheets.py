@@ -310,7 +310,7 @@ def test_the_committed_example_means_no_account(root):
         (
             {"type": "service_account", "client_email": EMAIL},
             "In secrets.toml [connections.gsheets] mancano i campi dell'account di servizio: private_key, "
-            "token_uri (vedi README, Google Sheets).",
+            "token_uri (vedi docs/google-sheets.md, «Connect the form's sheet with a service account»).",
         ),
         (
             {"type": "authorized_user", "client_email": EMAIL},

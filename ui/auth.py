@@ -34,7 +34,7 @@ sleep = time.sleep  # tests replace it: the delays are real seconds otherwise
 _LOG = logging.getLogger("rollout.access")
 _GENERAL_KEYS = ("redirect_uri", "cookie_secret")
 _PROVIDER_KEYS = ("client_id", "client_secret", "server_metadata_url")
-_LOCKED = "Il cruscotto resta chiuso finché non è corretto (vedi README, «Deploying safely»)."
+_LOCKED = "Il cruscotto resta chiuso finché non è corretto (vedi docs/deploying.md, «Who gets in»)."
 
 
 @dataclass(frozen=True)
@@ -212,7 +212,7 @@ def sidebar(access: Access) -> None:
     if access.mode == "open":
         st.warning(
             "**Accesso libero**: nessuna password né login configurati. Chiunque raggiunga questo "
-            "server vede nomi, email e codici fiscali. Vedi README, «Deploying safely».",
+            "server vede nomi, email e codici fiscali. Vedi docs/deploying.md, «Deploying safely».",
             icon=":material/warning:",
         )
         return

@@ -64,6 +64,15 @@ def current() -> Context:
     return ctx
 
 
+def admitted() -> bool:
+    """Whether this run passed the access gate, with usable data or not: for a page that shows no
+    data (the guide). Like ``current``, a page started alone goes through dashboard.py first."""
+    if not st.session_state.get(state.ENTRY_RAN):
+        through_entry_point(state.REDIRECTED)
+        build()
+    return st.session_state.get(state.ACCESS) is not None
+
+
 def build() -> Context | None:
     """Render the shared sidebar and compute the context; None (with a message shown) when no data.
 
@@ -72,10 +81,12 @@ def build() -> Context | None:
     """
     state.init_session_state()
     st.session_state[state.CONTEXT] = None
+    st.session_state[state.ACCESS] = None
     config, error = current_config()
     access = auth.gate(config)  # first: nothing (not even a configuration error) before the login
     if access is None:
         return None
+    st.session_state[state.ACCESS] = access
     if config is None:
         st.error(f"Configurazione non valida. {md_escape(error)}")
         return None
@@ -85,7 +96,10 @@ def build() -> Context | None:
         auth.sidebar(access)
     if not loaded.ok:
         st.error(f"I dati non sono leggibili. {md_escape(loaded.error)}")
-        st.info("Correggi il file o la configurazione e premi «Ricarica ora» nella barra laterale.")
+        st.info(
+            "Correggi il file o la configurazione e premi «Ricarica ora» nella barra laterale "
+            "(vedi la guida, «Quando un caricamento non riesce»)."
+        )
         return None
     with st.sidebar:
         settings = _moment_box(config)

@@ -6,8 +6,8 @@ at the click (``data`` is a callable: before any click there is no URL at all), 
 run starts a short sweep: Streamlit deletes a generated file once two of its script runs have
 ended after it (the first marks it, the second deletes it), so a fragment reruns ``SWEEP_RUNS``
 times, ``SWEEP_SECONDS`` apart, and the link answers 404 a few seconds after the download. If the
-page is closed before that, the file goes at the next runs of any session (README, «Deploying
-safely»): Streamlit 1.67 forgets a disconnected session after ``server.disconnectedSessionTTL``
+page is closed before that, the file goes at the next runs of any session (docs/deploying.md,
+«On the server»): Streamlit 1.67 forgets a disconnected session after ``server.disconnectedSessionTTL``
 without running anything, so that setting alone deletes nothing.
 """
 

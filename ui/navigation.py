@@ -10,13 +10,14 @@ PAGES_FOLDER = Path(__file__).resolve().parents[1] / "pages"
 
 
 def pages() -> list[st.Page]:
-    """The five pages, in menu order."""
+    """The six pages, in menu order: five over the data, then the project manager's guide."""
     return [
         st.Page(PAGES_FOLDER / "panoramica.py", title="Panoramica", icon=":material/dashboard:", default=True),
         st.Page(PAGES_FOLDER / "comuni.py", title="Comuni", icon=":material/account_balance:"),
         st.Page(PAGES_FOLDER / "copertura.py", title="Copertura", icon=":material/extension:"),
         st.Page(PAGES_FOLDER / "promemoria.py", title="Promemoria", icon=":material/mail:"),
         st.Page(PAGES_FOLDER / "qualita.py", title="Qualità dati", icon=":material/fact_check:"),
+        st.Page(PAGES_FOLDER / "guida.py", title="Guida", icon=":material/help:"),
     ]
 
 

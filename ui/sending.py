@@ -68,7 +68,7 @@ def send_section(ctx: Context, table: pd.DataFrame, templates: Templates | None,
     if not protected(ctx.config):
         st.caption(
             "L'invio per email o PEC si attiva solo su un cruscotto protetto (password o login) con il server "
-            "di posta nella sezione [smtp] dei segreti (vedi README, «Sending reminders»)."
+            "di posta nella sezione [smtp] dei segreti (vedi docs/reminders.md, «Sending from the dashboard»)."
         )
         return
     settings, problem = smtp_settings()

@@ -14,6 +14,7 @@ MISSING_PERMISSION = "filter_missing_permission"
 LOAD_TOKEN = "load_token"
 SCREENSHOT = "screenshot_mode"  # hide personal data on every page, for screen captures
 CONTEXT = "_context"  # the Context of the current run, set by dashboard.py
+ACCESS = "_access"  # the Access granted in the current run (None: the gate has not passed)
 ENTRY_RAN = "_entry_ran"  # dashboard.py has run in this session
 REDIRECTED = "_redirected"  # a page started alone was sent through dashboard.py once
 

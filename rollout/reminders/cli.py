@@ -202,7 +202,7 @@ def run_send(
     if settings is None and not args.dry_run:
         raise InputError(
             "Invio non configurato: manca la sezione [smtp] nel file dei segreti (.streamlit/secrets.toml o "
-            "--secrets); vedi README, «Sending reminders»."
+            "--secrets); vedi docs/reminders.md, «Settings»."
         )
     options = options_from_config(config)
     templates = templates_from_config(config)

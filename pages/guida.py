@@ -1,0 +1,5 @@
+"""Guida: the project manager's guide (docs/guida.md), inside the dashboard."""
+
+from ui.guide import show
+
+show()
