@@ -10,7 +10,6 @@ import contextlib
 import functools
 import json
 import os
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +26,7 @@ from rollout.outputs.tables import accounts_table, comuni_table, status_dict
 from rollout.pipeline import run_report
 from rollout.reminders import cli as reminders_cli
 from rollout.status import Snapshot
+from rollout.terminal import say
 from rollout.views import Overview
 
 EXIT_BAD_INPUT = 2
@@ -215,26 +215,26 @@ def main(argv: list[str] | None = None) -> int:
             load_warnings = [*load_warnings, *written.warnings]
             lines = [summary(snap), f"File scritti in {args.out}: {', '.join(p.name for p in written.paths)}"]
     except (InputError, SourceError) as err:
-        print(f"errore: {err}", file=sys.stderr)
+        say(f"errore: {err}", err=True)
         return EXIT_BAD_INPUT
     except OSError as err:
         where = getattr(args, "out", None) or err.filename or "?"
-        print(f"errore: impossibile scrivere in {where}: {err.strerror or err}", file=sys.stderr)
+        say(f"errore: impossibile scrivere in {where}: {err.strerror or err}", err=True)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
-        print("errore: interrotto (i messaggi già inviati sono registrati; rilancia per riprendere)", file=sys.stderr)
+        say("errore: interrotto (i messaggi già inviati sono registrati; rilancia per riprendere)", err=True)
         return EXIT_INTERRUPTED
     except Exception as err:
         if os.environ.get("ROLLOUT_DEBUG"):
             raise
-        print(f"errore interno ({type(err).__name__}): imposta ROLLOUT_DEBUG=1 per i dettagli", file=sys.stderr)
+        say(f"errore interno ({type(err).__name__}): imposta ROLLOUT_DEBUG=1 per i dettagli", err=True)
         return EXIT_INTERNAL
     finally:
         staging.stop_workers()  # a worker started early whose job never came (the run stopped first)
     for note in (*load_warnings, *snap.comuni_list.notes, *snap.responses.notes):
-        print(f"avviso: {note}", file=sys.stderr)
+        say(f"avviso: {note}", err=True)
     if config.demo:
-        print("avviso: nessuna configurazione trovata, uso i dati dimostrativi", file=sys.stderr)
+        say("avviso: nessuna configurazione trovata, uso i dati dimostrativi", err=True)
     if lines:
-        print("\n".join(lines))
+        say(*lines)
     return code

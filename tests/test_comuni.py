@@ -195,6 +195,40 @@ def test_totals_and_repeated_headers_are_never_comuni():
     )
 
 
+TOTALS = ["Grand Total", "GRAND TOTAL:", "Total", "Totals", "Sum", "Sum: 12", "Subtotal", "Sub-total",
+          "Totale generale", "Tot. generale", "Totale complessivo", "Somma", "Somma: 130", "Somma totale",
+          "Subtotale:", "Risultato totale", "Total Result", "Somma di Dipendenti", "COUNTA of Comune",
+          "Conteggio di Comune", "N° comuni", "In totale"]  # fmt: skip
+
+
+def test_english_and_italian_totals_are_never_comuni():
+    text = "Comune,Provincia,Codice ISTAT\nAosta,AO,007003\n" + "".join(f'"{t}",,\n' for t in TOTALS)
+    text += "Somma Vesuviana,NA,063079\nSumirago,VA,012125\nTotalità,,\n"
+    comuni = load_comuni(grid(text))
+    assert comuni.frame["name"].tolist() == ["Aosta", "Somma Vesuviana", "Sumirago", "Totalità"]
+    assert comuni.excluded.values.tolist() == [
+        [3 + i, t, "riga dei totali, non un comune"] for i, t in enumerate(TOTALS)
+    ]
+    assert comuni.notes == (
+        "22 righe dei totali nell'elenco dei comuni (righe 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, … (+12)): non sono comuni.",
+    )
+
+
+def test_no_real_comune_is_a_totals_row():
+    """Every name in python-codicefiscale's list (the 7,894 active comuni, the merged and renamed
+    ones, the names in a second language: about 10,900) stays a comune."""
+    import json
+
+    from rollout.read.reference import _municipalities_file
+
+    items = json.loads(_municipalities_file().read_text(encoding="utf-8"))
+    names = sorted({n for item in items for n in (item["name"], item.get("name_alt")) if n})
+    assert len(names) > 10_000 and sum(1 for item in items if item.get("active")) == 7894
+    text = "Comune\n" + "".join(f'"{n}"\n' for n in names)
+    comuni = load_comuni(grid(text))
+    assert comuni.excluded.loc[comuni.excluded["reason"] == "riga dei totali, non un comune"].values.tolist() == []
+
+
 def test_a_second_header_line_with_other_words_is_not_a_comune():
     text = "Denominazione,Prov.,Cod. ISTAT\nComune,Provincia,Codice\nAosta,AO,007003\n"
     comuni = load_comuni(grid(text))

@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rollout.errors import InputError
-from rollout.read.matching import ComuneMatcher, alias_line
+from rollout.read.matching import ComuneMatcher, Match, alias_line
 
 LISTED = [
     ("Montecorvino Rovella", "SA", "065074"),
@@ -216,3 +216,47 @@ def test_the_batch_path_decides_exactly_as_one_by_one_on_any_typing(rows, with_a
     aliases = ALIASES if with_aliases else {}
     one_by_one = ComuneMatcher(matcher_frame(), aliases)
     assert ComuneMatcher(matcher_frame(), aliases).match_many(keys) == [one_by_one.match(*k) for k in keys]
+
+
+# A list's own long name (a pasted description, a merged cell): 5,000 characters of words.
+LONG = "Unione dei comuni " + " ".join(f"Borgo{i} d'Aria" for i in range(400))
+LONG = LONG[: LONG.rindex(" ", 0, 5000)]
+
+
+@pytest.fixture(scope="module")
+def long_matcher():
+    frame = pd.DataFrame([*LISTED, (LONG, "SA", "065999")], columns=["name", "province", "code"])
+    frame["domains"] = [()] * len(frame)
+    return ComuneMatcher(frame)
+
+
+def test_a_long_listed_name_matches_its_own_exact_response(long_matcher):
+    assert 4900 < len(LONG) <= 5000
+    cid = len(LISTED)
+    assert long_matcher.match(LONG) == long_matcher.match_many([(LONG, "", "")])[0] == Match(cid, "exact")
+    assert long_matcher.match(f"  {LONG.upper()} ") == Match(cid, "exact")
+    assert long_matcher.match(LONG.replace("'", "’")) == Match(cid, "exact")
+    assert long_matcher.match(LONG.replace("'", " "), "SA") == Match(cid, "loose")
+    assert long_matcher.match(f"Comune di {LONG}") == Match(cid, "exact")
+    assert long_matcher.match("Samone") == Match(LISTED.index(("Samone", "TN", "022165")), "exact")
+
+
+def test_a_long_text_is_never_read_as_a_typo(long_matcher):
+    typo = LONG[:-1] + "x"
+    found = long_matcher.match(typo)
+    assert (found.matched, found.problem) == (False, "unknown")
+    assert found.detail == f"'{typo[:200]}' non è il nome di un comune ({len(LONG)} caratteri)"
+    # A text far longer than any listed name is answered without reading it.
+    huge = LONG * 200
+    assert long_matcher.match(huge).detail == f"'{huge[:200]}' non è il nome di un comune ({len(huge)} caratteri)"
+
+
+def test_a_long_listed_name_counts_the_response_that_names_it():
+    from conftest import COMUNI_CSV, responses, snapshot
+
+    snap = snapshot(
+        responses(f'1/9/2023 10.00.00,a@x.it,"{LONG}",Rossi,Mario,m.rossi@x.it,Editor Sito Web'),
+        comuni_csv=COMUNI_CSV + f'"{LONG}",SA,065999,,\n',
+    )
+    assert snap.rows["outcome"].tolist() == ["counted"]
+    assert snap.comuni.loc[snap.comuni["code"] == "065999", ["editors", "status"]].values.tolist() == [[1, "on_time"]]

@@ -155,6 +155,26 @@ def test_still_ambiguous_says_so_and_takes_the_configured_order():
     assert not same_both_ways.ambiguous  # day == month: either reading gives the same dates
 
 
+@pytest.mark.parametrize(
+    ("rows", "found"),
+    [
+        (["1/2/2023 10:00:00", "3/4/2023 9:00:00", "5/6/2023 9:00:00"],  # 1 Feb, 3 Apr, 5 Jun or 2 Jan, 4 Mar, 6 May
+         "le risposte sono in ordine di tempo in entrambe le letture"),
+        (["9/5/2023 10:00:00", "9/1/2023 10:00:00", "9/3/2023 10:00:00"],  # back in time both ways
+         "le risposte non sono in ordine di tempo in nessuna delle due letture"),
+        (["9/5/2023 10:00:00", "ieri"], "c'è una sola data da confrontare"),
+    ],
+)  # fmt: skip
+def test_the_ambiguity_warning_says_what_the_order_of_the_rows_showed(rows, found):
+    parsed = parse_timestamps(pd.Series(rows), now=pd.Timestamp("2026-01-01T00:00:00Z"))
+    assert parsed.ambiguous and parsed.day_first
+    assert parsed.note == (
+        "ATTENZIONE: l'ordine di giorno e mese delle date non si può dedurre (nessun giorno supera il 12 e "
+        f"{found}): lette come giorno/mese/anno. Se il foglio usa un altro formato, imposta date_order = "
+        '"DMY" o "MDY" nella configurazione'
+    )
+
+
 def _ambiguous_campaign(folder):
     from conftest import COMUNI_CSV, responses
 
@@ -186,8 +206,8 @@ def test_an_ambiguous_order_is_a_warning_in_the_cli_and_the_dashboard(tmp_path, 
     warning = [line for line in capsys.readouterr().err.splitlines() if "ATTENZIONE" in line]
     assert warning == [
         "avviso: Colonna data/ora: ATTENZIONE: l'ordine di giorno e mese delle date non si può dedurre (nessun "
-        "giorno supera il 12, le risposte non sono in ordine di tempo): lette come giorno/mese/anno. Se il foglio "
-        'usa un altro formato, imposta date_order = "DMY" o "MDY" nella configurazione.'
+        "giorno supera il 12 e le risposte non sono in ordine di tempo in nessuna delle due letture): lette come "
+        'giorno/mese/anno. Se il foglio usa un altro formato, imposta date_order = "DMY" o "MDY" nella configurazione.'
     ]
     monkeypatch.setenv("ROLLOUT_CONFIG", str(config))
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60).run()

@@ -33,9 +33,24 @@ _CADASTRAL = re.compile(r"^[A-Za-z]\d{3}$")
 _PLACEHOLDER = r"(?i)^\W*(?:n\W*d|n\W*a|null|nan|x+|tbd|da definire|-+|0+)\W*$"
 # The same for a province, where "NA" is Napoli.
 _NO_PROVINCE = r"(?i)^\W*(?:n\W*d|n\W+a|null|nan|x+|-+|0+)\W*$"
-# A totals line ("Totale comuni: 130", "TOTALE", "Tot.", "Somma: 12"): never a comune.
-_TOTALS = (r"(?i)^\W*(?:(?:sub\s*-?\s*)?total[ei]?|tot|numero (?:dei |di )?comuni|n\W*comuni)(?:\W|$)"
-           r"|^\W*somma\W*\d*\W*$")  # fmt: skip
+# A totals line ("Totale comuni: 130", "TOTALE", "Tot.", "Grand Total", "Somma: 12"): never a
+# comune. Compared as ``words`` (lower case, no accents, punctuation made spaces): a name that
+# starts with one of TOTALS_LEAD, or is one of TOTALS_ALONE with nothing but numbers after it
+# ("Somma Lombardo" and "Somma Vesuviana" are comuni). Spreadsheets' own totals are here too:
+# pivot tables ("Grand Total", "Totale complessivo", "Somma di …", "Conteggio di …", "COUNTA of …")
+# and LibreOffice's "Total Result"/"Risultato totale". tests/test_comuni.py checks that no real
+# comune's name matches.
+TOTALS_LEAD = (
+    "total", "totals", "totale", "totali", "tot", "grand total", "grand totals", "gran totale",
+    "subtotal", "subtotals", "subtotale", "subtotali", "sub total", "sub totals", "sub totale", "sub totali",
+    "sub tot", "overall total", "sum total", "total result", "risultato totale", "risultato complessivo",
+    "sum of", "somma di", "somma totale", "count of", "counta of", "conteggio di", "totale complessivo",
+    "numero comuni", "numero dei comuni", "numero di comuni", "n comuni", "nr comuni", "no comuni", "num comuni",
+)  # fmt: skip
+TOTALS_ALONE = ("somma", "sum", "complessivo", "in totale", "in tutto", "conteggio", "count", "counta")
+_TOTALS = re.compile(
+    rf"^(?:{'|'.join(map(re.escape, TOTALS_LEAD))})(?: |$)|^(?:{'|'.join(map(re.escape, TOTALS_ALONE))})(?: \d+)*$"
+)
 # A template or repeated-header cell: "(nome)", "<comune>", "[sigla]".
 _BRACKETED = r"^\s*(?:\([\w\s'./-]*\)|<[\w\s'./-]*>|\[[\w\s'./-]*\])\s*$"
 
@@ -170,7 +185,7 @@ def _finish(frame: pd.DataFrame, kind: str, notes: tuple[str, ...]) -> ComuniLis
     frame = frame.copy()
     blank = frame["blank"]
     empty = ~frame["name"].str.contains(r"[A-Za-zÀ-ÖØ-öø-ÿ]", regex=True) | frame["name"].str.match(_PLACEHOLDER)
-    totals = ~empty & frame["name"].str.match(_TOTALS)
+    totals = ~empty & words_series(frame["name"]).str.match(_TOTALS)
     header = ~empty & ~totals & frame.get("header", pd.Series(False, index=frame.index)).astype(bool)
     excluded = [frame.loc[empty & ~blank, ["row", "name"]].assign(reason="nome del comune mancante")]
     # Whole blank lines inside the list are reported apart: they are not comuni.

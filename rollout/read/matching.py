@@ -22,14 +22,14 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from rollout.errors import InputError
-from rollout.read.names import NameKeys, all_official_keys, keys_frame, typed_variants
+from rollout.read.names import NameKeys, all_official_keys, keys_frame, literal_keys, typed_variants
 from rollout.read.names import __file__ as names_file
 from rollout.read.reference import ReferenceCache, national_comuni, province_code
 from rollout.read.text import QUOTE_LIMIT, clean, visible
 from rollout.read.text import __file__ as text_file
 
 LEVELS = ("exact", "loose", "compact")
-LONGEST_NAME = 200  # characters; Italy's longest comune name has 47 (60 with "Comune di")
+LONGEST_NAME = 200  # characters; Italy's longest comune name has 47 (60 with "Comune di"): no typo beyond
 METHOD_LABELS = {
     "code": "codice",
     "alias": "alias (configurazione)",
@@ -75,6 +75,8 @@ class ComuneMatcher:
         self._part_compacts = list(self.index["compact"])
         self._part_loose = list(self.index["loose"])
         self._part_by_len = _ByLength(self._part_compacts)
+        # A typed text longer than this cannot be a listed name, however spaced or punctuated.
+        self._longest_typed = 2 * max(map(len, self.names), default=0) + LONGEST_NAME
         self._closeness: dict[str, tuple[list[tuple[str, int]], list[tuple[str, int]]]] = {}
         self.aliases: dict[str, int] = {}
         self.aliases = self._resolve_aliases(aliases or {})
@@ -94,10 +96,12 @@ class ComuneMatcher:
             is not None
         ):
             return Match(cid, "code")
-        if len(raw) > LONGEST_NAME:  # no comune is called that: a pasted paragraph, a broken cell
-            return Match(-1, problem="unknown",
-                         detail=f"'{visible(clean(raw[:QUOTE_LIMIT]))}' non è il nome di un comune ({len(raw)} caratteri)")  # fmt: skip
-        variants = typed_variants(raw)
+        # Longer than any real comune's name (a pasted paragraph, a broken cell, or a list's own long
+        # name): only the text as it stands is looked up, and no typo is looked for in it.
+        long = len(raw) > LONGEST_NAME
+        if long and len(raw) > self._longest_typed:
+            return self._too_long(raw)
+        variants = literal_keys(raw) if long else typed_variants(raw)
         if not variants:
             return Match(-1, problem="empty", detail="il nome del comune è vuoto")
         for v in variants:
@@ -133,7 +137,7 @@ class ComuneMatcher:
                 where = ", ".join(sorted(f"{n} ({p})" for n, p in real))
                 return Match(-1, problem="not_participating",
                              detail=f"{where} esiste ma non è nell'elenco dei comuni partecipanti")  # fmt: skip
-        return self._fuzzy(raw, variants, hint, domains)
+        return self._too_long(raw) if long else self._fuzzy(raw, variants, hint, domains)
 
     def match_many(self, keys: Iterable[tuple[str, str, str]]) -> list[Match]:
         """``match`` for many (name, province, code) keys, remembered across loads of the same list."""
@@ -241,6 +245,11 @@ class ComuneMatcher:
         return Match(-1, problem="ambiguous",
                      detail=f"'{visible(clean(raw))}' può essere {self.candidates_text(ids)}: indica la provincia o aggiungi un alias",
                      suggestion=" / ".join(sorted(self.label(i) for i in ids)))  # fmt: skip
+
+    @staticmethod
+    def _too_long(raw: str) -> Match:
+        return Match(-1, problem="unknown",
+                     detail=f"'{visible(clean(raw[:QUOTE_LIMIT]))}' non è il nome di un comune ({len(raw)} caratteri)")  # fmt: skip
 
     def _fuzzy(self, raw: str, variants: tuple[NameKeys, ...], hint: str, domains: Iterable[str]) -> Match:
         for v in variants:

@@ -95,6 +95,14 @@ def typed_variants(raw: str) -> tuple[NameKeys, ...]:
     return tuple(k for k in dict.fromkeys(out) if k)
 
 
+def literal_keys(raw: str) -> tuple[NameKeys, ...]:
+    """The keys of a typed name taken as it stands, a "Comune di" prefix aside: no province tail,
+    article or saint variants (their patterns are made for names of a few words). Linear in the
+    text's length, for texts longer than any real comune's name."""
+    keys = _keys(_PREFIX.sub("", _accents(clean(raw).casefold()), count=1).strip())
+    return (keys,) if keys else ()
+
+
 def _saint_variants(keys: NameKeys) -> list[NameKeys]:
     m = _SAINT.search(keys.loose)
     if not m:

@@ -25,6 +25,10 @@ _EMAIL = re.compile(r"^[a-z0-9._%+'-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}$")
 # Mongolian vowel separator. Pasted from web pages and Word files, they make equal texts differ.
 INVISIBLE = "[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
 _INVISIBLE = re.compile(INVISIBLE)
+# Characters a terminal acts on instead of showing: C0 and C1 controls (ESC starts colour codes and
+# cursor moves, CR and LF start a line of their own), DEL, the line and paragraph separators.
+CONTROL = "[\x00-\x1f\x7f-\x9f\u2028\u2029]"
+_UNPRINTABLE = re.compile(f"{CONTROL}|{INVISIBLE}")
 QUOTE_LIMIT = 200  # characters of a cell quoted in a message or a table (a 10 MB cell is not copied whole)
 
 
@@ -44,13 +48,25 @@ def clean(value: object) -> str:
     return text.strip(" ")
 
 
+def _code_point(m: re.Match) -> str:
+    return f"<U+{ord(m[0]):04X}>"
+
+
 def visible(value: object, limit: int = QUOTE_LIMIT) -> str:
     """Text as it may be quoted: invisible characters shown as ``<U+FEFF>``, at most ``limit``
     characters (then "…")."""
     text = str(value)
     if not text.isascii():
-        text = _INVISIBLE.sub(lambda m: f"<U+{ord(m[0]):04X}>", text)
+        text = _INVISIBLE.sub(_code_point, text)
     return text if len(text) <= limit else text[:limit] + "…"
+
+
+def printable(value: object) -> str:
+    """One line of text as a terminal may show it: invisible characters shown as ``visible`` shows
+    them (``<U+FEFF>``), and so are control characters (``<U+001B>``, ``<U+000A>``), so a value
+    can neither colour the terminal, move its cursor nor start a line of its own. Accents,
+    typographic quotes and every other printable character stay as they are."""
+    return _UNPRINTABLE.sub(_code_point, str(value))
 
 
 def visible_series(values: pd.Series, limit: int = QUOTE_LIMIT) -> pd.Series:

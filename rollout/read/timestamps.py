@@ -205,12 +205,21 @@ def _by_signals(
     return (
         day_first,
         (
-            f"ATTENZIONE: l'ordine di giorno e mese delle date non si può dedurre (nessun giorno supera il 12, "
-            f"le risposte non sono in ordine di tempo): lette come {how}. Se il foglio usa un altro formato, "
+            f"ATTENZIONE: l'ordine di giorno e mese delle date non si può dedurre (nessun giorno supera il 12 "
+            f"e {_order_found(readings, backwards)}): lette come {how}. Se il foglio usa un altro formato, "
             'imposta date_order = "DMY" o "MDY" nella configurazione'
         ),
         True,
     )
+
+
+def _order_found(readings: dict[bool, tuple[np.ndarray, np.ndarray]], backwards: dict[bool, int]) -> str:
+    """What the rows' order says when it cannot tell day from month: the end of the warning's reason."""
+    if max(int(ok.sum()) for ok, _ in readings.values()) < 2:
+        return "c'è una sola data da confrontare"
+    if backwards[True] == 0:  # and so backwards[False]: both readings run forward
+        return "le risposte sono in ordine di tempo in entrambe le letture"
+    return "le risposte non sono in ordine di tempo in nessuna delle due letture"
 
 
 def _steps_back(ok: np.ndarray, moments: np.ndarray) -> int:

@@ -27,6 +27,7 @@ from rollout.reminders.log import CHANNELS, Mark, ReminderLog, TrackingError, co
 from rollout.reminders.mail_settings import find_smtp, options_from_config
 from rollout.reminders.send import PROBLEMS, Sender, plan, release_uncertain, summary_line
 from rollout.status import Snapshot
+from rollout.terminal import say
 
 DRAFTS_ZIP = "reminder-drafts.zip"
 _CHANNEL_WORDS = {**{k: k for k in CHANNELS}, "telefono": "phone", "altro": "other", "posta": "email"}
@@ -194,7 +195,7 @@ def run_send(
     interactive: bool | None = None,
 ) -> int:
     """``reminders send``: one line per comune as it goes, then a summary; 0 only if all due were sent."""
-    out = out or (lambda line: print(line, flush=True))
+    out = out or say
     interactive = sys.stdin.isatty() and sys.stdout.isatty() if interactive is None else interactive
     if args.limit is not None and args.limit < 1:
         raise InputError("--limit deve essere almeno 1.")
