@@ -1,5 +1,5 @@
 """Who may see the dashboard: the allowlist of emails and domains, the password check, the delays,
-the limits of checks per client address and per server.
+the limits of checks per client address and per server, and the HTTP routes that answer at all.
 
 Pure rules, no Streamlit: ``ui/auth.py`` shows the gate and calls these.
 """
@@ -279,3 +279,40 @@ def _ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
         return ipaddress.ip_address(text)
     except ValueError:
         return None
+
+
+# --- HTTP routes ------------------------------------------------------------------------------
+
+# Streamlit 1.67's routes that answer before the login (README, «Deploying safely», lists the audit):
+_OPEN_ROUTES = frozenset({
+    "_stcore/health",  # the page checks the server is up before it connects: answers "ok"
+    "_stcore/host-config",  # read by the page before it connects: Streamlit's defaults, no data
+    "_stcore/stream",  # the WebSocket every page, the login first, runs over
+    "auth/login",  # the OpenID Connect login (st.login) itself
+    "auth/logout",
+    "oauth2callback",
+})  # fmt: skip
+_OPEN_FOLDERS = ("static/", "media/")  # the page's own code; the download buttons' files (unguessable, for seconds)
+_CLOSED_NAMES = frozenset({"_stcore", "component", "app", "auth", "static", "media"})  # Streamlit's prefixes
+
+
+def route_answers(path: str, base: str = "") -> bool:
+    """True when an HTTP or WebSocket request for ``path`` may reach Streamlit, before a login too.
+
+    Everything else gets 404: ``/_stcore/metrics`` (cache activity and timings), the uploads, the
+    custom components, the agent API, the app's static folder and whatever a later Streamlit adds.
+    The page paths (``/``, ``/comuni``), ``favicon.png`` and ``manifest.json`` are one segment,
+    answered from Streamlit's own files (the page's HTML for a page).
+    """
+    base = base.strip("/")
+    rel = path.lstrip("/")
+    if base:
+        if rel != base and not rel.startswith(base + "/"):
+            return False
+        rel = rel[len(base) :].lstrip("/")
+    if rel in _OPEN_ROUTES:
+        return True
+    if rel.startswith(_OPEN_FOLDERS):
+        return "/" in rel and rel.split("/", 1)[1] != ""
+    name = rel.rstrip("/")
+    return "/" not in name and name not in _CLOSED_NAMES

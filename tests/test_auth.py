@@ -8,6 +8,7 @@ import threading
 from pathlib import Path
 
 import pytest
+import streamlit
 from streamlit.testing.v1 import AppTest
 
 import ui.auth as auth
@@ -27,6 +28,7 @@ from rollout.access import (
     parse_allowlist,
     parse_trusted_proxies,
     password_matches,
+    route_answers,
 )
 from rollout.config import parse_config
 from rollout.errors import InputError
@@ -572,6 +574,48 @@ def test_trusted_proxies_are_checked(campaign, waits):
         '"::1") né una rete ("10.0.0.0/8"). Il cruscotto resta chiuso finché non è corretto '
         "(vedi README, «Deploying safely»)."
     )
+
+
+@pytest.mark.parametrize(
+    ("path", "answers"),
+    [
+        ("/", True),
+        ("/comuni", True),  # a page: Streamlit answers its HTML
+        ("/comuni/", True),  # ...which Streamlit redirects to /comuni
+        ("/favicon.png", True),
+        ("/manifest.json", True),
+        ("/static/js/index.abc.js", True),
+        ("/media/3f2a.csv", True),
+        ("/_stcore/health", True),
+        ("/_stcore/host-config", True),
+        ("/_stcore/stream", True),
+        ("/auth/login", True),
+        ("/auth/logout", True),
+        ("/oauth2callback", True),
+        ("/_stcore/metrics", False),
+        ("//_stcore/metrics", False),
+        ("/_stcore/metrics/", False),
+        ("/_stcore/script-health-check", False),
+        ("/_stcore/upload_file/s/f", False),
+        ("/_stcore/bidi-components/x/y.js", False),
+        ("/_stcore/agent/openapi.json", False),
+        ("/_stcore/agent/interact", False),
+        ("/_stcore/agent/mcp", False),
+        ("/_stcore/anything-new", False),
+        ("/_stcore", False),
+        ("/component/x/index.html", False),
+        ("/app/static/x.png", False),
+        ("/static", False),
+        ("/media/", False),
+        ("/comuni/_stcore/health", False),
+        ("/new/route", False),
+    ],
+)
+def test_the_routes_that_answer_before_a_login(path, answers):
+    assert streamlit.__version__ == "1.67.0"  # the audit (README, «Deploying safely») is of 1.67's routes: redo it
+    assert route_answers(path) is answers
+    assert route_answers("/rollout" + path, "/rollout/") is answers  # server.baseUrlPath
+    assert not route_answers(path, "rollout")
 
 
 def test_the_password_never_goes_in_rollout_toml():
