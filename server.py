@@ -44,10 +44,6 @@ class RouteGate:
 
 @asynccontextmanager
 async def lifespan(app: st.App):
-    # Streamlit warns when its caches are filled outside a page's run: expected here, not logged.
-    logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").addFilter(
-        lambda record: record.threadName != WARM_UP_THREAD
-    )
     thread = threading.Thread(target=_warm_up, name=WARM_UP_THREAD, daemon=True)
     thread.start()
     await asyncio.to_thread(thread.join, READY_WITHIN_SECONDS)
@@ -55,18 +51,29 @@ async def lifespan(app: st.App):
 
 
 def _warm_up() -> None:
-    """The data first (the longest), then what the first page's run would otherwise load itself:
-    the modules of the pages (Altair among them) and the provinces' boundaries of the map."""
     try:
-        from ui.data import warm_up
-
-        warm_up()
-        from rollout.outputs import charts, maps, picture  # noqa: F401 -- loaded for the first page
-        from ui import context, derived, downloads  # noqa: F401
-
-        maps.provinces_topology()
+        _prepared()
     except Exception as err:  # noqa: BLE001 -- the first page loads what is missing, and says what is wrong
         logging.getLogger("rollout").warning("avvio senza dati precaricati (%s)", type(err).__name__)
+
+
+@st.cache_resource(show_spinner=False)
+def _prepared() -> bool:
+    """The data first (the longest), then what the first page's run would otherwise load itself:
+    the modules of the pages (Altair among them) and the provinces' boundaries of the map.
+
+    Cached itself so that the cached functions it calls are nested ones: Streamlit shows a
+    spinner (and, outside a page's run, warns that there is no page to show it on) only for the
+    outermost cached call, here one without a spinner.
+    """
+    from ui.data import warm_up
+
+    warm_up()
+    from rollout.outputs import charts, maps, picture  # noqa: F401 -- loaded for the first page
+    from ui import context, derived, downloads  # noqa: F401
+
+    maps.provinces_topology()
+    return True
 
 
 app = st.App(

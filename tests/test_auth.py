@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 import subprocess
 import threading
 from pathlib import Path
@@ -616,6 +617,18 @@ def test_the_routes_that_answer_before_a_login(path, answers):
     assert route_answers(path) is answers
     assert route_answers("/rollout" + path, "/rollout/") is answers  # server.baseUrlPath
     assert not route_answers(path, "rollout")
+
+
+def test_the_code_uses_only_streamlits_public_names():
+    """Issue 20: no Streamlit-internal module named anywhere (a rename would silently break it)."""
+    files = [ROOT / "dashboard.py", ROOT / "server.py", *ROOT.glob("pages/*.py"), *ROOT.glob("ui/*.py")]
+    named = {
+        f"{f.relative_to(ROOT)}: {m}"
+        for f in files
+        for m in re.findall(r"streamlit\.[a-z_.]+", f.read_text(encoding="utf-8"))
+        if m not in ("streamlit.errors",) and not m.startswith("streamlit.io")
+    }
+    assert named == set()
 
 
 def test_the_password_never_goes_in_rollout_toml():
