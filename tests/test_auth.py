@@ -572,9 +572,9 @@ def test_trusted_proxies_are_checked(campaign, waits):
     assert not at.text_input
     assert at.error[0].value == (
         'Nei segreti [access] "trusted_proxies" la voce \'proxy\' non è un indirizzo IP ("127.0.0.1", '
-        '"::1") né una rete ("10.0.0.0/8"). Il cruscotto resta chiuso finché non è corretto '
-        "(vedi README, «Deploying safely»)."
+        f'"::1") né una rete ("10.0.0.0/8"). {auth._LOCKED}'
     )
+    assert auth._LOCKED.startswith("Il cruscotto resta chiuso finché non è corretto (vedi ")
 
 
 @pytest.mark.parametrize(
