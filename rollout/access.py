@@ -1,4 +1,5 @@
-"""Who may see the dashboard: the allowlist of emails and domains, the password check, the delays.
+"""Who may see the dashboard: the allowlist of emails and domains, the password check, the delays,
+the limits of checks per client address and per server, and the HTTP routes that answer at all.
 
 Pure rules, no Streamlit: ``ui/auth.py`` shows the gate and calls these.
 """
@@ -7,19 +8,25 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import math
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from rollout.errors import InputError
 
-BASE_DELAY_SECONDS = 1.0  # a session's own wait after its first wrong password; doubles after each
+BASE_DELAY_SECONDS = 1.0  # a session's own wait after its first wrong or refused password; doubles after each
 MAX_DELAY_SECONDS = 30.0
-GUESSES_PER_MINUTE = 10  # password checks per minute on the whole server, every session together,
-GUESS_BURST = 5  # after a burst of this many (so at most 5 + 10·minutes checks in any stretch of time)
+ADDRESS_BURST = 5  # password checks from one client address at once,
+ADDRESS_PER_MINUTE = 5  # then one every 12 s: what one address (one attacker) gets
+SERVER_BURST = 30  # password checks on the whole server at once, every address together,
+SERVER_PER_MINUTE = 60  # then one a second: the last line, reached only by a dozen addresses at full rate
+KNOWN_ADDRESS_SECONDS = 30 * 86_400  # an address that entered the password skips the server-wide limit this long
+MAX_ADDRESSES = 10_000  # addresses tracked at once; beyond, new ones share one limit
+OVERFLOW = "*"  # the key those share
 _DOMAIN = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 _LOCAL = re.compile(r"^[a-z0-9._%+'-]+$")
 
@@ -81,37 +88,99 @@ def failure_delay(failures: int, base: float = BASE_DELAY_SECONDS, cap: float = 
     return min(cap, base * 2 ** min(failures - 1, 32))
 
 
-class GuessLimiter:
-    """Password checks allowed on this server, all sessions together: a token bucket, thread-safe.
+class TokenBucket:
+    """``burst`` tokens at once, then one every ``60 / per_minute`` seconds (GCRA: one "theoretical
+    arrival time", exact with any clock). Not thread-safe: ``LoginLimits`` holds the lock."""
 
-    ``burst`` checks at once, then one every ``60 / per_minute`` seconds, however many sessions
-    ask (GCRA: one "theoretical arrival time", exact with any clock). A check that finds no token
-    is not made at all: the caller says when to try again instead of waiting, so no session's
-    queue of failures delays another's correct password by more than one interval.
+    def __init__(self, per_minute: float, burst: int) -> None:
+        self.interval = 60.0 / per_minute
+        self.burst = burst
+        self.due = -math.inf  # when the bucket is full again, minus the burst
+
+    def wait(self, now: float) -> float:
+        """Seconds until a token is available (0.0 or less: one is available now)."""
+        return max(self.due, now) - now - (self.burst - 1) * self.interval
+
+    def take(self, now: float) -> None:
+        self.due = max(self.due, now) + self.interval
+
+    def full(self, now: float) -> bool:
+        """True when it is as good as new (it can be forgotten)."""
+        return self.due <= now
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a password was not checked: ``limit`` is "address" or "server"."""
+
+    limit: str
+    retry_after: float  # seconds until a check may be made
+
+
+class LoginLimits:
+    """The password checks allowed now, thread-safe: per client address first, then server-wide.
+
+    Each address has its own bucket (``ADDRESS_BURST``, then ``ADDRESS_PER_MINUTE``), so an
+    attack from one address, however many sessions it opens, never uses up another address's
+    checks. The server-wide bucket bounds what many addresses together get; an address from
+    which the right password was entered in the last ``KNOWN_ADDRESS_SECONDS`` is not subject
+    to it, so even an attack from many addresses leaves the team's usual addresses their own
+    checks. A check takes a token from each bucket it is subject to, or from none.
     """
 
     def __init__(
         self,
-        per_minute: float = GUESSES_PER_MINUTE,
-        burst: int = GUESS_BURST,
         clock: Callable[[], float] = time.monotonic,
+        *,
+        address: tuple[float, int] = (ADDRESS_PER_MINUTE, ADDRESS_BURST),
+        server: tuple[float, int] = (SERVER_PER_MINUTE, SERVER_BURST),
+        known_seconds: float = KNOWN_ADDRESS_SECONDS,
+        max_addresses: int = MAX_ADDRESSES,
     ) -> None:
-        self.interval = 60.0 / per_minute
-        self.burst = burst
         self.clock = clock
-        self._next = -math.inf  # when the bucket is full again, minus the burst
+        self._address = address
+        self._server = TokenBucket(*server)
+        self._buckets: dict[str, TokenBucket] = {}
+        self._known: dict[str, float] = {}  # address -> when the right password came from it
+        self.known_seconds = known_seconds
+        self.max_addresses = max_addresses
         self._lock = threading.Lock()
 
-    def take(self) -> float:
-        """0.0 when a check may run now (one token taken); else the seconds until the next token."""
+    def take(self, address: str) -> Refusal | None:
+        """None when a check of a password from ``address`` may run now (its tokens taken)."""
         with self._lock:
             now = self.clock()
-            due = max(self._next, now)
-            wait = due - now - (self.burst - 1) * self.interval
+            bucket = self._bucket(address, now)
+            wait = bucket.wait(now)
             if wait > 0:
-                return wait
-            self._next = due + self.interval
-            return 0.0
+                return Refusal("address", wait)
+            known = self._known.get(address)
+            exempt = known is not None and now - known < self.known_seconds
+            if not exempt:
+                wait = self._server.wait(now)
+                if wait > 0:
+                    return Refusal("server", wait)
+                self._server.take(now)
+            bucket.take(now)
+            return None
+
+    def admitted(self, address: str) -> None:
+        """The right password came from ``address``: the team's, for ``known_seconds``."""
+        with self._lock:
+            self._known.pop(address, None)
+            self._known[address] = self.clock()
+            while len(self._known) > self.max_addresses:
+                del self._known[next(iter(self._known))]  # the oldest
+
+    def _bucket(self, address: str, now: float) -> TokenBucket:
+        bucket = self._buckets.get(address)
+        if bucket is not None:
+            return bucket
+        if len(self._buckets) >= self.max_addresses:
+            self._buckets = {k: b for k, b in self._buckets.items() if not b.full(now)}
+        if len(self._buckets) >= self.max_addresses:
+            address = OVERFLOW  # an attack from this many addresses at once: the newcomers share one limit
+        return self._buckets.setdefault(address, TokenBucket(*self._address))
 
 
 @dataclass(frozen=True)
@@ -119,18 +188,131 @@ class Attempt:
     """The outcome of one password submission."""
 
     admitted: bool
-    checked: bool  # False: the server-wide limit was reached, the password was not even compared
+    checked: bool  # False: a limit was reached, the password was not even compared
     retry_after: float = 0.0  # seconds, when not checked
+    limit: str = ""  # "address" or "server", when not checked
 
 
-def attempt(given: str, expected: str, limiter: GuessLimiter) -> Attempt:
-    """Check ``given`` if the server-wide limit allows a check now; a correct password waits for
-    nothing but a token (never for other sessions' failures) and is compared in constant time.
+def attempt(given: str, expected: str, limits: LoginLimits, address: str) -> Attempt:
+    """Check ``given``, sent from ``address``, if the limits allow a check now; a correct
+    password waits for nothing but its tokens (never for other sessions' failures) and is
+    compared in constant time.
 
-    It gets no shortcut past the limit: admitting it at once while wrong guesses wait would tell
-    an attacker, a moment after sending any number of guesses, that all of them are wrong.
+    It gets no shortcut past the limits: admitting it at once while wrong guesses wait would
+    tell an attacker, a moment after sending any number of guesses, that all of them are wrong.
     """
-    retry_after = limiter.take()
-    if retry_after:
-        return Attempt(admitted=False, checked=False, retry_after=retry_after)
-    return Attempt(admitted=password_matches(given, expected), checked=True)
+    refused = limits.take(address)
+    if refused is not None:
+        return Attempt(admitted=False, checked=False, retry_after=refused.retry_after, limit=refused.limit)
+    if not password_matches(given, expected):
+        return Attempt(admitted=False, checked=True)
+    limits.admitted(address)
+    return Attempt(admitted=True, checked=True)
+
+
+# --- client addresses -------------------------------------------------------------------------
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+LOOPBACK = ipaddress.ip_address("127.0.0.1")
+
+
+def parse_trusted_proxies(value: object) -> tuple[Network, ...]:
+    """``trusted_proxies`` of ``[access]`` in the secrets: addresses or networks ("10.0.0.0/8").
+
+    Raises InputError (Italian) on anything else: a typo must not make a forged header trusted.
+    """
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list):
+        raise InputError(
+            'Nei segreti [access] "trusted_proxies" deve essere un elenco di indirizzi, per esempio ["127.0.0.1"].'
+        )
+    out: list[Network] = []
+    for item in value:
+        try:
+            out.append(ipaddress.ip_network(item.strip() if isinstance(item, str) else "", strict=False))
+        except ValueError:
+            shown = item[:60] if isinstance(item, str) else type(item).__name__
+            raise InputError(
+                f"Nei segreti [access] \"trusted_proxies\" la voce '{shown}' non è un indirizzo IP "
+                '("127.0.0.1", "::1") né una rete ("10.0.0.0/8").'
+            ) from None
+    return tuple(dict.fromkeys(out))
+
+
+def client_key(peer: str | None, forwarded: Iterable[str], trusted: tuple[Network, ...]) -> str:
+    """The address a password limit counts for, from the connection's ``peer`` address (None:
+    Streamlit's way of saying 127.0.0.1 or ::1) and the ``X-Forwarded-For`` headers.
+
+    The header is read only when the peer is one of the ``trusted`` proxies, right to left: the
+    first address that is not itself a trusted proxy is the client (what a client writes in the
+    header lands on its left, so it is never read past the proxy's own entry). IPv6 addresses count
+    by their /64 network, what one subscriber gets; an IPv4-mapped IPv6 address as its IPv4.
+    """
+    address = LOOPBACK if peer is None else _ip(peer)
+    if address is None:
+        return "?" + str(peer)[:64]  # not an address: its own key, bounded
+    if any(address in net for net in trusted):
+        hops = [hop for value in forwarded for hop in value.split(",")]
+        for hop in reversed(hops):
+            ip = _ip(hop)
+            if ip is None:
+                break  # a malformed entry: nothing to its left can be told from a forgery
+            address = ip
+            if not any(ip in net for net in trusted):
+                break
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
+
+
+def _ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The address in ``text``: "1.2.3.4", "1.2.3.4:5678", "2001:db8::1", "[2001:db8::1]:443"."""
+    text = text.strip()
+    if text.startswith("["):
+        text = text[1 : text.find("]")] if "]" in text else ""
+    elif text.count(":") == 1:
+        text = text.split(":")[0]
+    try:
+        return ipaddress.ip_address(text)
+    except ValueError:
+        return None
+
+
+# --- HTTP routes ------------------------------------------------------------------------------
+
+# Streamlit 1.67's routes that answer before the login (README, «Deploying safely», lists the audit):
+_OPEN_ROUTES = frozenset({
+    "_stcore/health",  # the page checks the server is up before it connects: answers "ok"
+    "_stcore/host-config",  # read by the page before it connects: Streamlit's defaults, no data
+    "_stcore/stream",  # the WebSocket every page, the login first, runs over
+    "auth/login",  # the OpenID Connect login (st.login) itself
+    "auth/logout",
+    "oauth2callback",
+})  # fmt: skip
+_OPEN_FOLDERS = ("static/", "media/")  # the page's own code; the download buttons' files (unguessable, for seconds)
+_CLOSED_NAMES = frozenset({"_stcore", "component", "app", "auth", "static", "media"})  # Streamlit's prefixes
+
+
+def route_answers(path: str, base: str = "") -> bool:
+    """True when an HTTP or WebSocket request for ``path`` may reach Streamlit, before a login too.
+
+    Everything else gets 404: ``/_stcore/metrics`` (cache activity and timings), the uploads, the
+    custom components, the agent API, the app's static folder and whatever a later Streamlit adds.
+    The page paths (``/``, ``/comuni``), ``favicon.png`` and ``manifest.json`` are one segment,
+    answered from Streamlit's own files (the page's HTML for a page).
+    """
+    base = base.strip("/")
+    rel = path.lstrip("/")
+    if base:
+        if rel != base and not rel.startswith(base + "/"):
+            return False
+        rel = rel[len(base) :].lstrip("/")
+    if rel in _OPEN_ROUTES:
+        return True
+    if rel.startswith(_OPEN_FOLDERS):
+        return "/" in rel and rel.split("/", 1)[1] != ""
+    name = rel.rstrip("/")
+    return "/" not in name and name not in _CLOSED_NAMES

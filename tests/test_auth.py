@@ -2,26 +2,34 @@
 
 from __future__ import annotations
 
+import ipaddress
+import re
 import subprocess
 import threading
 from pathlib import Path
 
 import pytest
+import streamlit
 from streamlit.testing.v1 import AppTest
 
 import ui.auth as auth
 from conftest import COMUNI_CSV, FORM_HEADER, ROOT, responses, submit_button
 from rollout.access import (
-    GUESS_BURST,
-    GUESSES_PER_MINUTE,
+    ADDRESS_BURST,
+    ADDRESS_PER_MINUTE,
+    SERVER_BURST,
+    SERVER_PER_MINUTE,
     Attempt,
-    GuessLimiter,
+    LoginLimits,
     attempt,
+    client_key,
     email_allowed,
     failure_delay,
     fingerprint,
     parse_allowlist,
+    parse_trusted_proxies,
     password_matches,
+    route_answers,
 )
 from rollout.config import parse_config
 from rollout.errors import InputError
@@ -71,10 +79,19 @@ def campaign(tmp_path, monkeypatch):
 
 @pytest.fixture
 def clock(monkeypatch):
-    """A fresh server-wide limit of password checks, on a clock the test moves: ``clock[0] += 6``."""
+    """Fresh limits of password checks, on a clock the test moves: ``clock[0] += 12``."""
     now = [1000.0]
-    monkeypatch.setattr(auth, "LIMITER", GuessLimiter(clock=lambda: now[0]))
+    monkeypatch.setattr(auth, "LIMITS", LoginLimits(clock=lambda: now[0]))
     return now
+
+
+@pytest.fixture
+def address(monkeypatch):
+    """The connection the next runs come from: ``address["peer"] = "198.51.100.7"`` (None is
+    what Streamlit says for 127.0.0.1), ``address["forwarded"] = ["203.0.113.5"]``."""
+    where: dict = {"peer": "192.0.2.10", "forwarded": []}
+    monkeypatch.setattr(auth, "connection", lambda: (where["peer"], list(where["forwarded"])))
+    return where
 
 
 @pytest.fixture
@@ -178,24 +195,82 @@ def test_wrong_passwords_wait_longer_each_time(campaign, waits):
     assert at.session_state["_auth_failures"] == 0
 
 
-def test_sessions_share_the_server_wide_limit_not_each_others_waits(campaign, waits, clock):
+def test_one_address_gets_its_burst_then_waits_like_a_wrong_password(campaign, waits, clock, address):
     first = app({"access": {"password": PASSWORD}})
     for _ in range(4):
         enter(first, "sbagliata")
     second = enter(app({"access": {"password": PASSWORD}}), "sbagliata")
-    assert second.error[0].value.startswith("Password errata.")  # the 5th check: the burst is spent
+    assert second.error[0].value.startswith("Password errata.")  # the 5th check: the address's burst is spent
     assert waits == [0.0, 1.0, 2.0, 4.0, 0.0]  # a session waits for its own failures only
-    # The rightful user, now: the password is not even compared, and nothing counts as a failure.
+    # The same address, now: the password is not even compared, and the refusal counts as a failure.
     user = enter(app({"access": {"password": PASSWORD}}), PASSWORD)
     assert_no_data(user)
     assert [w.value for w in user.warning] == [
-        "Troppi tentativi di accesso su questo server in questo momento: la password non è stata "
-        "verificata. Riprova tra 6 secondi."
+        "Troppi tentativi di accesso da questo indirizzo: la password non è stata verificata. Riprova tra 12 secondi."
     ]
-    assert not user.error and "_auth_failures" not in user.session_state
-    clock[0] += 6  # one interval later (60 s / 10 checks per minute)
+    assert not user.error and user.session_state["_auth_failures"] == 1
+    clock[0] += 12  # one interval later (60 s / 5 checks per minute)
     assert_data(enter(user, PASSWORD))
-    assert waits == [0.0, 1.0, 2.0, 4.0, 0.0, 0.0, 0.0]
+    assert waits == [0.0, 1.0, 2.0, 4.0, 0.0, 0.0, 1.0]  # the refused session waited like a wrong one
+
+
+def test_an_attack_from_one_address_does_not_keep_the_team_out(campaign, waits, clock, address):
+    """Issue 18 §7: three sessions sending 8 wrong passwords a second kept the right one out
+    15 times in 15. Now the attack spends its own address's checks, and pays for every refusal."""
+    address["peer"] = "198.51.100.7"
+    attackers = [app({"access": {"password": PASSWORD}}) for _ in range(3)]
+    answers = []
+    for tick in range(30):  # 10 s of the attack, on the test's clock
+        clock[0] += 1 / 3
+        at = enter(attackers[tick % 3], f"tentativo-{tick}")
+        answers.append("errata" if at.error else at.warning[0].value.split(":")[0])
+    assert answers[:5] == ["errata"] * 5
+    assert answers[5:].count("errata") == 0  # no refill within 10 s? one every 12 s, taken at 12 s
+    assert set(answers[5:]) == {"Troppi tentativi di accesso da questo indirizzo"}
+    assert [a.session_state["_auth_failures"] for a in attackers] == [10, 10, 10]  # refused ones count
+    assert max(waits) == 30.0  # the attacking sessions now wait 30 s before each submission
+    address["peer"] = "203.0.113.5"
+    team = enter(app({"access": {"password": PASSWORD}}), PASSWORD)
+    assert_data(team)
+    assert waits[-1] == 0.0
+
+
+def test_the_server_wide_limit_is_the_last_line_and_spares_the_teams_addresses(campaign, waits, clock, address):
+    address["peer"] = "203.0.113.5"
+    assert_data(enter(app({"access": {"password": PASSWORD}}), PASSWORD))  # the team, a minute earlier
+    clock[0] += 60
+    # An attack from 6 addresses, 5 checks each at once: the server's burst of 30 is spent.
+    for n in range(6):
+        address["peer"] = f"198.51.100.{n}"
+        at = app({"access": {"password": PASSWORD}})
+        for _ in range(5):
+            enter(at, "sbagliata")
+        assert at.error[0].value.startswith("Password errata.")
+    address["peer"] = "198.51.100.99"
+    newcomer = enter(app({"access": {"password": PASSWORD}}), PASSWORD)
+    assert_no_data(newcomer)
+    assert [w.value for w in newcomer.warning] == [
+        "Troppi tentativi di accesso su questo server in questo momento: la password non è stata "
+        "verificata. Riprova tra 1 secondo."
+    ]
+    address["peer"] = "203.0.113.5"  # the team's address, which entered the password before
+    assert_data(enter(app({"access": {"password": PASSWORD}}), PASSWORD))
+
+
+def test_behind_a_trusted_proxy_the_forwarded_address_counts(campaign, waits, clock, address):
+    secrets = {"access": {"password": PASSWORD, "trusted_proxies": ["10.0.0.2"]}}
+    address.update(peer="10.0.0.2", forwarded=["198.51.100.7"])  # the attacker, through the proxy
+    for _ in range(ADDRESS_BURST + 1):
+        attacker = enter(app(secrets), "sbagliata")
+    assert attacker.warning[0].value.startswith("Troppi tentativi di accesso da questo indirizzo")
+    address.update(forwarded=["198.51.100.7, 203.0.113.5"])  # the team: what a client adds is on the left
+    assert_data(enter(app(secrets), PASSWORD))
+    # Not through the trusted proxy: the header is the client's own, not believed.
+    address.update(peer="198.51.100.8", forwarded=["203.0.113.5"])
+    for _ in range(ADDRESS_BURST):
+        enter(app(secrets), "sbagliata")
+    address.update(forwarded=["203.0.113.66"])  # a forged header does not buy a new address
+    assert enter(app(secrets), "sbagliata").warning[0].value.startswith("Troppi tentativi di accesso da questo")
 
 
 def test_an_empty_submission_is_not_a_failure(campaign, waits):
@@ -372,25 +447,25 @@ def test_password_compare_and_delays():
     assert failure_delay(10_000) == 30.0
 
 
-def hammer(limiter: GuessLimiter, now: list[float], ticks: int, threads: int = 16, start: int = 0) -> list[float]:
-    """``threads`` real threads submit a wrong password at once, at each of ``ticks`` seconds of
-    the limiter's clock; the moments at which a password was actually compared."""
-    checked: list[float] = []
+def hammer(limits: LoginLimits, now: list[float], ticks: int, addresses: list[str]) -> list[tuple[str, float]]:
+    """One real thread per address submits a wrong password at once, at each of ``ticks``
+    seconds of the limits' clock; (address, moment) of each password actually compared."""
+    checked: list[tuple[str, float]] = []
     lock = threading.Lock()
-    go, done = threading.Barrier(threads + 1), threading.Barrier(threads + 1)
+    go, done = threading.Barrier(len(addresses) + 1), threading.Barrier(len(addresses) + 1)
 
-    def guesser(i: int) -> None:
+    def guesser(where: str) -> None:
         for _ in range(ticks):
             go.wait()
-            if attempt(f"tentativo-{i}", PASSWORD, limiter).checked:
+            if attempt(f"tentativo-{where}", PASSWORD, limits, where).checked:
                 with lock:
-                    checked.append(now[0])
+                    checked.append((where, now[0]))
             done.wait()
 
-    workers = [threading.Thread(target=guesser, args=(i,)) for i in range(threads)]
+    workers = [threading.Thread(target=guesser, args=(a,)) for a in addresses]
     for w in workers:
         w.start()
-    for tick in range(start, start + ticks):
+    for tick in range(ticks):
         now[0] = float(tick)
         go.wait()
         done.wait()
@@ -399,42 +474,161 @@ def hammer(limiter: GuessLimiter, now: list[float], ticks: int, threads: int = 1
     return checked
 
 
-def test_the_server_wide_limit_holds_whatever_the_number_of_sessions():
-    assert (GUESS_BURST, GUESSES_PER_MINUTE) == (5, 10)
+def test_each_address_gets_its_own_checks_and_the_server_bounds_them_all():
+    assert (ADDRESS_BURST, ADDRESS_PER_MINUTE, SERVER_BURST, SERVER_PER_MINUTE) == (5, 5, 30, 60)
     now = [0.0]
-    limiter = GuessLimiter(clock=lambda: now[0])
-    checked = hammer(limiter, now, ticks=120)  # 16 sessions × 120 s = 1,920 guesses submitted
-    assert len(checked) == 24  # 5 at once, then one every 6 s: 6, 12, …, 114
-    assert checked == [0.0] * 5 + [float(t) for t in range(6, 120, 6)]
-    assert max(sum(s <= t < s + 60 for t in checked) for s in range(61)) == 14
-    assert sum(60 <= t < 120 for t in checked) == 10  # the steady rate: 10 per minute
-    # One session alone gets as many: the limit is the server's, not the session's.
-    now[0], single = 0.0, GuessLimiter(clock=lambda: now[0])
-    assert hammer(single, now, ticks=120, threads=1) == [0.0, 1.0, 2.0, 3.0, 4.0, *checked[5:]]
+    one = hammer(LoginLimits(clock=lambda: now[0]), now, ticks=120, addresses=["198.51.100.7"])
+    assert [t for _, t in one] == [0.0, 1.0, 2.0, 3.0, 4.0, *[float(t) for t in range(12, 120, 12)]]
+    # 16 threads from 16 addresses × 120 s = 1,920 guesses: the server's burst of 30 (all 16 at
+    # once, 15 a second later), then one a second: 149 in all, at most 30 + 59 in any minute.
+    now[0] = 0.0
+    many = hammer(LoginLimits(clock=lambda: now[0]), now, ticks=120, addresses=[f"198.51.100.{n}" for n in range(16)])
+    moments = [t for _, t in many]
+    assert (moments.count(0.0), moments.count(1.0), len(moments)) == (16, 15, 149)
+    assert [moments.count(float(t)) for t in range(2, 120)] == [1] * 118
+    assert max(sum(s <= t < s + 60 for t in moments) for s in range(61)) == 30 + 59
+    per_address = [sum(1 for a, _ in many if a == b) for b in {a for a, _ in many}]
+    assert len(per_address) == 16 and max(per_address) <= 5 + 9  # none above its own limit: 5, then at 12, 24… 108
 
 
-def test_after_an_attack_the_rightful_user_waits_one_interval_at_most():
+def test_after_an_attack_from_elsewhere_the_team_is_checked_at_once():
     now = [0.0]
-    limiter = GuessLimiter(clock=lambda: now[0])
-    hammer(limiter, now, ticks=61)  # a minute of 16 parallel sessions guessing, the last at 60 s
-    assert now[0] == 60.0  # the attack stops; the user arrives just after its last guess
-    refused = attempt(PASSWORD, PASSWORD, limiter)
-    assert refused == Attempt(admitted=False, checked=False, retry_after=6.0)  # was 31 s before
-    now[0] += refused.retry_after
-    assert attempt(PASSWORD, PASSWORD, limiter) == Attempt(admitted=True, checked=True)
+    limits = LoginLimits(clock=lambda: now[0])
+    hammer(limits, now, ticks=61, addresses=["198.51.100.7", "198.51.100.8"])
+    assert attempt(PASSWORD, PASSWORD, limits, "203.0.113.5") == Attempt(admitted=True, checked=True)
+    # The same address after its burst: refused until its next token, like a wrong password.
+    assert attempt("sbagliata", PASSWORD, limits, "198.51.100.7") == Attempt(
+        admitted=False, checked=False, retry_after=12.0, limit="address"
+    )
 
 
 def test_a_wrong_password_needs_a_token_like_a_right_one():
     """No shortcut for the right password: answering it at once while wrong ones wait would tell
     an attacker, within a moment, that every guess still waiting is wrong."""
     now = [0.0]
-    limiter = GuessLimiter(per_minute=10, burst=1, clock=lambda: now[0])
-    assert attempt("sbagliata", PASSWORD, limiter) == Attempt(admitted=False, checked=True)
-    assert attempt(PASSWORD, PASSWORD, limiter) == Attempt(admitted=False, checked=False, retry_after=6.0)
+    limits = LoginLimits(clock=lambda: now[0], address=(10, 1))
+    assert attempt("sbagliata", PASSWORD, limits, "x") == Attempt(admitted=False, checked=True)
+    assert attempt(PASSWORD, PASSWORD, limits, "x") == Attempt(False, False, retry_after=6.0, limit="address")
     now[0] = 5.5
-    assert attempt(PASSWORD, PASSWORD, limiter).retry_after == pytest.approx(0.5)
+    assert attempt(PASSWORD, PASSWORD, limits, "x").retry_after == pytest.approx(0.5)
     now[0] = 6.0
-    assert attempt(PASSWORD, PASSWORD, limiter).admitted
+    assert attempt(PASSWORD, PASSWORD, limits, "x").admitted
+
+
+def test_a_known_address_is_forgotten_after_its_time_and_the_tables_stay_bounded():
+    now = [0.0]
+    limits = LoginLimits(clock=lambda: now[0], server=(60, 1), known_seconds=100, max_addresses=3)
+    assert attempt(PASSWORD, PASSWORD, limits, "team").admitted  # the server's one token
+    assert attempt(PASSWORD, PASSWORD, limits, "team").admitted  # known: the server's limit does not apply
+    assert attempt(PASSWORD, PASSWORD, limits, "other").limit == "server"
+    now[0] = 100.0
+    assert attempt(PASSWORD, PASSWORD, limits, "team").admitted  # a token again (one a second)
+    assert attempt(PASSWORD, PASSWORD, limits, "team").admitted  # ...and known again since this login
+    now[0] = 201.0  # 101 s after that login: forgotten, the server's limit applies again
+    assert attempt("sbagliata", PASSWORD, limits, "team") == Attempt(admitted=False, checked=True)
+    assert attempt(PASSWORD, PASSWORD, limits, "team").limit == "server"
+    # Thousands of addresses: full buckets are forgotten, and newcomers beyond the table share one.
+    limits = LoginLimits(clock=lambda: now[0], address=(60, 1), max_addresses=3)
+    for n in range(3):
+        assert attempt("x", PASSWORD, limits, f"a{n}").checked
+    assert attempt("x", PASSWORD, limits, "a3").checked  # the table is full: a3 gets the shared bucket
+    assert attempt("x", PASSWORD, limits, "a4").limit == "address"  # ...which a3 has just used
+    now[0] += 1  # every bucket is full again: forgotten when the next newcomer arrives
+    assert attempt("x", PASSWORD, limits, "a5").checked and attempt("x", PASSWORD, limits, "a6").checked
+
+
+@pytest.mark.parametrize(
+    ("peer", "forwarded", "trusted", "key"),
+    [
+        ("198.51.100.7", [], [], "198.51.100.7"),
+        (None, [], [], "127.0.0.1"),  # Streamlit's None: 127.0.0.1 or ::1
+        ("198.51.100.7", ["203.0.113.5"], [], "198.51.100.7"),  # no proxy configured: never believed
+        ("198.51.100.7", ["203.0.113.5"], ["10.0.0.2"], "198.51.100.7"),  # not from the proxy
+        ("10.0.0.2", ["203.0.113.5"], ["10.0.0.2"], "203.0.113.5"),
+        ("10.0.0.2", ["1.2.3.4, 203.0.113.5"], ["10.0.0.2"], "203.0.113.5"),  # the client's own entry is left
+        ("10.0.0.2", ["1.2.3.4", "203.0.113.5"], ["10.0.0.0/8"], "203.0.113.5"),  # two headers: one list
+        ("10.0.0.2", ["203.0.113.5, 10.0.0.9"], ["10.0.0.0/8"], "203.0.113.5"),  # two proxies
+        ("10.0.0.2", ["10.0.0.9, 10.0.0.8"], ["10.0.0.0/8"], "10.0.0.9"),  # only proxies: the farthest
+        ("10.0.0.2", ["203.0.113.5, garbage"], ["10.0.0.2"], "10.0.0.2"),  # a broken entry stops the walk
+        ("10.0.0.2", [], ["10.0.0.2"], "10.0.0.2"),
+        (None, ["203.0.113.5:4711"], ["127.0.0.1"], "203.0.113.5"),  # a proxy on this machine, with a port
+        ("10.0.0.2", ["[2001:db8:1:2::7]:443"], ["10.0.0.2"], "2001:db8:1:2::/64"),
+        ("2001:db8:1:2:aaaa::1", [], [], "2001:db8:1:2::/64"),  # one subscriber's /64 is one address
+        ("::ffff:198.51.100.7", [], [], "198.51.100.7"),
+        ("not-an-address", [], [], "?not-an-address"),
+    ],
+)
+def test_the_client_address_that_a_limit_counts(peer, forwarded, trusted, key):
+    assert client_key(peer, forwarded, parse_trusted_proxies(trusted)) == key
+
+
+def test_trusted_proxies_are_checked(campaign, waits):
+    assert parse_trusted_proxies("127.0.0.1") == (ipaddress.ip_network("127.0.0.1/32"),)
+    for bad in (["127.0.0.300"], ["proxy.example"], [""], [3], 3, {"a": 1}):
+        with pytest.raises(InputError, match=r"trusted_proxies"):
+            parse_trusted_proxies(bad)
+    at = app({"access": {"password": PASSWORD, "trusted_proxies": ["10.0.0.1", "proxy"]}}, page=None)
+    assert_no_data(at)
+    assert not at.text_input
+    assert at.error[0].value == (
+        'Nei segreti [access] "trusted_proxies" la voce \'proxy\' non è un indirizzo IP ("127.0.0.1", '
+        f'"::1") né una rete ("10.0.0.0/8"). {auth._LOCKED}'
+    )
+    assert auth._LOCKED.startswith("Il cruscotto resta chiuso finché non è corretto (vedi ")
+
+
+@pytest.mark.parametrize(
+    ("path", "answers"),
+    [
+        ("/", True),
+        ("/comuni", True),  # a page: Streamlit answers its HTML
+        ("/comuni/", True),  # ...which Streamlit redirects to /comuni
+        ("/favicon.png", True),
+        ("/manifest.json", True),
+        ("/static/js/index.abc.js", True),
+        ("/media/3f2a.csv", True),
+        ("/_stcore/health", True),
+        ("/_stcore/host-config", True),
+        ("/_stcore/stream", True),
+        ("/auth/login", True),
+        ("/auth/logout", True),
+        ("/oauth2callback", True),
+        ("/_stcore/metrics", False),
+        ("//_stcore/metrics", False),
+        ("/_stcore/metrics/", False),
+        ("/_stcore/script-health-check", False),
+        ("/_stcore/upload_file/s/f", False),
+        ("/_stcore/bidi-components/x/y.js", False),
+        ("/_stcore/agent/openapi.json", False),
+        ("/_stcore/agent/interact", False),
+        ("/_stcore/agent/mcp", False),
+        ("/_stcore/anything-new", False),
+        ("/_stcore", False),
+        ("/component/x/index.html", False),
+        ("/app/static/x.png", False),
+        ("/static", False),
+        ("/media/", False),
+        ("/comuni/_stcore/health", False),
+        ("/new/route", False),
+    ],
+)
+def test_the_routes_that_answer_before_a_login(path, answers):
+    assert streamlit.__version__ == "1.67.0"  # the audit (README, «Deploying safely») is of 1.67's routes: redo it
+    assert route_answers(path) is answers
+    assert route_answers("/rollout" + path, "/rollout/") is answers  # server.baseUrlPath
+    assert not route_answers(path, "rollout")
+
+
+def test_the_code_uses_only_streamlits_public_names():
+    """Issue 20: no Streamlit-internal module named anywhere (a rename would silently break it)."""
+    files = [ROOT / "dashboard.py", ROOT / "server.py", *ROOT.glob("pages/*.py"), *ROOT.glob("ui/*.py")]
+    named = {
+        f"{f.relative_to(ROOT)}: {m}"
+        for f in files
+        for m in re.findall(r"streamlit\.[a-z_.]+", f.read_text(encoding="utf-8"))
+        if m not in ("streamlit.errors",) and not m.startswith("streamlit.io")
+    }
+    assert named == set()
 
 
 def test_the_password_never_goes_in_rollout_toml():

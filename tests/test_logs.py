@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 import ui.auth as auth
 from conftest import COMUNI_CSV, FORM_HEADER, ROOT, responses, submit_button
-from rollout.access import GuessLimiter
+from rollout.access import LoginLimits
 from rollout.cli import main
 
 PASSWORD = "Cavallo-Batteria-Graffetta-42"
@@ -117,7 +117,7 @@ def test_error_messages_never_quote_a_row_of_data(tmp_path, capsys, first_line):
 def test_a_full_dashboard_session_logs_no_personal_data_nor_secrets(tmp_path, monkeypatch, capfd):
     monkeypatch.setenv("ROLLOUT_CONFIG", str(write_campaign(tmp_path)))
     monkeypatch.setattr(auth, "sleep", lambda seconds: None)
-    monkeypatch.setattr(auth, "LIMITER", GuessLimiter())
+    monkeypatch.setattr(auth, "LIMITS", LoginLimits())
     with every_log() as logs:
         at = AppTest.from_file(str(ROOT / "pages" / "comuni.py"), default_timeout=60)
         at.secrets["access"] = {"password": PASSWORD}

@@ -2,8 +2,9 @@
 
 What is configured decides:
 - ``[access] password`` in ``.streamlit/secrets.toml``: a password form (constant-time check,
-  a wait that doubles after each wrong password of the session, and a server-wide limit of
-  checks per minute, every session together: ``rollout.access.GuessLimiter``);
+  a wait that doubles after each wrong or refused password of the session, a limit of checks per
+  client address and, as the last line, per server: ``rollout.access.LoginLimits``; the client's
+  address is the connection's, or the one ``[access] trusted_proxies`` forwarded);
 - an ``[auth]`` section (Streamlit's OIDC login, ``st.login``): login, then only the emails and
   ``@domains`` listed in ``rollout.toml`` ``[access] allowed`` get in (an empty list admits nobody);
 - both: both are required; neither: the data are open and the sidebar says so.
@@ -23,13 +24,23 @@ from pathlib import Path
 import streamlit as st
 from streamlit.errors import StreamlitAuthError
 
-from rollout.access import GuessLimiter, attempt, email_allowed, failure_delay, fingerprint
+from rollout.access import (
+    LoginLimits,
+    Network,
+    attempt,
+    client_key,
+    email_allowed,
+    failure_delay,
+    fingerprint,
+    parse_trusted_proxies,
+)
 from rollout.config import Config
+from rollout.errors import InputError
 from ui.format import md_escape
 
 PASSWORD_OK = "_auth_password_ok"  # fingerprint of the password this session entered
-FAILURES_KEY = "_auth_failures"  # wrong passwords in this session
-LIMITER = GuessLimiter()  # password checks on this server, every session together
+FAILURES_KEY = "_auth_failures"  # wrong or refused passwords in this session
+LIMITS = LoginLimits()  # password checks on this server: per client address, then all together
 sleep = time.sleep  # tests replace it: the delays are real seconds otherwise
 _LOG = logging.getLogger("rollout.access")
 _GENERAL_KEYS = ("redirect_uri", "cookie_secret")
@@ -52,6 +63,7 @@ class Secrets:
     password: str | None = None
     auth: Mapping[str, object] | None = None
     problem: str = ""
+    proxies: tuple[Network, ...] = ()  # [access] trusted_proxies: their X-Forwarded-For is believed
 
 
 def gate(config: Config | None) -> Access | None:
@@ -69,7 +81,7 @@ def gate(config: Config | None) -> Access | None:
         email = _login_gate(secrets.auth, config)
         if not email:
             return None
-    if secrets.password is not None and not _password_gate(secrets.password):
+    if secrets.password is not None and not _password_gate(secrets.password, secrets.proxies):
         return None
     return Access("protected", email)
 
@@ -84,6 +96,7 @@ def read_secrets() -> Secrets:
             return Secrets(problem=f"Il file dei segreti (.streamlit/secrets.toml) non è leggibile. {_LOCKED}")
         return Secrets()
     password = None
+    proxies: tuple[Network, ...] = ()
     if access is not None:
         if not isinstance(access, Mapping):
             return Secrets(problem=f"Nei segreti [access] deve essere una sezione. {_LOCKED}")
@@ -91,13 +104,17 @@ def read_secrets() -> Secrets:
             password = access["password"]
             if not isinstance(password, str) or not password.strip():
                 return Secrets(problem=f"La password in [access] dei segreti è vuota o non è un testo. {_LOCKED}")
+        try:
+            proxies = parse_trusted_proxies(access.get("trusted_proxies", []))
+        except InputError as err:
+            return Secrets(problem=f"{err} {_LOCKED}")
     if auth is not None:
         if not isinstance(auth, Mapping):
             return Secrets(problem=f"Nei segreti [auth] deve essere una sezione. {_LOCKED}")
         problem = auth_problem(auth)
         if problem:
             return Secrets(problem=f"Login non configurato correttamente: {problem}. {_LOCKED}")
-    return Secrets(password, auth)
+    return Secrets(password, auth, proxies=proxies)
 
 
 def providers(auth: Mapping[str, object]) -> list[str]:
@@ -173,7 +190,13 @@ def _login_gate(auth: Mapping[str, object], config: Config | None) -> str:
     return ""
 
 
-def _password_gate(expected: str) -> bool:
+def connection() -> tuple[str | None, list[str]]:
+    """This session's peer address (None for 127.0.0.1 and ::1) and its X-Forwarded-For headers."""
+    peer = st.context.ip_address
+    return (peer if isinstance(peer, str) else None), st.context.headers.get_all("X-Forwarded-For")
+
+
+def _password_gate(expected: str, proxies: tuple[Network, ...]) -> bool:
     """True when this session has entered the current password; else the form (and the delay)."""
     mark = fingerprint(expected)
     if st.session_state.get(PASSWORD_OK) == mark:
@@ -187,21 +210,27 @@ def _password_gate(expected: str) -> bool:
     if not given:
         st.warning("Scrivi la password.")
         return False
+    address = client_key(*connection(), proxies)
     failures = int(st.session_state.get(FAILURES_KEY, 0))
-    sleep(failure_delay(failures))  # this session's own wrong passwords only
-    result = attempt(given, expected, LIMITER)
-    if not result.checked:
-        _LOG.warning("password not checked: server-wide limit of attempts reached")
-        st.warning(
-            "Troppi tentativi di accesso su questo server in questo momento: la password non è stata "
-            f"verificata. Riprova tra {math.ceil(result.retry_after)} secondi."
-        )
-        return False
+    sleep(failure_delay(failures))  # this session's own wrong or refused passwords
+    # Counted before the check, whatever its outcome: Streamlit stops a run for the next submission
+    # at its next st call, this assignment included, so a submission sent during the wait replaces
+    # this one here, unchecked; a check is never made without being counted first.
+    st.session_state[FAILURES_KEY] = failures + 1
+    result = attempt(given, expected, LIMITS, address)
     if result.admitted:
         st.session_state[PASSWORD_OK] = mark
         st.session_state[FAILURES_KEY] = 0
         st.rerun()
-    st.session_state[FAILURES_KEY] = failures + 1
+    if not result.checked:
+        _LOG.warning("password not checked: %s limit of attempts reached", result.limit)
+        seconds = math.ceil(result.retry_after)
+        where = "da questo indirizzo" if result.limit == "address" else "su questo server in questo momento"
+        st.warning(
+            f"Troppi tentativi di accesso {where}: la password non è stata verificata. "
+            f"Riprova tra {seconds} {'secondo' if seconds == 1 else 'secondi'}."
+        )
+        return False
     _LOG.warning("wrong dashboard password (%d in this session)", failures + 1)
     st.error("Password errata. Dopo ogni errore l'attesa prima del tentativo successivo raddoppia.")
     return False
