@@ -167,7 +167,7 @@ CONFIG_SECTIONS: list[tuple[str, str, Callable[[], set[str]], bool]] = [
     # The other fields of a service account's JSON key are copied as they are: the docs name a few more.
     (SECRETS, "`[connections.gsheets]`", lambda: set(gsecrets._NOT_KEY_FIELDS) | set(gsecrets._REQUIRED), True),
     (SECRETS, "`[smtp]`", lambda: set(mail_settings.SMTP_KEYS), False),
-    (SECRETS, "`[access]`", lambda: {"password"}, False),  # ui.auth.read_secrets reads only the password
+    (SECRETS, "`[access]`", lambda: {"password", "trusted_proxies"}, False),  # ui.auth.read_secrets
     (SECRETS, "`[auth]`", lambda: {*auth._GENERAL_KEYS, *auth._PROVIDER_KEYS}, False),
 ]  # fmt: skip
 
