@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import itertools
 import re
 
 import pandas as pd
@@ -51,10 +52,15 @@ def read_bytes(data: bytes, origin: str, sheet: str | None = None) -> Grid:
         return read_csv_text(decode_text(data, origin), origin, sep)
     head = data[:65536].decode(encoding, errors="ignore")
     _check_text(head, data[:65536], origin)
-    fast = _read_csv_arrow(data, encoding, sep or sniff_delimiter(head))
+    sep = sep or sniff_delimiter(head)
+    fast = _read_csv_arrow(data, encoding, sep)
     if fast is not None:
         if fast.empty:  # only delimiters, quotes or blank lines
             raise SourceError(f"Il file {origin} è vuoto.")
+        # Every row had the header's width: only an open quote at the end can be a cut (and only an
+        # odd number of quotes can leave one open in a file whose quotes are all paired).
+        if data.count(b'"') % 2:
+            _refuse_cut(decode_text(data, origin), sep, origin)
         return Grid(cells=fast, origin=origin)
     return read_csv_text(decode_text(data, origin), origin, sep)
 
@@ -193,6 +199,7 @@ def read_csv_text(text: str, origin: str, sep: str | None = None) -> Grid:
     if sep is None and (m := re.match(r'^\ufeff?"?sep=([,;\t|])"?[ \t]*(?:\r\n|\n|\r)', text, re.IGNORECASE)):
         sep, text = m[1], text[m.end() :]  # Excel's "sep=;" line, in a UTF-16 file
     sep = sep or sniff_delimiter(text)
+    _refuse_cut(text, sep, origin)
     notes: list[str] = []
     try:
         cells = pd.read_csv(
@@ -221,6 +228,84 @@ def read_csv_text(text: str, origin: str, sep: str | None = None) -> Grid:
     if cells.empty:
         raise SourceError(f"Il file {origin} è vuoto.")
     return Grid(cells=cells, origin=origin, notes=tuple(notes))
+
+
+def _refuse_cut(text: str, sep: str, origin: str) -> None:
+    """A SourceError when ``text`` looks cut short (a download stopped in the middle of a line)."""
+    if why := cut_reason(text, sep):
+        raise SourceError(f"Il file {origin} sembra troncato: {why}. Scaricalo o esportalo di nuovo e riprova.")
+
+
+_END = "\ue000"  # a private-use character: the sentinel row of the open-quote check
+_HEADER_ROWS = 10  # where the header is looked for: under a title row or two
+
+
+def cut_reason(text: str, sep: str) -> str:
+    """Why ``text`` looks like a CSV body cut short (an Italian clause), or "".
+
+    Cut: the text ends inside a quoted cell, or its last line has fewer cells than the header and
+    no line end. Google Sheets, Excel and LibreOffice write every cell of every row, so a complete
+    last line is never short; a short one that ends with a line end was written so (a hand-made
+    file), not cut. The header is the widest of the first rows (a title row above it does not
+    count), up to its last non-empty cell (trailing empty columns lose nothing).
+    Linear: one count of the quotes and a look at the last line; a full parse only when the quotes
+    are odd in number (an open quote, or a stray one inside an unquoted cell).
+    """
+    if text.count('"') % 2:
+        csv.field_size_limit(max(csv.field_size_limit(), len(text)))  # a huge cell is still a cell
+        try:
+            rows = list(csv.reader(io.StringIO(text + "\n" + _END, newline=""), delimiter=sep))
+        except csv.Error:
+            return ""  # the readers say what is wrong with it
+        if rows[-1] != [_END]:
+            return "finisce dentro un valore tra virgolette mai chiuso"
+        last = rows[-2] if len(rows) > 1 else []
+    elif text.endswith(("\n", "\r")):
+        return ""
+    else:
+        last = _last_record(text, sep)
+    if text.endswith(("\n", "\r")) or not "".join(last).strip():
+        return ""
+    width = _header_width(text, sep)
+    if len(last) >= width:
+        return ""
+    cells = "1 campo" if len(last) == 1 else f"{len(last)} campi"
+    of = "degli" if str(width)[0] == "8" or width == 11 else "dei"  # degli otto, degli undici
+    return f"l'ultima riga ha {cells} invece {of} {width} dell'intestazione e non finisce con un a capo"
+
+
+def _last_record(text: str, sep: str) -> list[str]:
+    """The cells of the last record of ``text``, whose quotes are paired: the record starts after
+    the last line end with an even number of quotes after it (a quoted cell may span lines)."""
+    end = pos = len(text.rstrip("\r\n"))
+    quotes = 0
+    start = 0
+    while pos > 0:
+        newline = max(text.rfind("\n", 0, pos), text.rfind("\r", 0, pos))
+        if newline < 0:
+            break
+        quotes += text.count('"', newline + 1, pos)
+        if quotes % 2 == 0:
+            start = newline + 1
+            break
+        pos = newline
+    try:
+        return next(csv.reader(io.StringIO(text[start:end], newline=""), delimiter=sep), [])
+    except csv.Error:
+        return []
+
+
+def _header_width(text: str, sep: str) -> int:
+    """Cells up to the last non-empty one, in the widest of the first rows."""
+    head = text[:65536].lstrip("\ufeff")
+    widest = 0
+    try:
+        for row in itertools.islice(csv.reader(io.StringIO(head, newline=""), delimiter=sep), _HEADER_ROWS):
+            filled = [i for i, cell in enumerate(row) if cell.strip()]
+            widest = max(widest, filled[-1] + 1 if filled else 0)
+    except csv.Error:
+        pass
+    return widest
 
 
 def _read_ragged(text: str, sep: str) -> tuple[pd.DataFrame, int]:
