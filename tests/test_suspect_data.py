@@ -12,18 +12,22 @@ import json
 
 import pytest
 from smtp_server import Mailbox, Server
+from streamlit.testing.v1 import AppTest
 
 from conftest import ROOT
 from data_sources import http
 from data_sources.last_good import SnapshotStore
 from local_http import serve_routes
 from rollout import cli
+from rollout.access import fingerprint
 from rollout.config import load_config
 from rollout.pipeline import load, settings_for
 from rollout.reminders import send
+from ui.auth import PASSWORD_OK
 
 DEMO = ROOT / "data" / "demo"
 CSV = {"Content-Type": "text/csv; charset=utf-8"}
+PASSWORD = "una-password-lunga-per-il-gruppo"
 FULL = {"comuni": 130, "on_time": 76, "late": 26, "pending": 0, "missing": 28, "without_at_editor": 45}
 
 
@@ -286,3 +290,79 @@ def test_reminders_are_never_sent_from_data_that_are_not_up_to_date(sheets, camp
         if fault == "suspect":
             assert cli.main([*args, "--yes", "--limit", "2", "--accept-smaller"]) == 0
             assert len(box.received) == 2
+
+
+# --- the dashboard -------------------------------------------------------------------------------------
+
+
+def dashboard(reloads: int, *, protected: bool, accept: frozenset = frozenset(), page: str | None = None) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    at.secrets["unrelated"] = "x"  # never the developer's own secrets
+    if protected:
+        at.secrets["access"] = {"password": PASSWORD}
+        at.session_state[PASSWORD_OK] = fingerprint(PASSWORD)
+    at.session_state["load_token"] = reloads
+    if accept:
+        at.session_state["accept_data"] = accept
+    at.run()
+    if page:
+        at.switch_page(page).run()
+    assert not at.exception
+    return at
+
+
+def missing(at) -> str:
+    return next(m.value for m in at.metric if m.label == "Mancanti")
+
+
+def test_the_protected_dashboard_offers_to_accept_the_new_data(sheets, campaign, monkeypatch):
+    monkeypatch.setenv("ROLLOUT_CONFIG", str(campaign))
+    assert missing(dashboard(0, protected=True)) == "28"
+    serve(sheets, "risposte.csv", RESPONSES[:183])
+    at = dashboard(1, protected=True)
+    assert missing(at) == "28"
+    [banner] = [w.value for w in at.sidebar.warning if "Dati non aggiornati" in w.value]
+    assert banner.endswith("Motivo: il foglio appena letto ha 182 righe, l'ultima copia buona ne ha 303\\.")
+    button = at.sidebar.button(key="accept_1")
+    assert button.label == "Accetta i nuovi dati (risposte)"
+    button.click().run()
+    accepted = at.session_state["accept_data"]
+    assert at.session_state["load_token"] == 2 and len(accepted) == 1
+
+    at = dashboard(2, protected=True, accept=accepted)  # the rerun after the click (see test_fallback.run_app)
+    assert missing(at) == "68"
+    assert not [w for w in at.sidebar.warning if "Dati non aggiornati" in w.value]
+
+
+def test_the_open_dashboard_says_how_to_accept_without_a_button(sheets, campaign, monkeypatch):
+    monkeypatch.setenv("ROLLOUT_CONFIG", str(campaign))
+    dashboard(0, protected=False)
+    serve(sheets, "risposte.csv", RESPONSES[:183])
+    at = dashboard(1, protected=False)
+    assert missing(at) == "28"
+    assert not [b for b in at.sidebar.button if b.key.startswith("accept_")]
+    assert (
+        "Per accettare i nuovi dati serve un cruscotto protetto (password o login), oppure dalla riga di comando "
+        "`--accept-smaller`."
+    ) in [c.value for c in at.sidebar.caption]
+
+
+def test_sending_from_the_dashboard_waits_for_up_to_date_data(sheets, campaign, monkeypatch):
+    monkeypatch.setenv("ROLLOUT_CONFIG", str(campaign))
+    box = Mailbox()
+    with Server(box) as server:
+        dashboard(0, protected=True)
+        serve(sheets, "risposte.csv", RESPONSES[:183])
+        at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+        at.secrets["access"] = {"password": PASSWORD}
+        at.secrets["smtp"] = {"host": "127.0.0.1", "port": server.port, "security": "none"}
+        at.session_state[PASSWORD_OK] = fingerprint(PASSWORD)
+        at.session_state["load_token"] = 1
+        at.run()
+        at.switch_page("pages/promemoria.py").run()
+        assert not at.exception
+        button = at.button(key="send_go")
+        assert button.disabled
+        [reason] = [w.value for w in at.main.warning if "Invio sospeso" in w.value]
+        assert "il foglio appena letto ha 182 righe, l'ultima copia buona ne ha 303" in reason.replace("\\", "")
+    assert box.received == []
