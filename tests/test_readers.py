@@ -381,6 +381,21 @@ def test_complete_files_are_not_taken_for_cut_ones(text, rows):
         assert cells(read_source(named(data, "comuni.csv"))) == rows
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        'Comune,Nota\r\nNola,schermo 5" nuovo\r\nAosta,"a capo\r\nqui',  # a stray quote above: the quotes are even
+        'Comune,Nota\r\nNola,ok,in più\r\nAosta,"va a capo',  # a row longer than the header: the tolerant reader
+        'Comune,Nota\r\nNola,"detto ""sì"""\r\nAosta,"detto ""',  # doubled quotes inside the open cell
+    ],
+    ids=["stray-quote-above", "ragged-rows", "doubled-quotes"],
+)
+def test_a_body_ending_inside_a_quoted_cell_is_cut_whatever_came_before(text):
+    for data in (text.encode("utf-8"), text.encode("utf-16")):
+        with pytest.raises(SourceError, match=f"{CUT}: finisce dentro un valore tra virgolette mai chiuso"):
+            read_source(named(data, "comuni.csv"))
+
+
 def test_a_cut_below_a_title_row_is_measured_against_the_header():
     data = b"Elenco dei comuni aderenti,,\r\nComune,Provincia,Codice\r\nNola,NA,063047\r\nAos"
     with pytest.raises(SourceError, match=f"{CUT}: l'ultima riga ha 1 campo invece dei 3 dell'intestazione"):
