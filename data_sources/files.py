@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import itertools
 import re
 
 import pandas as pd
@@ -51,10 +52,14 @@ def read_bytes(data: bytes, origin: str, sheet: str | None = None) -> Grid:
         return read_csv_text(decode_text(data, origin), origin, sep)
     head = data[:65536].decode(encoding, errors="ignore")
     _check_text(head, data[:65536], origin)
-    fast = _read_csv_arrow(data, encoding, sep or sniff_delimiter(head))
+    sep = sep or sniff_delimiter(head)
+    fast = _read_csv_arrow(data, encoding, sep)
     if fast is not None:
         if fast.empty:  # only delimiters, quotes or blank lines
             raise SourceError(f"Il file {origin} è vuoto.")
+        # Every row had the header's width: only a last cell left open by a quote can be cut.
+        if _open_at_end(data, encoding, fast.iat[-1, -1], sep):
+            raise SourceError(_cut(origin, _OPEN_QUOTE))
         return Grid(cells=fast, origin=origin)
     return read_csv_text(decode_text(data, origin), origin, sep)
 
@@ -207,27 +212,120 @@ def read_csv_text(text: str, origin: str, sep: str | None = None) -> Grid:
         )
     except pd.errors.EmptyDataError:
         raise SourceError(f"Il file {origin} è vuoto.") from None
-    except (pd.errors.ParserError, ValueError):
+    except (pd.errors.ParserError, ValueError):  # also a body that ends inside a quoted cell
         try:
             cells, extra = _read_ragged(text, sep)
         except csv.Error as err:
             raise SourceError(f"{origin} non è un CSV leggibile ({err}).") from None
+        except _OpenQuoteError:
+            raise SourceError(_cut(origin, _OPEN_QUOTE)) from None
         if extra:
             notes.append(
                 f"{extra} righe hanno più celle dell'intestazione: le celle in eccesso sono state "
                 "unite nell'ultima colonna."
             )
+    if why := _short_last_line(text, sep):  # after the parse: it has ruled out an open quote at the end
+        raise SourceError(_cut(origin, why))
     cells = _drop_trailing_empty(cells)
     if cells.empty:
         raise SourceError(f"Il file {origin} è vuoto.")
     return Grid(cells=cells, origin=origin, notes=tuple(notes))
 
 
+_OPEN_QUOTE = "finisce dentro un valore tra virgolette mai chiuso"
+_END = "\ue000"  # a private-use character: the sentinel row that shows whether a quote is left open
+_HEADER_ROWS = 10  # where the header is looked for: under a title row or two
+_TAIL_CHARS = 1 << 20  # how far back the last line is looked for (a quoted cell may span lines)
+
+
+class _OpenQuoteError(Exception):
+    """The text ends inside a quoted cell."""
+
+
+def _cut(origin: str, why: str) -> str:
+    return f"Il file {origin} sembra troncato: {why}. Scaricalo o esportalo di nuovo e riprova."
+
+
+def _short_last_line(text: str, sep: str) -> str:
+    """Why ``text`` looks like a CSV body cut in the middle of its last line (Italian), or "".
+
+    Google Sheets, Excel and LibreOffice write every cell of every row, so a complete last line is
+    never shorter than the header; a short one that ends with a line end was written so (a hand-made
+    file), not cut. The header is the widest of the first rows (a title row above it does not
+    count), up to its last non-empty cell (trailing empty columns lose nothing). A look at the end of
+    the text, not a parse of it; an open quote at the end is for the parsers to find.
+    """
+    if text.endswith(("\n", "\r")):
+        return ""
+    last = _last_record(text, sep)
+    if last is None or not "".join(last).strip():
+        return ""
+    width = _header_width(text, sep)
+    if len(last) >= width:
+        return ""
+    cells = "1 campo" if len(last) == 1 else f"{len(last)} campi"
+    of = "degli" if str(width)[0] == "8" or width == 11 else "dei"  # degli otto, degli undici
+    return f"l'ultima riga ha {cells} invece {of} {width} dell'intestazione e non finisce con un a capo"
+
+
+def _last_record(text: str, sep: str) -> list[str] | None:
+    """The cells of the last record: it starts after the last line end followed by an even number of
+    quotes (a quoted cell may span lines). None when that is not found near the end (a stray quote)."""
+    pos, quotes, start = len(text), 0, 0
+    floor = max(0, len(text) - _TAIL_CHARS)
+    while True:
+        newline = max(text.rfind("\n", floor, pos), text.rfind("\r", floor, pos))
+        if newline < 0:
+            if floor > 0:
+                return None
+            break
+        quotes += text.count('"', newline + 1, pos)
+        if quotes % 2 == 0:
+            start = newline + 1
+            break
+        pos = newline
+    try:
+        rows = list(csv.reader(io.StringIO(text[start:], newline=""), delimiter=sep))
+    except csv.Error:
+        return None
+    return rows[-1] if rows else None
+
+
+def _header_width(text: str, sep: str) -> int:
+    """Cells up to the last non-empty one, in the widest of the first rows."""
+    head = text[:65536].lstrip("\ufeff")
+    widest = 0
+    try:
+        for row in itertools.islice(csv.reader(io.StringIO(head, newline=""), delimiter=sep), _HEADER_ROWS):
+            filled = [i for i, cell in enumerate(row) if cell.strip()]
+            widest = max(widest, filled[-1] + 1 if filled else 0)
+    except csv.Error:
+        pass
+    return widest
+
+
+def _open_at_end(data: bytes, encoding: str, last_cell: str, sep: str) -> bool:
+    """Whether the body ends inside a quoted cell, given the last cell as the fast reader read it: an
+    open cell runs to the end of the body, right after its opening quote (quotes inside it doubled)."""
+    written = last_cell.replace('"', '""')
+    tail = data[-(4 * len(written) + 8) :].decode(encoding, errors="ignore")
+    if not tail.endswith(written):
+        return False
+    before = tail[: len(tail) - len(written)]
+    return before.endswith('"') and (len(before) == 1 or before[-2] in (sep, "\n", "\r", "\ufeff"))
+
+
 def _read_ragged(text: str, sep: str) -> tuple[pd.DataFrame, int]:
-    """Fallback for rows longer than the header: join the extra cells into the last column."""
-    csv.field_size_limit(max(csv.field_size_limit(), len(text)))  # a huge cell is still a cell
+    """Fallback for rows longer than the header: join the extra cells into the last column.
+
+    Raises _OpenQuoteError when the text ends inside a quoted cell (a sentinel row after the text
+    would be swallowed by it)."""
+    csv.field_size_limit(max(csv.field_size_limit(), len(text) + 2))  # a huge cell is still a cell
     # newline="": a lone CR (old Mac files) ends a line instead of breaking the parser.
-    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=sep))
+    end = _END if text.endswith(("\n", "\r")) else f"\n{_END}"
+    rows = list(csv.reader(io.StringIO(text + end, newline=""), delimiter=sep))
+    if not rows or rows.pop() != [_END]:
+        raise _OpenQuoteError
     width = len(rows[0]) if rows else 0
     extra = 0
     fixed: list[list[str]] = []

@@ -3,6 +3,9 @@
 One JSON file per source, named by a hash of the source (links may carry keys, so they are not
 written in clear), written atomically and readable only by the owner: the copy holds the same
 personal data as the sheet. Local files are not copied: they are on disk already.
+
+A fresh read that is suspect against the copy (fewer rows, or other first rows, under a
+``ShrinkRule`` the caller chooses per source) does not replace it until the user accepts it.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import json
 import os
 import tempfile
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
@@ -84,11 +87,59 @@ class SnapshotStore:
             return None
 
 
-def read_with_fallback(read: Callable[[], Grid], identity: str, store: SnapshotStore | None) -> Grid:
+@dataclass(frozen=True)
+class ShrinkRule:
+    """When a fresh read may not replace the last good copy without the user's word.
+
+    A read with no data rows is always held back. ``grows_only``: rows are only ever added, so any
+    row fewer, or first rows that are no longer the copy's first rows, is held back too. Otherwise a
+    read is held back when it loses more than ``max_lost_rows`` rows *and* more than
+    ``max_lost_share`` of them. Which rule fits which source is the caller's (domain) decision.
+    """
+
+    grows_only: bool = False
+    max_lost_rows: int = 0
+    max_lost_share: float = 0.0
+
+
+PREFIX_ROWS = 10  # the data rows compared from the top: cheap, and enough to see rows removed or sorted
+
+
+@dataclass(frozen=True)
+class Change:
+    """A fresh read held back against the last good copy (or accepted despite it)."""
+
+    before: int  # data rows of the last good copy
+    now: int  # data rows just read
+    first_rows_changed: bool  # the first rows are no longer the copy's first rows
+    fingerprint: str  # names these fresh cells: accepting them accepts these and no others
+
+    def describe(self) -> str:
+        """What changed, in one Italian clause (rows before and now)."""
+        now = "solo l'intestazione, nessuna riga;" if self.now == 0 else f"{_rows(self.now)},"
+        text = f"il foglio appena letto ha {now} l'ultima copia buona ne ha {self.before}"
+        if self.first_rows_changed and self.now >= self.before:
+            text += ", ma le prime righe non sono più le stesse"
+        return text
+
+
+def _rows(n: int) -> str:
+    return "1 riga" if n == 1 else f"{n} righe"
+
+
+def read_with_fallback(
+    read: Callable[[], Grid],
+    identity: str,
+    store: SnapshotStore | None,
+    rule: ShrinkRule,
+    accept: bool | frozenset[str] = False,
+) -> tuple[Grid, Change | None]:
     """``read()``; when it fails, the last good copy marked stale with the reason, else the error.
 
-    A fresh read far shorter than the last good copy (no data rows, or under half as many) is
-    suspect, as a sheet emptied or cut by mistake: the last good copy is used, marked stale.
+    A fresh read that ``rule`` holds back against the last good copy (a sheet emptied, cut or
+    sorted by mistake) is a ``Change``: the last good copy is used, marked stale with what changed,
+    unless ``accept`` is True (any change) or holds the change's fingerprint (the one the user saw).
+    Returns the grid in use and the change (held back, or accepted: then the grid is the fresh one).
     A fresh grid is not saved here: the caller saves it once it has proved usable.
     """
     try:
@@ -97,11 +148,12 @@ def read_with_fallback(read: Callable[[], Grid], identity: str, store: SnapshotS
         last = store.load(identity) if store is not None else None
         if last is None:
             raise
-        return replace(last, stale_reason=str(err))
+        return replace(last, stale_reason=str(err)), None
     last = store.load(identity) if store is not None else None
-    if last is not None and (reason := shrunk(fresh, last, store.folder)):  # type: ignore[union-attr]
-        return replace(last, stale_reason=reason)
-    return fresh
+    change = held_back(fresh, last, rule) if last is not None else None
+    if change is None or accept is True or (accept and change.fingerprint in accept):
+        return fresh, change
+    return replace(last, stale_reason=change.describe()), change  # type: ignore[arg-type]
 
 
 def data_rows(grid: Grid) -> int:
@@ -109,14 +161,34 @@ def data_rows(grid: Grid) -> int:
     return max(grid.rows - 1, 0)
 
 
-def shrunk(fresh: Grid, last: Grid, folder: Path) -> str:
-    """Why ``fresh`` may not replace ``last`` (an Italian reason), or "" when it may."""
+def held_back(fresh: Grid, last: Grid, rule: ShrinkRule) -> Change | None:
+    """The change that keeps ``fresh`` from replacing ``last`` under ``rule``, or None when it may."""
     now, before = data_rows(fresh), data_rows(last)
-    if before == 0 or (now > 0 and now * 2 >= before):
-        return ""
-    what = "solo l'intestazione, nessuna riga" if now == 0 else f"{now} righe"
-    return (
-        f"il foglio appena letto ha {what} contro le {before} dell'ultima copia buona: sembra svuotato o "
-        f"troncato, quindi resta in uso l'ultima copia. Se le righe sono state tolte di proposito, cancella "
-        f"la copia locale in {folder} e ricarica."
+    if before == 0:
+        return None
+    lost = before - now
+    changed = rule.grows_only and _first_rows(fresh, min(before, PREFIX_ROWS)) != _first_rows(
+        last, min(before, PREFIX_ROWS)
     )
+    if now == 0 or changed or (lost > rule.max_lost_rows and lost > rule.max_lost_share * before):
+        return Change(before, now, changed, fingerprint(fresh))
+    return None
+
+
+def _first_rows(grid: Grid, n: int) -> list[tuple[str, ...]]:
+    """The first ``n`` data rows without their trailing empty cells (a column added at the end of
+    the sheet changes nothing)."""
+    rows = grid.cells.iloc[1 : 1 + n].to_numpy(dtype=object).tolist()
+    out = []
+    for row in rows:
+        while row and row[-1] == "":
+            row.pop()
+        out.append(tuple(row))
+    return out
+
+
+def fingerprint(grid: Grid) -> str:
+    """A short hash of every cell of ``grid`` (and its shape)."""
+    digest = hashlib.sha256(repr(grid.cells.shape).encode())
+    digest.update(pd.util.hash_pandas_object(grid.cells, index=True).to_numpy().tobytes())
+    return digest.hexdigest()[:32]

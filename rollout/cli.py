@@ -71,6 +71,13 @@ def add_source_flags(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="se una sorgente remota non è leggibile, esci con errore invece di usare l'ultima copia salvata",
     )
+    parser.add_argument(
+        "--accept-smaller",
+        dest="accept_smaller",
+        action="store_true",
+        help="accetta i dati appena letti anche se hanno meno righe dell'ultima copia buona (o, per le risposte, "
+        "prime righe diverse): diventano la nuova copia buona",
+    )
 
 
 def resolve_config(args: argparse.Namespace) -> Config:
@@ -201,7 +208,10 @@ def main(argv: list[str] | None = None) -> int:
         config = resolve_config(args)
         if args.command == "report":
             start_workers()
-        snap, load_warnings = run_report(config, secrets=args.secrets, strict=args.strict)
+        sending = args.command == "reminders" and args.action == "send" and not args.dry_run
+        snap, load_warnings = run_report(
+            config, secrets=args.secrets, strict=args.strict, accept_smaller=args.accept_smaller, sending=sending
+        )
         code = 0
         if args.command == "reminders" and args.action == "send":
             lines, code = [], reminders_cli.run_send(args, config, snap)

@@ -2,8 +2,10 @@
 
 Read both sources; a remote source (a URL or a Google Sheet) that cannot be read is replaced by its
 last good copy on disk, marked stale with the reason. A fresh remote table that the core cannot use
-(a renamed header, a sheet emptied by mistake) is treated the same way. Fresh copies are saved only
-once they have been prepared successfully, so a bad read never overwrites the last good data.
+(a renamed header) is treated the same way, and so is one that is suspect against its last good
+copy (``SHRINK_RULES``: a form's responses only grow; a comuni list may lose a few rows) until the
+user accepts it. Fresh copies are saved only once they have been prepared successfully, so a bad
+read never overwrites the last good data, and stale data never drive sending (``Load.send_refusal``).
 Then recognise, normalise and match both tables once (``Prepared``), and evaluate at any ``as_of``.
 """
 
@@ -18,7 +20,7 @@ import pandas as pd
 
 from data_sources import Grid, SourceError, read_source
 from data_sources.gsecrets import SheetsAccess, find_secrets
-from data_sources.last_good import SnapshotStore, read_with_fallback
+from data_sources.last_good import Change, ShrinkRule, SnapshotStore, read_with_fallback
 from data_sources.reader import remote_identity
 from rollout.config import PROJECT_ROOT, Config, SourceSpec
 from rollout.errors import InputError
@@ -75,6 +77,11 @@ def run(config: Config) -> Snapshot:
 
 DEFAULT_CACHE_FOLDER = ".rollout-cache"
 ROLES = ("elenco dei comuni", "risposte")
+# When a fresh read is suspect against the last good copy, per role. A form's responses only grow:
+# one row fewer, or first rows that changed, is suspect. A comuni list may lose a few rows (a comune
+# withdrawn, a duplicate removed): more than 2 rows *and* more than 1 % of them is suspect.
+SHRINK_RULES = (ShrinkRule(max_lost_rows=2, max_lost_share=0.01), ShrinkRule(grows_only=True))
+ACCEPT_FLAG = "--accept-smaller"
 
 
 @dataclass(frozen=True)
@@ -86,6 +93,16 @@ class SourceState:
     loaded_at: dt.datetime | None  # when its data were read (for a stale source: the last good read)
     stale_reason: str = ""  # why the source could not be used now; its last good copy is in use
     note: str = ""  # a warning about the copy on disk
+    change: Change | None = None  # fresh data held back (stale) or accepted (not stale) against the last copy
+
+    @property
+    def suspect(self) -> bool:
+        """Fresh data were read but held back: the user may accept them."""
+        return bool(self.stale_reason) and self.change is not None
+
+    @property
+    def accepted(self) -> bool:
+        return not self.stale_reason and self.change is not None
 
 
 @dataclass(frozen=True)
@@ -101,9 +118,24 @@ class Load:
         return tuple(s for s in self.sources if s.stale_reason)
 
     @property
+    def suspect(self) -> tuple[SourceState, ...]:
+        return tuple(s for s in self.sources if s.suspect)
+
+    @property
     def last_success(self) -> dt.datetime:
         """When every source in use was last read successfully: now, unless a copy is in use."""
         return min([self.at, *(s.loaded_at for s in self.stale if s.loaded_at)])
+
+    def send_refusal(self, tz: str, how_to_accept: str = f"rilancia con {ACCEPT_FLAG}") -> str:
+        """Why no reminder may be sent from these data (one Italian clause), or "" when they are up to date.
+
+        Sending acts on the world: never from a last good copy, whether the source failed or its
+        fresh data are suspect (a comune that answered would be chased), until the data are read
+        again or accepted.
+        """
+        if not self.stale:
+            return ""
+        return "; ".join(stale_message(s, tz, how_to_accept) for s in self.stale)
 
 
 def cache_folder(config: Config) -> Path:
@@ -113,33 +145,55 @@ def cache_folder(config: Config) -> Path:
     return folder if folder.is_absolute() else base / folder
 
 
-def load(config: Config, *, access: SheetsAccess | None = None, cache_dir: Path | None = None) -> Load:
-    """Read and prepare both sources; raise InputError/SourceError only when there is no usable data."""
+def load(
+    config: Config,
+    *,
+    access: SheetsAccess | None = None,
+    cache_dir: Path | None = None,
+    accept: bool | frozenset[str] = False,
+) -> Load:
+    """Read and prepare both sources; raise InputError/SourceError only when there is no usable data.
+
+    ``accept``: fresh data that are suspect against the last good copy are taken all the same: all
+    (True, ``--accept-smaller``) or those whose ``Change.fingerprint`` is listed (what the user saw).
+    """
     config.require()
     at = dt.datetime.now(dt.UTC)
     store = SnapshotStore(cache_dir) if cache_dir is not None else None
     specs = [spec for spec in (config.comuni, config.submissions) if spec is not None]
     keys = [remote_identity(s.location, s.sheet, access) for s in specs]
-    grids = [_read(spec, key, access, store) for spec, key in zip(specs, keys, strict=True)]
+    rules = SHRINK_RULES[: len(specs)]
+    reads = [_read(spec, key, access, store, rule, accept) for spec, key, rule in zip(specs, keys, rules, strict=True)]
+    grids = [grid for grid, _ in reads]
+    changes = [change for _, change in reads]
     try:
         prepared = prepare(config, *grids)
     except (InputError, SourceError) as err:
-        prepared, grids = _prepare_last_good(config, grids, keys, store, err)
+        prepared, swapped = _prepare_last_good(config, grids, keys, store, err)
+        changes = [None if new is not old else c for new, old, c in zip(swapped, grids, changes, strict=True)]
+        grids = swapped
     notes = [
         store.save(key, grid) if store is not None and key is not None and not grid.stale else ""
         for grid, key in zip(grids, keys, strict=True)
     ]
     sources = tuple(
-        SourceState(role, grid.origin, grid.loaded_at, grid.stale_reason, note)
-        for role, grid, note in zip(ROLES, grids, notes, strict=True)
+        SourceState(role, grid.origin, grid.loaded_at, grid.stale_reason, note, change)
+        for role, grid, note, change in zip(ROLES, grids, notes, changes, strict=True)
     )
     return Load(prepared, sources, at)
 
 
-def _read(spec: SourceSpec, key: str | None, access: SheetsAccess | None, store: SnapshotStore | None) -> Grid:
+def _read(
+    spec: SourceSpec,
+    key: str | None,
+    access: SheetsAccess | None,
+    store: SnapshotStore | None,
+    rule: ShrinkRule,
+    accept: bool | frozenset[str],
+) -> tuple[Grid, Change | None]:
     if key is None:
-        return read_grid(spec, access)
-    return read_with_fallback(lambda: read_grid(spec, access), key, store)
+        return read_grid(spec, access), None
+    return read_with_fallback(lambda: read_grid(spec, access), key, store, rule, accept)
 
 
 def _prepare_last_good(
@@ -164,21 +218,36 @@ def _prepare_last_good(
 
 
 def run_report(
-    config: Config, *, secrets: str | None = None, strict: bool = False, env: Mapping[str, str] | None = None
+    config: Config,
+    *,
+    secrets: str | None = None,
+    strict: bool = False,
+    accept_smaller: bool = False,
+    sending: bool = False,
+    env: Mapping[str, str] | None = None,
 ) -> tuple[Snapshot, list[str]]:
     """For the command line: the snapshot at ``config``'s as_of and the warnings to print.
 
-    A source read from its last good copy is a warning, or with ``strict`` an InputError.
+    A source read from its last good copy is a warning, or with ``strict`` an InputError; with
+    ``sending`` (reminders about to be sent) always an InputError. ``accept_smaller`` takes fresh
+    data that are suspect against the last good copy (each one is a warning).
     """
-    result = load(config, access=find_secrets(secrets, env), cache_dir=cache_folder(config))
+    result = load(config, access=find_secrets(secrets, env), cache_dir=cache_folder(config), accept=accept_smaller)
+    if sending and (refusal := result.send_refusal(config.timezone)):
+        raise InputError(f"nessun promemoria inviato: {refusal}")
     warnings = [stale_message(s, config.timezone) for s in result.stale]
     if strict and warnings:
         raise InputError(f"{warnings[0]} (--strict: nessun file scritto)")
+    warnings += [f"accettati i nuovi dati ({s.role}): {s.change.describe()}." for s in result.sources if s.accepted]  # type: ignore[union-attr]
     warnings += [s.note for s in result.sources if s.note]
     return result.prepared.at(settings_for(config)), warnings
 
 
-def stale_message(source: SourceState, tz: str) -> str:
-    """One line: since when the data of ``source`` are not up to date, and why."""
+def stale_message(source: SourceState, tz: str, how_to_accept: str = f"rilancia con {ACCEPT_FLAG}") -> str:
+    """One line: since when the data of ``source`` are not up to date, and why (and, when fresh data
+    were held back, how to accept them)."""
     since = moment(source.loaded_at, tz) or "?"
-    return f"dati non aggiornati dal {since} ({source.role}, uso l'ultima copia letta): {source.stale_reason}"
+    line = f"dati non aggiornati dal {since} ({source.role}, uso l'ultima copia letta): {source.stale_reason}"
+    if source.suspect:
+        line += f". Se i nuovi dati sono giusti, {how_to_accept}."
+    return line

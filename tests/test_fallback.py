@@ -321,7 +321,10 @@ def test_an_emptied_sheet_keeps_the_last_good_copy_and_strict_fails(google, tmp_
     assert err[0].startswith(
         f"avviso: dati non aggiornati dal {saved_at(tmp_path)} (risposte, uso l'ultima copia letta): "
     )
-    assert "il foglio appena letto ha solo l'intestazione, nessuna riga contro le 29 dell'ultima copia buona" in err[0]
+    assert err[0].endswith(
+        "il foglio appena letto ha solo l'intestazione, nessuna riga; l'ultima copia buona ne ha 29. "
+        "Se i nuovi dati sono giusti, rilancia con --accept-smaller."
+    )
     assert json.loads((tmp_path / "out2" / "status.json").read_text(encoding="utf-8")) == good
     assert saved.read_bytes() == before  # the empty answer was not kept
     assert cli.main([*args, str(tmp_path / "out3"), "--strict"]) == 2
@@ -329,17 +332,23 @@ def test_an_emptied_sheet_keeps_the_last_good_copy_and_strict_fails(google, tmp_
     assert not (tmp_path / "out3").exists()
 
 
-def test_a_sheet_far_shorter_than_the_last_good_copy_is_suspect(google, tmp_path):
-    config = load_config(campaign(tmp_path, export_url(google)))
+@pytest.mark.parametrize("mode", ["csv_url", "gspread"])
+def test_responses_with_one_row_fewer_are_suspect_until_accepted(google, tmp_path, mode):
+    """A form's responses only grow: before, any read over half the rows of the last copy was taken."""
+    url = export_url(google) if mode == "csv_url" else f"{EDIT_URL}#gid=0"
+    access = from_table(secrets_table(google)) if mode == "gspread" else None
+    config = load_config(campaign(tmp_path, url))
     cache = tmp_path / ".rollout-cache"
-    load(config, cache_dir=cache)
+    load(config, access=access, cache_dir=cache)
     tab = google.spreadsheets[KEY].tabs[0]
     full = list(tab.rows)
-    tab.rows = full[:15]  # 14 of 29 rows: under half
-    [stale] = load(config, cache_dir=cache).stale
-    assert stale.stale_reason.startswith("il foglio appena letto ha 14 righe contro le 29 dell'ultima copia buona")
-    tab.rows = full[:16]  # 15 of 29: a half or more is taken as fresh (rows may really be deleted)
-    assert load(config, cache_dir=cache).stale == ()
+    tab.rows = full[:-1]  # 28 of 29 rows
+    [stale] = load(config, access=access, cache_dir=cache).stale
+    assert stale.stale_reason == "il foglio appena letto ha 28 righe, l'ultima copia buona ne ha 29"
+    assert load(config, access=access, cache_dir=cache, accept=True).stale == ()
+    assert load(config, access=access, cache_dir=cache).stale == ()  # 28 rows are the last good copy now
+    tab.rows = full  # and growing back is fresh data
+    assert load(config, access=access, cache_dir=cache).stale == ()
 
 
 def test_a_body_cut_short_is_retried_then_a_failed_read(google, tmp_path):

@@ -301,3 +301,110 @@ def test_excel_sep_line_is_honoured_not_a_header(data):
 def test_web_pages_however_they_start_are_recognised(page):
     with pytest.raises(SourceError, match="contiene una pagina web \\(HTML\\), non un CSV"):
         read_source(io.BytesIO(page))
+
+
+# --- a body cut short: a failed read, never rows invented or emptied (issue 18) -------------------
+
+GOLDEN = ROOT / "tests" / "data" / "golden_sheet"
+CUT = "sembra troncato"
+
+
+def cut_after(path, text: str) -> bytes:
+    """The file's bytes up to and including the first ``text``: a download stopped there."""
+    data = path.read_bytes()
+    end = data.index(text.encode("utf-8")) + len(text.encode("utf-8"))
+    return data[:end]
+
+
+def named(data: bytes, name: str) -> io.BytesIO:
+    buffer = io.BytesIO(data)
+    buffer.name = name
+    return buffer
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "cp1252", "utf-16"])
+def test_a_comuni_list_cut_in_the_middle_of_a_line_is_a_failed_read(encoding):
+    data = cut_after(GOLDEN / "comuni.csv", "Vallo della").decode("utf-8").encode(encoding)
+    with pytest.raises(SourceError) as err:
+        read_source(named(data, "comuni.csv"))
+    assert str(err.value) == (
+        "Il file comuni.csv sembra troncato: l'ultima riga ha 1 campo invece dei 5 dell'intestazione e non finisce "
+        "con un a capo. Scaricalo o esportalo di nuovo e riprova."
+    )  # before: the comune «Vallo della» was invented
+
+
+@pytest.mark.parametrize(
+    ("cut", "message"),
+    [
+        ("c.ambrosio@comune.ottaviano.na.it,\"1) Editor Sito Web, 3) Editor Ammin",
+         "finisce dentro un valore tra virgolette mai chiuso"),
+        ("c.ambrosio@comune.ottaviano.na.it,\"1) Editor Sito Web, 3) Editor Amministrazione Trasparente\"\r\n"
+         "2/10/2023 9.00.00,affarigenerali@comune.montecorvinopugliano.sa.it,Montecorvino Pugliano,Nosch",
+         "l'ultima riga ha 4 campi invece degli 8 dell'intestazione"),
+    ],
+    ids=["inside-the-permissions", "before-the-permissions"],
+)  # fmt: skip
+def test_responses_cut_in_the_middle_of_a_row_are_a_failed_read(cut, message):
+    data = cut_after(GOLDEN / "risposte.csv", cut)
+    with pytest.raises(SourceError, match=f"^Il file risposte.csv {CUT}: {message}"):
+        read_source(named(data, "risposte.csv"))  # before: the last employee's permissions were dropped
+    with pytest.raises(SourceError, match=CUT):
+        read_source(named(data.decode("utf-8").encode("utf-16"), "risposte.csv"))  # the tolerant reader too
+
+
+@pytest.mark.parametrize(
+    ("text", "rows"),
+    [
+        # Google Sheets: no final newline, every field written, trailing empty columns included
+        ("Comune,Provincia,,\r\nNola,NA,,\r\nAosta,AO,,", [["Comune", "Provincia", "", ""], ["Nola", "NA", "", ""],
+                                                         ["Aosta", "AO", "", ""]]),
+        # a hand-made file: a short last line that ends with a newline was written so
+        ("Comune,Provincia,Note\nNola,NA,ok\nAosta,AO\n", [["Comune", "Provincia", "Note"], ["Nola", "NA", "ok"],
+                                                           ["Aosta", "AO", ""]]),
+        # trailing empty header cells do not count: nothing is lost without them
+        ("Comune,Provincia,,\nNola,NA,,\nAosta,AO", [["Comune", "Provincia", "", ""], ["Nola", "NA", "", ""],
+                                                 ["Aosta", "AO", "", ""]]),
+        # a title row above the header; the header is what the last line is measured against
+        ("Elenco comuni,\nComune,Provincia\nNola,NA", [["Elenco comuni", ""], ["Comune", "Provincia"], ["Nola", "NA"]]),
+        # a stray quote inside an unquoted cell (odd number of quotes) is text, not an open quote
+        ('Comune,Nota\nNola,schermo 5" nuovo\nAosta,"a capo\nqui"', [["Comune", "Nota"], ["Nola", 'schermo 5" nuovo'],
+                                                                    ["Aosta", "a capo\nqui"]]),
+        # a quoted last cell closed at the very end, and blank lines after the last row
+        ('Comune,Permessi\nNola,"1) Editor Sito Web, 2) Editor Newsletter"\n\n\n',
+         [["Comune", "Permessi"], ["Nola", "1) Editor Sito Web, 2) Editor Newsletter"]]),
+    ],
+    ids=["google-sheets", "short-line-with-newline", "trailing-empty-columns", "title-row", "stray-quote",
+         "quoted-last-cell"],
+)  # fmt: skip
+def test_complete_files_are_not_taken_for_cut_ones(text, rows):
+    for data in (text.encode("utf-8"), text.encode("utf-16")):
+        assert cells(read_source(named(data, "comuni.csv"))) == rows
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'Comune,Nota\r\nNola,schermo 5" nuovo\r\nAosta,"a capo\r\nqui',  # a stray quote above: the quotes are even
+        'Comune,Nota\r\nNola,ok,in più\r\nAosta,"va a capo',  # a row longer than the header: the tolerant reader
+        'Comune,Nota\r\nNola,"detto ""sì"""\r\nAosta,"detto ""',  # doubled quotes inside the open cell
+    ],
+    ids=["stray-quote-above", "ragged-rows", "doubled-quotes"],
+)
+def test_a_body_ending_inside_a_quoted_cell_is_cut_whatever_came_before(text):
+    for data in (text.encode("utf-8"), text.encode("utf-16")):
+        with pytest.raises(SourceError, match=f"{CUT}: finisce dentro un valore tra virgolette mai chiuso"):
+            read_source(named(data, "comuni.csv"))
+
+
+def test_a_cut_below_a_title_row_is_measured_against_the_header():
+    data = b"Elenco dei comuni aderenti,,\r\nComune,Provincia,Codice\r\nNola,NA,063047\r\nAos"
+    with pytest.raises(SourceError, match=f"{CUT}: l'ultima riga ha 1 campo invece dei 3 dell'intestazione"):
+        read_source(named(data, "comuni.csv"))
+
+
+def test_a_body_cut_at_a_line_end_reads_its_whole_rows():
+    """Cut right after a line end, the rows read are whole: what is missing is for the shrink rules
+    (tests/test_suspect_data.py) to notice."""
+    data = cut_after(GOLDEN / "comuni.csv", "segreteria@comune.vallodellalucania.sa.it\r\n")
+    grid = read_source(named(data, "comuni.csv"))
+    assert grid.rows == 8 and cells(grid)[-1][0] == "Vallo della Lucania"

@@ -11,6 +11,7 @@ import streamlit as st
 
 from rollout.config import Config
 from rollout.italian import countdown, short_date
+from rollout.pipeline import SourceState
 from rollout.status import STATUS_LABELS, Settings, Snapshot
 from rollout.views import filter_comuni
 from ui import auth, state
@@ -90,9 +91,9 @@ def build() -> Context | None:
     if config is None:
         st.error(f"Configurazione non valida. {md_escape(error)}")
         return None
-    loaded = load(config, st.session_state[state.LOAD_TOKEN])
+    loaded = load(config, st.session_state[state.LOAD_TOKEN], st.session_state[state.ACCEPTED])
     with st.sidebar:
-        _source_box(config, loaded)
+        _source_box(config, loaded, can_accept=access.mode == "protected")
         auth.sidebar(access)
     if not loaded.ok:
         st.error(f"I dati non sono leggibili. {md_escape(loaded.error)}")
@@ -130,7 +131,10 @@ def header(ctx: Context, title: str) -> None:
     st.markdown(line)
 
 
-def _source_box(config: Config, loaded: Loaded) -> None:
+ACCEPT_HINT = "premi «Accetta i nuovi dati» nella barra laterale"
+
+
+def _source_box(config: Config, loaded: Loaded, *, can_accept: bool) -> None:
     st.markdown(f"**{md_escape(config.campaign)}**")
     if config.demo:
         st.badge("Dati dimostrativi", icon=":material/science:", color="orange")
@@ -140,13 +144,12 @@ def _source_box(config: Config, loaded: Loaded) -> None:
         st.caption(f"Ultimo caricamento riuscito: {moment(pd.Timestamp(loaded.last_success), config.timezone)}")
     else:
         st.caption(f"Caricamento non riuscito alle {moment(pd.Timestamp(loaded.loaded_at), config.timezone)}")
-    for source in loaded.stale:
-        since = moment(pd.Timestamp(source.loaded_at), config.timezone) if source.loaded_at else "?"
-        st.warning(
-            f"**Dati non aggiornati dal {since}** ({source.role}): mostro l'ultima copia letta. "
-            f"Motivo: {md_escape(source.stale_reason)}",
-            icon=":material/warning:",
-        )
+    for i, source in enumerate(loaded.states):
+        if source.stale_reason:
+            _stale_banner(config, source, f"accept_{i}" if can_accept else "")
+        elif source.accepted and source.change is not None:
+            what = md_escape(source.change.describe())
+            st.caption(f":material/done_all: Nuovi dati accettati ({source.role}): {what}.")
     if loaded.prepared is not None:
         for alert in loaded.prepared.responses.alerts:
             st.warning(md_escape(alert), icon=":material/warning:")
@@ -156,6 +159,40 @@ def _source_box(config: Config, loaded: Loaded) -> None:
     if st.button("Ricarica ora", icon=":material/refresh:", key="reload"):
         st.session_state[state.LOAD_TOKEN] += 1
         st.rerun()
+
+
+def _stale_banner(config: Config, source: SourceState, accept_key: str) -> None:
+    """Since when and why the data of ``source`` are a copy; for fresh data held back as suspect, the
+    button that accepts them (``accept_key``, on a protected dashboard only) or how to accept them."""
+    since = moment(pd.Timestamp(source.loaded_at), config.timezone) if source.loaded_at else "?"
+    reason = source.stale_reason if source.stale_reason.endswith(".") else source.stale_reason + "."
+    st.warning(
+        f"**Dati non aggiornati dal {since}** ({source.role}): mostro l'ultima copia letta. Motivo: {md_escape(reason)}",
+        icon=":material/warning:",
+    )
+    if not source.suspect or source.change is None:
+        return
+    if accept_key:
+        st.button(
+            f"Accetta i nuovi dati ({source.role})",
+            key=accept_key,
+            icon=":material/done_all:",
+            help="Se le righe sono state tolte o riordinate di proposito: i dati appena letti sostituiscono "
+            "l'ultima copia buona.",
+            on_click=_accept,
+            args=(source.change.fingerprint,),
+        )
+    else:
+        st.caption(
+            "Per accettare i nuovi dati serve un cruscotto protetto (password o login), oppure dalla riga di "
+            "comando `--accept-smaller`."
+        )
+
+
+def _accept(fingerprint: str) -> None:
+    """«Accetta i nuovi dati»: the next load takes the fresh data with this fingerprint (and only them)."""
+    st.session_state[state.ACCEPTED] = frozenset(st.session_state.get(state.ACCEPTED, ())) | {fingerprint}
+    st.session_state[state.LOAD_TOKEN] += 1
 
 
 def _moment_box(config: Config) -> Settings:

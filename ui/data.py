@@ -50,8 +50,12 @@ class Loaded:
 
     @property
     def stale(self) -> tuple[SourceState, ...]:
-        """The sources shown from their last good copy because reading them failed now."""
+        """The sources shown from their last good copy: reading them failed now, or what was read is suspect."""
         return self.result.stale if self.result else ()
+
+    def send_refusal(self, tz: str, how_to_accept: str) -> str:
+        """Why no reminder may be sent from the data on screen (Italian), or ""."""
+        return self.result.send_refusal(tz, how_to_accept) if self.result else ""
 
     @property
     def last_success(self) -> dt.datetime:
@@ -74,17 +78,18 @@ def ttl_seconds(config: Config) -> int:
         return DEFAULT_TTL_SECONDS
 
 
-def load(config: Config, token: int) -> Loaded:
-    """Read and prepare both sources, at most once per TTL window or reload ``token``."""
+def load(config: Config, token: int, accept: frozenset[str] = frozenset()) -> Loaded:
+    """Read and prepare both sources, at most once per TTL window or reload ``token``; ``accept``:
+    the fingerprints of suspect fresh data the user accepted (``pipeline.load``)."""
     path, _ = find_config()
     mtime = path.stat().st_mtime if path.exists() else 0.0
     bucket = int(time.time() // ttl_seconds(config))
-    return _load(config, str(path), mtime, bucket, token)
+    return _load(config, str(path), mtime, bucket, token, tuple(sorted(accept)))
 
 
 @st.cache_resource(show_spinner="Caricamento dei dati…", max_entries=4)
-def _load(_config: Config, path: str, mtime: float, bucket: int, token: int) -> Loaded:
-    key = (path, mtime, bucket, token)
+def _load(_config: Config, path: str, mtime: float, bucket: int, token: int, accept: tuple[str, ...]) -> Loaded:
+    key = (path, mtime, bucket, token, accept)
     now = dt.datetime.now(dt.UTC)
     sources = (
         describe_source(_config.comuni.location) if _config.comuni else "",
@@ -92,7 +97,9 @@ def _load(_config: Config, path: str, mtime: float, bucket: int, token: int) -> 
     )
     try:
         with _long_lived():
-            result = pipeline.load(_config, access=sheets_access(), cache_dir=pipeline.cache_folder(_config))
+            result = pipeline.load(
+                _config, access=sheets_access(), cache_dir=pipeline.cache_folder(_config), accept=frozenset(accept)
+            )
     except (InputError, SourceError) as err:
         return Loaded(str(err), now, sources, key)
     return Loaded("", now, sources, key, result)

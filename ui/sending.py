@@ -20,7 +20,7 @@ from rollout.reminders.log import CHANNELS, ReminderLog
 from rollout.reminders.mail_settings import SmtpSettings, options_from_config, smtp_from_table
 from rollout.reminders.send import PROBLEMS, RESULTS, Outcome, Sender, count_words, outcomes_frame, plan, summary_line
 from ui import auth
-from ui.context import Context
+from ui.context import ACCEPT_HINT, Context
 from ui.format import md_escape
 from ui.privacy import hide_personal
 from ui.state import screenshot_mode
@@ -80,6 +80,11 @@ def send_section(ctx: Context, table: pd.DataFrame, templates: Templates | None,
         return
     if templates is None or log is None:
         return  # the page has already said why
+    if paused := ctx.loaded.send_refusal(ctx.settings.tz, ACCEPT_HINT):  # stale data never drive sending
+        st.session_state.pop(REQUESTED, None)
+        st.warning(f"Invio sospeso: {md_escape(paused)}", icon=":material/block:")
+        st.button("Invia i promemoria", type="primary", icon=":material/send:", key="send_go", disabled=True)
+        return
     try:
         options = options_from_config(ctx.config)
         today = dt.datetime.now(ZoneInfo(ctx.settings.tz)).date()

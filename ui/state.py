@@ -12,6 +12,7 @@ WAVES = "filter_waves"
 SEARCH = "filter_search"
 MISSING_PERMISSION = "filter_missing_permission"
 LOAD_TOKEN = "load_token"
+ACCEPTED = "accept_data"  # fingerprints of suspect fresh data this session accepted («Accetta i nuovi dati»)
 SCREENSHOT = "screenshot_mode"  # hide personal data on every page, for screen captures
 CONTEXT = "_context"  # the Context of the current run, set by dashboard.py
 ACCESS = "_access"  # the Access granted in the current run (None: the gate has not passed)
@@ -25,6 +26,7 @@ DEFAULTS: dict[str, object] = {
     SEARCH: "",
     MISSING_PERMISSION: None,
     LOAD_TOKEN: 0,
+    ACCEPTED: frozenset(),
     SCREENSHOT: False,
 }
 
