@@ -549,4 +549,5 @@ def _identifiers(con: sqlite3.Connection, names: dict[str, str]) -> dict[str, st
     for key, ident in con.execute("SELECT comune_key, ident FROM comune_ids ORDER BY comune_key, ident"):
         if key in found:
             found[key].append(ident)
-    return {key: joined(ids) for key, ids in found.items()}
+    # A key without identifiers was written by an older version still running: derived as the migration does.
+    return {key: joined(ids or key_identifiers(key, names[key])) for key, ids in found.items()}
