@@ -196,10 +196,9 @@ class ReminderLog:
         per_minute: int | None = None,
         at: float | None = None,
     ) -> str:
-        """Reserve one comune's message before it goes to the server: "" when reserved, else why not
-        (``reminded|<day>|<channel>``, ``queued|<owner>|<message id>``, ``uncertain|<owner>|<message id>``,
-        or ``wait|<seconds>``
-        when ``per_minute`` messages were already reserved in the 60 seconds before ``at``).
+        """Reserve one comune's message before it goes to the server: "" when reserved, else why not:
+        ``reminded|<day>|<channel>``, ``queued|<owner>|<message id>``, ``uncertain|<owner>|<message id>``,
+        or ``wait|<seconds>`` when ``per_minute`` messages were reserved in the 60 seconds before ``at``.
 
         One transaction checks that the comune (under any of its identifiers) has no reminder since
         ``since`` (any channel) and no message queued or of uncertain outcome, and that the limit
