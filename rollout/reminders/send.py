@@ -89,12 +89,11 @@ class Outcome:
     detail: str = ""
     subject: str = field(default="", repr=False)
     body: str = field(default="", repr=False)
+    ids: tuple[str, ...] = field(default=(), repr=False)  # every identifier of the comune (identity)
 
     @property
     def label(self) -> str:
         return f"{self.comune} ({self.province})" if self.province else self.comune
-
-    ids: tuple[str, ...] = field(default=(), repr=False)  # every identifier of the comune (identity)
 
     def line(self) -> str:
         """The command line's line for this comune."""
