@@ -6,9 +6,10 @@ import datetime as dt
 import os
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pandas as pd
@@ -23,10 +24,14 @@ DEFAULT_CONFIG = PROJECT_ROOT / "rollout.toml"
 _TOP_KEYS = {"campaign", "deadline", "as_of", "timezone", "form_url", "date_order", "comuni", "submissions",
              "columns", "aliases", "reminders", "cache", "access"}  # fmt: skip
 _PREFILL_KEYS = ("form_prefill_field", "form_prefill_province_field", "form_prefill_code_field")
-_TOP_KEYS |= {*_PREFILL_KEYS, "accounts"}
+_TOP_KEYS |= {*_PREFILL_KEYS, "accounts", "form_hosts"}
 _ACCOUNTS_KEYS = {"note_template", "signature"}
 _ACCESS_KEYS = {"allowed"}  # the password belongs in .streamlit/secrets.toml
 _ENTRY = re.compile(r"(?:entry\.)?(\d{1,15})")
+# Links: Google Forms' two hosts (with the path a form has there), else a host of form_hosts.
+GOOGLE_FORMS = {"docs.google.com": "/forms/", "forms.gle": "/"}
+_URL = re.compile(r"[A-Za-z0-9._~:/?#\[\]@!$&'()*+,;=%-]{1,2000}")  # RFC 3986's characters, nothing else
+_HOST = re.compile(r"(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
 
 
 @dataclass(frozen=True)
@@ -65,6 +70,13 @@ class Config:
     allowed: tuple[str, ...] = ()  # [access] allowed: emails and @domains admitted after login
     path: Path | None = None
     demo: bool = False
+    form_hosts: tuple[str, ...] = ()  # hosts besides Google Forms that form_url may name
+
+    def __post_init__(self) -> None:
+        """Every link the tracker writes comes from ``form_url``: it is checked whatever built the Config."""
+        problem = form_link_problem(self.form_url, self.form_hosts) if self.form_url else ""
+        if problem:
+            raise InputError(problem)
 
     def with_overrides(self, **values: object) -> Config:
         """A copy with the command-line values that were given (None = keep)."""
@@ -142,6 +154,7 @@ def parse_config(data: Mapping[str, object], base_dir: Path, *, path: Path | Non
         timezone=tz,
         campaign=str(data.get("campaign", Config.campaign)),
         form_url=str(data.get("form_url", "")).strip(),
+        form_hosts=_form_hosts(data.get("form_hosts", [])),
         **_prefill_fields(data),
         date_order=order.lower() if order == "AUTO" else order,
         columns_comuni=_flat_columns(columns.get("comuni", {})),
@@ -184,6 +197,58 @@ def _prefill_fields(data: Mapping[str, object]) -> dict[str, str]:
     if out["form_prefill_field"] and not str(data.get("form_url", "")).strip():
         raise InputError("form_prefill_field richiede form_url, il link del modulo da precompilare.")
     return out
+
+
+def form_link_problem(url: str, hosts: Iterable[str] = ()) -> str:
+    """ "" when ``url`` is an https link to a Google Form (``docs.google.com/forms/…``, ``forms.gle/…``)
+    or to one of ``hosts``; else why not, as the Italian line the user reads.
+
+    The one rule for every link the tracker writes (drafts, notes, CSV/XLSX, the sent mail, the
+    dashboard): a link built from a list or a mistyped configuration never points elsewhere."""
+    shown = "".join(c if c.isprintable() else "?" for c in str(url)[:200])
+    why = ""
+    parts = urlsplit(url) if _URL.fullmatch(url) else None
+    if parts is None:
+        why = "contiene spazi o caratteri che un link non può avere"
+    elif parts.scheme.lower() != "https" or not parts.netloc:
+        why = "non è un link https://"
+    elif "@" in parts.netloc:
+        why = "ha un nome utente prima del sito (@)"
+    elif parts.netloc.rpartition(":")[2] not in ("", "443") and ":" in parts.netloc:
+        why = "indica una porta di rete"
+    else:
+        host = (parts.hostname or "").rstrip(".")
+        if host in GOOGLE_FORMS:
+            if not parts.path.startswith(GOOGLE_FORMS[host]) or len(parts.path) <= len(GOOGLE_FORMS[host]):
+                why = "non è il link di un modulo" + (
+                    " (su docs.google.com inizia con /forms/)" if host[0] == "d" else ""
+                )
+        elif host not in set(hosts):
+            why = f"porta al sito {host}, che non è Google Moduli né uno dei siti di form_hosts"
+    if not why:
+        return ""
+    return (
+        f"form_url non valido: '{shown}' {why}. Usa il link del modulo Google (https://docs.google.com/forms/… "
+        "o https://forms.gle/…), oppure indica il sito del modulo in form_hosts (vedi docs/configuration.md, «Top-level keys»)."
+    )
+
+
+def _form_hosts(value: object) -> tuple[str, ...]:
+    """``form_hosts = ["moduli.azienda.it"]``: the hosts of forms other than Google's."""
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list):
+        raise InputError('form_hosts deve essere un elenco di nomi di sito, per esempio ["moduli.azienda.it"].')
+    out = []
+    for item in items:
+        host = str(item).strip().lower().rstrip(".")
+        if not _HOST.fullmatch(host):
+            shown = "".join(c if c.isprintable() else "?" for c in str(item)[:200])
+            raise InputError(
+                f"form_hosts: '{shown}' non è il nome di un sito (solo il nome, come moduli.azienda.it, "
+                "senza https:// né percorso)."
+            )
+        out.append(host)
+    return tuple(out)
 
 
 def _accounts(data: Mapping[str, object], base_dir: Path) -> dict[str, str]:

@@ -12,6 +12,7 @@ import email
 import socket
 import ssl
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email import policy
 from pathlib import Path
@@ -38,7 +39,10 @@ class Mailbox:
     delay: float = 0.0  # seconds before answering DATA
     lost_in_data: set[str] = field(default_factory=set)  # these messages: the connection drops before the answer
     received: list = field(default_factory=list)  # (rcpt_tos, EmailMessage)
+    raw: list = field(default_factory=list)  # each accepted message's bytes, as they came
     logins: list = field(default_factory=list)
+    clock: Callable[[], float] | None = None  # when set, the moment of each accepted message goes to times
+    times: list = field(default_factory=list)
 
     def recipients(self) -> list[str]:
         return [message["To"].addresses[0].addr_spec for _, message in self.received]
@@ -69,6 +73,9 @@ class Mailbox:
             return "451 4.3.0 perso"
         message = email.message_from_bytes(envelope.original_content, policy=policy.default)
         self.received.append((list(envelope.rcpt_tos), message))
+        self.raw.append(envelope.original_content)
+        if self.clock is not None:
+            self.times.append(self.clock())
         return "250 2.0.0 Ok: queued"
 
     def authenticate(self, server, session, envelope, mechanism, auth_data):

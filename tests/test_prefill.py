@@ -177,3 +177,66 @@ def test_the_demo_configuration_still_loads():
     config = load_config(DEMO_CONFIG)
     assert config.form_prefill_field == "" and FormLink.from_config(config).for_comune("Avella") == config.form_url
     assert Path(config.form_url).name == "scgmbdbBty99G9gD9"
+
+
+# -- every link the tracker writes is a form's link (issue 18) ------------------------------------------
+
+ADVICE = (
+    ". Usa il link del modulo Google (https://docs.google.com/forms/… o https://forms.gle/…), oppure indica il "
+    "sito del modulo in form_hosts (vedi docs/configuration.md, «Top-level keys»)."
+)
+
+
+@pytest.mark.parametrize(
+    ("url", "why"),
+    [
+        ("http://docs.google.com/forms/d/e/x/viewform", "non è un link https://"),
+        ("javascript:alert(1)", "non è un link https://"),
+        ("https://evil.example/forms/x", "porta al sito evil.example, che non è Google Moduli né uno dei siti di "
+         "form_hosts"),
+        ("https://docs.google.com.evil.example/forms/x", "porta al sito docs.google.com.evil.example, che non è "
+         "Google Moduli né uno dei siti di form_hosts"),
+        ("https://docs.google.com@evil.example/forms/x", "ha un nome utente prima del sito (@)"),
+        ("https://docs.google.com\\@evil.example/forms/x", "contiene spazi o caratteri che un link non può avere"),
+        ("https://docs.google.com/forms/x\nBcc: a@b.it", "contiene spazi o caratteri che un link non può avere"),
+        ("https://docs.google.com/spreadsheets/d/x", "non è il link di un modulo (su docs.google.com inizia con "
+         "/forms/)"),
+        ("https://forms.gle/", "non è il link di un modulo"),
+        ("https://docs.google.com:8443/forms/d/x", "indica una porta di rete"),
+    ],
+)  # fmt: skip
+def test_a_form_url_that_is_not_a_forms_link_is_a_configuration_error(url, why, tmp_path):
+    """Before: any text was accepted and written as the link of every draft, note, CSV/XLSX and mail."""
+    shown = url.replace("\n", "?")
+    with pytest.raises(InputError) as info:
+        parse_config({"form_url": url}, tmp_path)
+    assert str(info.value) == f"form_url non valido: '{shown}' {why}{ADVICE}"
+    with pytest.raises(InputError):  # whatever builds the configuration
+        Config(form_url=url)
+
+
+def test_a_form_on_a_host_of_the_configuration_is_accepted(tmp_path):
+    config = parse_config({"form_url": "https://moduli.azienda.it/pnrr?x=1", "form_hosts": ["Moduli.Azienda.it"]},
+                          tmp_path)  # fmt: skip
+    assert config.form_hosts == ("moduli.azienda.it",)
+    assert FormLink.from_config(config).for_comune("Avella") == "https://moduli.azienda.it/pnrr?x=1"
+    for url in (FORM, "https://forms.gle/scgmbdbBty99G9gD9", "HTTPS://DOCS.GOOGLE.COM/forms/d/e/x/viewform"):
+        assert parse_config({"form_url": url}, tmp_path).form_url == url
+    with pytest.raises(InputError) as info:
+        parse_config({"form_hosts": ["https://moduli.azienda.it/x"]}, tmp_path)
+    assert str(info.value) == (
+        "form_hosts: 'https://moduli.azienda.it/x' non è il nome di un sito (solo il nome, come "
+        "moduli.azienda.it, senza https:// né percorso)."
+    )
+
+
+def test_the_command_line_says_it_in_one_line(campaign, capsys):
+    text = (campaign / "rollout.toml").read_text(encoding="utf-8").replace(FORM, "https://evil.example/modulo")
+    (campaign / "rollout.toml").write_text(text, encoding="utf-8")
+    code = cli.main(["reminders", "export", "--config", str(campaign / "rollout.toml"), "--out", str(campaign / "o")])
+    err = capsys.readouterr().err
+    assert code == 2 and err == (
+        "errore: form_url non valido: 'https://evil.example/modulo' porta al sito evil.example, che non è Google "
+        f"Moduli né uno dei siti di form_hosts{ADVICE}\n"
+    )
+    assert not (campaign / "o").exists()

@@ -129,3 +129,19 @@ def test_never_on_the_demo(monkeypatch):
     at = app({"access": {"password": PASSWORD}, "smtp": smtp(2525)})
     assert not [b for b in at.button if b.key == "send_go"]
     assert CLOSED in [c.value for c in at.caption]
+
+
+def test_a_refused_copy_is_a_warning_not_a_success(small):
+    box = Mailbox(refuse={"archivio@azienda.it"})
+    with Server(box) as server:
+        at = app({"access": {"password": PASSWORD}, "smtp": smtp(server.port)})
+        at.checkbox(key="send_confirm").check().run()
+        send_button(at).click().run()
+        assert not at.exception and not at.success
+    assert [w.value for w in at.warning] == [
+        "Promemoria: 18 comuni, 16 inviati senza copia nascosta, 2 senza indirizzo. Il server ha rifiutato la copia "
+        "nascosta (bcc): vedi la tabella."
+    ]
+    outcome = at.dataframe[-1].value
+    assert outcome["result"].value_counts().to_dict() == {"inviato senza copia nascosta": 16, "senza indirizzo": 2}
+    assert len(box.received) == 16

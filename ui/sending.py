@@ -150,7 +150,10 @@ def _send(settings, log, options, templates, today, items: list[Outcome]) -> Non
 
 def _outcome(items: list[Outcome]) -> None:
     st.markdown("**Esito dell'ultimo invio**")
-    if any(i.result in PROBLEMS for i in items):
+    problems = {i.result for i in items if i.result in PROBLEMS}
+    if problems == {"copy_refused"}:  # every message went; the server refused the archive's copy
+        st.warning(summary_line(items) + " Il server ha rifiutato la copia nascosta (bcc): vedi la tabella.")
+    elif problems:
         st.warning(summary_line(items) + " Alcuni messaggi non sono partiti: vedi la tabella.")
     else:
         st.success(summary_line(items))

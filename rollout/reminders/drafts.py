@@ -9,7 +9,6 @@ keeps its draft, without a recipient, and is listed as such.
 
 from __future__ import annotations
 
-import binascii
 import datetime as dt
 import io
 import re
@@ -17,9 +16,7 @@ import string
 import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from email.charset import QP, Charset
-from email.headerregistry import Address
-from email.utils import formataddr, parseaddr
+from email.utils import parseaddr
 from urllib.parse import quote
 
 import pandas as pd
@@ -30,7 +27,8 @@ from rollout.italian import countdown, days, long_date, short_date
 from rollout.outputs.files import to_csv_bytes
 from rollout.outputs.links import FormLink
 from rollout.outputs.tables import reminders_table
-from rollout.read.text import normalise_email
+from rollout.reminders.headers import header, mailbox_header, one_line, text_message, usable_address
+from rollout.reminders.identity import identifiers
 from rollout.reminders.log import CHANNELS, SUMMARY_COLUMNS, comune_keys
 from rollout.status import Settings, Snapshot
 
@@ -106,9 +104,6 @@ _NO_LINK = "(il link del modulo è nella richiesta che avete ricevuto)"
 # resend_after_days, max_per_minute, reply_to and bcc are read by rollout.reminders.send
 _CONFIG_KEYS = {"database", "sender", "signature", "resend_after_days", "max_per_minute", "reply_to", "bcc", *REASONS}
 _UNSAFE_FILENAME = re.compile(r"[^\w '().,-]+")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-_UTF8_Q = Charset("utf-8")
-_UTF8_Q.header_encoding = QP  # readable encoded words: "=?utf-8?q?Patern=C3=B2?="
 
 
 @dataclass(frozen=True)
@@ -161,18 +156,6 @@ def check_template(text: str, where: str) -> None:
             )
 
 
-def usable_address(text: object) -> str:
-    """The address in lower case when a mail client can send to it, else ""."""
-    address = normalise_email(text)
-    if not address:
-        return ""
-    try:
-        Address(addr_spec=address)
-    except (ValueError, IndexError):
-        return ""
-    return address
-
-
 def reason_of(status: str) -> str:
     """Why a comune on the reminders list is chased."""
     return status if status in ("pending", "missing") else "no_at_editor"
@@ -183,13 +166,15 @@ def reminders_list(
 ) -> pd.DataFrame:
     """The reminders table of the report plus the key, the reason and the reminders already sent.
 
-    ``marks`` is ``ReminderLog.summary()``: reminders sent, date of the last one and its channel.
+    ``marks`` is ``ReminderLog.summary()``: reminders sent, date of the last one and its channel,
+    found under any identifier of the comune (a reminder recorded when the list had no codes counts
+    once the list has them, and the other way round).
     """
     table = reminders_table(snap, comuni, form)
     keys = comune_keys(table["code"], table["comune"], table["province"])
     table.insert(0, "key", keys)
     table.insert(table.columns.get_loc("reasons"), "reason", table["status"].map(reason_of))
-    found = _lookup(keys, marks)
+    found = _lookup(keys, table["code"], table["comune"], table["province"], marks)
     for column in SUMMARY_COLUMNS:
         table[column] = found[column].to_numpy()
     return table
@@ -201,18 +186,34 @@ def comuni_marks(comuni: pd.DataFrame, marks: pd.DataFrame | None, keys: list[st
     ``keys``: the comuni's ``comune_keys`` when already known."""
     if keys is None:
         keys = comune_keys(comuni["code"], comuni["name"], comuni["province"])
-    found = _lookup(keys, marks)
+    found = _lookup(keys, comuni["code"], comuni["name"], comuni["province"], marks)
     return found.set_axis(comuni.index)
 
 
-def _lookup(keys: list[str], marks: pd.DataFrame | None) -> pd.DataFrame:
-    empty = pd.DataFrame(columns=list(SUMMARY_COLUMNS))
-    found = (marks if marks is not None else empty).reindex(pd.Index(keys))
-    return pd.DataFrame({
-        "reminders_sent": found["reminders_sent"].fillna(0).astype(int).to_numpy(),
-        "last_reminder": found["last_reminder"].fillna("").astype(str).to_numpy(),
-        "last_channel": found["last_channel"].map(CHANNELS).fillna("").astype(str).to_numpy(),
-    })  # fmt: skip
+def _lookup(
+    keys: list[str], codes: pd.Series, names: pd.Series, provinces: pd.Series, marks: pd.DataFrame | None
+) -> pd.DataFrame:
+    """Per comune, the reminders recorded under its key or under any key sharing one of its identifiers."""
+    sent, last, channel = [0] * len(keys), [""] * len(keys), [""] * len(keys)
+    if marks is not None and len(marks):
+        stored = marks["ids"] if "ids" in marks.columns else pd.Series("", index=marks.index)
+        by_id: dict[str, set[str]] = {}
+        for key, text in zip(marks.index, stored.fillna("").astype(str), strict=True):
+            for ident in text.split():
+                by_id.setdefault(ident, set()).add(key)
+        counts = marks["reminders_sent"].to_dict()
+        dates = marks["last_reminder"].fillna("").astype(str).to_dict()
+        channels = marks["last_channel"].fillna("").astype(str).to_dict()
+        rows = zip(keys, codes, names, provinces, strict=True)
+        for n, (key, code, name, province) in enumerate(rows):
+            found = {key} & counts.keys()
+            for ident in identifiers(code, name, province):
+                found |= by_id.get(ident, set())
+            if found:
+                latest = max(found, key=lambda k: (dates[k], k))
+                sent[n] = int(sum(counts[k] for k in found))
+                last[n], channel[n] = dates[latest], CHANNELS.get(channels[latest], "")
+    return pd.DataFrame({"reminders_sent": sent, "last_reminder": last, "last_channel": channel})
 
 
 EXPORT_COLUMNS = ("comune", "province", "code", "status_label", "reasons", "missing_permissions", "days_late",
@@ -270,13 +271,14 @@ def drafts(
             "firma": templates.signature,
         }
         text = templates.texts[row.reason]
-        subject = " ".join(_CONTROL.sub(" ", text["subject"].format_map(values)).split())  # one clean line
+        subject = one_line(text["subject"].format_map(values))
         body = _tidy(text["body"].format_map(values))
         to = usable_address(row.contact)
+        why = f"indirizzo non valido: {row.contact}" if row.contact and not to else row.contact_source
         rows.append({
             "key": row.key, "comune": row.comune, "province": row.province, "code": row.code,
             "reason": row.reason, "to": to,
-            "address": row.contact_source if to else f"nessun indirizzo utilizzabile ({row.contact_source})",
+            "address": row.contact_source if to else f"nessun indirizzo utilizzabile ({why})",
             "subject": subject, "body": body, "mailto": mailto(to, subject, body) if links else "",
         })  # fmt: skip
     columns = ["key", "comune", "province", "code", "reason", "to", "address", "subject", "body", "mailto"]
@@ -297,77 +299,18 @@ def mailto(to: str, subject: str, body: str) -> str:
 def eml_bytes(to: str, subject: str, body: str, comune: str = "", sender: str = "") -> bytes:
     """One draft as an RFC 5322 message (UTF-8, CRLF); ``X-Unsent`` makes Outlook open it ready to send.
 
-    Built from a plain template (the ``email`` package's header objects cost about 1 ms per draft):
-    non-ASCII words as RFC 2047 encoded words, addresses with ``formataddr``, the body 7-bit when it
-    can be, else quoted-printable with lines of at most 76 characters.
+    Headers from ``rollout.reminders.headers``, the encoder of the sent mail too: every value is
+    literal text on one folded line.
     """
-    lines = []
-    if sender:
-        name, address = parseaddr(sender)
-        lines.append("From: " + formataddr((_one_line(name), address), charset="utf-8"))
-    if to:
-        name = _one_line(comune)
-        lines.append("To: " + formataddr((f"Comune di {name}" if name else "", to), charset="utf-8"))
-    lines.append("Subject: " + _encoded_header(_one_line(subject), len("Subject: ")))
-    lines.append("X-Unsent: 1")
-    text = body.replace("\r\n", "\n").replace("\r", "\n")
-    if text.isascii() and all(len(line) <= 78 for line in text.split("\n")):
-        encoding, payload = "7bit", text.encode("ascii")
-    else:
-        encoding, payload = "quoted-printable", binascii.b2a_qp(text.encode("utf-8"), istext=True)
-    lines += [
-        'Content-Type: text/plain; charset="utf-8"',
-        f"Content-Transfer-Encoding: {encoding}",
-        "MIME-Version: 1.0",
-    ]
-    head = "\r\n".join(lines).encode("ascii")
-    return head + b"\r\n\r\n" + payload.replace(b"\n", b"\r\n")
-
-
-def _one_line(text: str) -> str:
-    return " ".join(_CONTROL.sub(" ", text).split())
-
-
-def _encoded_header(text: str, start: int) -> str:
-    """``text`` as a header value: ASCII words as they are, runs of other words as encoded words.
-
-    A run of words is encoded together (the spaces inside it are kept: whitespace between two
-    encoded words is dropped by decoders), in pieces short enough for RFC 2047's 75 characters; the
-    line is folded before a word when it would pass 998 characters.
-    """
-    tokens: list[str] = []
-    run: list[str] = []
-    for word in text.split(" ") if text else []:
-        if word.isascii() and "=?" not in word:
-            if run:
-                tokens += _encoded_words(" ".join(run))
-                run = []
-            tokens.append(word)
-        else:
-            run.append(word)
-    if run:
-        tokens += _encoded_words(" ".join(run))
-    out, width = [], start
-    for token in tokens:
-        if out and width + 1 + len(token) > 998:
-            out.append("\r\n")
-            width = 0
-        elif out:
-            out.append(" ")
-            width += 1
-        out.append(token)
-        width += len(token)
-    return "".join(out)
-
-
-def _encoded_words(text: str) -> list[str]:
-    words, piece = [], ""
-    for char in text:
-        if piece and len(_UTF8_Q.header_encode(piece + char)) > 75:
-            words.append(_UTF8_Q.header_encode(piece))
-            piece = ""
-        piece += char
-    return [*words, _UTF8_Q.header_encode(piece)]
+    fields = []
+    name, address = parseaddr(sender)
+    if usable_address(address):
+        fields.append(mailbox_header("From", name, usable_address(address)))
+    if usable_address(to):
+        name = one_line(comune)
+        fields.append(mailbox_header("To", f"Comune di {name}" if name else "", usable_address(to)))
+    fields += [header("Subject", subject), "X-Unsent: 1"]
+    return text_message(fields, body)
 
 
 def eml_name(number: int, comune: str, province: str) -> str:

@@ -4,6 +4,11 @@ As survey tools do for their participants, the project manager marks a reminder 
 comune or a whole list, with the date and the channel); the marks survive restarts and several
 browser sessions (or the command line) writing at once. Only the comune's key and name, the date,
 the channel and an optional note are stored: no names or addresses of people.
+
+A comune is one comune whatever identified it: each key is stored with every identifier of its
+comune (ISTAT and catasto code, name and province: ``rollout.reminders.identity``), and a comune
+is found again under any of them, so a list that gains codes or is replaced by the open-data file
+never makes a comune reminded look new.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sqlite3
+import time
 import uuid
 from collections.abc import Iterable
 from contextlib import closing, contextmanager
@@ -21,10 +27,11 @@ import pandas as pd
 
 from rollout.config import Config
 from rollout.errors import InputError
+from rollout.reminders.identity import joined, key_identifiers
 
 DEFAULT_DATABASE = "promemoria.sqlite3"
 CHANNELS = {"email": "email", "pec": "PEC", "phone": "telefono", "other": "altro"}
-SCHEMA_VERSION = 2  # 2: the outbox of the messages sent by SMTP
+SCHEMA_VERSION = 3  # 2: the outbox of the messages sent by SMTP; 3: identifiers, hand-over times
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS reminders (
     id INTEGER PRIMARY KEY,
@@ -51,11 +58,23 @@ CREATE TABLE IF NOT EXISTS outbox (
     owner TEXT NOT NULL,
     batch TEXT NOT NULL,
     created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL
+    updated_at TEXT NOT NULL,
+    handed_at REAL
 );
 CREATE INDEX IF NOT EXISTS outbox_by_comune ON outbox (comune_key, state);
 """
 _SCHEMA += _OUTBOX_SCHEMA
+# Version 3: every identifier of the comune behind each key, and when each message was reserved
+# (seconds since the epoch: the per-minute limit counts the messages of every process).
+_IDENTITY_SCHEMA = """
+CREATE TABLE IF NOT EXISTS comune_ids (
+    ident TEXT NOT NULL,
+    comune_key TEXT NOT NULL,
+    PRIMARY KEY (ident, comune_key)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS comune_ids_by_key ON comune_ids (comune_key);
+CREATE INDEX IF NOT EXISTS outbox_by_time ON outbox (handed_at);
+"""
 SUMMARY_COLUMNS = ("reminders_sent", "last_reminder", "last_channel")
 # The outbox: a message is written ``queued`` before it is handed to the server, then ``sent`` (and
 # a reminder is recorded with it), ``refused`` or ``failed``; ``uncertain`` when the connection broke
@@ -96,10 +115,15 @@ def database_path(config: Config) -> Path:
 
 @dataclass(frozen=True)
 class Mark:
-    """A reminder to record: the comune's key and its name as listed."""
+    """A reminder to record: the comune's key, its name as listed and, when known, every identifier
+    of the comune (``identity.identifiers``); without them they are derived from the key and name."""
 
     key: str
     comune: str
+    ids: tuple[str, ...] = ()
+
+    def identifiers(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys((*self.ids, *key_identifiers(self.key, self.comune))))
 
 
 def _stamp(now: dt.datetime | None) -> str:
@@ -147,6 +171,8 @@ class ReminderLog:
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
                 rows,
             )
+            for mark in marks:
+                _remember(con, mark.key, mark.identifiers())
         return batch
 
     def undo(self, batch: str) -> int:
@@ -166,34 +192,52 @@ class ReminderLog:
         owner: str,
         batch: str,
         now: dt.datetime | None = None,
+        *,
+        per_minute: int | None = None,
+        at: float | None = None,
     ) -> str:
-        """Reserve one comune's message before it goes to the server: "" when reserved, else why not
-        (``reminded|<day>|<channel>``, ``queued|<owner>`` or ``uncertain|<owner>``).
+        """Reserve one comune's message before it goes to the server: "" when reserved, else why not:
+        ``reminded|<day>|<channel>``, ``queued|<owner>|<message id>``, ``uncertain|<owner>|<message id>``,
+        or ``wait|<seconds>`` when ``per_minute`` messages were reserved in the 60 seconds before ``at``.
 
-        One transaction checks that the comune has no reminder since ``since`` (any channel) and no
-        message queued or of uncertain outcome, then writes the message ``queued``: two processes
-        (or two clicks) can never both reserve the same comune.
+        One transaction checks that the comune (under any of its identifiers) has no reminder since
+        ``since`` (any channel) and no message queued or of uncertain outcome, and that the limit
+        per minute leaves room (the messages of every process count), then writes the message
+        ``queued``: two processes (or two clicks) can never both reserve the same comune, nor
+        together pass the limit. ``at``: seconds since the epoch (``time.time()``).
         """
         stamp = _stamp(now)
+        at = time.time() if at is None else at
         with self._write() as con:
+            keys = _keys_of(con, mark)
+            marks = ", ".join("?" * len(keys))
             last = con.execute(
-                "SELECT sent_on, channel FROM reminders WHERE comune_key = ? AND sent_on >= ?"
+                f"SELECT sent_on, channel FROM reminders WHERE comune_key IN ({marks}) AND sent_on >= ?"
                 " ORDER BY sent_on DESC, id DESC LIMIT 1",
-                (mark.key, since.isoformat()),
+                (*keys, since.isoformat()),
             ).fetchone()
             if last:
                 return f"reminded|{last[0]}|{last[1]}"
             busy = con.execute(
-                "SELECT state, owner FROM outbox WHERE comune_key = ? AND state IN (?, ?) LIMIT 1",
-                (mark.key, *BLOCKING),
+                f"SELECT state, owner, message_id FROM outbox WHERE comune_key IN ({marks}) AND state IN (?, ?)"
+                " LIMIT 1",
+                (*keys, *BLOCKING),
             ).fetchone()
             if busy:
-                return f"{busy[0]}|{busy[1]}"
+                return "|".join(busy)
+            if per_minute is not None:
+                recent = [row[0] for row in con.execute(
+                    "SELECT handed_at FROM outbox WHERE handed_at > ? AND handed_at < ? ORDER BY handed_at",
+                    (at - 60, at + 60),  # a clock set back counts its "future" messages too
+                )]  # fmt: skip
+                if len(recent) >= per_minute:
+                    return f"wait|{max(recent[len(recent) - per_minute] + 60 - at, 0.01)}"
             con.execute(
                 "INSERT INTO outbox (comune_key, comune, message_id, channel, state, owner, batch, created_at,"
-                " updated_at) VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?)",
-                (mark.key, mark.comune, message_id, channel, owner, batch, stamp, stamp),
+                " updated_at, handed_at) VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?)",
+                (mark.key, mark.comune, message_id, channel, owner, batch, stamp, stamp, at),
             )
+            _remember(con, mark.key, mark.identifiers())
         return ""
 
     def settle(
@@ -203,17 +247,22 @@ class ReminderLog:
         detail: str = "",
         sent_on: dt.date | None = None,
         now: dt.datetime | None = None,
-    ) -> None:
-        """The outcome of a queued message; ``sent`` also records the reminder, in the same transaction."""
+    ) -> str:
+        """The outcome of a queued message; ``sent`` also records the reminder, in the same transaction.
+
+        Only a ``queued`` message changes: the state it has afterwards is returned (an outcome
+        already recorded is never overwritten, e.g. ``sent`` by an interruption just after it)."""
         if state not in OUTBOX_STATES:
             raise ValueError(state)
         stamp = _stamp(now)
         with self._write() as con:
             row = con.execute(
-                "SELECT comune_key, comune, channel, batch FROM outbox WHERE message_id = ?", (message_id,)
+                "SELECT comune_key, comune, channel, batch, state FROM outbox WHERE message_id = ?", (message_id,)
             ).fetchone()
             if row is None:
                 raise TrackingError(f"Messaggio {message_id} assente dal registro dei promemoria {self.path}.")
+            if row[4] != "queued":
+                return row[4]
             con.execute(
                 "UPDATE outbox SET state = ?, detail = ?, updated_at = ? WHERE message_id = ?",
                 (state, detail, stamp, message_id),
@@ -232,17 +281,22 @@ class ReminderLog:
                         stamp,
                     ),
                 )
+        return state
 
     def blocked(self) -> pd.DataFrame:
-        """The messages queued or of uncertain outcome: comune key and name, state, owner, last change."""
+        """The messages queued or of uncertain outcome: comune key and name, state, owner, last change,
+        and ``ids``, every identifier of the comune (space-separated)."""
         columns = ["comune_key", "comune", "state", "owner", "updated_at", "message_id"]
         if not self.path.exists():
-            return pd.DataFrame(columns=columns)
+            return pd.DataFrame(columns=[*columns, "ids"])
         with self._read() as con:
             rows = con.execute(
                 f"SELECT {', '.join(columns)} FROM outbox WHERE state IN (?, ?) ORDER BY id", BLOCKING
             ).fetchall()
-        return pd.DataFrame(rows, columns=columns)
+            ids = _identifiers(con, {row[0]: row[1] for row in rows})
+        frame = pd.DataFrame(rows, columns=columns)
+        frame["ids"] = [ids[key] for key in frame["comune_key"]]
+        return frame
 
     def release(self, message_ids: Iterable[str], now: dt.datetime | None = None) -> int:
         """Mark messages of uncertain outcome as not sent (after checking the sent folder)."""
@@ -270,30 +324,33 @@ class ReminderLog:
 
     # -- reading ----------------------------------------------------------------------------------
     def summary(self) -> pd.DataFrame:
-        """Per comune key: reminders sent, the date of the last one (ISO) and its channel."""
+        """Per comune key: reminders sent, the date of the last one (ISO), its channel, and ``ids``,
+        every identifier of the comune (space-separated: ``drafts`` finds a comune by any of them)."""
         empty = pd.DataFrame(
             {"reminders_sent": pd.Series(dtype=int), "last_reminder": pd.Series(dtype=str),
-             "last_channel": pd.Series(dtype=str)},
+             "last_channel": pd.Series(dtype=str), "ids": pd.Series(dtype=str)},
             index=pd.Index([], name="comune_key", dtype=str),
         )  # fmt: skip
         if not self.path.exists():
             return empty
         query = """
-            SELECT comune_key, COUNT(*) AS n,
+            SELECT comune_key, MAX(comune), COUNT(*) AS n,
                    (SELECT r2.sent_on || '|' || r2.channel FROM reminders r2 WHERE r2.comune_key = r.comune_key
                     ORDER BY r2.sent_on DESC, r2.id DESC LIMIT 1) AS last
             FROM reminders r GROUP BY comune_key
         """
         with self._read() as con:
             rows = con.execute(query).fetchall()
+            ids = _identifiers(con, {row[0]: row[1] for row in rows})
         if not rows:
             return empty
-        keys, counts, last = zip(*rows, strict=True)
+        keys, _, counts, last = zip(*rows, strict=True)
         dates, channels = zip(*(value.split("|", 1) for value in last), strict=True)
         return pd.DataFrame(
-            {"reminders_sent": list(counts), "last_reminder": list(dates), "last_channel": list(channels)},
+            {"reminders_sent": list(counts), "last_reminder": list(dates), "last_channel": list(channels),
+             "ids": [ids[key] for key in keys]},
             index=pd.Index(list(keys), name="comune_key", dtype=str),
-        )
+        )  # fmt: skip
 
     def history(self, key: str) -> pd.DataFrame:
         """Every reminder of one comune, most recent first."""
@@ -341,10 +398,14 @@ class ReminderLog:
             if con.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
                 con.execute("PRAGMA journal_mode = WAL")
             if con.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
-                con.executescript(f"BEGIN IMMEDIATE; {_SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;")
-        except sqlite3.Error as err:
+                _migrate(con)
+        except BaseException as err:
+            if con.in_transaction:
+                con.execute("ROLLBACK")
             con.close()
-            raise self._error(err) from None
+            if isinstance(err, sqlite3.Error):
+                raise self._error(err) from None
+            raise
         return con
 
     @contextmanager
@@ -431,3 +492,61 @@ class ReminderLog:
         if "unable to open" in text:
             return TrackingError(f"{where} non si può aprire: controlla che la cartella esista e sia scrivibile.")
         return TrackingError(f"{where} non è utilizzabile: {err}.")
+
+
+def _migrate(con: sqlite3.Connection) -> None:
+    """Bring the file to SCHEMA_VERSION in one transaction (another process may be doing the same:
+    the version is read again once the file is reserved). Version 3 stores the identifiers of the
+    keys already recorded, derived from each key and name."""
+    con.execute("BEGIN IMMEDIATE")
+    if con.execute("PRAGMA user_version").fetchone()[0] >= SCHEMA_VERSION:
+        con.execute("COMMIT")
+        return
+    for statement in _SCHEMA.split(";"):
+        if statement.strip():
+            con.execute(statement)
+    if "handed_at" not in {row[1] for row in con.execute("PRAGMA table_info(outbox)")}:
+        con.execute("ALTER TABLE outbox ADD COLUMN handed_at REAL")
+    for statement in _IDENTITY_SCHEMA.split(";"):
+        if statement.strip():
+            con.execute(statement)
+    known = con.execute(
+        "SELECT comune_key, MAX(comune) FROM (SELECT comune_key, comune FROM reminders"
+        " UNION ALL SELECT comune_key, comune FROM outbox) GROUP BY comune_key"
+    ).fetchall()
+    for key, comune in known:
+        _remember(con, key, key_identifiers(key, comune))
+    con.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    con.execute("COMMIT")
+
+
+def _remember(con: sqlite3.Connection, key: str, ids: Iterable[str]) -> None:
+    con.executemany("INSERT OR IGNORE INTO comune_ids (ident, comune_key) VALUES (?, ?)", [(i, key) for i in ids])
+
+
+def _keys_of(con: sqlite3.Connection, mark: Mark) -> list[str]:
+    """The keys recorded for the comune of ``mark``: its own and those sharing one of its identifiers."""
+    ids = mark.identifiers()
+    keys = {mark.key}
+    if ids:
+        found = con.execute(
+            f"SELECT DISTINCT comune_key FROM comune_ids WHERE ident IN ({', '.join('?' * len(ids))})", ids
+        )
+        keys.update(row[0] for row in found)
+    return sorted(keys)
+
+
+def _identifiers(con: sqlite3.Connection, names: dict[str, str]) -> dict[str, str]:
+    """Key -> its comune's identifiers (space-separated), for the keys of ``names`` (key -> name).
+
+    From the file; a file from before version 3 (read without changing it) has none: they are
+    derived from each key and name, as the migration would."""
+    stored = {row[0] for row in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if "comune_ids" not in stored:
+        return {key: joined(key_identifiers(key, name)) for key, name in names.items()}
+    found: dict[str, list[str]] = {key: [] for key in names}
+    for key, ident in con.execute("SELECT comune_key, ident FROM comune_ids ORDER BY comune_key, ident"):
+        if key in found:
+            found[key].append(ident)
+    # A key without identifiers was written by an older version still running: derived as the migration does.
+    return {key: joined(ids or key_identifiers(key, names[key])) for key, ids in found.items()}

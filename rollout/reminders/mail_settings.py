@@ -13,7 +13,7 @@ from pathlib import Path
 from data_sources.gsecrets import DEFAULT_FILES, ENV_VAR
 from rollout.config import Config
 from rollout.errors import InputError
-from rollout.reminders.drafts import usable_address
+from rollout.reminders.headers import usable_address
 
 SECURITY = ("ssl", "starttls", "none")
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")

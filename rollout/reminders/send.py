@@ -3,9 +3,13 @@
 Each message is written to the reminders log's outbox ``queued`` before it is handed to the server
 and ``sent`` / ``refused`` / ``failed`` / ``uncertain`` after (see ``ReminderLog.claim``); a sent
 message is recorded as a reminder with channel ``email`` or ``pec``, like the marks made by hand.
-A comune already reminded in the last ``resend_after_days`` days, or with a message queued or of
-uncertain outcome, is never sent again: a crash, a kill, a double click or two processes at once
-cannot send twice, and the next run resumes what was not sent.
+A comune already reminded in the last ``resend_after_days`` days (under any of its identifiers),
+or with a message queued or of uncertain outcome, is never sent again: a crash, a kill, a double
+click or two processes at once cannot send twice, and the next run resumes what was not sent.
+Once the message's last line has gone to the server, it may have been accepted: from then on
+nothing (an interruption, a log that cannot be written) makes it ``failed``, only ``sent`` or
+``uncertain``. The limit per minute counts the messages the log says were reserved in the last
+60 seconds, by any process.
 
 Settings (``rollout.reminders.mail_settings``): ``[smtp]`` in the secrets file, ``[reminders]`` in
 rollout.toml (``resend_after_days``, ``max_per_minute``, ``reply_to``, ``bcc``).
@@ -22,23 +26,22 @@ import socket
 import ssl
 import time
 import uuid
-from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from email import policy
-from email.headerregistry import Address
-from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
 
 import pandas as pd
 
 from rollout.errors import InputError
 from rollout.italian import short_date
-from rollout.reminders.log import CHANNELS, Mark, ReminderLog
+from rollout.reminders.headers import header, mailbox_header, one_line, text_message, usable_address
+from rollout.reminders.identity import identifiers, key_identifiers
+from rollout.reminders.log import CHANNELS, Mark, ReminderLog, TrackingError
 from rollout.reminders.mail_settings import SendOptions, SmtpSettings
 
 RESULTS = {
     "sent": "inviato",
+    "copy_refused": "inviato senza copia nascosta",
     "due": "da inviare",
     "skipped": "saltato",
     "no_address": "senza indirizzo",
@@ -48,12 +51,15 @@ RESULTS = {
     "busy": "in invio altrove",
     "deferred": "rimandato",
 }
-PLURALS = {"sent": "inviati", "skipped": "saltati", "refused": "rifiutati", "failed": "non inviati",
-           "uncertain": "con esito incerto", "deferred": "rimandati"}  # fmt: skip
-PROBLEMS = ("refused", "failed", "uncertain", "busy")  # any of these: not everything due was sent (by this run)
-CLOCK, SLEEP = time.monotonic, time.sleep  # the Sender's defaults; tests replace them (no real waits)
+PLURALS = {"sent": "inviati", "copy_refused": "inviati senza copia nascosta", "skipped": "saltati",
+           "refused": "rifiutati", "failed": "non inviati", "uncertain": "con esito incerto",
+           "deferred": "rimandati"}  # fmt: skip
+# Any of these: not everything due was sent as asked (by this run); the command line exits 1.
+PROBLEMS = ("refused", "failed", "uncertain", "busy", "copy_refused")
+# The Sender's clock (seconds since the epoch: the log compares the times of every process) and
+# sleep; tests replace them (no real waits).
+CLOCK, SLEEP = time.time, time.sleep
 _ADDRESS_IN_TEXT = re.compile(r"<?[^\s<>@]+@[^\s<>@]+>?")
-_WIRE = policy.SMTP.clone(max_line_length=998)
 
 
 class SendError(InputError):
@@ -83,6 +89,7 @@ class Outcome:
     detail: str = ""
     subject: str = field(default="", repr=False)
     body: str = field(default="", repr=False)
+    ids: tuple[str, ...] = field(default=(), repr=False)  # every identifier of the comune (identity)
 
     @property
     def label(self) -> str:
@@ -90,7 +97,7 @@ class Outcome:
 
     def line(self) -> str:
         """The command line's line for this comune."""
-        arrow = f" → {self.to}" if self.to and self.result in ("sent", "due", "refused") else ""
+        arrow = f" → {self.to}" if self.to and self.result in ("sent", "copy_refused", "due", "refused") else ""
         detail = f": {self.detail}" if self.detail else ""
         return f"{RESULTS[self.result]}: {self.label}{arrow}{detail}"
 
@@ -108,9 +115,12 @@ def plan(
     or why not (``skipped``, ``no_address``, ``uncertain``, ``deferred`` beyond ``limit``)."""
     since = resend_since(today, options)
     wanted = set(only) if only is not None else None
-    stuck = {}
+    stuck: dict[str, tuple[str, str]] = {}  # the key and every identifier of a blocked comune -> why
     if blocked is not None:
-        stuck = {r.comune_key: blocked_outcome(r.state, r.owner) for r in blocked.itertuples(index=False)}
+        for r in blocked.itertuples(index=False):
+            why = blocked_outcome(r.state, r.owner, r.message_id)
+            for ident in (f"key:{r.comune_key}", *str(getattr(r, "ids", "")).split()):
+                stuck.setdefault(ident, why)
     by_key = {letter.key: letter for letter in letters.itertuples(index=False)}
     out: list[Outcome] = []
     due = 0
@@ -118,7 +128,9 @@ def plan(
         if wanted is not None and row.key not in wanted:
             continue
         letter = by_key[row.key]
-        item = Outcome(row.key, row.comune, row.province, letter.to, "due", "", letter.subject, letter.body)
+        ids = identifiers(row.code, row.comune, row.province)
+        item = Outcome(row.key, row.comune, row.province, letter.to, "due", "", letter.subject, letter.body, ids)
+        blocker = next((stuck[i] for i in (f"key:{row.key}", *ids) if i in stuck), None)
         if not letter.to:
             item.result, item.detail = "no_address", letter.address
         elif row.last_reminder and dt.date.fromisoformat(row.last_reminder) >= since:
@@ -126,8 +138,8 @@ def plan(
             item.detail = (
                 f"promemoria già inviato il {short_date(dt.date.fromisoformat(row.last_reminder))} ({row.last_channel})"
             )
-        elif row.key in stuck:
-            item.result, item.detail = stuck[row.key]
+        elif blocker is not None:
+            item.result, item.detail = blocker
         elif limit is not None and due >= limit:
             item.result, item.detail = "deferred", f"oltre il limite di {limit} messaggi"
         else:
@@ -136,10 +148,18 @@ def plan(
     return out
 
 
-UNCERTAIN_HINT = (
-    "un invio precedente si è interrotto mentre il messaggio era consegnato al server: controlla nella posta "
-    "inviata se è partito; se no, rilancia con --retry-uncertain"
+CHECK_HINT = "controlla nella posta inviata se è partito; se no, rilancia con --retry-uncertain"
+UNCERTAIN_HINT = (  # a message of an earlier run
+    f"un invio precedente si è interrotto mentre il messaggio era consegnato al server: {CHECK_HINT}"
 )
+UNCERTAIN_NOW = f"il server potrebbe averlo ricevuto: {CHECK_HINT}"  # a message of this run
+UNRECORDED_HINT = (  # accepted by the server, not recorded: blocked until someone frees it
+    "il messaggio è partito, ma il comune resta «esito incerto» finché non lo liberi con --retry-uncertain: "
+    "fallo solo quando serve un nuovo sollecito"
+)
+# Messages this process reserved and could not settle (the log was not writable): they stay
+# ``queued`` in the log, but nothing of this process is still sending them.
+LEFT_QUEUED: set[str] = set()
 
 
 def resend_since(today: dt.date, options: SendOptions) -> dt.date:
@@ -148,40 +168,20 @@ def resend_since(today: dt.date, options: SendOptions) -> dt.date:
 
 
 def build_message(item: Outcome, sender: str, message_id: str, when: dt.datetime, reply_to: str = "") -> bytes:
-    """One comune's draft as the message handed to the server: UTF-8 plain text, Date, Message-ID."""
-    message = EmailMessage(policy=_WIRE)
+    """One comune's draft as the message handed to the server: UTF-8 plain text, Date, Message-ID.
+
+    Headers from ``rollout.reminders.headers`` (as the .eml drafts): every name, subject and
+    display name is literal text on folded lines, whatever it holds."""
     name, address = parseaddr(sender)
-    message["From"] = Address(display_name=name, addr_spec=address)
-    message["To"] = Address(display_name=f"Comune di {' '.join(item.comune.split())}", addr_spec=item.to)
-    if reply_to:
-        reply_name, reply_address = parseaddr(reply_to)
-        message["Reply-To"] = Address(display_name=reply_name, addr_spec=reply_address)
-    message["Subject"] = item.subject
-    message["Date"] = format_datetime(when)
-    message["Message-ID"] = message_id
-    message.set_content(item.body, charset="utf-8", cte="quoted-printable")
-    return message.as_bytes()
-
-
-# -- pacing ---------------------------------------------------------------------------------------------
-
-
-class Pacer:
-    """At most ``per_minute`` messages in any 60 seconds; ``clock`` and ``sleep`` are injectable."""
-
-    def __init__(self, per_minute: int, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep) -> None:  # fmt: skip
-        self.per_minute, self.clock, self.sleep = per_minute, clock, sleep
-        self.times: deque[float] = deque()
-
-    def wait(self) -> None:
-        now = self.clock()
-        while self.times and now - self.times[0] >= 60:
-            self.times.popleft()
-        if len(self.times) >= self.per_minute:
-            self.sleep(60 - (now - self.times[0]))
-            self.times.popleft()
-        self.times.append(self.clock())
+    fields = [
+        mailbox_header("From", name, usable_address(address)),
+        mailbox_header("To", f"Comune di {one_line(item.comune)}", usable_address(item.to)),
+    ]
+    reply_name, reply_address = parseaddr(reply_to)
+    if usable_address(reply_address):  # checked with the configuration: an unusable one never gets here
+        fields.append(mailbox_header("Reply-To", reply_name, usable_address(reply_address)))
+    fields += [header("Subject", item.subject), f"Date: {format_datetime(when)}", f"Message-ID: {message_id}"]
+    return text_message(fields, item.body)
 
 
 # -- the connection -------------------------------------------------------------------------------------
@@ -280,7 +280,7 @@ class Sender:
     options: SendOptions = field(default_factory=SendOptions)
     sender: str = ""  # From; [smtp] sender, else [reminders] sender
     today: dt.date = field(default_factory=dt.date.today)
-    clock: Callable[[], float] = field(default_factory=lambda: CLOCK)
+    clock: Callable[[], float] = field(default_factory=lambda: CLOCK)  # seconds since the epoch
     sleep: Callable[[float], None] = field(default_factory=lambda: SLEEP)
     now: Callable[[], dt.datetime] = lambda: dt.datetime.now().astimezone()
     attempts: int = 3
@@ -291,17 +291,22 @@ class Sender:
         self.sender = self.settings.sender or self.sender
         if not self.sender:
             raise SendError("Manca il mittente: indica sender in [smtp] dei segreti o in [reminders] di rollout.toml.")
-        self.pacer = Pacer(self.options.max_per_minute, self.clock, self.sleep)
+        self.address = usable_address(parseaddr(self.sender)[1])
+        if not self.address:
+            raise SendError(f"Il mittente non è un indirizzo email valido: '{one_line(self.sender)}'.")
         self.owner = f"{socket.gethostname()}:{os.getpid()}"
         self.smtp: smtplib.SMTP | None = None
-        self.handing = False  # a message is being handed over: an interruption leaves it uncertain
-        self.domain = parseaddr(self.sender)[1].rpartition("@")[2] or None
+        self.handing = False  # the message's end went to the server: it may have been accepted
+        self.domain = self.address.rpartition("@")[2]
 
     def run(
         self, items: Sequence[Outcome], progress: Callable[[int, int, Outcome], None] | None = None
     ) -> list[Outcome]:
         """Send every ``due`` item; the items with their results. SendError before any message when
-        the server cannot be used (login, TLS, unreachable)."""
+        the server cannot be used (login, TLS, unreachable).
+
+        An interruption (Ctrl-C, or any exception) while a message is with the server leaves it
+        ``uncertain``: reported through ``progress``, then the interruption goes on."""
         due = [i for i in items if i.result == "due"]
         if due:
             self.smtp = self._open_with_retries()
@@ -312,7 +317,12 @@ class Sender:
                     if stopped:
                         item.result, item.detail = "failed", stopped
                     else:
-                        stopped = self._send(item)
+                        try:
+                            stopped = self._send(item)
+                        except BaseException:
+                            if progress is not None and item.result == "uncertain":
+                                progress(done, len(due), item)  # the one line that says so
+                            raise
                     if progress is not None:
                         progress(done, len(due), item)
         finally:
@@ -337,22 +347,51 @@ class Sender:
                 self.sleep(self.backoff * 2**attempt)
         raise AssertionError("unreachable")
 
+    def _claim(self, item: Outcome, message_id: str) -> str:
+        """Reserve the comune in the log, waiting while the limit per minute is reached; "" or why not."""
+        mark = Mark(item.key, item.comune, item.ids)
+        since = resend_since(self.today, self.options)
+        while True:
+            why = self.log.claim(mark, since, message_id, self.settings.channel, self.owner, self.batch,
+                                 per_minute=self.options.max_per_minute, at=self.clock())  # fmt: skip
+            if not why.startswith("wait|"):
+                return why
+            self.sleep(float(why.partition("|")[2]))  # nothing queued while waiting: an interruption costs nothing
+
     def _send(self, item: Outcome) -> str:
         """Send one item and record it; returns why the run must stop, or ""."""
-        self.pacer.wait()  # before the claim: an interruption while waiting leaves nothing queued
         message_id = make_msgid(domain=self.domain)
-        why = self.log.claim(Mark(item.key, item.comune), resend_since(self.today, self.options), message_id,
-                             self.settings.channel, self.owner, self.batch)  # fmt: skip
+        try:
+            why = self._claim(item, message_id)
+        except TrackingError as err:  # nothing reserved, nothing handed over
+            item.result, item.detail = "failed", f"non inviato: {err}"
+            return str(err)
         if why:
             item.result, item.detail = _not_claimed(why)
             return ""
         self.handing = False
         try:
             return self._attempts(item, message_id)
-        except BaseException:  # interrupted (Ctrl-C): queued stays queued only if the message may have gone
-            if not self.handing:
-                self.log.settle(message_id, "failed", "invio interrotto prima della consegna")
+        except BaseException:  # interrupted (Ctrl-C, SIGTERM, anything unforeseen)
+            if self.handing:
+                item.result = "uncertain"
+                item.detail = f"invio interrotto mentre il messaggio era consegnato al server; {UNCERTAIN_NOW}"
+                state = self._settle_quietly(message_id, "uncertain", "invio interrotto durante la consegna")
+            else:
+                item.result, item.detail = "failed", "invio interrotto prima della consegna"
+                state = self._settle_quietly(message_id, "failed", item.detail)
+            if state == "sent":  # recorded just before the interruption
+                item.result, item.detail = "sent", ""
             raise
+
+    def _settle_quietly(self, message_id: str, state: str, detail: str) -> str:
+        """Record an outcome if the log lets us; a message left ``queued`` blocks its comune as an
+        uncertain one does, so a log that cannot be written loses nothing."""
+        try:
+            return self.log.settle(message_id, state, detail)
+        except (TrackingError, OSError):
+            LEFT_QUEUED.add(message_id)
+            return "queued"
 
     def _attempts(self, item: Outcome, message_id: str) -> str:
         data = build_message(item, self.sender, message_id, self.now(), self.options.reply_to)
@@ -360,45 +399,68 @@ class Sender:
         for attempt in range(self.attempts):
             if attempt:
                 self.sleep(self.backoff * 2 ** (attempt - 1))
-                self.pacer.wait()
             try:
                 if self.smtp is None:
                     self.smtp = connect(self.settings)
-                self._hand_over(item, data)
+                copies = self._hand_over(item, data)
             except TemporaryError as err:
                 last = str(err)
                 if err.broken:
                     self.close()
                 continue
             except Refused as err:
-                self.log.settle(message_id, "refused", str(err))
-                item.result, item.detail = "refused", f"il server ha rifiutato il destinatario: {err}"
-                return ""
+                return self._record(item, message_id, "refused", str(err),
+                                    f"il server ha rifiutato il destinatario: {err}")  # fmt: skip
             except Uncertain as err:
-                self.log.settle(message_id, "uncertain", str(err))
-                item.result, item.detail = "uncertain", f"{err}; {UNCERTAIN_HINT}"
                 self.close()
-                return ""
+                return self._record(item, message_id, "uncertain", str(err), f"{err}; {UNCERTAIN_NOW}")
             except SenderRefused as err:
-                self.log.settle(message_id, "failed", str(err))
-                item.result, item.detail = "failed", f"il server rifiuta il mittente: {err}"
-                return f"il server rifiuta il mittente ({err})"
+                stop = self._record(item, message_id, "failed", str(err), f"il server rifiuta il mittente: {err}")
+                return stop or f"il server rifiuta il mittente ({err})"
             except SendError as err:  # reconnecting: login or TLS refused now
-                self.log.settle(message_id, "failed", str(err))
-                item.result, item.detail = "failed", str(err)
-                return str(err)
-            self.log.settle(message_id, "sent", "", self.today)
-            item.result, item.detail = "sent", ""
-            return ""
-        self.log.settle(message_id, "failed", last)
-        item.result, item.detail = "failed", f"errore temporaneo dopo {self.attempts} tentativi: {last}"
-        return f"il server non risponde ({last})" if self.smtp is None else ""
+                return self._record(item, message_id, "failed", str(err), str(err)) or str(err)
+            if copies:
+                detail = f"il server ha rifiutato la copia nascosta (bcc): {'; '.join(copies)}"
+                return self._record(item, message_id, "sent", detail, detail, result="copy_refused")
+            return self._record(item, message_id, "sent", "", "")
+        shown = f"errore temporaneo dopo {self.attempts} tentativi: {last}"
+        stop = self._record(item, message_id, "failed", last, shown)
+        return stop or (f"il server non risponde ({last})" if self.smtp is None else "")
 
-    def _hand_over(self, item: Outcome, data: bytes) -> None:
+    def _record(self, item: Outcome, message_id: str, state: str, detail: str, shown: str, result: str = "") -> str:
+        """Record one message's outcome and show it; returns why the run must stop, or "".
+
+        A message the server accepted is tried once more after a pause when the log is locked. A
+        log that cannot be written stops the run; the message stays ``queued``, which blocks its
+        comune as ``uncertain`` does: one the server accepted (or may have) is shown ``uncertain``,
+        never ``failed``, and is never sent again without someone checking."""
+        item.result, item.detail = result or state, shown
+        for attempt in range(2 if state == "sent" else 1):
+            if attempt:
+                self.sleep(self.backoff)
+            try:
+                self.log.settle(message_id, state, detail, self.today)
+                return ""
+            except TrackingError as err:
+                error = err
+        LEFT_QUEUED.add(message_id)
+        if state == "sent":
+            item.result = "uncertain"
+            item.detail = (
+                f"il server ha accettato il messaggio, ma il registro dei promemoria non si è potuto aggiornare "
+                f"({error}); {UNRECORDED_HINT}"
+            )
+        else:
+            item.detail = f"{shown} (registro dei promemoria non aggiornato: {error})"
+        return f"registro dei promemoria non aggiornabile ({error})"
+
+    def _hand_over(self, item: Outcome, data: bytes) -> list[str]:
+        """One SMTP transaction; the answers of the copies (bcc) the server refused."""
         smtp = self.smtp
         assert smtp is not None
+        refused: list[str] = []
         try:
-            code, reply = smtp.mail(parseaddr(self.sender)[1])
+            code, reply = smtp.mail(self.address)
             if code >= 500:
                 smtp.rset()
                 raise SenderRefused(server_text(code, reply))
@@ -410,28 +472,39 @@ class Sender:
                 smtp.rset()
                 raise (Refused if code >= 500 else TemporaryError)(server_text(code, reply))
             for copy in self.options.bcc:
-                smtp.rcpt(copy)  # a refused copy does not stop the comune's message
+                code, reply = smtp.rcpt(copy)
+                if code not in (250, 251):  # the comune's message goes; the refused copy is reported
+                    refused.append(server_text(code, reply))
+            code, reply = smtp.docmd("data")
         except smtplib.SMTPServerDisconnected:
             raise TemporaryError("connessione chiusa dal server", broken=True) from None
         except (OSError, smtplib.SMTPException) as err:
             raise TemporaryError(f"connessione interrotta ({type(err).__name__})", broken=True) from None
-        self.handing = True  # from here the server may have the message
+        if code != 354:  # the server refused DATA: nothing was handed over
+            with contextlib.suppress(OSError, smtplib.SMTPException):
+                smtp.rset()
+            raise (Refused if code >= 500 else TemporaryError)(server_text(code, reply))
+        self.handing = True  # from here the server may have the message, whatever happens
         try:
-            code, reply = smtp.data(data)
-        except smtplib.SMTPDataError as err:  # the server refused DATA: nothing was handed over
-            smtp.rset()
-            raise (Refused if err.smtp_code >= 500 else TemporaryError)(
-                server_text(err.smtp_code, err.smtp_error)
-            ) from None
+            smtp.send(_dot_stuffed(data))
+            code, reply = smtp.getreply()
         except (OSError, smtplib.SMTPException) as err:
             raise Uncertain(
                 f"connessione interrotta durante la consegna del messaggio ({type(err).__name__})"
             ) from None
-        self.handing = False
         if code >= 500:
             raise Refused(server_text(code, reply))
         if code != 250:
             raise TemporaryError(server_text(code, reply))
+        return refused
+
+
+def _dot_stuffed(data: bytes) -> bytes:
+    """The message as DATA sends it (RFC 5321 4.5.2): CRLF line ends, a leading dot doubled, the final dot."""
+    lines = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n").split(b"\n")
+    if lines and lines[-1] == b"":
+        lines.pop()
+    return b"".join((b"." + line if line.startswith(b".") else line) + b"\r\n" for line in lines) + b".\r\n"
 
 
 def _not_claimed(why: str) -> tuple[str, str]:
@@ -442,25 +515,35 @@ def _not_claimed(why: str) -> tuple[str, str]:
             "skipped",
             f"promemoria già inviato il {short_date(dt.date.fromisoformat(day))} ({CHANNELS.get(channel, channel)})",
         )
-    return blocked_outcome(kind, rest)
+    owner, _, message_id = rest.partition("|")
+    return blocked_outcome(kind, owner, message_id)
 
 
-def blocked_outcome(state: str, owner: str) -> tuple[str, str]:
+def blocked_outcome(state: str, owner: str, message_id: str = "") -> tuple[str, str]:
     """A comune whose message is queued by a process still running (``busy``), else ``uncertain``."""
-    if state == "queued" and _running(owner, socket.gethostname()):
+    if _in_progress(state, owner, message_id):
         return "busy", "in invio in questo momento da un'altra sessione"
     return "uncertain", UNCERTAIN_HINT
 
 
+def _in_progress(state: str, owner: str, message_id: str) -> bool:
+    """A queued message whose process is still running and has not left it behind (LEFT_QUEUED)."""
+    return state == "queued" and message_id not in LEFT_QUEUED and _running(owner, socket.gethostname())
+
+
 def release_uncertain(log: ReminderLog, keys: Iterable[str] | None = None) -> int:
     """Free the comuni whose previous message has an uncertain outcome (after checking the sent folder),
-    except messages queued by a process of this computer that is still running."""
+    except messages queued by a process of this computer that is still running. ``keys``: only these
+    comuni (``comune_key``), whatever key their messages were recorded under."""
     blocked = log.blocked()
     if keys is not None:
-        blocked = blocked.loc[blocked["comune_key"].isin(set(keys))]
-    host = socket.gethostname()
+        wanted = set(keys)
+        ids = set().union(*(key_identifiers(k) for k in wanted))
+        mine = [k in wanted or bool(ids & set(str(i).split())) for k, i in zip(blocked["comune_key"], blocked["ids"],
+                                                                             strict=True)]  # fmt: skip
+        blocked = blocked.loc[mine]
     free = [row.message_id for row in blocked.itertuples(index=False)
-            if row.state == "uncertain" or not _running(row.owner, host)]  # fmt: skip
+            if not _in_progress(row.state, row.owner, row.message_id)]  # fmt: skip
     return log.release(free)
 
 
