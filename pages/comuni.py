@@ -4,12 +4,13 @@ import pandas as pd
 import streamlit as st
 
 from rollout.italian import moments
+from rollout.outputs.contacts import contact_for
 from rollout.outputs.links import FormLink
 from rollout.read.permissions import PERMISSION_KEYS
 from rollout.reminders.drafts import comuni_marks
 from rollout.views import employees_of, filter_comuni
 from ui import notes, state
-from ui.comuni import comuni_display
+from ui.comuni import CONTACT_COLUMNS, comuni_display
 from ui.context import current, header
 from ui.format import compact, md_escape
 from ui.labels import LONG, SHORT, STATUS_BADGES, permission_columns
@@ -35,7 +36,8 @@ marks = load_marks(reminder_log(ctx.config))  # reminders recorded on the Promem
 sent = comuni_marks(view, marks, keys.loc[view.index].tolist())
 form = FormLink.from_config(ctx.config)
 links = form.for_comuni(view["name"], view["province"], view["code"])
-table = every.loc[view.index].assign(
+shown = every.drop(columns=list(CONTACT_COLUMNS)) if state.screenshot_mode() else every
+table = shown.loc[view.index].assign(
     Promemoria=sent["reminders_sent"],
     **{"Ultimo promemoria": sent["last_reminder"].map(shown_day)},
     **({"Modulo": list(links)} if form.url else {}),
@@ -61,7 +63,8 @@ choice = st.selectbox(
 )
 if choice is not None:
     row = view.loc[choice]
-    contact = row["contact_email"] or row["pec"] or "nessun contatto nell'elenco"
+    found = contact_for(row)
+    contact = f"{found.address} ({found.source})" if found.address else found.source
     mine = sent.loc[choice]
     reminded = (
         f"{mine['reminders_sent']}, l'ultimo il {shown_day(mine['last_reminder'])} ({mine['last_channel']})"

@@ -22,7 +22,7 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEMO_CONFIG = PROJECT_ROOT / "data" / "demo" / "rollout.toml"
 DEFAULT_CONFIG = PROJECT_ROOT / "rollout.toml"
 _TOP_KEYS = {"campaign", "deadline", "as_of", "timezone", "form_url", "date_order", "comuni", "submissions",
-             "columns", "aliases", "reminders", "cache", "access"}  # fmt: skip
+             "contacts", "columns", "aliases", "reminders", "cache", "access"}  # fmt: skip
 _PREFILL_KEYS = ("form_prefill_field", "form_prefill_province_field", "form_prefill_code_field")
 _TOP_KEYS |= {*_PREFILL_KEYS, "accounts", "form_hosts"}
 _ACCOUNTS_KEYS = {"note_template", "signature"}
@@ -51,6 +51,7 @@ class SourceSpec:
 class Config:
     comuni: SourceSpec | None = None
     submissions: SourceSpec | None = None
+    contacts: SourceSpec | None = None  # optional: IndicePA's «Enti» file, the comuni's official addresses
     deadline: dt.date | None = None
     as_of: pd.Timestamp | None = None
     timezone: str = "Europe/Rome"
@@ -63,6 +64,7 @@ class Config:
     date_order: str = "auto"
     columns_comuni: Mapping[str, str] = field(default_factory=dict)
     columns_submissions: Mapping[str, str] = field(default_factory=dict)
+    columns_contacts: Mapping[str, str] = field(default_factory=dict)
     aliases: Mapping[str, str] = field(default_factory=dict)
     reminders: Mapping[str, object] = field(default_factory=dict)
     cache: Mapping[str, object] = field(default_factory=dict)
@@ -85,7 +87,7 @@ class Config:
             changes["deadline"] = parse_deadline(changes["deadline"])
         if "as_of" in changes:
             changes["as_of"] = parse_as_of(changes["as_of"], self.timezone)
-        for key in ("comuni", "submissions"):
+        for key in ("comuni", "submissions", "contacts"):
             if isinstance(changes.get(key), str):
                 changes[key] = SourceSpec(str(changes[key]), base_dir=Path.cwd())
         if changes:
@@ -149,6 +151,7 @@ def parse_config(data: Mapping[str, object], base_dir: Path, *, path: Path | Non
     return Config(
         comuni=_source(data.get("comuni"), base_dir, "comuni"),
         submissions=_source(data.get("submissions"), base_dir, "submissions"),
+        contacts=_source(data.get("contacts"), base_dir, "contacts"),
         deadline=parse_deadline(data["deadline"]) if "deadline" in data else None,
         as_of=parse_as_of(data["as_of"], tz) if data.get("as_of") else None,
         timezone=tz,
@@ -159,6 +162,7 @@ def parse_config(data: Mapping[str, object], base_dir: Path, *, path: Path | Non
         date_order=order.lower() if order == "AUTO" else order,
         columns_comuni=_flat_columns(columns.get("comuni", {})),
         columns_submissions=_flat_columns(columns.get("submissions", {})),
+        columns_contacts=_flat_columns(columns.get("contacts", {})),
         aliases={str(k): str(v) for k, v in _table(data, "aliases").items()},
         reminders=_table(data, "reminders"),
         cache=_table(data, "cache"),
@@ -286,7 +290,9 @@ def _access(data: Mapping[str, object]) -> tuple[str, ...]:
 def _flat_columns(table: object) -> dict[str, str]:
     """``{field = "Header"}`` plus ``[columns.submissions.permissions] sito_web = "Header"``."""
     if not isinstance(table, dict):
-        raise InputError("Nella configurazione [columns.comuni] e [columns.submissions] devono essere tabelle.")
+        raise InputError(
+            "Nella configurazione [columns.comuni], [columns.submissions] e [columns.contacts] devono essere tabelle."
+        )
     out: dict[str, str] = {}
     for key, value in table.items():
         if isinstance(value, dict):

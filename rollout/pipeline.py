@@ -7,6 +7,11 @@ copy (``SHRINK_RULES``: a form's responses only grow; a comuni list may lose a f
 user accepts it. Fresh copies are saved only once they have been prepared successfully, so a bad
 read never overwrites the last good data, and stale data never drive sending (``Load.send_refusal``).
 Then recognise, normalise and match both tables once (``Prepared``), and evaluate at any ``as_of``.
+
+A third source is optional: IndicePA's contacts (``config.contacts``). It is read the same way,
+with its last good copy, but it never stops a load: when it cannot be read nor taken from a copy,
+the load goes on without it and says so in one warning (``SourceState.note``), and a copy of it in
+use never holds back sending (the addresses are a week old, not the comuni to chase).
 """
 
 from __future__ import annotations
@@ -21,12 +26,13 @@ import pandas as pd
 from data_sources import Grid, SourceError, read_source
 from data_sources.gsecrets import SheetsAccess, find_secrets
 from data_sources.last_good import Change, ShrinkRule, SnapshotStore, read_with_fallback
-from data_sources.reader import remote_identity
+from data_sources.reader import describe_source, remote_identity
 from rollout.config import PROJECT_ROOT, Config, SourceSpec
 from rollout.errors import InputError
 from rollout.italian import moment
 from rollout.read.comuni import ComuniList, load_comuni
 from rollout.read.matching import ComuneMatcher
+from rollout.read.registry import Registry, join_registry, load_registry
 from rollout.read.responses import Responses, prepare_responses
 from rollout.status import Settings, Snapshot, evaluate
 
@@ -48,11 +54,13 @@ def read_grid(spec: SourceSpec, access: SheetsAccess | None = None) -> Grid:
     return read_source(spec.location, sheet=spec.sheet, base_dir=spec.base_dir, access=access)
 
 
-def prepare(config: Config, comuni_grid: Grid, responses_grid: Grid) -> Prepared:
-    """Recognise, normalise and match both tables (raises InputError/SourceError on bad input)."""
+def prepare(config: Config, comuni_grid: Grid, responses_grid: Grid, registry: Registry | None = None) -> Prepared:
+    """Recognise, normalise and match both tables (raises InputError/SourceError on bad input);
+    ``registry``: IndicePA's contacts, joined to the comuni (``rollout.read.registry``)."""
     comuni = load_comuni(comuni_grid, config.columns_comuni)
     if len(comuni) == 0:
         raise InputError(f"L'elenco dei comuni ({comuni_grid.origin}) non contiene nessun comune partecipante.")
+    comuni = join_registry(comuni, registry)
     matcher = ComuneMatcher(comuni.frame, config.aliases)
     responses = prepare_responses(
         responses_grid, matcher, overrides=config.columns_submissions, tz=config.timezone, date_order=config.date_order
@@ -69,10 +77,8 @@ def settings_for(config: Config, as_of: pd.Timestamp | None = None) -> Settings:
 
 
 def run(config: Config) -> Snapshot:
-    """Read both sources named by ``config`` and compute the snapshot at its ``as_of``."""
-    config.require()
-    prepared = prepare(config, read_grid(config.comuni), read_grid(config.submissions))
-    return prepared.at(settings_for(config))
+    """Read the sources named by ``config`` (no copies on disk) and compute the snapshot at its ``as_of``."""
+    return load(config).prepared.at(settings_for(config))
 
 
 DEFAULT_CACHE_FOLDER = ".rollout-cache"
@@ -81,6 +87,11 @@ ROLES = ("elenco dei comuni", "risposte")
 # one row fewer, or first rows that changed, is suspect. A comuni list may lose a few rows (a comune
 # withdrawn, a duplicate removed): more than 2 rows *and* more than 1 % of them is suspect.
 SHRINK_RULES = (ShrinkRule(max_lost_rows=2, max_lost_share=0.01), ShrinkRule(grows_only=True))
+CONTACTS_ROLE = "contatti IndicePA"
+# IndicePA loses rows legitimately (comuni merged, administrations closed: tens in a month, out of
+# about 23,000): a read that loses more than 50 rows *and* more than 2 % of them (a cut or filtered
+# download, another file) is suspect.
+CONTACTS_RULE = ShrinkRule(max_lost_rows=50, max_lost_share=0.02)
 ACCEPT_FLAG = "--accept-smaller"
 
 
@@ -94,6 +105,7 @@ class SourceState:
     stale_reason: str = ""  # why the source could not be used now; its last good copy is in use
     note: str = ""  # a warning about the copy on disk
     change: Change | None = None  # fresh data held back (stale) or accepted (not stale) against the last copy
+    optional: bool = False  # IndicePA's contacts: a copy in use is shown, but never holds back sending
 
     @property
     def suspect(self) -> bool:
@@ -122,6 +134,11 @@ class Load:
         return tuple(s for s in self.sources if s.suspect)
 
     @property
+    def stale_required(self) -> tuple[SourceState, ...]:
+        """The stale sources that decide who is chased: the comuni list and the responses."""
+        return tuple(s for s in self.stale if not s.optional)
+
+    @property
     def last_success(self) -> dt.datetime:
         """When every source in use was last read successfully: now, unless a copy is in use."""
         return min([self.at, *(s.loaded_at for s in self.stale if s.loaded_at)])
@@ -133,9 +150,9 @@ class Load:
         fresh data are suspect (a comune that answered would be chased), until the data are read
         again or accepted.
         """
-        if not self.stale:
+        if not self.stale_required:
             return ""
-        return "; ".join(stale_message(s, tz, how_to_accept) for s in self.stale)
+        return "; ".join(stale_message(s, tz, how_to_accept) for s in self.stale_required)
 
 
 def cache_folder(config: Config) -> Path:
@@ -152,7 +169,8 @@ def load(
     cache_dir: Path | None = None,
     accept: bool | frozenset[str] = False,
 ) -> Load:
-    """Read and prepare both sources; raise InputError/SourceError only when there is no usable data.
+    """Read and prepare the sources; raise InputError/SourceError only when there is no usable data
+    (IndicePA's contacts, optional, never raise: see ``_load_contacts``).
 
     ``accept``: fresh data that are suspect against the last good copy are taken all the same: all
     (True, ``--accept-smaller``) or those whose ``Change.fingerprint`` is listed (what the user saw).
@@ -166,10 +184,11 @@ def load(
     reads = [_read(spec, key, access, store, rule, accept) for spec, key, rule in zip(specs, keys, rules, strict=True)]
     grids = [grid for grid, _ in reads]
     changes = [change for _, change in reads]
+    registry, contacts = _load_contacts(config, access, store, accept)
     try:
-        prepared = prepare(config, *grids)
+        prepared = prepare(config, *grids, registry)
     except (InputError, SourceError) as err:
-        prepared, swapped = _prepare_last_good(config, grids, keys, store, err)
+        prepared, swapped = _prepare_last_good(config, grids, keys, store, err, registry)
         changes = [None if new is not old else c for new, old, c in zip(swapped, grids, changes, strict=True)]
         grids = swapped
     notes = [
@@ -180,7 +199,7 @@ def load(
         SourceState(role, grid.origin, grid.loaded_at, grid.stale_reason, note, change)
         for role, grid, note, change in zip(ROLES, grids, notes, changes, strict=True)
     )
-    return Load(prepared, sources, at)
+    return Load(prepared, sources + ((contacts,) if contacts else ()), at)
 
 
 def _read(
@@ -196,8 +215,55 @@ def _read(
     return read_with_fallback(lambda: read_grid(spec, access), key, store, rule, accept)
 
 
+def _load_contacts(
+    config: Config, access: SheetsAccess | None, store: SnapshotStore | None, accept: bool | frozenset[str]
+) -> tuple[Registry | None, SourceState | None]:
+    """IndicePA's contacts: fresh, else their last good copy (stale), else none with one warning.
+
+    Fresh data that cannot be used (no recognisable header) keep the last good copy, as for the
+    other sources; the fresh copy is saved only once it has been read as a registry.
+    """
+    spec = config.contacts
+    if spec is None:
+        return None, None
+    key = remote_identity(spec.location, spec.sheet, access)
+    try:
+        grid, change = _read(spec, key, access, store, CONTACTS_RULE, accept)
+    except SourceError as err:
+        return None, _contacts_missing(spec, err)
+    try:
+        registry = load_registry(grid, config.columns_contacts)
+    except (InputError, SourceError) as err:
+        last = store.load(key) if store is not None and key is not None and not grid.stale else None
+        try:
+            registry = load_registry(last, config.columns_contacts) if last is not None else None
+        except (InputError, SourceError):
+            registry = None
+        if registry is None or last is None:
+            return None, _contacts_missing(spec, err)
+        reason = f"i dati appena letti non sono utilizzabili: {err}"
+        return registry, SourceState(CONTACTS_ROLE, last.origin, last.loaded_at, reason, optional=True)
+    note = store.save(key, registry.slim(grid)) if store is not None and key is not None and not grid.stale else ""
+    state = SourceState(CONTACTS_ROLE, grid.origin, grid.loaded_at, grid.stale_reason, note, change, optional=True)
+    return registry, state
+
+
+def _contacts_missing(spec: SourceSpec, err: Exception) -> SourceState:
+    """The one warning of a load without IndicePA's contacts."""
+    note = (
+        f"{CONTACTS_ROLE} non disponibili ({str(err).rstrip('.')}). Sono facoltativi: i promemoria usano gli "
+        "indirizzi dell'elenco dei comuni e di chi ha compilato il modulo."
+    )
+    return SourceState(CONTACTS_ROLE, describe_source(spec.location), None, note=note, optional=True)
+
+
 def _prepare_last_good(
-    config: Config, grids: list[Grid], keys: list[str | None], store: SnapshotStore | None, err: Exception
+    config: Config,
+    grids: list[Grid],
+    keys: list[str | None],
+    store: SnapshotStore | None,
+    err: Exception,
+    registry: Registry | None = None,
 ) -> tuple[Prepared, list[Grid]]:
     """The core refused fresh data: retry with the last good copy of the responses, of the comuni
     list, of both (only fresh remote sources have one); re-raise ``err`` when none of that works."""
@@ -211,7 +277,7 @@ def _prepare_last_good(
             continue
         trial = [replace(last[i], stale_reason=reason) if i in swap else g for i, g in enumerate(grids)]  # type: ignore[arg-type]
         try:
-            return prepare(config, *trial), trial
+            return prepare(config, *trial, registry), trial
         except (InputError, SourceError):
             continue
     raise err
@@ -235,9 +301,9 @@ def run_report(
     result = load(config, access=find_secrets(secrets, env), cache_dir=cache_folder(config), accept=accept_smaller)
     if sending and (refusal := result.send_refusal(config.timezone)):
         raise InputError(f"nessun promemoria inviato: {refusal}")
+    if strict and result.stale_required:
+        raise InputError(f"{stale_message(result.stale_required[0], config.timezone)} (--strict: nessun file scritto)")
     warnings = [stale_message(s, config.timezone) for s in result.stale]
-    if strict and warnings:
-        raise InputError(f"{warnings[0]} (--strict: nessun file scritto)")
     warnings += [f"accettati i nuovi dati ({s.role}): {s.change.describe()}." for s in result.sources if s.accepted]  # type: ignore[union-attr]
     warnings += [s.note for s in result.sources if s.note]
     return result.prepared.at(settings_for(config)), warnings

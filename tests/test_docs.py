@@ -21,7 +21,7 @@ import pytest
 from conftest import ROOT
 from data_sources import gsecrets
 from rollout import cli, config, pipeline
-from rollout.read.columns import COMUNI_RULES, RESPONSE_RULES
+from rollout.read.columns import COMUNI_RULES, CONTACT_RULES, RESPONSE_RULES
 from rollout.read.permissions import PERMISSION_KEYS
 from rollout.reminders import drafts, mail_settings
 from ui import auth, data
@@ -158,6 +158,7 @@ CONFIG_SECTIONS: list[tuple[str, str, Callable[[], set[str]], bool]] = [
     (ROLLOUT_TOML, "Source tables", lambda: read_keys(lambda t: config._source(t, ROOT, "comuni"), given={"source": "x.csv"}), False),
     (ROLLOUT_TOML, "`[columns.comuni]`", lambda: {r.field for r in COMUNI_RULES}, False),
     (ROLLOUT_TOML, "`[columns.submissions]`", lambda: {r.field for r in RESPONSE_RULES}, False),
+    (ROLLOUT_TOML, "`[columns.contacts]`", lambda: {r.field for r in CONTACT_RULES}, False),
     (ROLLOUT_TOML, "`[columns.submissions.permissions]`", lambda: set(PERMISSION_KEYS), False),
     (ROLLOUT_TOML, "`[cache]`", lambda: read_keys(lambda t: data.ttl_seconds(config.Config(cache=t)), lambda t: pipeline.cache_folder(config.Config(cache=t))), False),
     (ROLLOUT_TOML, "`[reminders]`", lambda: set(drafts._CONFIG_KEYS), False),

@@ -6,19 +6,25 @@ import pandas as pd
 import streamlit as st
 
 from rollout.italian import moments
+from rollout.outputs.contacts import contacts_of
 from rollout.outputs.tables import permission_labels
 from rollout.read.permissions import PERMISSION_KEYS
 from rollout.reminders.log import comune_keys
 from rollout.status import Snapshot
 from ui.labels import STATUS_BADGES
 
+CONTACT_COLUMNS = ("Contatto", "Fonte del contatto")
+
 
 @st.cache_data(max_entries=8, show_spinner=False)
 def comuni_display(_snap: Snapshot, key: tuple) -> tuple[pd.DataFrame, pd.Series, pd.Series]:
     """For every comune of ``_snap`` (``key`` identifies it): the table's columns, the label shown in
-    the drill-down's choice, «Name (PR)», and the key its reminders are recorded under."""
+    the drill-down's choice, «Name (PR)», and the key its reminders are recorded under. The columns
+    in ``CONTACT_COLUMNS`` hold personal data (a referent's address): the page hides them in
+    screenshot mode."""
     c = _snap.comuni
     every = len(PERMISSION_KEYS)
+    address, origin = contacts_of(c)
     table = pd.DataFrame({
         "Comune": c["name"],
         "Prov.": c["province"],
@@ -27,6 +33,8 @@ def comuni_display(_snap: Snapshot, key: tuple) -> tuple[pd.DataFrame, pd.Series
         "Editor": c["editors"],
         **{k: c[k] for k in PERMISSION_KEYS},
         "Mancano": [permission_labels(m) if len(m) < every else "tutti" for m in c["missing"]],
+        "Contatto": address,
+        "Fonte del contatto": origin,
     }, index=c.index)  # fmt: skip
     labels = (c["name"] + " (" + c["province"] + ")").where(c["province"] != "", c["name"])
     keys = pd.Series(comune_keys(c["code"], c["name"], c["province"]), index=c.index)

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import streamlit as st
 
+from data_sources import describe_source
 from rollout.config import Config
 from rollout.italian import countdown, short_date
 from rollout.pipeline import SourceState
@@ -139,7 +140,8 @@ def _source_box(config: Config, loaded: Loaded, *, can_accept: bool) -> None:
     if config.demo:
         st.badge("Dati dimostrativi", icon=":material/science:", color="orange")
     comuni, responses = loaded.sources
-    st.caption(f"Comuni: {md_escape(comuni)}  \nRisposte: {md_escape(responses)}")
+    contacts = f"  \nContatti: {md_escape(describe_source(config.contacts.location))}" if config.contacts else ""
+    st.caption(f"Comuni: {md_escape(comuni)}  \nRisposte: {md_escape(responses)}{contacts}")
     if loaded.ok:
         st.caption(f"Ultimo caricamento riuscito: {moment(pd.Timestamp(loaded.last_success), config.timezone)}")
     else:

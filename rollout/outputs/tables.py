@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import pandas as pd
 
 from rollout.italian import local_clock, short_date
+from rollout.outputs.contacts import contacts_of
 from rollout.outputs.links import FormLink
 from rollout.read.permissions import BY_KEY, PERMISSION_KEYS
 from rollout.status import STATUS_LABELS, Snapshot
-
-CONTACT_SOURCES = {
-    "list": "elenco comuni",
-    "pec": "elenco comuni (PEC)",
-    "filler": "indirizzo di chi ha compilato il modulo",
-    "none": "nessun contatto disponibile",
-}
 
 
 def iso(ts: pd.Timestamp | None, tz: str) -> str | None:
@@ -85,11 +80,17 @@ def comuni_table(snap: Snapshot) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
-def reminders_table(snap: Snapshot, comuni: pd.DataFrame | None = None, form: FormLink | None = None) -> pd.DataFrame:
+def reminders_table(
+    snap: Snapshot,
+    comuni: pd.DataFrame | None = None,
+    form: FormLink | None = None,
+    bounced: Iterable[str] = frozenset(),
+) -> pd.DataFrame:
     """Who to chase: no valid response yet, or answered without an Amministrazione Trasparente editor.
 
     ``comuni`` narrows the list to a subset of ``snap.comuni`` (the dashboard's filters); ``form``
-    gives each comune its own (pre-filled) link to the form, column ``link_modulo``.
+    gives each comune its own (pre-filled) link to the form, column ``link_modulo``; ``bounced``:
+    addresses known to bounce, never chosen as the contact (``rollout.outputs.contacts``).
     """
     form = form or FormLink()
     c = snap.comuni if comuni is None else comuni
@@ -104,14 +105,14 @@ def reminders_table(snap: Snapshot, comuni: pd.DataFrame | None = None, form: Fo
             reasons.append(f"nessuna risposta: scadenza del {deadline} superata da {row.days_late} giorni")
         else:
             reasons.append("nessun editor Amministrazione Trasparente")
-    contact, source = zip(*(_contact(r) for r in chase.itertuples()), strict=True) if len(chase) else ((), ())
+    contact, source = contacts_of(chase, bounced)
     out = pd.DataFrame({
         "comune": chase["name"], "province": chase["province"], "code": chase["code"],
         "status": chase["status"], "status_label": chase["status"].map(STATUS_LABELS),
         "reasons": reasons,
         "missing_permissions": [permission_labels(m) for m in chase["missing"]],
         "days_late": chase["days_late"],
-        "contact_name": chase["contact_name"], "contact": list(contact), "contact_source": list(source),
+        "contact_name": chase["contact_name"], "contact": contact, "contact_source": source,
         "wave": chase["wave"],
         "link_modulo": form.for_comuni(chase["name"], chase["province"], chase["code"]),
     })  # fmt: skip
@@ -120,18 +121,6 @@ def reminders_table(snap: Snapshot, comuni: pd.DataFrame | None = None, form: Fo
         ["_rank", "days_late", "province", "comune"], ascending=[True, False, True, True]
     )
     return out.drop(columns="_rank").reset_index(drop=True)
-
-
-def _contact(row: Any) -> tuple[str, str]:
-    if row.contact_email:
-        return row.contact_email, CONTACT_SOURCES["list"]
-    if row.pec:
-        return row.pec, CONTACT_SOURCES["pec"]
-    if row.filler_email:
-        return row.filler_email, CONTACT_SOURCES["filler"]
-    if row.contact_raw:
-        return "", f"indirizzo nell'elenco non valido: {row.contact_raw}"
-    return "", CONTACT_SOURCES["none"]
 
 
 def accounts_table(snap: Snapshot) -> pd.DataFrame:

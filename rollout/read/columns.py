@@ -52,6 +52,7 @@ RESPONSE_RULES: tuple[Rule, ...] = (
 )  # fmt: skip
 
 COMUNI_RULES: tuple[Rule, ...] = (
+    Rule("ipa_code", r"\bipa\b"),  # "codice_ipa" of the 1.4.1 open data, "Codice IPA": IndicePA's code (c_f931)
     Rule("code", r"istat|\bcod comune\b|codice (del )?comune|codice catastale|belfiore|^codice$|^cod$"),
     Rule("province", r"^provincia|^prov\b|^province|sigla prov|^sigla$|^sigla automobilistica$", unless=r"codice|\bcod\b"),
     Rule("region", r"^(?:denominazione )?regione", unless=r"codice|\bcod\b"),
@@ -67,7 +68,24 @@ COMUNI_RULES: tuple[Rule, ...] = (
          unless=r"codice|\bcod\b|istat|progressivo|straniera|altra lingua|regione|sovracomunale|ripartizione|flag"),
 )  # fmt: skip
 
+# IndicePA's «Enti» file (Codice_IPA, Denominazione_ente, Codice_comune_ISTAT, Mail1, Tipo_Mail1, …) and
+# its older export amministrazioni.txt (cod_amm, des_amm, mail1, tipo_mail1, tipologia_istat, …).
+# "Codice_ISTAT" alone is the administration's own statistical code, not its comune's: not the istat field.
+MAIL_SLOTS = range(1, 6)
+CONTACT_RULES: tuple[Rule, ...] = (
+    Rule("ipa_code", r"^(?:codice )?ipa$|^cod(?:ice)? amm$|^codice (?:ipa )?(?:dell )?(?:ente|amministrazione)$"),
+    Rule("name", r"^denominazione(?: ente)?$|^des amm$|^ente$|^amministrazione$"),
+    Rule("istat", r"\bcomune\b.*\bistat\b|\bistat\b.*\bcomune\b"),
+    Rule("cadastral", r"catastale|belfiore"),
+    Rule("category", r"^(?:codice )?categoria$|^tipologia istat$"),
+    Rule("kind", r"^tipologia(?: amm)?$"),
+    *(Rule(f"mail_type{i}", rf"^tipo (?:e ?)?mail ?{i}$") for i in MAIL_SLOTS),
+    *(Rule(f"mail{i}", rf"^(?:e ?)?mail ?{i}$") for i in MAIL_SLOTS),
+    Rule("pec", r"^pec$|^(?:indirizzo )?pec(?: ente)?$|domicilio digitale"),
+)  # fmt: skip
+
 FIELD_LABELS: dict[str, str] = {
+    "ipa_code": "codice IPA (Codice_IPA, cod_amm)",
     "timestamp": 'data/ora della risposta ("Informazioni cronologiche")',
     "comune": "comune",
     "permissions": "permessi",

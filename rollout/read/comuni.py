@@ -23,7 +23,7 @@ from rollout.read.text import (
     words_series,
 )
 
-COLUMNS = ("row", "name", "code", "province", "region", "contact_name", "contact_email", "contact_raw",
+COLUMNS = ("row", "name", "code", "ipa_code", "province", "region", "contact_name", "contact_email", "contact_raw",
            "pec", "phone", "wave", "golive", "domains")  # fmt: skip
 _OPEN_DATA_MARKERS = {"cod_comune", "comune"}
 _ISTAT = re.compile(r"^\d{4,6}$")
@@ -82,6 +82,7 @@ def load_comuni(grid: Grid, overrides: Mapping[str, str] | None = None) -> Comun
     for field in (
         "name",
         "code",
+        "ipa_code",
         "province",
         "region",
         "contact_name",
@@ -137,7 +138,9 @@ def _open_data(cells: pd.DataFrame) -> ComuniList:
     body = cells.iloc[1:]
     col = {h: body[i] for i, h in enumerate(headers)}
     frame = pd.DataFrame({"row": body.index.to_numpy(), "blank": body.eq("").all(axis=1).to_numpy()})
-    for field, source in (("name", "comune"), ("code", "cod_comune"), ("province", "provincia"), ("region", "regione")):
+    for field, source in (
+        ("name", "comune"), ("code", "cod_comune"), ("ipa_code", "codice_ipa"), ("province", "provincia"), ("region", "regione"),
+    ):  # fmt: skip
         frame[field] = _keep(field, col[source]).to_numpy() if source in col else ""
     for field in ("contact_name", "contact_email", "pec", "phone", "wave", "golive"):
         frame[field] = ""
@@ -203,6 +206,7 @@ def _finish(frame: pd.DataFrame, kind: str, notes: tuple[str, ...]) -> ComuniLis
     frame["code"], code_note = _normalise_codes(frame["code"])
     if code_note:
         notes_out.append(code_note)
+    frame["ipa_code"] = frame["ipa_code"].where(~frame["ipa_code"].str.match(_PLACEHOLDER), "")
     frame["province"] = _provinces(frame)
     raw_email = frame["contact_email"]
     frame["contact_raw"] = raw_email

@@ -14,7 +14,7 @@ import io
 import re
 import string
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from email.utils import parseaddr
 from urllib.parse import quote
@@ -162,15 +162,21 @@ def reason_of(status: str) -> str:
 
 
 def reminders_list(
-    snap: Snapshot, comuni: pd.DataFrame | None = None, marks: pd.DataFrame | None = None, form: FormLink | None = None
+    snap: Snapshot,
+    comuni: pd.DataFrame | None = None,
+    marks: pd.DataFrame | None = None,
+    form: FormLink | None = None,
+    bounced: Iterable[str] = frozenset(),
 ) -> pd.DataFrame:
     """The reminders table of the report plus the key, the reason and the reminders already sent.
 
     ``marks`` is ``ReminderLog.summary()``: reminders sent, date of the last one and its channel,
     found under any identifier of the comune (a reminder recorded when the list had no codes counts
     once the list has them, and the other way round).
+    ``bounced``: addresses known to bounce; the next address of the comune is used instead
+    (``rollout.outputs.contacts.contact_for``).
     """
-    table = reminders_table(snap, comuni, form)
+    table = reminders_table(snap, comuni, form, bounced)
     keys = comune_keys(table["code"], table["comune"], table["province"])
     table.insert(0, "key", keys)
     table.insert(table.columns.get_loc("reasons"), "reason", table["status"].map(reason_of))
