@@ -10,10 +10,12 @@ that user.
 
 from __future__ import annotations
 
+import contextlib
 import grp
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -125,10 +127,13 @@ service anvil {{
         )
         return conf
 
-    def __enter__(self) -> Dovecot:
+    def start(self) -> Dovecot:
+        """Start (or start again, on the same ports and mailboxes) and wait until both ports answer."""
         conf = self._config()
-        log = (self.root / "dovecot.out").open("wb")
-        self.process = subprocess.Popen([DOVECOT, "-F", "-c", str(conf)], stdout=log, stderr=subprocess.STDOUT)
+        log = (self.root / "dovecot.out").open("ab")
+        self.process = subprocess.Popen(  # its own process group: stop() ends the sessions' processes too
+            [DOVECOT, "-F", "-c", str(conf)], stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
         log.close()
         deadline = time.monotonic() + 30
         while not (_listening(self.port) and _listening(self.ssl_port)):
@@ -139,14 +144,25 @@ service anvil {{
             time.sleep(0.05)
         return self
 
+    def stop(self) -> None:
+        """Stop the server: all its processes end (the master alone leaves the open sessions' running), open
+        connections drop; the mailboxes stay."""
+        if self.process is None or self.process.poll() is not None:
+            return  # never signal a group whose leader is gone: its id may be someone else's by now
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=15)
+
+    def __enter__(self) -> Dovecot:
+        return self.start()
+
     def __exit__(self, *exc) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=15)
+        self.stop()
         shutil.rmtree(self.root, ignore_errors=True)
 
     def log(self) -> str:

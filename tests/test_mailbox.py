@@ -15,7 +15,7 @@ from smtp_server import free_port
 from test_receipts import EXPECTED, SENT, daticert, pec_receipt
 
 from rollout.reminders.imap_settings import ImapSettings, find_imap
-from rollout.reminders.mailbox import Cursor, MailboxError, read_new
+from rollout.reminders.mailbox import Cursor, MailboxError, open_client, read_new
 
 pytestmark = pytest.mark.skipif(DOVECOT is None, reason=MISSING)
 DATA = Path(__file__).resolve().parent / "data" / "receipts"
@@ -160,6 +160,38 @@ def test_hostile_messages_in_the_mailbox(server):
         ("unrelated", "ricevuta PEC ignorata: daticert.xml troppo grande"),  # of which only MAX_MESSAGE bytes came
         ("unrelated", "né ricevuta, né avviso di mancata consegna, né risposta"),
     ]
+
+
+def test_a_server_that_stops_mid_read_loses_nothing():
+    """The server goes down between the headers and the bodies: one line, no receipt, the cursor stays;
+    the next read, server back, finds everything."""
+    names = ["aruba-errore-consegna.eml", "newsletter.eml", "risposta.eml"]
+    with Dovecot({"pnrr": PASSWORD}) as dying:
+        with client(dying, "pnrr") as imap:
+            for name in names:
+                imap.append("INBOX", crlf((DATA / name).read_bytes()))
+
+        def connect(wanted: ImapSettings) -> IMAPClient:
+            real = open_client(wanted)
+            fetch = real.fetch
+
+            def fetch_then_die(messages, items, *args, **kwargs):
+                if any(str(i).startswith("BODY.PEEK[]") for i in items):
+                    dying.stop()  # the bodies are asked for: the server goes down now
+                return fetch(messages, items, *args, **kwargs)
+
+            real.fetch = fetch_then_die
+            return real
+
+        before = Cursor()
+        with pytest.raises(MailboxError) as caught:
+            read_new(settings(dying), before, connect=connect)
+        assert str(caught.value).startswith(f"Lettura della casella IMAP 127.0.0.1:{dying.port} interrotta (")
+        assert str(caught.value).endswith("): niente è stato registrato, riprova più tardi.")
+        dying.start()
+        receipts, cursor = read_new(settings(dying), before)
+        assert [(r.kind, r.message_id) for r in receipts] == [EXPECTED[n][:2] for n in names]
+        assert cursor.last_uid == 3
 
 
 def test_tls_and_starttls(server):
