@@ -2,7 +2,9 @@
 
 Starts Debian's Dovecot on 127.0.0.1 (as the tests do, ``tests/imap_server.py``) with a mailbox of
 N messages (default 10,000) written straight into its maildir: ordinary mail, and 1 in 100 a PEC
-delivery receipt, 1 in 250 a reply. Then measures ``read_new``:
+delivery receipt, 1 in 250 a reply; with ``--pec``, a PEC mailbox where every message is a receipt
+(the test files of the four providers in turn, each with its own id: every body is fetched and
+every daticert.xml read). Then measures ``read_new``:
 
 - first read: everything, on a mailbox the server has never opened (it builds its index);
 - read again from scratch (a new UIDVALIDITY in the cursor): everything, index warm;
@@ -37,6 +39,19 @@ TARGET = 30.0
 PASSWORD = "segreta-lunga-della-casella"
 
 
+def pec_mailbox(count: int) -> list[bytes]:
+    folder = ROOT / "tests" / "data" / "receipts"
+    names = ["aruba-accettazione.eml", "aruba-avvenuta-consegna.eml", "legalmail-avvenuta-consegna.eml",
+             "aruba-errore-consegna.eml", "poste-non-accettazione.eml", "namirial-preavviso-errore-consegna.eml"]  # fmt: skip
+    samples = [(folder / n).read_bytes() for n in names]
+    out = []
+    for n in range(count):
+        raw = samples[n % len(samples)]
+        head, body = raw.split(b"\nMessage-ID: <", 1)
+        out.append(head + f"\nMessage-ID: <bench{n}.".encode() + body)
+    return out
+
+
 def mailbox(count: int) -> list[bytes]:
     from test_mailbox import ordinary
     from test_receipts import daticert, pec_receipt
@@ -58,6 +73,7 @@ def mailbox(count: int) -> list[bytes]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=10_000)
+    parser.add_argument("--pec", action="store_true", help="every message a PEC receipt")
     parser.add_argument("--check", action="store_true", help="exit 1 when the target is missed")
     args = parser.parse_args(argv)
     if DOVECOT is None:
@@ -66,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}, cores: {os.cpu_count()}")
     server = Dovecot({"bench": PASSWORD})
     start = time.perf_counter()
-    server.fill_maildir("bench", mailbox(args.messages))
+    server.fill_maildir("bench", (pec_mailbox if args.pec else mailbox)(args.messages))
     print(f"maildir of {args.messages:,} messages written in {time.perf_counter() - start:.2f} s")
     with server:
         settings = ImapSettings("127.0.0.1", server.port, "none", "bench", PASSWORD, "INBOX", timeout=60)
