@@ -53,8 +53,9 @@ def read_new(
     connect: Callable[[ImapSettings], IMAPClient] | None = None,
 ) -> tuple[list[Receipt], Cursor]:
     """The messages that arrived in ``settings.folder`` after ``since``, each as a Receipt (``unrelated``
-    ones included, in arrival order; ``key`` is ``UIDVALIDITY:UID``), and the cursor to pass next time.
-    MailboxError with one Italian line when the mailbox cannot be read."""
+    ones included, in arrival order; ``key`` is ``UIDVALIDITY:UID``; a second copy of a receipt already in
+    the list is ``unrelated``), and the cursor to pass next time. MailboxError with one Italian line when
+    the mailbox cannot be read. ``connect`` opens the session (default ``open_client``)."""
     since = since or Cursor()
     with _session(settings, connect or open_client) as client:
         uidvalidity = _examine(client, settings)
