@@ -71,11 +71,14 @@ with tabs[1]:
 with tabs[2]:
     st.caption("Per ogni dipendente vale la risposta più recente: queste sono state corrette da una successiva.")
     st.dataframe(
-        compact(replaced), hide_index=True, key="q_replaced", **wrapped(len(replaced)),
+        compact(replaced), hide_index=True, key="q_replaced",
+        **(wrapped(len(replaced)) if text_width(replaced.get("note", ())) > 260 else {"height": fit_height(len(replaced))}),
         column_config={"row": st.column_config.NumberColumn("Riga", width=60),
                        "replaced_by": st.column_config.NumberColumn("Sostituita dalla riga", width=text_width([], "Sostituita dalla riga")),
                        "comune": st.column_config.TextColumn("Comune", width=text_width(replaced["comune"], "Comune", most=200)),
-                       "name": st.column_config.TextColumn("Dipendente", width=160), "email": "Email", "note": "Nota"},
+                       "name": st.column_config.TextColumn("Dipendente", width=text_width(replaced.get("name", ()), "Dipendente", most=180)),
+                       "email": st.column_config.TextColumn("Email", width=text_width(replaced.get("email", ()), "Email", most=280)),
+                       "note": st.column_config.TextColumn("Nota", width=260)},
     )  # fmt: skip
 with tabs[3]:
     st.caption("Testi nella risposta sui permessi che non corrispondono a nessuno dei sette (es. «Altro»).")
