@@ -111,6 +111,8 @@ def test_every_page_renders(server, browser, path, title, texts):
         # The menu is dashboard.py's: a run that skipped the entry point would list the files.
         assert _menu(page) == MENU
         assert cut_texts(page) == []  # no text shortened with «…» nor running off the window
+        # No emoji: a browser without an emoji font (headless chromium, many Linux desktops) draws boxes.
+        assert page.evaluate("() => document.body.innerText.match(/\\p{Extended_Pictographic}/gu)") is None
         if not path:
             assert page_height(page) <= 900  # the Panoramica is one screen
         SHOTS.mkdir(parents=True, exist_ok=True)
