@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import itertools
@@ -247,8 +248,15 @@ def test_the_committed_template_is_what_the_script_makes(tmp_path):
     finally:
         sys.path.remove(str(ROOT / "tools"))
     build(tmp_path / "nuovo.docx")
-    made, shipped = docx.Document(str(tmp_path / "nuovo.docx")), docx.Document(str(DEFAULT_TEMPLATE))
-    assert texts(made) == texts(shipped)
+    assert (tmp_path / "nuovo.docx").read_bytes() == DEFAULT_TEMPLATE.read_bytes()
+    with zipfile.ZipFile(DEFAULT_TEMPLATE) as package:  # lean: what a letter needs, nothing more
+        assert package.namelist() == [
+            "[Content_Types].xml", "_rels/.rels", "docProps/core.xml", "word/document.xml",
+            "word/_rels/document.xml.rels", "word/styles.xml", "word/settings.xml",
+        ]  # fmt: skip
+    shipped = docx.Document(str(DEFAULT_TEMPLATE))
+    normal = shipped.styles["Normal"]
+    assert (normal.font.name, normal.font.size.pt, round(shipped.sections[0].left_margin.cm, 2)) == ("Calibri", 11, 2.2)
 
 
 def test_file_names_are_safe_and_unique():
@@ -312,8 +320,8 @@ def test_cli_writes_one_note_per_comune(campaign, capsys):
     printed = capsys.readouterr()
     assert printed.out.splitlines() == [
         f"Scritte 2 note (una per comune con editor) in {out}; elenco in elenco-note.csv.",
-        "1 comuni senza editor Amministrazione Trasparente: la loro nota chiede di indicarne uno.",
-        "1 comuni senza editor: nessuna nota.",
+        "1 comune senza editor Amministrazione Trasparente: la sua nota chiede di indicarne uno.",
+        "1 comune senza editor: nessuna nota.",
     ]
     assert sorted(p.name for p in out.iterdir()) == [
         "Nota account - Castel d'Azzano (VR).docx", "Nota account - Paternò (CT).docx", "elenco-note.csv",
@@ -384,3 +392,53 @@ def test_kinds_hold_one_comune_per_combination_of_what_a_template_tests(snap):
 
     chosen = kinds(comuni)
     assert flags(chosen) == flags(comuni.loc[comuni["editors"] > 0]) and len(chosen) == len(flags(chosen))
+
+
+def test_a_terminal_sees_the_progress_and_a_log_does_not(campaign, capsys, monkeypatch):
+    import os
+
+    config = ["accounts", "notes", "--config", str(campaign / "rollout.toml"), "--out", str(campaign / "note")]
+    assert cli.main(config) == 0
+    assert capsys.readouterr().err == ""  # stderr is not a terminal here: not a byte of progress
+    leader, follower = os.openpty()  # a real terminal
+    with os.fdopen(follower, "w", encoding="utf-8") as terminal:
+        monkeypatch.setattr(sys, "stderr", terminal)
+        assert cli.main(config) == 0
+    shown = b""
+    with contextlib.suppress(OSError):  # EIO once everything written is read (the terminal is closed)
+        while chunk := os.read(leader, 4096):
+            shown += chunk
+    os.close(leader)
+    line = "Note scritte: 2 di 2 (100 %)"
+    assert shown.decode() == f"\r{line}\r{' ' * len(line)}\r"  # the last count, then the line cleared
+
+
+def test_notes_spread_over_the_processors_are_the_notes_written_here(tmp_path, monkeypatch):
+    from rollout.config import DEMO_CONFIG, load_config
+    from rollout.outputs import notes, staging
+    from rollout.pipeline import run
+
+    workers = staging.workers()
+    if not workers:
+        pytest.skip("one processor (or a library that forbids forking): nothing runs beside this process")
+    config = load_config(DEMO_CONFIG)
+    demo = run(config)
+    monkeypatch.setattr(notes, "BATCH", 4)  # the demo's 60 notes: enough to be shared
+    spread = []
+
+    def spy(here, side=None):
+        spread.append(len(side or {}))
+        return real(here, side)
+
+    real = staging.run_jobs
+    monkeypatch.setattr(staging, "run_jobs", spy)
+    told = []
+    write_notes(demo, config, tmp_path / "insieme", progress=lambda done, total: told.append((done, total)))
+    monkeypatch.setattr(staging, "workers", lambda: 0)
+    write_notes(demo, config, tmp_path / "qui")
+    assert spread == [workers, 0]  # side jobs the first time, none the second
+    together = sorted(p.name for p in (tmp_path / "insieme").iterdir())
+    assert together == sorted(p.name for p in (tmp_path / "qui").iterdir()) and len(together) == 61
+    for name in together:  # the same bytes, whoever wrote them
+        assert (tmp_path / "insieme" / name).read_bytes() == (tmp_path / "qui" / name).read_bytes()
+    assert told[-1] == (60, 60) and [d for d, _ in told] == sorted(d for d, _ in told)
