@@ -39,8 +39,8 @@ from rollout.outputs.tables import accounts_table
 from rollout.read.permissions import PERMISSIONS
 from rollout.status import Snapshot
 
-__all__ = ["DEFAULT_TEMPLATE", "INDEX_CSV", "NoteTemplate", "Progress", "note_contexts", "note_names", "note_text",
-           "notes_zip", "write_notes"]  # fmt: skip
+__all__ = ["DEFAULT_TEMPLATE", "INDEX_CSV", "NoteTemplate", "Progress", "note_contexts", "note_names",
+           "note_territories", "note_text", "notes_zip", "write_notes"]  # fmt: skip
 INDEX_CSV = "elenco-note.csv"
 Progress = Callable[[int, int], None]  # (notes done, notes in all)
 
@@ -157,6 +157,24 @@ def note_contexts(snap: Snapshot, config: Config | None = None, comuni: pd.DataF
             "link_modulo": form.for_comune(c["name"], c["province"], c["code"]),
         })  # fmt: skip
     return out
+
+
+def note_territories(comuni: pd.DataFrame) -> dict[str, pd.Index]:
+    """The regions and provinces of ``comuni`` (label -> those comuni), to take the notes of one:
+    ``Regione Campania``, ``Provincia Salerno (SA)``; regions first, each in name order. The region
+    is the province's (as on the map); a territory holding every comune is left out."""
+    from rollout.outputs.maps import province_regions, region_names
+    from rollout.read.reference import PROVINCES
+
+    province = comuni["province"].astype(str)
+    regions_of, names = province_regions(), region_names()
+    region = province.map(lambda p: names.get(regions_of.get(p, ""), ""))
+    out: dict[str, pd.Index] = {}
+    for name in sorted(set(region) - {""}):
+        out[f"Regione {name}"] = comuni.index[(region == name).to_numpy()]
+    for sigla in sorted(set(province) - {""}, key=lambda p: (PROVINCES.get(p, p), p)):
+        out[f"Provincia {PROVINCES.get(sigla, sigla)} ({sigla})"] = comuni.index[(province == sigla).to_numpy()]
+    return {label: index for label, index in out.items() if len(index) < len(comuni)}
 
 
 def kinds(comuni: pd.DataFrame) -> pd.DataFrame:
