@@ -442,3 +442,44 @@ def test_notes_spread_over_the_processors_are_the_notes_written_here(tmp_path, m
     for name in together:  # the same bytes, whoever wrote them
         assert (tmp_path / "insieme" / name).read_bytes() == (tmp_path / "qui" / name).read_bytes()
     assert told[-1] == (60, 60) and [d for d, _ in told] == sorted(d for d, _ in told)
+
+
+def test_each_note_is_what_docxtpl_renders_from_the_template():
+    """Rendering only the parts with tags gives docxtpl's own document, byte for byte."""
+    from docxtpl import DocxTemplate
+
+    from rollout.config import DEMO_CONFIG, load_config
+    from rollout.outputs.note_sandbox import NoteSandbox
+    from rollout.pipeline import run
+
+    config = load_config(DEMO_CONFIG)
+    contexts = note_contexts(run(config), config)
+    template = NoteTemplate()
+    for context in contexts:
+        whole = DocxTemplate(str(DEFAULT_TEMPLATE))
+        whole.render(context, NoteSandbox(), autoescape=True)
+        buffer = io.BytesIO()
+        whole.save(buffer)
+        with zipfile.ZipFile(buffer) as theirs, zipfile.ZipFile(io.BytesIO(template.render(context))) as ours:
+            assert ours.read("word/document.xml") == theirs.read("word/document.xml")
+            assert ours.namelist() == zipfile.ZipFile(DEFAULT_TEMPLATE).namelist()  # the other parts as they are
+            for name in ours.namelist():
+                if name != "word/document.xml":
+                    assert ours.read(name) == zipfile.ZipFile(DEFAULT_TEMPLATE).read(name)
+
+
+@pytest.mark.parametrize("title", ["Nota account", "Nota account {{ comune }}"])
+def test_tags_in_headers_footers_and_properties(snap, tmp_path, title):
+    document = docx.Document()
+    document.add_paragraph("Corpo: {{ comune }}")
+    section = document.sections[0]
+    section.header.paragraphs[0].text = "Intestazione: {{ comune }} ({{ provincia }})"
+    section.footer.paragraphs[0].text = "Piè di pagina: {{ data_breve }}"
+    document.core_properties.title = title
+    document.save(str(tmp_path / "modello.docx"))
+    context = note_contexts(snap, CONFIG)[1]
+    note = docx.Document(io.BytesIO(NoteTemplate(tmp_path / "modello.docx").render(context)))
+    assert texts(note) == ["Corpo: Paternò"]
+    assert [p.text for p in note.sections[0].header.paragraphs] == ["Intestazione: Paternò (CT)"]
+    assert [p.text for p in note.sections[0].footer.paragraphs] == ["Piè di pagina: 29/09/2023"]
+    assert note.core_properties.title == title.replace("{{ comune }}", "Paternò")
