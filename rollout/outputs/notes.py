@@ -8,7 +8,10 @@ granted (each employee's latest response), the campaign, the date and a protocol
 The template is a DOCX with docxtpl (Jinja) tags; the default one is made by
 ``tools/make_note_template.py`` from the texts below and can be replaced with ``[accounts]
 note_template``. Values are XML-escaped (autoescape), stripped of control characters and never
-parsed again, so nothing typed in the form becomes a Word field, a hyperlink or markup.
+parsed again, so nothing typed in the form becomes a Word field, a hyperlink or markup. The
+template is checked, compiled and rendered in ``note_template.py``, in the sandbox of
+``note_sandbox.py``. Each comune gets a file name of its own on every file system; a folder of
+notes is written all or nothing, spread over the processors.
 """
 
 from __future__ import annotations
