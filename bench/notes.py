@@ -1,7 +1,8 @@
 """National-scale benchmark of the formal notes of the accounts: ``python bench/notes.py``.
 
-It generates the benchmark's national campaign (the generator of ``bench/benchmark.py``, built on
-``rollout.synthetic``; same seed, same files) in a child process, then measures:
+It generates the benchmark's national campaign (``rollout.synthetic``'s national generator, or
+``bench/benchmark.py``'s where it still lives there; same seed, same files) in a child process,
+then measures:
 
 - ``python -m rollout accounts notes`` as a whole process (read, match, evaluate, one DOCX per
   comune with editors and ``elenco-note.csv``): wall seconds, notes per second, the folder's size
@@ -61,9 +62,12 @@ print(json.dumps([seconds, usage.ru_maxrss, os.waitstatus_to_exitcode(status), e
 
 def generate(directory: Path, seed: int | None) -> None:
     """The benchmark's national campaign (``comuni.csv``, ``risposte.csv``) in ``directory``."""
-    import benchmark  # bench/benchmark.py: the national generator, on rollout.synthetic's helpers
+    try:
+        from rollout.synthetic import national  # the national generator, once out of bench/benchmark.py
+    except ImportError:
+        import benchmark as national  # bench/benchmark.py's, on rollout.synthetic's helpers
 
-    benchmark.generate(directory, benchmark.SEED if seed is None else seed)
+    national.generate(directory, national.SEED if seed is None else seed)
 
 
 def run_process(cmd: list[str], cwd: Path) -> tuple[float, float, float]:

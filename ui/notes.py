@@ -82,6 +82,11 @@ def _problem(data: bytes, path: str, contexts: list[dict]) -> str:
 
 
 READY = "notes_zip"  # the ZIP prepared for the selector's choice: {"key", "data", "name", "count"}
+REQUESTED = "notes_zip_requested"  # the choice whose ZIP the click on «Prepara» asked for
+
+
+def _request(key: tuple) -> None:
+    st.session_state[REQUESTED] = key
 
 
 def all_comuni(ctx: Context, comuni: pd.DataFrame) -> None:
@@ -119,30 +124,30 @@ def all_comuni(ctx: Context, comuni: pd.DataFrame) -> None:
     if ready is not None and ready["key"] != key:  # another choice, other data or another template
         del st.session_state[READY]
         ready = None
-    slot = right.empty()
-    if ready is None:
-        clicked = slot.button(
-            "Prepara le note (ZIP)",
-            icon=":material/description:",
-            key="prepare_notes",
-            disabled=note is None or chosen.empty,
-            help="Le note si preparano in qualche secondo (con una barra di avanzamento), poi si scaricano.",
-        )
-        if not clicked or note is None:
-            return
-        ready = _prepare(ctx, note, comuni.loc[chosen], key, name)
+    if ready is None and note is not None and st.session_state.pop(REQUESTED, None) == key:
+        ready = _prepare(ctx, note, comuni.loc[chosen], key, name)  # the progress bar below this row
+    with right:  # the button drawn after the preparation: «Prepara» gives way to «Scarica» in the same run
         if ready is None:
+            st.button(
+                "Prepara le note (ZIP)",
+                icon=":material/description:",
+                key="prepare_notes",
+                disabled=note is None or chosen.empty,
+                on_click=_request,
+                args=(key,),
+                help="Le note si preparano in qualche secondo (con una barra di avanzamento), poi si scaricano.",
+            )
             return
-    download_button(  # served at the click, then swept from the media endpoint (ui/downloads.py)
-        slot,
-        "Scarica le note (ZIP)",
-        lambda: ready["data"],
-        ready["name"],
-        "application/zip",
-        icon=":material/download:",
-        key="dl_notes",
-        type="primary",
-    )
+        download_button(  # served at the click, then swept from the media endpoint (ui/downloads.py)
+            st,
+            "Scarica le note (ZIP)",
+            lambda: ready["data"],
+            ready["name"],
+            "application/zip",
+            icon=":material/download:",
+            key="dl_notes",
+            type="primary",
+        )
     size = f"{len(ready['data']) / 1e6:.1f}".replace(".", ",")
     count = ready["count"]
     ready_words = "Pronta 1 nota" if count == 1 else f"Pronte {number(count)} note"
