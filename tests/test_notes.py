@@ -413,35 +413,45 @@ def test_a_terminal_sees_the_progress_and_a_log_does_not(campaign, capsys, monke
     assert shown.decode() == f"\r{line}\r{' ' * len(line)}\r"  # the last count, then the line cleared
 
 
+SPREAD = """
+import json, sys
+from pathlib import Path
+from rollout.config import DEMO_CONFIG, load_config
+from rollout.outputs import notes, staging
+from rollout.pipeline import run
+
+notes.BATCH = 4  # the demo's 60 notes: enough to be shared
+spread, told, real = [], [], staging.run_jobs
+staging.run_jobs = lambda here, side=None: spread.append(len(side or {})) or real(here, side)
+config = load_config(DEMO_CONFIG)
+notes.write_notes(run(config), config, Path(sys.argv[1]), progress=lambda done, total: told.append((done, total)))
+print(json.dumps({"workers": staging.workers(), "spread": spread, "told": told}))
+"""
+
+
 def test_notes_spread_over_the_processors_are_the_notes_written_here(tmp_path, monkeypatch):
+    import json
+
     from rollout.config import DEMO_CONFIG, load_config
-    from rollout.outputs import notes, staging
+    from rollout.outputs import staging
     from rollout.pipeline import run
 
-    workers = staging.workers()
-    if not workers:
-        pytest.skip("one processor (or a library that forbids forking): nothing runs beside this process")
-    config = load_config(DEMO_CONFIG)
-    demo = run(config)
-    monkeypatch.setattr(notes, "BATCH", 4)  # the demo's 60 notes: enough to be shared
-    spread = []
-
-    def spy(here, side=None):
-        spread.append(len(side or {}))
-        return real(here, side)
-
-    real = staging.run_jobs
-    monkeypatch.setattr(staging, "run_jobs", spy)
-    told = []
-    write_notes(demo, config, tmp_path / "insieme", progress=lambda done, total: told.append((done, total)))
+    # In a fresh process: this one may have loaded a library that forbids forking (vl-convert).
+    done = subprocess.run([sys.executable, "-c", SPREAD, str(tmp_path / "insieme")], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120, check=True)  # fmt: skip
+    shared = json.loads(done.stdout)
+    if not shared["workers"]:
+        pytest.skip("one processor: nothing runs beside the process")
+    assert shared["spread"] == [shared["workers"]]  # side jobs in forked workers
+    told = [tuple(t) for t in shared["told"]]
+    assert told[-1] == (60, 60) and [d for d, _ in told] == sorted(d for d, _ in told)
     monkeypatch.setattr(staging, "workers", lambda: 0)
-    write_notes(demo, config, tmp_path / "qui")
-    assert spread == [workers, 0]  # side jobs the first time, none the second
+    config = load_config(DEMO_CONFIG)
+    write_notes(run(config), config, tmp_path / "qui")
     together = sorted(p.name for p in (tmp_path / "insieme").iterdir())
     assert together == sorted(p.name for p in (tmp_path / "qui").iterdir()) and len(together) == 61
     for name in together:  # the same bytes, whoever wrote them
         assert (tmp_path / "insieme" / name).read_bytes() == (tmp_path / "qui" / name).read_bytes()
-    assert told[-1] == (60, 60) and [d for d, _ in told] == sorted(d for d, _ in told)
 
 
 def test_each_note_is_what_docxtpl_renders_from_the_template():

@@ -32,6 +32,7 @@ from docxtpl import DocxTemplate
 from jinja2.sandbox import SecurityError
 from lxml import etree
 
+from rollout.config import Config
 from rollout.errors import InputError
 from rollout.italian import number
 from rollout.outputs.note_sandbox import NOTE_SECONDS, NoteSandbox, describe
@@ -70,7 +71,7 @@ class NoteTemplate:
         self._prepare()  # a file that is not a DOCX is reported now, not at the first note
 
     @classmethod
-    def from_config(cls, config: Any, override: str | None = None) -> NoteTemplate:
+    def from_config(cls, config: Config, override: str | None = None) -> NoteTemplate:
         chosen = override or config.accounts.get("note_template")
         return cls(Path(chosen) if chosen else None)
 
