@@ -210,3 +210,13 @@ def test_a_legitimate_template_still_computes(contexts, tmp_path):
     context = next(c for c in contexts if c["comune"] == "Foo")
     text = docx.Document(io.BytesIO(template.render(context))).paragraphs[0].text
     assert text == "FOO 2 001 Rossi Anna4 abab Foo! 1234567 3.14 Foo"
+
+
+def test_a_template_that_is_a_zip_bomb_is_refused_before_it_is_read(tmp_path):
+    bomb = docx_with(tmp_path / "modello.docx", "{{ comune }}")
+    with zipfile.ZipFile(bomb, "a", zipfile.ZIP_DEFLATED) as package:
+        package.writestr("word/media/vuoto.bin", b"\0" * 60_000_000)  # 60 MB that weigh 60 KB
+    assert bomb.stat().st_size < 200_000
+    with pytest.raises(InputError, match=r"^Il modello della nota modello.docx è troppo grande: 60 MB una volta "
+                                         r"decompresso \(al massimo 50 MB\)\.$"):  # fmt: skip
+        NoteTemplate(bomb)
