@@ -26,7 +26,7 @@ from rollout.outputs.tables import accounts_table, comuni_table, status_dict
 from rollout.pipeline import run_report
 from rollout.reminders import cli as reminders_cli
 from rollout.status import Snapshot
-from rollout.terminal import say
+from rollout.terminal import Progress, say
 from rollout.views import Overview
 
 EXIT_BAD_INPUT = 2
@@ -191,29 +191,16 @@ def summary(snap: Snapshot) -> str:
 def accounts_notes(snap: Snapshot, config: Config, out: Path, template: str | None) -> list[str]:
     """``accounts notes``: one DOCX per comune with current editors; the lines to print. On a
     terminal a line on stderr tells how many notes are written (nothing when stderr is a file)."""
-    import time
-
     from rollout.italian import number
     from rollout.outputs import notes  # docxtpl and lxml: loaded only for the notes
 
-    shown = [0.0, ""]  # when the progress line was last written, and what it says
-
-    def progress(done: int, total: int) -> None:
-        if done < total and time.monotonic() - shown[0] < 0.1:
-            return
-        line = f"Note scritte: {number(done)} di {number(total)} ({done * 100 // max(total, 1)} %)"
-        if line == shown[1]:
-            return
-        sys.stderr.write("\r" + line.ljust(len(shown[1])))
-        sys.stderr.flush()
-        shown[:] = [time.monotonic(), line]
-
+    progress = Progress(
+        lambda done, total: f"Note scritte: {number(done)} di {number(total)} ({done * 100 // max(total, 1)} %)"
+    )
     try:
-        written = notes.write_notes(snap, config, out, template, progress if sys.stderr.isatty() else None)
+        written = notes.write_notes(snap, config, out, template, progress.update if progress.active else None)
     finally:
-        if shown[1]:  # the line is cleared, whatever comes next
-            sys.stderr.write("\r" + " " * len(shown[1]) + "\r")
-            sys.stderr.flush()
+        progress.close()
     with_editors = len(written) - 1
     without_at = int(((snap.comuni["editors"] > 0) & ~snap.comuni["has_at_editor"]).sum())
     without = len(snap.comuni) - with_editors
