@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from rollout.italian import moments
+from rollout.italian import moments, number, of_total
 from rollout.outputs.links import FormLink
 from rollout.read.permissions import PERMISSION_KEYS
 from rollout.reminders.drafts import comuni_marks
@@ -29,7 +29,7 @@ missing = st.selectbox(
     key=state.MISSING_PERMISSION,
 )
 view = filter_comuni(ctx.view, missing_permission=missing)
-st.caption(f"{len(view)} comuni su {len(ctx.snap.comuni)}")
+st.caption(of_total(len(view), len(ctx.snap.comuni)))
 every, labels, keys = comuni_display(ctx.snap, ctx.key)  # built once per snapshot, sliced here
 marks = load_marks(reminder_log(ctx.config))  # reminders recorded on the Promemoria page
 sent = comuni_marks(view, marks, keys.loc[view.index].tolist())
@@ -63,10 +63,10 @@ if choice is not None:
     row = view.loc[choice]
     contact = row["contact_email"] or row["pec"] or "nessun contatto nell'elenco"
     mine = sent.loc[choice]
+    last = f"il {shown_day(mine['last_reminder'])} ({mine['last_channel']})"
+    sent_count = int(mine["reminders_sent"])
     reminded = (
-        f"{mine['reminders_sent']}, l'ultimo il {shown_day(mine['last_reminder'])} ({mine['last_channel']})"
-        if mine["reminders_sent"]
-        else "nessuno"
+        "nessuno" if not sent_count else f"1, {last}" if sent_count == 1 else f"{number(sent_count)}, l'ultimo {last}"
     )
     who = (
         ""

@@ -5,7 +5,7 @@ import streamlit as st
 from rollout.italian import countdown
 from rollout.outputs import charts, picture
 from rollout.status import coverage_of
-from rollout.views import KPIS, NOTHING_TO_DO, to_do, week_totals
+from rollout.views import NOTHING_TO_DO, answered_without_at, kpi_figures, to_do, week_totals
 from ui.context import current, header
 from ui.derived import chart
 from ui.downloads import download_button
@@ -25,12 +25,16 @@ now, before = week_totals(ctx.view, ctx.previous.comuni)
 header(ctx, md_escape(ctx.config.campaign))
 
 
-for column, kpi in zip(st.columns(len(KPIS)), KPIS, strict=True):
+figures = kpi_figures(now, before, answered_without_at(ctx.view))  # the picture's figures, written alike
+for column, figure in zip(st.columns(len(figures)), figures, strict=True):
+    kpi = figure.kpi
     column.metric(
-        kpi.label, now[kpi.key], delta=now[kpi.key] - before[kpi.key], border=True,
+        kpi.label, figure.value_text, delta=figure.change_text, border=True,
         delta_color="inverse" if kpi.rise_is_bad else "normal", help=kpi.help or None,
         delta_description="in 7 giorni",
     )  # fmt: skip
+    if kpi.key == "without_at_editor":
+        column.caption(figure.note)  # «di cui 1.341 hanno risposto», beside the figure as on the picture
 
 left, right = st.columns([3, 2])
 with left:

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 import streamlit as st
 
 from rollout.errors import InputError
-from rollout.italian import short_date
+from rollout.italian import count_comuni, marked_reminders, recorded_reminders, short_date, to_chase
 from rollout.outputs.files import to_csv_bytes, to_xlsx_bytes
 from rollout.outputs.links import FormLink
 from rollout.reminders.drafts import (
@@ -36,10 +36,7 @@ header(ctx, "Promemoria")
 log = reminder_log(ctx.config)
 table = reminders(ctx.snap, ctx.view, ctx.view_key, load_marks(log), FormLink.from_config(ctx.config))
 no_answer = int(table["status"].isin(["pending", "missing"]).sum())
-st.markdown(
-    f"**{len(table)} comuni da sollecitare**: {no_answer} senza risposta valida, "
-    f"{len(table) - no_answer} hanno risposto ma senza editor Amministrazione Trasparente."
-)
+st.markdown(to_chase(no_answer, len(table) - no_answer))
 try:
     templates = templates_from_config(ctx.config)
 except InputError as err:
@@ -119,7 +116,8 @@ st.subheader("Registra i promemoria inviati")
 labels = {k: f"{n} ({p})" if p else n for k, n, p in zip(table["key"], table["comune"], table["province"], strict=True)}
 with st.form("mark_form", border=True):
     everyone = st.checkbox(
-        f"Tutti i {len(table)} comuni dell'elenco" + (" (con i filtri attivi)" if ctx.filtered else ""), key="mark_all"
+        f"Tutti i comuni dell'elenco ({count_comuni(len(table))})" + (" (con i filtri attivi)" if ctx.filtered else ""),
+        key="mark_all",
     )
     chosen = st.multiselect(
         "Oppure solo questi comuni", list(labels), format_func=labels.get, key="mark_comuni", placeholder="Scegli"
@@ -142,7 +140,7 @@ if submitted and log is not None:
         except InputError as err:
             st.error(md_escape(str(err)))
         else:
-            text = f"Registrati {len(picked)} promemoria ({CHANNELS[channel]}, {short_date(sent_on)})."
+            text = f"{marked_reminders(len(picked))} ({CHANNELS[channel]}, {short_date(sent_on)})."
             st.session_state[FLASH] = {"batch": batch, "text": text}
             st.rerun()
 if (flash := st.session_state.get(FLASH)) and log is not None:
@@ -154,7 +152,7 @@ if (flash := st.session_state.get(FLASH)) and log is not None:
             st.error(md_escape(str(err)))
         else:
             st.session_state.pop(FLASH)
-            st.toast(f"Annullati {removed} promemoria registrati.")
+            st.toast(f"{recorded_reminders(removed, 'Annullato', 'Annullati')}.")
             st.rerun()
 
 st.subheader("Bozza per un comune")

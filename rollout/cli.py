@@ -17,7 +17,17 @@ from pathlib import Path
 from data_sources import SourceError
 from rollout.config import Config, load_config
 from rollout.errors import InputError
-from rollout.italian import DATE_TIME
+from rollout.italian import (
+    DATE_TIME,
+    STATUS_LABELS,
+    agree,
+    answered_without_at_text,
+    count_comuni,
+    plural,
+    rows_read,
+    status_count,
+    without_at,
+)
 from rollout.outputs import staging
 from rollout.outputs.files import write_csv, write_xlsx_file
 from rollout.outputs.quality import rows_table
@@ -27,7 +37,7 @@ from rollout.pipeline import run_report
 from rollout.reminders import cli as reminders_cli
 from rollout.status import Snapshot
 from rollout.terminal import say
-from rollout.views import Overview
+from rollout.views import Overview, answered_without_at
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERNAL = 3
@@ -179,13 +189,12 @@ PICTURE_NICENESS = 5
 
 
 def summary(snap: Snapshot) -> str:
+    """The report's first line: the totals of status.json, in the dashboard's words."""
     t = snap.totals
     when = snap.settings.as_of_local.strftime(DATE_TIME)
-    return (
-        f"Situazione al {when}: {t['comuni']} comuni, {t['on_time']} in tempo, {t['late']} in ritardo, "
-        f"{t['pending']} in attesa, {t['missing']} mancanti, {t['without_at_editor']} senza editor "
-        f"Amministrazione Trasparente; {len(snap.rows)} righe di risposte lette."
-    )
+    statuses = ", ".join(status_count(t[s], s) for s in STATUS_LABELS)
+    at = without_at(t["without_at_editor"], answered_without_at(snap.comuni))
+    return f"Situazione al {when}: {count_comuni(t['comuni'])}, {statuses}; {at}; {rows_read(len(snap.rows))}."
 
 
 def accounts_notes(snap: Snapshot, config: Config, out: Path, template: str | None) -> list[str]:
@@ -194,11 +203,14 @@ def accounts_notes(snap: Snapshot, config: Config, out: Path, template: str | No
 
     written = notes.write_notes(snap, config, out, template)
     with_editors = len(written) - 1
-    without_at = int(((snap.comuni["editors"] > 0) & ~snap.comuni["has_at_editor"]).sum())
+    no_at = int(((snap.comuni["editors"] > 0) & ~snap.comuni["has_at_editor"]).sum())
+    without_editors = len(snap.comuni) - with_editors
     return [
-        f"Scritte {with_editors} note (una per comune con editor) in {out}; elenco in {notes.INDEX_CSV}.",
-        f"{without_at} comuni senza editor Amministrazione Trasparente: la loro nota chiede di indicarne uno.",
-        f"{len(snap.comuni) - with_editors} comuni senza editor: nessuna nota.",
+        f"{agree(with_editors, 'Scritta', 'Scritte')} {plural(with_editors, 'nota', 'note')} (una per comune con "
+        f"editor) in {out}; elenco in {notes.INDEX_CSV}.",
+        f"{answered_without_at_text(no_at)}: {agree(no_at, 'la sua nota chiede', 'la loro nota chiede')} di "
+        "indicarne uno.",
+        f"{plural(without_editors, 'comune', 'comuni')} senza editor: nessuna nota.",
     ]
 
 

@@ -210,7 +210,7 @@ def test_national_panoramica_map_and_picture(national_server, browser):
         main.get_by_text("Confini: ISTAT, elaborazione openpolis (CC BY 4.0)").wait_for(timeout=30_000)
         territory = main.get_by_role("combobox", name="Territorio")
         assert "Italia: quota di comuni con risposta per provincia" in territory.input_value()
-        assert "comuni non sul mappa (contati in tutti i totali)" in main.inner_text()
+        assert "comuni non sono sulla mappa (contati in tutti i totali)" in main.inner_text()
         assert page.locator('[data-testid="stException"]').count() == 0
         charts = page.locator('[data-testid="stVegaLiteChart"]')
         with contextlib.suppress(PlaywrightTimeout):  # the page draws its charts one after another

@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from rollout.config import Config
-from rollout.italian import countdown, short_date
+from rollout.italian import countdown, of_total, short_date
 from rollout.pipeline import SourceState
 from rollout.status import STATUS_LABELS, Settings, Snapshot
 from rollout.views import filter_comuni
@@ -125,7 +125,7 @@ def header(ctx: Context, title: str) -> None:
         f"**Situazione al {moment(s.as_of)}** · scadenza {short_date(s.deadline)} · {countdown(s.days_past_deadline)}"
     )
     if ctx.filtered:
-        line += f" · filtro attivo: {len(ctx.view)} comuni su {len(ctx.snap.comuni)}"
+        line += f" · filtro attivo: {of_total(len(ctx.view), len(ctx.snap.comuni))}"
     if ctx.config.demo:
         line += " · :orange-badge[:material/science: Dati dimostrativi: nessuna configurazione trovata]"
     st.markdown(line)

@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from rollout.errors import InputError
+from rollout.italian import agree, answered_without_at_text, count_comuni
 from rollout.outputs.notes import (
     NoteTemplate,
     kinds,
@@ -82,10 +83,11 @@ def all_comuni(ctx: Context, comuni: pd.DataFrame) -> None:
     with_editors = comuni.loc[comuni["editors"] > 0]
     without_at = int((~with_editors["has_at_editor"]).sum())
     st.caption(
-        f"Una nota (Word) per ciascuno dei {len(with_editors)} comuni con editor"
-        + (" (con i filtri attivi)" if ctx.filtered else "")
-        + f": gli editor attuali e i permessi rilasciati. {without_at} senza editor Amministrazione Trasparente: "
-        "la loro nota chiede di indicarne uno."
+        f"Una nota (Word) per ogni comune con editor ({count_comuni(len(with_editors))}"
+        + (", con i filtri attivi" if ctx.filtered else "")
+        + f"): gli editor attuali e i permessi rilasciati. {answered_without_at_text(without_at)}: "
+        + agree(without_at, "la sua nota chiede", "la loro nota chiede")
+        + " di indicarne uno."
     )
     note = template(ctx)
     if note is not None:  # one comune of each kind: the ZIP is made on click, where an error could not be shown

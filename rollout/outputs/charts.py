@@ -7,7 +7,7 @@ import datetime as dt
 import altair as alt
 import pandas as pd
 
-from rollout.italian import DATE
+from rollout.italian import DATE, VEGA_LOCALE, count_comuni, share_of
 from rollout.read.permissions import PERMISSIONS
 from rollout.status import STATUS_LABELS, Settings
 
@@ -55,7 +55,7 @@ def response_curve(comuni: pd.DataFrame, settings: Settings, height: int = 260) 
                 "risposte:Q",
                 title="Comuni che hanno risposto",
                 scale=y_scale,
-                axis=alt.Axis(tickMinStep=1, format="d"),  # whole comuni, also on small campaigns
+                axis=alt.Axis(tickMinStep=1, format=",d"),  # whole comuni (6.000), also on small campaigns
             ),
             tooltip=[
                 alt.Tooltip("giorno:T", title="Giorno", format=DATE),
@@ -75,11 +75,18 @@ def response_curve(comuni: pd.DataFrame, settings: Settings, height: int = 260) 
         .encode(x="giorno:T", y=alt.value(12), text="etichetta:N")
     )
     total_line = (
-        alt.Chart(pd.DataFrame({"y": [total], "t": [f"{total} comuni"]}))
+        alt.Chart(pd.DataFrame({"y": [total], "t": [count_comuni(total)]}))
         .mark_rule(color="#455a64", strokeDash=[2, 3])
         .encode(y=alt.Y("y:Q", scale=y_scale))
     )
     return (area + deadline + deadline_label + total_line).properties(height=height)
+
+
+def with_locale(spec: dict) -> dict:
+    """``spec`` (a Vega-Lite dict) writing numbers and dates the Italian way wherever it is drawn: the
+    dashboard's browser and vl-convert alike read ``config.locale`` (6.583, 61 %). The top level is
+    copied: the rest is shared with ``spec``."""
+    return {**spec, "config": {**spec.get("config", {}), "locale": VEGA_LOCALE}}
 
 
 def coverage_data(coverage: pd.DataFrame, total: int) -> pd.DataFrame:
@@ -89,7 +96,7 @@ def coverage_data(coverage: pd.DataFrame, total: int) -> pd.DataFrame:
         share = float(coverage.at[perm.key, "share"])
         rows.append({
             "permesso": perm.short, "gruppo": GROUP_NAMES[perm.group], "ufficio": perm.office,
-            "comuni": n, "quota": share, "etichetta": f"{share:.0%} ({n}/{total})",
+            "comuni": n, "quota": share, "etichetta": share_of(n, total),
         })  # fmt: skip
     return pd.DataFrame(rows)
 

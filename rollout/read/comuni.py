@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from data_sources import Grid
+from rollout.italian import agree, plural
 from rollout.read.columns import COMUNI_RULES, Rule, recognise
 from rollout.read.names import keys_frame
 from rollout.read.reference import ISTAT_PROVINCES, national_comuni, province_code
@@ -218,7 +219,8 @@ def _finish(frame: pd.DataFrame, kind: str, notes: tuple[str, ...]) -> ComuniLis
         excluded.append(dupes.drop(columns="first"))
         pairs = [f"{r} (= riga {f})" for r, f in zip(dupes["row"], dupes["first"], strict=True)]
         notes_out.append(
-            f"{len(dupes)} righe duplicate nell'elenco dei comuni, conteggiate una volta sola: "
+            f"{plural(len(dupes), 'riga duplicata', 'righe duplicate')} nell'elenco dei comuni, "
+            f"{agree(len(dupes), 'conteggiata', 'conteggiate')} una volta sola: "
             f"{_rows_text(pairs, 'riga', 'righe')}."
         )
     excluded_frame = pd.concat(excluded, ignore_index=True).sort_values("row", ignore_index=True)
@@ -245,7 +247,8 @@ def _normalise_codes(codes: pd.Series) -> tuple[pd.Series, str]:
     padded = codes.where(~digits, codes.str.zfill(6))
     fixed = int((digits & (codes.str.len() < 6)).sum())
     out = padded.where(~codes.str.fullmatch(_CADASTRAL.pattern), codes.str.upper())
-    note = f"{fixed} codici ISTAT avevano perso gli zeri iniziali: completati a 6 cifre." if fixed else ""
+    lost = plural(fixed, "codice ISTAT aveva", "codici ISTAT avevano")
+    note = f"{lost} perso gli zeri iniziali: {agree(fixed, 'completato', 'completati')} a 6 cifre." if fixed else ""
     return out, note
 
 

@@ -17,7 +17,7 @@ import pandas as pd
 
 from rollout.config import Config
 from rollout.errors import InputError
-from rollout.italian import DATE, short_date
+from rollout.italian import DATE, agree, marked_reminders, plural, recorded_reminders, short_date
 from rollout.outputs.files import write_csv, write_xlsx_file
 from rollout.outputs.links import FormLink
 from rollout.outputs.staging import run_jobs, staged
@@ -140,7 +140,7 @@ def run_log_action(args: argparse.Namespace, config: Config, snap: Snapshot) -> 
         removed = log.undo(args.batch)
         if not removed:
             raise InputError(f"Nessuna registrazione con codice {args.batch} in {log.path}.")
-        return [f"Annullati {removed} promemoria registrati (codice {args.batch})."]
+        return [f"{recorded_reminders(removed, 'Annullato', 'Annullati')} (codice {args.batch})."]
     channel = _CHANNEL_WORDS.get(args.channel.strip().lower())
     if channel is None:
         raise InputError(f"Canale sconosciuto: '{args.channel}'. Usa email, pec, telefono o altro.")
@@ -154,7 +154,7 @@ def run_log_action(args: argparse.Namespace, config: Config, snap: Snapshot) -> 
         marks = [find_comune(snap.comuni, text) for text in args.comune]
     batch = log.record(marks, sent_on, channel, args.note)
     return [
-        f"Registrati {len(set(marks))} promemoria ({CHANNELS[channel]}, {short_date(sent_on)}) in {log.path}.",
+        f"{marked_reminders(len(set(marks)))} ({CHANNELS[channel]}, {short_date(sent_on)}) in {log.path}.",
         f"Per annullare: python -m rollout reminders undo {batch}",
     ]
 
@@ -218,7 +218,8 @@ def run_send(
                 out(f"non da sollecitare: {m.comune} non è nell'elenco dei promemoria")
     if args.retry_uncertain and not args.dry_run:
         freed = release_uncertain(log, only)
-        out(f"Liberati {freed} messaggi con esito incerto: partiranno di nuovo.")
+        freed_text = plural(freed, "messaggio con esito incerto", "messaggi con esito incerto")
+        out(f"{agree(freed, 'Liberato', 'Liberati')} {freed_text}: {agree(freed, 'partirà', 'partiranno')} di nuovo.")
     letters = drafts(table, snap.settings, templates, config.campaign, config.form_url)
     today = dt.datetime.now(ZoneInfo(config.timezone)).date()
     items = plan(table, letters, options, today, log.blocked(), only, args.limit)

@@ -23,7 +23,7 @@ import pandas as pd
 
 from rollout.config import Config
 from rollout.errors import InputError
-from rollout.italian import countdown, days, long_date, short_date
+from rollout.italian import count_comuni, countdown, days, long_date, short_date
 from rollout.outputs.files import to_csv_bytes
 from rollout.outputs.links import FormLink
 from rollout.outputs.tables import reminders_table
@@ -349,13 +349,13 @@ def drafts_zip(frame: pd.DataFrame, templates: Templates, when: dt.datetime) -> 
 def _readme(frame: pd.DataFrame) -> str:
     without = frame.loc[frame["to"] == ""]
     lines = [
-        f"Bozze di promemoria: {len(frame)} comuni, una bozza per comune (file .eml).",
+        f"Bozze di promemoria: {count_comuni(len(frame))}, una bozza per comune (file .eml).",
         "Apri ogni file con il programma di posta (Outlook, Thunderbird, Posta di Windows, Apple Mail),",
         "controlla il testo e invia. elenco.csv dice a quale comune corrisponde ogni file.",
         "",
     ]
     if len(without):
-        lines.append(f"{len(without)} comuni senza un indirizzo utilizzabile: la bozza non ha destinatario.")
+        lines.append(f"{count_comuni(len(without))} senza un indirizzo utilizzabile: la bozza non ha destinatario.")
         lines += [f"- {r.comune}{f' ({r.province})' if r.province else ''}: {r.address}" for r in without.itertuples()]
     else:
         lines.append("Tutte le bozze hanno un destinatario.")
