@@ -161,8 +161,9 @@ if screenshot_mode():
 elif templates is not None and not table.empty:
     pick = st.selectbox("Comune", list(labels), format_func=labels.get, key="draft_comune")
     letter = letters_for(table.loc[table["key"] == pick]).iloc[0]
-    to = md_escape(letter["to"]) if letter["to"] else "— nessun indirizzo utilizzabile"
-    st.markdown(f"**A:** {to} · {md_escape(letter['address'])}  \n**Oggetto:** {md_escape(letter['subject'])}")
+    # Without a usable address, ``address`` already says so and why: «nessun indirizzo utilizzabile (…)».
+    to = f"{md_escape(letter['to'])} · " if letter["to"] else "— "
+    st.markdown(f"**A:** {to}{md_escape(letter['address'])}  \n**Oggetto:** {md_escape(letter['subject'])}")
     st.code(letter["body"], language=None, wrap_lines=True)
     st.link_button("Apri nel programma di posta", letter["mailto"], icon=":material/mail:")
 
