@@ -7,6 +7,7 @@ import streamlit as st
 
 from rollout.errors import InputError
 from rollout.italian import count_comuni, marked_reminders, recorded_reminders, short_date, to_chase
+from rollout.outputs.columns import REMINDERS, for_people
 from rollout.outputs.files import to_csv_bytes, to_xlsx_bytes
 from rollout.outputs.links import FormLink
 from rollout.reminders.drafts import (
@@ -54,13 +55,13 @@ stamp = ctx.settings.as_of_local.strftime("%Y%m%d")
 downloads = st.container(horizontal=True)  # the buttons side by side, each as wide as its label
 # Generated at the click, so that no file with contacts waits on the media endpoint (ui/downloads.py).
 download_button(
-    downloads, "Scarica CSV", lambda: to_csv_bytes(export), f"promemoria_{stamp}.csv", "text/csv", icon=":material/download:",
-    key="dl_csv",
+    downloads, "Scarica CSV", lambda: to_csv_bytes(for_people(export, REMINDERS)), f"promemoria_{stamp}.csv", "text/csv",
+    icon=":material/download:", key="dl_csv",
 )  # fmt: skip
 download_button(
     downloads,
     "Scarica Excel",
-    lambda: to_xlsx_bytes(export, "Promemoria", EXPORT_LABELS),
+    lambda: to_xlsx_bytes(for_people(export, REMINDERS), REMINDERS.sheet),
     f"promemoria_{stamp}.xlsx",
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     icon=":material/download:",

@@ -73,6 +73,26 @@ def _offset(seconds: int) -> str:
     return f"{sign}{hours:02d}:{minutes:02d}" + (f":{rest:02d}" if rest else "")
 
 
+def iso_days(values: pd.Series) -> pd.Series:
+    """ISO days (``2023-09-20``) as ``20/09/2023``; anything else (empty, unknown) as it is."""
+    text = values.astype("string")
+    iso = text.str.fullmatch(r"\d{4}-\d{2}-\d{2}").fillna(False).astype(bool)
+    out = values.astype(object).copy()
+    out[iso] = (text[iso].str[8:10] + "/" + text[iso].str[5:7] + "/" + text[iso].str[:4]).astype(object)
+    return out
+
+
+def iso_moments(values: pd.Series) -> pd.Series:
+    """ISO moments with their local offset (``2023-09-01T10:15:32+02:00``) as ``01/09/2023 10:15``,
+    the local time they already carry; anything else as it is."""
+    text = values.astype("string")
+    iso = text.str.match(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}").fillna(False).astype(bool)
+    out = values.astype(object).copy()
+    t = text[iso]
+    out[iso] = (t.str[8:10] + "/" + t.str[5:7] + "/" + t.str[:4] + " " + t.str[11:16]).astype(object)
+    return out
+
+
 def days(n: int) -> str:
     """``1 giorno``, ``16 giorni``."""
     return plural(n, "giorno", "giorni")
@@ -207,7 +227,6 @@ def outcome_counts(counts: dict[str, int]) -> str:
 
 # -- the comuni without an Amministrazione Trasparente editor ---------------------------------------------
 
-AT_SHORT = "senza editor AT"
 AT_LONG = "senza editor Amministrazione Trasparente"
 
 

@@ -16,6 +16,7 @@ import zipfile
 from pathlib import Path
 
 import docx
+import openpyxl
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
@@ -124,6 +125,7 @@ def test_a_rerun_after_a_deep_link_goes_through_the_entry_point(server, browser)
 
 
 def test_reminders_csv_download(server, browser):
+    """The Promemoria downloads are for people: the dashboard's Italian headers, in the CSV and the Excel."""
     page = open_page(browser, f"{server}/promemoria")
     try:
         with page.expect_download() as info:
@@ -131,18 +133,28 @@ def test_reminders_csv_download(server, browser):
         download = info.value
         assert download.suggested_filename == "promemoria_20230908.csv"
         data = Path(download.path()).read_bytes()
+        with page.expect_download() as info:
+            page.get_by_role("button", name="Scarica Excel").click()
+        assert info.value.suggested_filename == "promemoria_20230908.xlsx"
+        book = openpyxl.load_workbook(io.BytesIO(Path(info.value.path()).read_bytes()))
     finally:
         page.close()
     assert data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
     assert len(rows) == 79
-    assert list(rows[0]) == [
-        "comune", "province", "code", "status_label", "reasons", "missing_permissions", "days_late",
-        "contact_name", "contact", "contact_source", "wave", "reminders_sent", "last_reminder", "last_channel", "link_modulo",
+    headers = [
+        "Comune", "Provincia", "Codice", "Stato", "Motivo", "Permessi mancanti", "Giorni di ritardo", "Referente",
+        "Contatto", "Fonte del contatto", "Ondata", "Promemoria inviati", "Ultimo promemoria", "Canale",
+        "Link al modulo",
     ]  # fmt: skip
-    assert sum(r["status_label"] == "in attesa" for r in rows) == 70
-    assert sum(r["reasons"] == "nessun editor Amministrazione Trasparente" for r in rows) == 9
-    assert all(r["contact"] or r["contact_source"] == "nessun contatto disponibile" for r in rows)
+    assert list(rows[0]) == headers
+    assert sum(r["Stato"] == "in attesa" for r in rows) == 70
+    assert sum(r["Motivo"] == "nessun editor Amministrazione Trasparente" for r in rows) == 9
+    assert all(r["Contatto"] or r["Fonte del contatto"] == "nessun contatto disponibile" for r in rows)
+    assert book.sheetnames == ["Promemoria"]
+    sheet = list(book.active.iter_rows(values_only=True))
+    assert list(sheet[0]) == headers
+    assert [["" if c is None else str(c) for c in r] for r in sheet[1:]] == [list(r.values()) for r in rows]
 
 
 def test_weekly_picture_and_drafts_download(server, browser):

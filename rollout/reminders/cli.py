@@ -18,11 +18,19 @@ import pandas as pd
 from rollout.config import Config
 from rollout.errors import InputError
 from rollout.italian import DATE, agree, marked_reminders, plural, recorded_reminders, short_date
-from rollout.outputs.files import write_csv, write_xlsx_file
+from rollout.outputs.columns import write_for_people
+from rollout.outputs.files import write_csv
 from rollout.outputs.links import FormLink
 from rollout.outputs.staging import run_jobs, staged
 from rollout.read.text import words
-from rollout.reminders.drafts import Templates, drafts, drafts_zip, reminders_list, templates_from_config
+from rollout.reminders.drafts import (
+    Templates,
+    drafts,
+    drafts_zip,
+    export_frame,
+    reminders_list,
+    templates_from_config,
+)
 from rollout.reminders.log import CHANNELS, Mark, ReminderLog, TrackingError, comune_keys, database_path
 from rollout.reminders.mail_settings import find_smtp, options_from_config
 from rollout.reminders.send import PROBLEMS, Sender, plan, release_uncertain, summary_line
@@ -106,11 +114,12 @@ class Reminders:
         return cls(snap, config, table, templates, warnings)
 
     def jobs(self, out: Path) -> dict[str, Callable[[], object]]:
-        """One job per file: ``reminders.csv``, ``reminders.xlsx`` and the drafts' ZIP."""
+        """One job per file: ``reminders.csv`` (machine names, every column), ``reminders.xlsx`` (for
+        people: the dashboard's columns and Italian headers) and the drafts' ZIP."""
         export = self.table.drop(columns=["key", "reason"])
         return {
             "reminders.csv": lambda: write_csv(export, out, "reminders"),
-            "reminders.xlsx": lambda: write_xlsx_file(export, out, "reminders"),
+            "reminders.xlsx": lambda: write_for_people(export_frame(self.table), out, "reminders"),
             DRAFTS_ZIP: lambda: self.write_drafts(out),
         }
 
