@@ -82,11 +82,16 @@ def response_curve(comuni: pd.DataFrame, settings: Settings, height: int = 260) 
     return (area + deadline + deadline_label + total_line).properties(height=height)
 
 
+# Numbers without a format of their own (a count written on a bar, in a tooltip) get the thousands
+# separator too: 4.465, not 4465.
+NUMBER_FORMAT = ",~f"
+
+
 def with_locale(spec: dict) -> dict:
     """``spec`` (a Vega-Lite dict) writing numbers and dates the Italian way wherever it is drawn: the
     dashboard's browser and vl-convert alike read ``config.locale`` (6.583, 61 %). The top level is
     copied: the rest is shared with ``spec``."""
-    return {**spec, "config": {**spec.get("config", {}), "locale": VEGA_LOCALE}}
+    return {**spec, "config": {"numberFormat": NUMBER_FORMAT, **spec.get("config", {}), "locale": VEGA_LOCALE}}
 
 
 def coverage_data(coverage: pd.DataFrame, total: int) -> pd.DataFrame:

@@ -214,7 +214,7 @@ def province_status_chart(progress: pd.DataFrame, label: str = "provincia", row:
         .mark_bar()
         .encode(
             y=alt.Y(f"{label}:N", sort=order, title=None, axis=alt.Axis(labelLimit=160)),
-            x=alt.X("n:Q", stack="zero", title="Comuni", axis=alt.Axis(format="d", tickMinStep=1)),
+            x=alt.X("n:Q", stack="zero", title="Comuni", axis=alt.Axis(format=",d", tickMinStep=1)),
             order="ordine:Q",
             color=alt.Color(
                 "stato:N",

@@ -173,6 +173,7 @@ def overview_picture(data: Overview, campaign: str, comuni: pd.DataFrame | None 
         background="white",
         config=alt.Config(
             locale=VEGA_LOCALE,  # 6.583 and 61 %, as everywhere (vl-convert reads it, like a browser)
+            numberFormat=charts.NUMBER_FORMAT,
             view=alt.ViewConfig(stroke=None),
             axis=alt.AxisConfig(labelFontSize=14, titleFontSize=14, labelColor=_INK, titleColor=_MUTED),
             legend=alt.LegendConfig(labelFontSize=14),
