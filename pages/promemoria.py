@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 
 import streamlit as st
 
+from rollout.config import missing_signature
 from rollout.errors import InputError
 from rollout.italian import count_comuni, marked_reminders, recorded_reminders, short_date, to_chase
 from rollout.outputs.columns import REMINDERS, for_people
@@ -43,6 +44,8 @@ try:
 except InputError as err:
     templates = None
     st.error(f"Modelli dei promemoria non validi: bozze non disponibili. {md_escape(str(err))}")
+if unsigned := missing_signature(ctx.config):
+    st.warning(md_escape(unsigned), icon=":material/signature:")
 
 
 def letters_for(rows):

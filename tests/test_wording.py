@@ -8,9 +8,10 @@ import io
 import re
 
 import openpyxl
+import pandas as pd
 import pytest
 
-from conftest import COMUNI_CSV, ROOT, responses, run_cli
+from conftest import COMUNI_CSV, ROOT, responses, run_app, run_cli
 from rollout.italian import (
     agree,
     count_comuni,
@@ -28,7 +29,9 @@ from rollout.italian import (
     without_at,
 )
 from rollout.outputs.columns import ACCOUNTS, REMINDERS
+from rollout.reminders.log import comune_keys
 from rollout.reminders.send import Outcome, summary_line
+from ui.format import md_escape
 
 # -- numbers and counts -------------------------------------------------------------------------
 
@@ -188,3 +191,69 @@ def test_the_docs_map_every_column_as_the_code_does(page):
     found = doc_pairs(page)
     assert mapped <= found
     assert {(m, h) for m, h in found if m in REMINDERS.headers or m in ACCOUNTS.headers} == mapped
+
+
+# -- the signature, and the Promemoria page without one ------------------------------------------
+
+
+def test_one_rule_says_who_signs():
+    from rollout.config import Config, missing_signature
+
+    drafts_only = Config(reminders={"signature": "Ufficio PNRR"})
+    assert (drafts_only.signature(), drafts_only.signature(notes=True)) == ("Ufficio PNRR", "Ufficio PNRR")
+    both = Config(reminders={"signature": "Ufficio PNRR"}, accounts={"signature": "Il dirigente"})
+    assert (both.signature(), both.signature(notes=True)) == ("Ufficio PNRR", "Il dirigente")
+    assert missing_signature(both) == ""
+    notes_only = Config(accounts={"signature": "Il dirigente"})
+    assert notes_only.signature() == ""
+    assert missing_signature(notes_only).startswith(
+        "Firma non impostata: le bozze e i promemoria inviati finiscono con «Cordiali saluti»"
+    )
+    assert missing_signature(Config()).startswith(
+        "Firma non impostata: le bozze, i promemoria inviati e le note degli account finiscono"
+    )
+
+
+@pytest.fixture
+def unsigned(tmp_path, monkeypatch):
+    """A campaign whose rollout.toml sets no signature (Calliano TN has no contact at all)."""
+    (tmp_path / "comuni.csv").write_text(COMUNI_CSV, encoding="utf-8")
+    (tmp_path / "risposte.csv").write_text(CAMPAIGN, encoding="utf-8")
+    (tmp_path / "rollout.toml").write_text(
+        'deadline = 2023-09-13\nas_of = 2023-09-29T12:00:00\ncomuni = "comuni.csv"\nsubmissions = "risposte.csv"\n'
+        '[reminders]\ndatabase = "promemoria.sqlite3"\n',
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("ROLLOUT_CONFIG", str(tmp_path / "rollout.toml"))
+    return tmp_path
+
+
+def test_the_promemoria_page_says_the_signature_is_missing(unsigned):
+    from rollout.config import load_config, missing_signature
+    from rollout.pipeline import run_report
+    from rollout.reminders.drafts import drafts, reminders_list, templates_from_config
+
+    at = run_app("pages/promemoria.py")
+    assert not at.exception
+    assert [w.value for w in at.warning] == [md_escape(missing_signature(load_config()))]
+    # The drafts end with the greeting and nothing after it: what the warning is about.
+    snap, _ = run_report(load_config())
+    letters = drafts(reminders_list(snap), snap.settings, templates_from_config(load_config()))
+    assert {body.rstrip().rsplit("\n", 1)[-1] for body in letters["body"]} == {"Cordiali saluti"}
+
+
+def test_the_draft_of_a_comune_without_address_says_so_once(unsigned):
+    at = run_app("pages/promemoria.py")
+    box = at.selectbox(key="draft_comune")
+    (calliano,) = comune_keys(pd.Series(["022035"]), pd.Series(["Calliano"]), pd.Series(["TN"]))
+    box.select(calliano).run()  # by its key; the box shows «Calliano (TN)»
+    (header,) = [m.value for m in at.markdown if m.value.startswith("**A:**")]
+    assert header.split("  \n")[0] == "**A:** — nessun indirizzo utilizzabile \\(nessun contatto disponibile\\)"
+
+
+def test_the_demo_signs_and_the_page_says_nothing(monkeypatch):
+    monkeypatch.delenv("ROLLOUT_CONFIG", raising=False)
+    if (ROOT / "rollout.toml").exists():
+        pytest.skip("a local rollout.toml replaces the demo")
+    at = run_app("pages/promemoria.py")
+    assert not any("Firma" in w.value for w in at.warning)

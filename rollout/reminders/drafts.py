@@ -137,7 +137,7 @@ def templates_from_config(config: Config) -> Templates:
     sender = str(section.get("sender", "")).strip()
     if sender and not usable_address(parseaddr(sender)[1]):
         raise InputError(f"[reminders] sender non è un indirizzo email valido: '{sender}'.")
-    return Templates(texts, sender, str(section.get("signature", "")).strip())
+    return Templates(texts, sender, config.signature())
 
 
 def check_template(text: str, where: str) -> None:
