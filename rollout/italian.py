@@ -5,6 +5,7 @@ line write what a person reads through these functions, so that they speak with 
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import numpy as np
 import pandas as pd
@@ -29,6 +30,25 @@ def weekday_date(day: dt.date) -> str:
 def long_date(day: dt.date) -> str:
     """``mercoledì 13 settembre 2023``."""
     return f"{WEEKDAYS[day.weekday()]} {day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+_TYPED_DAY = re.compile(r"\s*(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4})\s*")
+_ISO_DAY = re.compile(r"\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*")
+
+
+def typed_day(text: str) -> dt.date | None:
+    """A day as a person types it: ``20/09/2023`` (day first, also ``20/9/2023``, ``20.09.2023``,
+    ``20-09-2023``) or ISO ``2023-09-20``; None for anything else (a two-digit year is not guessed)."""
+    if found := _TYPED_DAY.fullmatch(text):
+        day, month, year = (int(g) for g in found.groups())
+    elif found := _ISO_DAY.fullmatch(text):
+        year, month, day = (int(g) for g in found.groups())
+    else:
+        return None
+    try:
+        return dt.date(year, month, day)
+    except ValueError:  # 31/02/2023
+        return None
 
 
 def moment(ts: pd.Timestamp | dt.datetime | None, tz: str = "Europe/Rome") -> str:

@@ -246,3 +246,36 @@ def test_national_panoramica_map_and_picture(national_server, browser):
         page.screenshot(path=str(SHOTS / "panoramica_national_campania.png"), full_page=True)
     finally:
         page.close()
+
+
+def _type_day(page, text: str) -> None:
+    """Type a day into «Situazione al» as a person does (click, select, type) and press Enter."""
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    field = sidebar.get_by_role("textbox", name="Data").or_(sidebar.get_by_role("spinbutton", name="day, Data"))
+    field.click()
+    page.keyboard.press("Control+A")
+    page.keyboard.type(text)
+    page.keyboard.press("Enter")
+
+
+def test_a_typed_day_applies_on_enter(server, browser):
+    """«Situazione al»: a day typed and Enter is the moment looked at, without leaving the field; a
+    day that is not one says so and leaves the moment as it was."""
+    page = open_page(browser, f"{server}/")
+    try:
+        main = page.locator('[data-testid="stMain"]')
+        sidebar = page.locator('[data-testid="stSidebar"]')
+        _type_day(page, "20/09/2023")
+        main.get_by_text("Situazione al 20/09/2023 18:00").wait_for(timeout=30_000)
+        assert page.evaluate("() => document.activeElement.closest('[data-testid=stSidebar]') !== null")
+        assert "scadenza superata da 7 giorni" in main.locator("p").first.inner_text()
+        _type_day(page, "31/02/2023")
+        sidebar.get_by_text("Data non valida: «31/02/2023»").wait_for(timeout=30_000)
+        assert "Situazione al 20/09/2023 18:00" in main.locator("p").first.inner_text()
+        _type_day(page, "1/9/2023")
+        main.get_by_text("Situazione al 01/09/2023 18:00").wait_for(timeout=30_000)
+        page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
+        assert sidebar.get_by_role("textbox", name="Data").input_value() == "01/09/2023"
+        assert sidebar.get_by_text("Data non valida").count() == 0
+    finally:
+        page.close()

@@ -4,6 +4,7 @@ files for people (Italian headers and sheets) beside the files for programs (mac
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import re
 
@@ -68,6 +69,16 @@ def test_every_count_agrees_with_its_number():
         "1 conteggiata, 2 sostituite da una risposta successiva, 0 successive alla data di riferimento, "
         "0 con comune non riconosciuto o non partecipante, 1 non valida"
     )
+
+
+def test_a_typed_day_is_read_day_first_and_never_guessed():
+    from rollout.italian import typed_day
+
+    day = dt.date(2023, 9, 20)
+    assert [typed_day(t) for t in ("20/09/2023", " 20/9/2023 ", "20.09.2023", "20-09-2023", "2023-09-20")] == [day] * 5
+    assert [typed_day(t) for t in ("31/02/2023", "20/09/23", "09/20/2023", "oggi", "", "20/09/2023 12:00")] == [
+        None
+    ] * 6
 
 
 def test_the_comuni_without_an_at_editor_are_said_one_way():
