@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from rollout.italian import number
 from rollout.outputs import charts, map_charts, maps
 from rollout.read.permissions import PERMISSION_KEYS
 from rollout.status import coverage_of
@@ -23,17 +24,17 @@ done = completeness(view)
 cols = st.columns(3)
 cols[0].metric(
     "Tutti i ruoli del sito web",
-    f"{done['web']} / {total}",
+    f"{number(done['web'])} / {number(total)}",
     help="Sito web, Newsletter e Amministrazione Trasparente",
     border=True,
 )
 cols[1].metric(
     "Tutti gli uffici dei servizi",
-    f"{done['services']} / {total}",
+    f"{number(done['services'])} / {number(total)}",
     help="Demografico, Segreteria, Tecnico e Tributi",
     border=True,
 )
-cols[2].metric("Tutti e sette i permessi", f"{done['all']} / {total}", border=True)
+cols[2].metric("Tutti e sette i permessi", f"{number(done['all'])} / {number(total)}", border=True)
 
 chart(("coverage", ctx.view_key, 260), lambda: charts.coverage_chart(coverage_of(view), total, height=260))
 

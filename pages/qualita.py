@@ -36,12 +36,12 @@ notice()
 excluded = snap.comuni_list.excluded
 
 tabs = st.tabs([
-    f"Comuni non riconosciuti ({len(unmatched)})",
-    f"Risposte non valide ({len(invalid)})",
-    f"Risposte sostituite ({len(replaced)})",
-    f"Testi non riconosciuti ({len(unknown)})",
-    f"Possibili doppioni ({len(duplicates)})",
-    f"Elenco comuni ({len(excluded)})",
+    f"Comuni non riconosciuti ({number(len(unmatched))})",
+    f"Risposte non valide ({number(len(invalid))})",
+    f"Risposte sostituite ({number(len(replaced))})",
+    f"Testi non riconosciuti ({number(len(unknown))})",
+    f"Possibili doppioni ({number(len(duplicates))})",
+    f"Elenco comuni ({number(len(excluded))})",
 ])  # fmt: skip
 with tabs[0]:
     st.caption("Righe il cui comune non è nell'elenco dei partecipanti o non è stato riconosciuto con certezza.")

@@ -17,7 +17,7 @@ import pandas as pd
 
 from rollout.config import Config
 from rollout.errors import InputError
-from rollout.italian import DATE, agree, marked_reminders, plural, recorded_reminders, short_date
+from rollout.italian import DATE, agree, marked_reminders, number, plural, recorded_reminders, short_date
 from rollout.outputs.columns import write_for_people
 from rollout.outputs.files import write_csv
 from rollout.outputs.links import FormLink
@@ -242,10 +242,10 @@ def run_send(
         return 0
     assert settings is not None
     if due and not args.yes:
-        question = f"Inviare {len(due)} promemoria tramite {settings.host}? [s/N] "
+        question = f"Inviare {number(len(due))} promemoria tramite {settings.host}? [s/N] "
         if not interactive or ask(question).strip().lower() not in ("s", "si", "sì", "y", "yes"):
             why = "" if interactive else " Senza un terminale serve --yes (oppure usa --dry-run per vederli)."
-            out(f"Nessun messaggio inviato: {len(due)} promemoria da inviare.{why}")
+            out(f"Nessun messaggio inviato: {number(len(due))} promemoria da inviare.{why}")
             return 1
     sender = Sender(settings, log, options, sender=templates.sender, today=today)
     sender.run(items, progress=lambda done, total, item: out(f"[{done}/{total}] {item.line()}"))
