@@ -115,12 +115,10 @@ def missing_signature(config: Config) -> str:
     """Why the texts sent to the comuni end with «Cordiali saluti» and no one signing (Italian), or ""."""
     if config.signature():
         return ""
-    notes = config.signature(notes=True)
-    what = "le bozze e i promemoria inviati" if notes else "le bozze, i promemoria inviati e le note degli account"
+    what = "bozze e promemoria" if config.signature(notes=True) else "bozze, promemoria e note degli account"
     return (
-        f"Firma non impostata: {what} finiscono con «Cordiali saluti» senza nessuno che firmi. Aggiungi a "
-        'rollout.toml, nella sezione [reminders], una riga come signature = "Il gruppo di progetto PNRR 1.4.1" '
-        "(vedi docs/configuration.md, «[reminders]»)."
+        f"Firma non impostata: {what} finiscono con «Cordiali saluti» e nessuna firma. Aggiungi "
+        'signature = "…" nella sezione [reminders] di rollout.toml (vedi docs/configuration.md, «[reminders]»).'
     )
 
 

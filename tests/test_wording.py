@@ -217,12 +217,11 @@ def test_one_rule_says_who_signs():
     assert missing_signature(both) == ""
     notes_only = Config(accounts={"signature": "Il dirigente"})
     assert notes_only.signature() == ""
-    assert missing_signature(notes_only).startswith(
-        "Firma non impostata: le bozze e i promemoria inviati finiscono con «Cordiali saluti»"
+    assert missing_signature(notes_only) == (
+        "Firma non impostata: bozze e promemoria finiscono con «Cordiali saluti» e nessuna firma. Aggiungi "
+        'signature = "…" nella sezione [reminders] di rollout.toml (vedi docs/configuration.md, «[reminders]»).'
     )
-    assert missing_signature(Config()).startswith(
-        "Firma non impostata: le bozze, i promemoria inviati e le note degli account finiscono"
-    )
+    assert missing_signature(Config()).startswith("Firma non impostata: bozze, promemoria e note degli account")
 
 
 @pytest.fixture
