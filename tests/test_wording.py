@@ -267,3 +267,17 @@ def test_the_demo_signs_and_the_page_says_nothing(monkeypatch):
         pytest.skip("a local rollout.toml replaces the demo")
     at = run_app("pages/promemoria.py")
     assert not any("Firma" in w.value for w in at.warning)
+
+
+def test_the_answered_part_fits_the_pictures_tile():
+    """«di cui 99.999 hanno risposto» under a five-digit «Senza editor AT» stays inside its tile."""
+    from test_maps import text_width
+
+    from rollout.outputs import picture
+
+    now = {"comuni": 99999, "on_time": 0, "late": 99999, "pending": 0, "missing": 0, "without_at_editor": 99999}
+    data = picture.kpi_data(now, now, answered=99999)
+    (part,) = data.loc[data["key"] == "without_at_editor", "quota"]
+    assert part == "di cui 99.999 hanno risposto"
+    (size,) = [size for field, _, size in picture.KPI_LINES if field == "quota"]
+    assert text_width(part, size, bold=False) <= picture.kpi_text_room()
