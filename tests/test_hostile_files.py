@@ -17,11 +17,10 @@ import resource
 import signal
 import subprocess
 import sys
-import time
 import zipfile
-from pathlib import Path
 
 import pytest
+from processes import TIMEOUT, Command, left_running
 from python_calamine import CalamineWorkbook
 
 from conftest import ROOT, responses
@@ -31,7 +30,6 @@ from data_sources.sheet_scan import scan_sheet
 from office_files import _ODS_MANIFEST, SHEET_HEAD, Deflated, inline, repeated, xlsx, xlsx_parts, zip_parts, zip_raw
 
 HEADER = '<row r="1">' + inline("A1", "Comune") + "</row>"
-TIMEOUT = 120  # seconds for the child to read every file; each takes well under one
 
 
 def _sheet(data: str) -> str:
@@ -240,42 +238,18 @@ def test_reading_every_hostile_workbook_stays_within_500_mb(outcomes):
 # --- the command line: one line, exit 2, no worker left ---------------------------------------------
 
 
-def _group(pgid: int) -> list[int]:
-    """The processes of process group ``pgid`` still running (not zombies), read from /proc."""
-    alive = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                state, _, group = (entry / "stat").read_text().rpartition(")")[2].split()[:3]
-            except (OSError, ValueError):
-                continue
-            if int(group) == pgid and state not in ("Z", "X"):
-                alive.append(int(entry.name))
-    return alive
-
-
-def wait_for_no_process(pgid: int, seconds: float = 20) -> list[int]:
-    """The group's processes, once none is left or after ``seconds`` (a bounded wait, not a sleep)."""
-    deadline = time.monotonic() + seconds
-    while (alive := _group(pgid)) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    return alive
-
-
 def test_the_report_on_a_hostile_workbook_says_one_line_and_leaves_no_worker(tmp_path):
     """Before: calamine aborted the report (a Rust backtrace, no «errore:») and its two workers,
     started early, stayed alive for ever."""
     (tmp_path / "comuni.xlsx").write_bytes(HOSTILE["far-cell.xlsx"][0]())
     (tmp_path / "risposte.csv").write_text(responses(), encoding="utf-8")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "rollout", "report", "--comuni", str(tmp_path / "comuni.xlsx"),
-         "--submissions", str(tmp_path / "risposte.csv"), "--deadline", "2023-09-13", "--out", str(tmp_path / "out")],
-        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
-        preexec_fn=_bounded,
+    report = Command(
+        tmp_path, "report", "--comuni", "comuni.xlsx", "--submissions", "risposte.csv", "--deadline", "2023-09-13",
+        "--out", "out",
     )  # fmt: skip
-    out, err = process.communicate(timeout=TIMEOUT)
-    assert (process.returncode, out, err) == (2, "", f"errore: {_far('comuni.xlsx')}\n")
-    assert wait_for_no_process(process.pid) == []
+    assert report.process.wait(TIMEOUT) == 2
+    assert report.out.read_text() == "" and report.err.read_text() == f"errore: {_far('comuni.xlsx')}\n"
+    assert left_running(report.pid) == []
     assert not (tmp_path / "out").exists()
 
 
@@ -283,20 +257,17 @@ def test_workers_die_with_their_parent_however_it_dies(tmp_path):
     """A report killed outright (SIGKILL, or aborted by a library) cannot end its workers itself: the
     kernel does (PR_SET_PDEATHSIG). Before, they waited for a job for ever."""
     code = (
-        "import os, signal, sys\n"
+        "import os, signal\n"
         "from rollout import cli\n"
         "from rollout.outputs import staging\n"
         "staging.workers = lambda: 1\n"  # even on a machine with one processor
         "cli.start_workers()\n"
-        "print(' '.join(str(w.process.pid) for w in staging._WAITING.values()), flush=True)\n"
+        "print(len(staging._WAITING), flush=True)\n"
         "os.kill(os.getpid(), signal.SIGKILL)\n"
     )
-    process = subprocess.Popen(
-        [sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE, text=True, start_new_session=True
-    )
-    workers = process.stdout.readline().split()
-    assert process.wait(TIMEOUT) == -signal.SIGKILL and len(workers) == 2
-    assert wait_for_no_process(process.pid) == []
+    parent = Command(tmp_path, code=code)
+    assert parent.process.wait(TIMEOUT) == -signal.SIGKILL and parent.out.read_text() == "2\n"
+    assert left_running(parent.pid) == []
 
 
 # --- real files stay readable; the fast scan and expat agree with calamine ---------------------------

@@ -54,6 +54,7 @@ class _Worker:
     process: multiprocessing.process.BaseProcess
     results: Connection
     jobs: Connection | None = None
+    sender: threading.Thread | None = None  # the thread handing the job over, which then closes ``jobs``
 
 
 _WAITING: dict[str, _Worker] = {}  # workers started early, by the name of their job
@@ -64,8 +65,10 @@ def staged(out: Path) -> Iterator[Path]:
     """A fresh folder beside ``out`` to write into; on success its files replace those of ``out``."""
     out = Path(out).absolute()
     out.parent.mkdir(parents=True, exist_ok=True)
-    temporary = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
+    temporary = None
     try:
+        with interrupts.deferred():  # created and known, so that the clean-up below removes it
+            temporary = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
         yield temporary
         out.mkdir(exist_ok=True)
         written = sorted(temporary.iterdir())
@@ -76,7 +79,8 @@ def staged(out: Path) -> Iterator[Path]:
             for path in written:
                 path.replace(out / path.name)
     finally:
-        shutil.rmtree(temporary, ignore_errors=True)
+        if temporary is not None:
+            shutil.rmtree(temporary, ignore_errors=True)
 
 
 def workers() -> int:
@@ -141,7 +145,9 @@ def stop_workers() -> None:
 def _end(worker: _Worker) -> None:
     worker.process.terminate()
     worker.process.join()
-    if worker.jobs is not None:
+    if worker.sender is not None:
+        worker.sender.join()  # its write fails at once now that the worker is gone; it closes ``jobs``
+    elif worker.jobs is not None:
         worker.jobs.close()
     worker.results.close()
 
@@ -189,7 +195,8 @@ def run_jobs(here: Mapping[str, Job], side: Mapping[str, Job] | None = None) -> 
                 here = {name: side[name], **here}
                 continue
             # Sent by a thread: the worker may still be warming up, and this process has work to do.
-            threading.Thread(target=_hand_over, args=(worker.jobs, payload), daemon=True).start()
+            worker.sender = threading.Thread(target=_hand_over, args=(worker.jobs, payload), daemon=True)
+            worker.sender.start()
             started.append((name, worker))
         failure: BaseException | None = None
         try:
