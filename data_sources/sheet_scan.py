@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from xml.parsers import expat
 
 MAX_ROWS, MAX_COLUMNS = 1_048_576, 16_384  # Excel's grid; calamine's caps for ODS
-MAX_CELLS = 2_500_000  # the area a sheet may fill (rows × columns from A1): 100,000 rows × 25 columns
+MAX_CELLS = 1_500_000  # the area a sheet may fill (rows × columns from A1): 75,000 rows × 20 columns
 MAX_FORMULAS = 100_000  # formula cells without a value, read as their text
 
 

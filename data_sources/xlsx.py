@@ -34,7 +34,7 @@ from data_sources.sheet_scan import (
 
 ODS_MIME = b"mimetypeapplication/vnd.oasis.opendocument.spreadsheet"
 HEAD_ROWS = 10  # where a header is looked for: what another sheet of a workbook is judged by
-MAX_STRINGS = 2_000_000  # shared strings (calamine reserves room for as many as the file declares)
+MAX_STRINGS = 1_000_000  # shared strings (calamine reserves room for as many as the file declares)
 SHOWN_CELLS = 20  # formula cells named in the note
 _SHARED_STRING = re.compile(rb"<(?:[\w.-]+:)?si[\s/>]")
 _PLAIN = re.compile(r"[\w./ -]+")  # a relationship's id or target that every reader reads alike
@@ -154,22 +154,24 @@ def _check_xlsx(archive: Archive, wanted: str | None) -> _Checked:
     if archive.find(f"{folder}styles.xml"):
         _structure(archive, f"{folder}styles.xml", checked)
     if archive.find(f"{folder}sharedStrings.xml"):
-        _check_strings(archive, _structure(archive, f"{folder}sharedStrings.xml", checked))
+        _check_strings(archive, _structure(archive, f"{folder}sharedStrings.xml", checked, keep=not archive.pristine))
     worksheets = [s for s in checked.sheets if s.kind == "worksheet"] or checked.sheets
     for sheet in [s for s in worksheets if s.name == wanted][:1] if wanted else worksheets:
         checked.scans.setdefault(sheet.name, _check_sheet(archive, sheet, checked))
     return checked
 
 
-def _structure(archive: Archive, path: str, checked: _Checked) -> bytes:
-    """A part calamine reads when it opens a workbook: inflated and checked, kept for a fresh archive."""
+def _structure(archive: Archive, path: str, checked: _Checked, keep: bool = True) -> bytes:
+    """A part calamine reads when it opens a workbook: inflated and checked, kept for a fresh archive
+    (the small ones always: whether one is needed is known only once the relationships are read)."""
     info = archive.find(path)
     if info is None:
         raise SourceError(archive.damaged())
     body = archive.read(info)
     if b"<!DOCTYPE" in body:  # no DTD, no entities: nothing a reader could expand differently
         raise SourceError(archive.damaged())
-    checked.parts.append((path, body))
+    if keep:
+        checked.parts.append((path, body))
     return body
 
 
@@ -282,7 +284,7 @@ def _check_ods(archive: Archive) -> _Checked:
     for path in ("mimetype", "META-INF/manifest.xml"):
         if archive.find(path):
             _structure(archive, path, checked)
-    content = _structure(archive, "content.xml", checked)
+    content = _structure(archive, "content.xml", checked, keep=not archive.pristine)
     try:
         cells = scan_ods(content)
     except ScanError:

@@ -62,7 +62,7 @@ def _ods(rows: str) -> bytes:
 def _far(name: str) -> str:
     return (
         f"{name}: il foglio 'Foglio1' arriva fino alla cella XFD1048576, 1.048.576 righe per 16.384 colonne: "
-        "troppe celle per essere lette (al massimo 2.500.000). Se il foglio è giusto, cancella le righe e le "
+        "troppe celle per essere lette (al massimo 1.500.000). Se il foglio è giusto, cancella le righe e le "
         "colonne vuote in fondo, oppure salvalo come CSV, e riprova."
     )
 
@@ -77,7 +77,7 @@ def _damaged(name: str) -> str:
 def _too_big(name: str, size: str) -> str:
     return (
         f"{name}: il file XLSX contiene una parte (xl/worksheets/sheet1.xml) che, decompressa, occupa {size}: "
-        "troppo per essere letta (al massimo 128 MB). Se il file è giusto, salvalo come CSV e riprova."
+        "troppo per essere letta (al massimo 100 MB). Se il file è giusto, salvalo come CSV e riprova."
     )
 
 
@@ -144,7 +144,7 @@ HOSTILE = {
         ),
         lambda name: (
             f"{name}: il file XLSX dichiara 1.000.000.000.000 testi diversi: troppi per essere letti (al massimo "
-            "2.000.000). Se il file è giusto, salvalo come CSV e riprova."
+            "1.000.000). Se il file è giusto, salvalo come CSV e riprova."
         ),
     ),
     # A cell repeated across 16,384 columns, in 3,000 rows: 49 million cells from 3 KB of ODS.
@@ -155,7 +155,7 @@ HOSTILE = {
         ),
         lambda name: (
             f"{name}: i fogli del file ODS occupano 49.152.000 celle: troppe per essere lette (al massimo "
-            "2.500.000). Se il file è giusto, salvalo come CSV e riprova."
+            "1.500.000). Se il file è giusto, salvalo come CSV e riprova."
         ),
     ),
     # Two r attributes on one cell (calamine keeps one of them): read by expat, which refuses it.
