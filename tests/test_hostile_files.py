@@ -20,13 +20,15 @@ import sys
 import zipfile
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from processes import TIMEOUT, Command, left_running
 from python_calamine import CalamineWorkbook
 
 from conftest import ROOT, responses
 from data_sources import read_source
 from data_sources.archive import Archive
-from data_sources.sheet_scan import scan_sheet
+from data_sources.sheet_scan import column_letters, scan_sheet
 from office_files import _ODS_MANIFEST, SHEET_HEAD, Deflated, inline, repeated, xlsx, xlsx_parts, zip_parts, zip_raw
 
 HEADER = '<row r="1">' + inline("A1", "Comune") + "</row>"
@@ -326,3 +328,60 @@ def test_a_workbook_laid_out_oddly_is_read_from_a_fresh_archive():
     data = buffer.getvalue()
     assert not Archive(data, "x", "XLSX").pristine and Archive(xlsx(HEADER), "x", "XLSX").pristine
     assert read_source(io.BytesIO(data)).cells.values.tolist() == [["Comune"], ["Aosta"]]
+
+
+# Any way of writing cells calamine reads: with or without references, r first or not, spaces around
+# "=", prefixes, comments, empty cells, formulas without a value, a dimension that may be wrong.
+_CELL = st.fixed_dictionaries({
+    "ref": st.none() | st.tuples(st.integers(1, 30), st.integers(1, 80)),
+    "r_last": st.booleans(),
+    "spaced": st.booleans(),
+    "prefix": st.booleans(),
+    "value": st.sampled_from(["", "<v>7</v>", '<is><t>x</t></is>', "<f>1+1</f>", "<f>1+1</f><v>2</v>"]),
+})  # fmt: skip
+_ROW = st.tuples(st.none() | st.integers(1, 80), st.lists(_CELL, max_size=5), st.booleans())
+
+
+def _cell_xml(cell: dict) -> str:
+    p = "x:" if cell["prefix"] else ""
+    kind = ' t="inlineStr"' if "<is>" in cell["value"] else ""
+    ref = ""
+    if cell["ref"]:
+        column, row = cell["ref"]
+        ref = f' r {"= " if cell["spaced"] else "="}"{column_letters(column)}{row}"'
+    attrs = f"{kind}{ref}" if cell["r_last"] else f"{ref}{kind}"
+    value = cell["value"].replace("<", f"<{p}").replace(f"<{p}/", f"</{p}")
+    return f"<{p}c{attrs}/>" if not value else f"<{p}c{attrs}>{value}</{p}c>"
+
+
+@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_ROW, max_size=6), st.none() | st.tuples(st.integers(1, 30), st.integers(1, 80)))
+def test_the_scan_never_finds_a_smaller_area_than_calamine_fills(rows, dimension):
+    body = "".join(
+        ("<!-- a comment -->" if comment else "")
+        + (f'<row r="{r}">' if r else "<row>")
+        + "".join(map(_cell_xml, cells))
+        + "</row>"
+        for r, cells, comment in rows
+    )
+    head = SHEET_HEAD.replace(
+        "<worksheet ", '<worksheet xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+    )
+    if dimension:
+        head += f'<dimension ref="A1:{column_letters(dimension[0])}{dimension[1]}"/>'
+    sheet = f"{head}<sheetData>{body}</sheetData></worksheet>"
+    try:
+        end = CalamineWorkbook.from_filelike(io.BytesIO(zip_parts(xlsx_parts(sheet)))).get_sheet_by_name("Foglio1").end
+    except Exception:  # noqa: BLE001 -- a sheet calamine refuses: nothing to compare
+        return
+    scan = scan_sheet(sheet.encode())
+    if end is not None:
+        assert scan.rows >= end[0] + 1 and scan.columns >= end[1] + 1
+    unvalued = {
+        (r - 1, c - 1)
+        for _, cells, _ in rows
+        for c_ in cells
+        if c_["value"] == "<f>1+1</f>" and c_["ref"]
+        for c, r in [c_["ref"]]
+    }
+    assert unvalued <= set(scan.formulas)
