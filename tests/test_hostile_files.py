@@ -38,10 +38,10 @@ def _sheet(data: str) -> str:
     return f"{SHEET_HEAD}<sheetData>{data}</sheetData></worksheet>"
 
 
-def _bomb_cell(gigabytes: int) -> Deflated:
+def _bomb_cell(gigabytes: float) -> Deflated:
     """A sheet whose second row holds one cell of ``gigabytes`` GB of "A"."""
     head = (SHEET_HEAD + "<sheetData>" + HEADER + '<row r="2"><c r="A2" t="inlineStr"><is><t>').encode()
-    return repeated(head, b"A" * 2**20, gigabytes * 1024, b"</t></is></c></row></sheetData></worksheet>")
+    return repeated(head, b"A" * 2**20, round(gigabytes * 1024), b"</t></is></c></row></sheetData></worksheet>")
 
 
 def _ods(rows: str) -> bytes:
@@ -129,6 +129,14 @@ HOSTILE = {
             }
         ),
         lambda name: _too_big(name, "1.536 MB"),
+    ),
+    # 50 MB in 52 KB: within the size bound, but compressed a thousand to one.
+    "ratio-bomb.xlsx": (
+        lambda: zip_raw({**xlsx_parts(b""), "xl/worksheets/sheet1.xml": _bomb_cell(50 / 1024)}),
+        lambda name: (
+            f"{name}: il file XLSX contiene una parte (xl/worksheets/sheet1.xml) compressa in modo anomalo (50 MB "
+            "in 51 KB): non viene letta. Se il file è giusto, salvalo come CSV e riprova."
+        ),
     ),
     # The same gigabyte declared as 64 KB: inflated here never past what the member declares.
     "lying-size.xlsx": (
