@@ -92,9 +92,9 @@ def _read_with_calamine(
             metadata = [(m.name, m.typ) for m in book.sheets_metadata]
         except PasswordError:
             raise SourceError(_protected(archive.name)) from None
-        if archive.kind == "XLSX" and archive.pristine and [m[0] for m in metadata] != [s.name for s in checked.sheets]:
-            raise SourceError(archive.damaged())  # calamine found other sheets than the checks did
         names = [n for n, typ in metadata if typ == SheetTypeEnum.WorkSheet] or list(book.sheet_names)
+        if archive.kind == "XLSX" and archive.pristine and names != [s.name for s in _readable(checked.sheets)]:
+            raise SourceError(archive.damaged())  # calamine would read other sheets than those checked
         try:
             if sheet:
                 if sheet not in names:
@@ -155,10 +155,15 @@ def _check_xlsx(archive: Archive, wanted: str | None) -> _Checked:
         _structure(archive, f"{folder}styles.xml", checked)
     if archive.find(f"{folder}sharedStrings.xml"):
         _check_strings(archive, _structure(archive, f"{folder}sharedStrings.xml", checked, keep=not archive.pristine))
-    worksheets = [s for s in checked.sheets if s.kind == "worksheet"] or checked.sheets
-    for sheet in [s for s in worksheets if s.name == wanted][:1] if wanted else worksheets:
+    readable = _readable(checked.sheets)
+    for sheet in [s for s in readable if s.name == wanted][:1] if wanted else readable:
         checked.scans.setdefault(sheet.name, _check_sheet(archive, sheet, checked))
     return checked
+
+
+def _readable(sheets: list[_Sheet]) -> list[_Sheet]:
+    """The sheets a workbook offers to be read: its worksheets, else every sheet (as calamine lists them)."""
+    return [s for s in sheets if s.kind == "worksheet"] or sheets
 
 
 def _structure(archive: Archive, path: str, checked: _Checked, keep: bool = True) -> bytes:
