@@ -106,12 +106,16 @@ def test_a_report_stopped_while_reading_a_slow_source_leaves_no_worker(tmp_path)
 def test_accounts_notes_stopped_half_way_write_no_note(tmp_path):
     configure(tmp_path, DEMO / "comuni.csv", DEMO / "risposte.csv")
     notes = Command(tmp_path, "accounts", "notes", "--config", "rollout.toml", "--out", "note")
-    notes.wait_until(lambda: (tmp_path / "note").is_dir() and temporary(tmp_path / "note", ".note-*"), "rendering")
+
+    def rendering() -> list[str]:  # the notes' temporary folder: beside the output (staged) or inside it
+        return temporary(tmp_path, ".note.*.tmp") + temporary(tmp_path / "note", ".note-*")
+
+    notes.wait_until(rendering, "rendering the notes into a temporary folder")
     code, out, err = notes.stop(signal.SIGHUP)
     assert (code, out) == (129, "")
     assert err == "errore: interrotto (SIGHUP): nessun file lasciato a metà in note; rilancia il comando\n"
     assert left_running(notes.pid) == []
-    assert list((tmp_path / "note").iterdir()) == []
+    assert rendering() == [] and temporary(tmp_path / "note", "*") == []  # no note, nothing half written
 
 
 def test_reminders_send_stopped_by_sigterm_records_what_went_and_resumes_without_doubles(tmp_path, capsys):
