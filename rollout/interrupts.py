@@ -15,6 +15,7 @@ place), and raises it after them. Stdlib only: the command line installs it befo
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import threading
 from collections.abc import Iterator
@@ -30,10 +31,14 @@ class Interrupted(KeyboardInterrupt):
         self.signum = signum
 
 
-_state = {"fired": False, "deferring": 0, "pending": 0}
+_state = {"fired": False, "deferring": 0, "pending": 0, "pid": 0}
 
 
 def _on_signal(signum: int, _frame: object) -> None:
+    if os.getpid() != _state["pid"]:
+        # A worker forked a moment ago, before ``for_workers`` replaced this handler: it inherited
+        # the parent's state (perhaps a deferred block), but a stop ends it at once, as it would later.
+        os._exit(128 + signum)
     if _state["fired"]:
         return  # already stopping: let the clean-up finish
     if _state["deferring"]:
@@ -56,7 +61,7 @@ def handled() -> Iterator[None]:
         if handler is not signal.SIG_IGN:
             previous[signum] = handler
             signal.signal(signum, _on_signal)
-    _state.update(fired=False, deferring=0, pending=0)
+    _state.update(fired=False, deferring=0, pending=0, pid=os.getpid())
     try:
         yield
     finally:

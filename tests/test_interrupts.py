@@ -197,3 +197,57 @@ def test_an_ignored_sighup_stays_ignored():
         assert signal.getsignal(signal.SIGTERM) is before
     finally:
         signal.signal(signal.SIGHUP, previous)
+
+
+FORKED_IN_A_DEFERRED_BLOCK = """
+import os, signal, sys, time
+from rollout import interrupts
+with interrupts.handled():
+    with interrupts.deferred():  # as staging.start_worker forks its workers
+        pid = os.fork()
+        if pid == 0:  # the worker, stopped before it could set its own signals
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(5)
+            os._exit(0)
+    _, status = os.waitpid(pid, 0)
+    print(os.waitstatus_to_exitcode(status))
+"""
+
+
+def test_a_worker_stopped_before_it_set_its_own_signals_ends_at_once():
+    """A worker forked inside a deferred block inherits the parent's handler: a SIGTERM that came
+    before the worker replaced it was only noted (the worker then waited for a job for ever, and the
+    parent for it: a test of the command line hung). It ends the worker now."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", FORKED_IN_A_DEFERRED_BLOCK], capture_output=True, text=True, timeout=TIMEOUT, cwd=ROOT
+    )
+    assert done.stdout.strip() == "143", done.stderr
+
+
+def test_stopping_a_worker_that_ignores_sigterm_kills_it(monkeypatch):
+    """``stop_workers`` never waits for ever: a worker that does not end on SIGTERM is killed."""
+    import time
+
+    from rollout.outputs import staging
+
+    if not staging.workers():
+        pytest.skip("no worker can be forked here")
+    monkeypatch.setattr(staging, "END_SECONDS", 0.5)
+    ready = f"/tmp/rollout-test-ignoring-{os.getpid()}"
+
+    def stubborn() -> None:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        Path(ready).touch()
+        time.sleep(60)
+
+    assert staging.start_worker("stubborn", stubborn)
+    worker = staging._WAITING["stubborn"]
+    deadline = time.monotonic() + TIMEOUT
+    while not Path(ready).exists() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    Path(ready).unlink()
+    staging.stop_workers()
+    assert not worker.process.is_alive() and worker.process.exitcode == -signal.SIGKILL

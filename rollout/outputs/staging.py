@@ -142,13 +142,21 @@ def stop_workers() -> None:
         _end(_WAITING.popitem()[1])
 
 
+END_SECONDS = 5.0  # how long a worker asked to stop may take before it is killed
+
+
 def _end(worker: _Worker) -> None:
+    """Stop a worker and wait for it: its job pipe closed (a worker waiting for its job sees the end
+    of it and returns), SIGTERM, and SIGKILL if it has not ended within ``END_SECONDS``."""
+    if worker.sender is None and worker.jobs is not None:
+        worker.jobs.close()
     worker.process.terminate()
-    worker.process.join()
+    worker.process.join(END_SECONDS)
+    if worker.process.is_alive():
+        worker.process.kill()
+        worker.process.join()
     if worker.sender is not None:
         worker.sender.join()  # its write fails at once now that the worker is gone; it closes ``jobs``
-    elif worker.jobs is not None:
-        worker.jobs.close()
     worker.results.close()
 
 
