@@ -27,7 +27,7 @@ from data_sources import Grid, SourceError, read_source
 from data_sources.gsecrets import SheetsAccess, find_secrets
 from data_sources.last_good import Change, ShrinkRule, SnapshotStore, read_with_fallback
 from data_sources.reader import describe_source, remote_identity
-from rollout.config import PROJECT_ROOT, Config, SourceSpec
+from rollout.config import Config, SourceSpec
 from rollout.errors import InputError
 from rollout.italian import moment
 from rollout.read.comuni import ComuniList, load_comuni
@@ -81,7 +81,6 @@ def run(config: Config) -> Snapshot:
     return load(config).prepared.at(settings_for(config))
 
 
-DEFAULT_CACHE_FOLDER = ".rollout-cache"
 ROLES = ("elenco dei comuni", "risposte")
 # When a fresh read is suspect against the last good copy, per role. A form's responses only grow:
 # one row fewer, or first rows that changed, is suspect. A comuni list may lose a few rows (a comune
@@ -157,9 +156,7 @@ class Load:
 
 def cache_folder(config: Config) -> Path:
     """``[cache] folder`` (relative to the configuration file); default ``.rollout-cache`` beside it."""
-    base = config.path.resolve().parent if config.path else PROJECT_ROOT
-    folder = Path(str(config.cache.get("folder") or DEFAULT_CACHE_FOLDER)).expanduser()
-    return folder if folder.is_absolute() else base / folder
+    return config.cache_dir
 
 
 def load(

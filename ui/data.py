@@ -22,8 +22,6 @@ from rollout.errors import InputError
 from rollout.pipeline import Prepared, SourceState
 from rollout.status import Settings, Snapshot
 
-DEFAULT_TTL_SECONDS = 300
-
 
 @dataclass(frozen=True)
 class Loaded:
@@ -71,19 +69,12 @@ def current_config() -> tuple[Config | None, str]:
         return None, str(err)
 
 
-def ttl_seconds(config: Config) -> int:
-    try:
-        return max(10, int(config.cache.get("ttl_seconds", DEFAULT_TTL_SECONDS)))
-    except (TypeError, ValueError):
-        return DEFAULT_TTL_SECONDS
-
-
 def load(config: Config, token: int, accept: frozenset[str] = frozenset()) -> Loaded:
     """Read and prepare both sources, at most once per TTL window or reload ``token``; ``accept``:
     the fingerprints of suspect fresh data the user accepted (``pipeline.load``)."""
     path, _ = find_config()
     mtime = path.stat().st_mtime if path.exists() else 0.0
-    bucket = int(time.time() // ttl_seconds(config))
+    bucket = int(time.time() // config.cache.ttl_seconds)
     return _load(config, str(path), mtime, bucket, token, tuple(sorted(accept)))
 
 

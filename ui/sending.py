@@ -54,7 +54,7 @@ def protected(config: Config) -> bool:
     if config.demo:
         return False
     secrets = auth.read_secrets()
-    return not secrets.problem and (secrets.password is not None or secrets.auth is not None)
+    return not secrets.problem and secrets.checked.protected
 
 
 def _request() -> None:

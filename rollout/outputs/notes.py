@@ -106,7 +106,7 @@ def legend() -> list[dict[str, str]]:
 
 
 def signature(config: Config) -> str:
-    return plain(config.accounts.get("signature") or config.reminders.get("signature") or "")
+    return plain(config.accounts.signature or config.reminders.signature)
 
 
 def note_contexts(snap: Snapshot, config: Config | None = None, comuni: pd.DataFrame | None = None) -> list[dict]:
@@ -187,7 +187,7 @@ class NoteTemplate:
 
     @classmethod
     def from_config(cls, config: Config, override: str | None = None) -> NoteTemplate:
-        chosen = override or config.accounts.get("note_template")
+        chosen = override or config.accounts.note_template
         return cls(Path(chosen) if chosen else None)
 
     def _open(self) -> DocxTemplate:
