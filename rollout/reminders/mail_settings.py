@@ -4,8 +4,8 @@ credentials are) and the ``[reminders]`` keys of rollout.toml about sending (che
 
 The reader of the mail sections of the secrets file: ``secrets_table`` finds a section the way the
 Google credentials are found, and each section has its parser, which checks every key once and
-returns typed settings: ``smtp_from_table`` here; ``[imap]`` (the mailbox of the receipts) gets its
-own module beside this one, with the same ``secrets_table``.
+returns typed settings: ``smtp_from_table`` here, ``imap_from_table`` (the mailbox of the receipts)
+in ``rollout.reminders.imap_settings``, which finds its section with the same ``secrets_table``.
 """
 
 from __future__ import annotations
