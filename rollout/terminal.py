@@ -1,8 +1,10 @@
-"""What the command line writes to the terminal: every line through ``say``."""
+"""What the command line writes to the terminal: every line through ``say``, a long job's progress
+through ``ProgressLine``."""
 
 from __future__ import annotations
 
 import sys
+import time
 
 from rollout.read.text import printable
 
@@ -14,3 +16,28 @@ def say(*lines: str, err: bool = False) -> None:
     stream = sys.stderr if err else sys.stdout
     for line in lines:
         print(printable(line), file=stream, flush=True)
+
+
+class ProgressLine:
+    """One line on stderr that a long job rewrites in place (``show``) and clears at the end
+    (``clear``): on a terminal only; when stderr is a file or a pipe not a byte is written."""
+
+    def __init__(self, every: float = 0.1) -> None:
+        self.stream = sys.stderr
+        self.active = self.stream.isatty()
+        self.every = every  # seconds between two updates, but for the last one
+        self.when = 0.0
+        self.text = ""
+
+    def show(self, text: str, last: bool = False) -> None:
+        if not self.active or text == self.text or (not last and time.monotonic() - self.when < self.every):
+            return
+        self.stream.write("\r" + printable(text).ljust(len(self.text)))
+        self.stream.flush()
+        self.when, self.text = time.monotonic(), text
+
+    def clear(self) -> None:
+        if self.text:
+            self.stream.write("\r" + " " * len(self.text) + "\r")
+            self.stream.flush()
+            self.text = ""

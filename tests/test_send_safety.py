@@ -17,10 +17,10 @@ from test_send import DEMO, LIONI, log_of, received_once, run, secrets
 
 from rollout.config import load_config
 from rollout.pipeline import run_report
-from rollout.reminders import cli as reminders_cli
 from rollout.reminders import send
 from rollout.reminders.drafts import drafts, reminders_list, templates_from_config
 from rollout.reminders.log import ReminderLog, database_path
+from rollout.usecases import reminders as reminders_kit
 
 pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
 ATTACK = "=?utf-8?q?Avella=0D=0AReply-To:_attacker@evil.example=0D=0A=0D=0AFake_body?="
@@ -276,7 +276,7 @@ class LockAfterAccepted:
 @pytest.fixture
 def quick_log(monkeypatch):
     """The log gives up on a lock after 0.2 s (10 s in real use), and pauses take no time."""
-    monkeypatch.setattr(reminders_cli, "reminder_log", lambda config, override=None: ReminderLog(
+    monkeypatch.setattr(reminders_kit, "reminder_log", lambda config, override=None: ReminderLog(
         database_path(config), timeout=0.2))  # fmt: skip
     monkeypatch.setattr(send, "SLEEP", lambda seconds: None)
 

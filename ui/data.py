@@ -51,10 +51,6 @@ class Loaded:
         """The sources shown from their last good copy: reading them failed now, or what was read is suspect."""
         return self.result.stale if self.result else ()
 
-    def send_refusal(self, tz: str, how_to_accept: str) -> str:
-        """Why no reminder may be sent from the data on screen (Italian), or ""."""
-        return self.result.send_refusal(tz, how_to_accept) if self.result else ""
-
     @property
     def last_success(self) -> dt.datetime:
         """When the data on screen were last read successfully."""
