@@ -17,7 +17,7 @@ from rollout.italian import DATE_TIME, number
 from rollout.outputs import staging
 from rollout.pipeline import report_load, settings_for
 from rollout.status import Snapshot
-from rollout.terminal import ProgressLine, say
+from rollout.terminal import Progress, say
 from rollout.usecases.report import start_workers, write_report
 
 EXIT_BAD_INPUT = 2
@@ -95,15 +95,13 @@ def accounts_notes(snap: Snapshot, config: Config, out: Path, template: str | No
     terminal a line on stderr tells how many notes are written (nothing when stderr is a file)."""
     from rollout.usecases.notes import write_notes  # docxtpl and lxml: loaded only for the notes
 
-    line = ProgressLine()
-
-    def progress(done: int, total: int) -> None:
-        line.show(f"Note scritte: {number(done)} di {number(total)} ({done * 100 // max(total, 1)} %)", done == total)
-
+    progress = Progress(
+        lambda done, total: f"Note scritte: {number(done)} di {number(total)} ({done * 100 // max(total, 1)} %)"
+    )
     try:
-        written = write_notes(snap, config, out, template, progress if line.active else None)
+        written = write_notes(snap, config, out, template, progress.update if progress.active else None)
     finally:
-        line.clear()  # whatever comes next
+        progress.close()
     n, without_at, without = written.with_editors, written.without_at_editor, written.without_editors
     return [
         f"{'Scritta' if n == 1 else 'Scritte'} {number(n)} {'nota' if n == 1 else 'note'}"

@@ -1,10 +1,10 @@
-"""What the command line writes to the terminal: every line through ``say``, a long job's progress
-through ``ProgressLine``."""
+"""What the command line writes to the terminal: every line through ``say``."""
 
 from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 
 from rollout.read.text import printable
 
@@ -18,26 +18,27 @@ def say(*lines: str, err: bool = False) -> None:
         print(printable(line), file=stream, flush=True)
 
 
-class ProgressLine:
-    """One line on stderr that a long job rewrites in place (``show``) and clears at the end
-    (``clear``): on a terminal only; when stderr is a file or a pipe not a byte is written."""
+class Progress:
+    """A progress line on standard error, rewritten in place (``\r``) at most every ``interval``
+    seconds and cleared by ``close``; nothing at all when standard error is not a terminal (a log
+    file or a pipe gets no progress noise). ``update`` is the callback a long job calls."""
 
-    def __init__(self, every: float = 0.1) -> None:
-        self.stream = sys.stderr
-        self.active = self.stream.isatty()
-        self.every = every  # seconds between two updates, but for the last one
-        self.when = 0.0
-        self.text = ""
+    def __init__(self, describe: Callable[[int, int], str], interval: float = 0.1) -> None:
+        self.describe, self.interval = describe, interval
+        self.active = sys.stderr.isatty()
+        self.shown, self.at = "", 0.0
 
-    def show(self, text: str, last: bool = False) -> None:
-        if not self.active or text == self.text or (not last and time.monotonic() - self.when < self.every):
+    def update(self, done: int, total: int) -> None:
+        if done < total and time.monotonic() - self.at < self.interval:
             return
-        self.stream.write("\r" + printable(text).ljust(len(self.text)))
-        self.stream.flush()
-        self.when, self.text = time.monotonic(), text
+        line = printable(self.describe(done, total))
+        if line != self.shown:
+            sys.stderr.write("\r" + line.ljust(len(self.shown)))
+            sys.stderr.flush()
+            self.shown, self.at = line, time.monotonic()
 
-    def clear(self) -> None:
-        if self.text:
-            self.stream.write("\r" + " " * len(self.text) + "\r")
-            self.stream.flush()
-            self.text = ""
+    def close(self) -> None:
+        if self.shown:  # the line is cleared, whatever comes next
+            sys.stderr.write("\r" + " " * len(self.shown) + "\r")
+            sys.stderr.flush()
+            self.shown = ""
