@@ -1,6 +1,8 @@
 """Command line for unattended weekly runs: ``python -m rollout report --out DIR``.
 
-A thin face over the core: on bad input it prints one line (``errore: …``) and exits non-zero.
+A thin face over the use cases (``rollout.usecases``, which the dashboard calls too): it parses the
+arguments, calls them and prints the outcome; on bad input one line (``errore: …``) and a non-zero
+exit. The ``reminders`` command is in ``rollout.cli_reminders``.
 """
 
 from __future__ import annotations
