@@ -5,8 +5,9 @@ from zoneinfo import ZoneInfo
 
 import streamlit as st
 
+from rollout.config import missing_signature
 from rollout.errors import InputError
-from rollout.italian import short_date
+from rollout.italian import count_comuni, marked_reminders, recorded_reminders, short_date, to_chase
 from rollout.outputs.links import FormLink
 from rollout.reminders.drafts import EXPORT_LABELS
 from rollout.reminders.log import CHANNELS
@@ -32,10 +33,9 @@ header(ctx, "Promemoria")
 log = reminder_log(ctx.config)
 table = reminders(ctx.snap, ctx.view, ctx.view_key, load_marks(log), FormLink.from_config(ctx.config))
 no_answer = int(table["status"].isin(["pending", "missing"]).sum())
-st.markdown(
-    f"**{len(table)} comuni da sollecitare**: {no_answer} senza risposta valida, "
-    f"{len(table) - no_answer} hanno risposto ma senza editor Amministrazione Trasparente."
-)
+st.markdown(to_chase(no_answer, len(table) - no_answer))
+if unsigned := missing_signature(ctx.config):
+    st.warning(md_escape(unsigned), icon=":material/signature:")
 chase = kit.Reminders.of_table(ctx.snap, ctx.config, table)  # the drafts are made on demand (thousands of comuni)
 stamp = ctx.settings.as_of_local.strftime("%Y%m%d")
 downloads = st.container(horizontal=True)  # the buttons side by side, each as wide as its label
@@ -117,7 +117,8 @@ st.subheader("Registra i promemoria inviati")
 labels = {k: f"{n} ({p})" if p else n for k, n, p in zip(table["key"], table["comune"], table["province"], strict=True)}
 with st.form("mark_form", border=True):
     everyone = st.checkbox(
-        f"Tutti i {len(table)} comuni dell'elenco" + (" (con i filtri attivi)" if ctx.filtered else ""), key="mark_all"
+        f"Tutti i comuni dell'elenco ({count_comuni(len(table))})" + (" (con i filtri attivi)" if ctx.filtered else ""),
+        key="mark_all",
     )
     chosen = st.multiselect(
         "Oppure solo questi comuni", list(labels), format_func=labels.get, key="mark_comuni", placeholder="Scegli"
@@ -139,7 +140,7 @@ if submitted and log is not None:
         except InputError as err:
             st.error(md_escape(str(err)))
         else:
-            text = f"Registrati {done.count} promemoria ({CHANNELS[done.channel]}, {short_date(done.sent_on)})."
+            text = f"{marked_reminders(done.count)} ({CHANNELS[done.channel]}, {short_date(done.sent_on)})."
             st.session_state[FLASH] = {"batch": done.batch, "text": text}
             st.rerun()
 if (flash := st.session_state.get(FLASH)) and log is not None:
@@ -151,7 +152,7 @@ if (flash := st.session_state.get(FLASH)) and log is not None:
             st.error(md_escape(str(err)))
         else:
             st.session_state.pop(FLASH)
-            st.toast(f"Annullati {removed} promemoria registrati.")
+            st.toast(f"{recorded_reminders(removed, 'Annullato', 'Annullati')}.")
             st.rerun()
 
 st.subheader("Bozza per un comune")
@@ -160,8 +161,9 @@ if screenshot_mode():
 elif not table.empty:
     pick = st.selectbox("Comune", list(labels), format_func=labels.get, key="draft_comune")
     letter = chase.letters(table.loc[table["key"] == pick]).iloc[0]
-    to = md_escape(letter["to"]) if letter["to"] else "— nessun indirizzo utilizzabile"
-    st.markdown(f"**A:** {to} · {md_escape(letter['address'])}  \n**Oggetto:** {md_escape(letter['subject'])}")
+    # Without a usable address, ``address`` already says so and why: «nessun indirizzo utilizzabile (…)».
+    to = f"{md_escape(letter['to'])} · " if letter["to"] else "— "
+    st.markdown(f"**A:** {to}{md_escape(letter['address'])}  \n**Oggetto:** {md_escape(letter['subject'])}")
     st.code(letter["body"], language=None, wrap_lines=True)
     st.link_button("Apri nel programma di posta", letter["mailto"], icon=":material/mail:")
 

@@ -15,12 +15,24 @@ from data_sources import SourceError
 from rollout import cli_reminders
 from rollout.config import Config, load_config
 from rollout.errors import InputError
-from rollout.italian import DATE_TIME, number
+from rollout.italian import (
+    DATE_TIME,
+    STATUS_LABELS,
+    agree,
+    answered_without_at_text,
+    count_comuni,
+    number,
+    plural,
+    rows_read,
+    status_count,
+    without_at,
+)
 from rollout.outputs import staging
 from rollout.pipeline import report_load, settings_for
 from rollout.status import Snapshot
 from rollout.terminal import Progress, say
 from rollout.usecases.report import start_workers, write_report
+from rollout.views import answered_without_at
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERNAL = 3
@@ -83,13 +95,12 @@ def resolve_config(args: argparse.Namespace) -> Config:
 
 
 def summary(snap: Snapshot) -> str:
+    """The report's first line: the totals of status.json, in the dashboard's words."""
     t = snap.totals
     when = snap.settings.as_of_local.strftime(DATE_TIME)
-    return (
-        f"Situazione al {when}: {t['comuni']} comuni, {t['on_time']} in tempo, {t['late']} in ritardo, "
-        f"{t['pending']} in attesa, {t['missing']} mancanti, {t['without_at_editor']} senza editor "
-        f"Amministrazione Trasparente; {len(snap.rows)} righe di risposte lette."
-    )
+    statuses = ", ".join(status_count(t[s], s) for s in STATUS_LABELS)
+    at = without_at(t["without_at_editor"], answered_without_at(snap.comuni))
+    return f"Situazione al {when}: {count_comuni(t['comuni'])}, {statuses}; {at}; {rows_read(len(snap.rows))}."
 
 
 def accounts_notes(snap: Snapshot, config: Config, out: Path, template: str | None) -> list[str]:
@@ -104,13 +115,13 @@ def accounts_notes(snap: Snapshot, config: Config, out: Path, template: str | No
         written = write_notes(snap, config, out, template, progress.update if progress.active else None)
     finally:
         progress.close()
-    n, without_at, without = written.with_editors, written.without_at_editor, written.without_editors
+    with_editors, no_at, without_editors = written.with_editors, written.without_at_editor, written.without_editors
     return [
-        f"{'Scritta' if n == 1 else 'Scritte'} {number(n)} {'nota' if n == 1 else 'note'}"
-        f" (una per comune con editor) in {out}; elenco in {written.index}.",
-        f"{number(without_at)} {'comune' if without_at == 1 else 'comuni'} senza editor Amministrazione Trasparente: "
-        f"{'la sua nota chiede' if without_at == 1 else 'la loro nota chiede'} di indicarne uno.",
-        f"{number(without)} {'comune' if without == 1 else 'comuni'} senza editor: nessuna nota.",
+        f"{agree(with_editors, 'Scritta', 'Scritte')} {plural(with_editors, 'nota', 'note')} (una per comune con "
+        f"editor) in {out}; elenco in {written.index}.",
+        f"{answered_without_at_text(no_at)}: {agree(no_at, 'la sua nota chiede', 'la loro nota chiede')} di "
+        "indicarne uno.",
+        f"{plural(without_editors, 'comune', 'comuni')} senza editor: nessuna nota.",
     ]
 
 

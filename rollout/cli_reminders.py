@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from rollout.config import Config
 from rollout.errors import InputError
-from rollout.italian import short_date
+from rollout.italian import marked_reminders, number, recorded_reminders, short_date
 from rollout.pipeline import Load
 from rollout.reminders.drafts import reminders_list
 from rollout.reminders.log import CHANNELS
@@ -69,7 +69,7 @@ def run_reminders(args: argparse.Namespace, config: Config, snap: Snapshot) -> t
     log = reminders.reminder_log(config, args.database)
     if args.action == "undo":
         removed = reminders.undo(log, args.batch)
-        return [f"Annullati {removed} promemoria registrati (codice {args.batch})."], []
+        return [f"{recorded_reminders(removed, 'Annullato', 'Annullati')} (codice {args.batch})."], []
     channel = reminders.channel_key(args.channel)
     sent_on = reminders.parse_day(args.date) if args.date else dt.datetime.now(ZoneInfo(config.timezone)).date()
     if args.all:
@@ -78,7 +78,7 @@ def run_reminders(args: argparse.Namespace, config: Config, snap: Snapshot) -> t
         marks = [reminders.find_comune(snap.comuni, text) for text in args.comune]
     done = reminders.mark(log, marks, sent_on, channel, args.note)
     lines = [
-        f"Registrati {done.count} promemoria ({CHANNELS[done.channel]}, {short_date(done.sent_on)}) in {log.path}.",
+        f"{marked_reminders(done.count)} ({CHANNELS[done.channel]}, {short_date(done.sent_on)}) in {log.path}.",
         f"Per annullare: python -m rollout reminders undo {done.batch}",
     ]
     return lines, []
@@ -115,10 +115,10 @@ def run_send(
         return 0
     assert sending.smtp is not None
     if due and not args.yes:
-        question = f"Inviare {len(due)} promemoria tramite {sending.smtp.host}? [s/N] "
+        question = f"Inviare {number(len(due))} promemoria tramite {sending.smtp.host}? [s/N] "
         if not interactive or ask(question).strip().lower() not in ("s", "si", "sì", "y", "yes"):
             why = "" if interactive else " Senza un terminale serve --yes (oppure usa --dry-run per vederli)."
-            out(f"Nessun messaggio inviato: {len(due)} promemoria da inviare.{why}")
+            out(f"Nessun messaggio inviato: {number(len(due))} promemoria da inviare.{why}")
             return 1
     sending.run(progress=lambda done, total, item: out(f"[{done}/{total}] {item.line()}"))
     out(summary_line(items))

@@ -17,12 +17,12 @@ import pandas as pd
 from rollout.config import Config
 from rollout.errors import InputError
 from rollout.italian import DATE
-from rollout.outputs.files import to_csv_bytes, to_xlsx_bytes, write_csv, write_xlsx_file
+from rollout.outputs.columns import REMINDERS, for_people, write_for_people
+from rollout.outputs.files import to_csv_bytes, to_xlsx_bytes, write_csv
 from rollout.outputs.links import FormLink
 from rollout.outputs.staging import run_jobs, staged
 from rollout.read.text import words
 from rollout.reminders.drafts import (
-    EXPORT_LABELS,
     Templates,
     drafts,
     drafts_zip,
@@ -99,11 +99,12 @@ class Reminders:
 
     # -- files (the report, ``reminders export``) ---------------------------------------------------
     def jobs(self, out: Path) -> dict[str, Callable[[], object]]:
-        """One job per file: ``reminders.csv``, ``reminders.xlsx`` and the drafts' ZIP."""
+        """One job per file: ``reminders.csv`` (machine names, every column), ``reminders.xlsx`` (for
+        people: the dashboard's columns and Italian headers) and the drafts' ZIP."""
         export = self.table.drop(columns=["key", "reason"])
         return {
             "reminders.csv": lambda: write_csv(export, out, "reminders"),
-            "reminders.xlsx": lambda: write_xlsx_file(export, out, "reminders"),
+            "reminders.xlsx": lambda: write_for_people(export_frame(self.table), out, "reminders"),
             DRAFTS_ZIP: lambda: self.write_drafts(out),
         }
 
@@ -112,12 +113,12 @@ class Reminders:
         path.write_bytes(self.drafts_zip())
         return path
 
-    # -- downloads (the Promemoria page): the columns for people, in Italian in the XLSX ------------
+    # -- downloads (the Promemoria page): the columns for people, with Italian headers -------------
     def download_csv(self) -> bytes:
-        return to_csv_bytes(export_frame(self.table))
+        return to_csv_bytes(for_people(export_frame(self.table), REMINDERS))
 
     def download_xlsx(self) -> bytes:
-        return to_xlsx_bytes(export_frame(self.table), "Promemoria", EXPORT_LABELS)
+        return to_xlsx_bytes(for_people(export_frame(self.table), REMINDERS), REMINDERS.sheet)
 
     # -- drafts -------------------------------------------------------------------------------------
     def letters(self, rows: pd.DataFrame | None = None, *, links: bool = True) -> pd.DataFrame:

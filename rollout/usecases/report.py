@@ -13,7 +13,8 @@ from pathlib import Path
 
 from rollout.config import Config
 from rollout.outputs import staging
-from rollout.outputs.files import write_csv, write_xlsx_file
+from rollout.outputs.columns import write_for_people
+from rollout.outputs.files import write_csv
 from rollout.outputs.quality import rows_table
 from rollout.outputs.staging import run_jobs, staged
 from rollout.outputs.tables import accounts_table, comuni_table, status_dict
@@ -68,7 +69,7 @@ def write_report(snap: Snapshot, out: Path, config: Config | None = None) -> Wri
         side = {
             # Sent to the workers started early (see start_workers): the picture gets the figures only.
             STATUS_PNG: functools.partial(write_status_png, Overview.of(snap), config.campaign, tmp),
-            ACCOUNTS_XLSX: functools.partial(write_xlsx_file, accounts, tmp, "accounts"),
+            ACCOUNTS_XLSX: functools.partial(write_for_people, accounts, tmp, "accounts"),
         }
         seconds = run_jobs(here, side)
         names = sorted(p.name for p in tmp.iterdir())

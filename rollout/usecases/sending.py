@@ -18,6 +18,7 @@ import pandas as pd
 
 from rollout.config import Config
 from rollout.errors import InputError
+from rollout.italian import agree, plural
 from rollout.outputs.links import FormLink
 from rollout.pipeline import ACCEPT_FLAG, Load
 from rollout.reminders.drafts import Templates, drafts, templates_from_config
@@ -117,7 +118,10 @@ def prepare_sending(
         ]
     if retry_uncertain and not dry_run:
         freed = release_uncertain(log, wanted)
-        notices.append(f"Liberati {freed} messaggi con esito incerto: partiranno di nuovo.")
+        freed_text = plural(freed, "messaggio con esito incerto", "messaggi con esito incerto")
+        notices.append(
+            f"{agree(freed, 'Liberato', 'Liberati')} {freed_text}: {agree(freed, 'partirà', 'partiranno')} di nuovo."
+        )
     letters = drafts(table, snap.settings, templates, config.campaign, config.form_url)
     items = plan(table, letters, options, today, log.blocked(), wanted, limit)
     return Sending(smtp, log, options, templates, today, items, notices)
