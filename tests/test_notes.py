@@ -6,6 +6,7 @@ import csv
 import io
 import itertools
 import re
+import runpy
 import subprocess
 import sys
 import zipfile
@@ -241,11 +242,7 @@ def test_a_custom_template_from_the_configuration(snap, tmp_path):
 
 
 def test_the_committed_template_is_what_the_script_makes(tmp_path):
-    sys.path.insert(0, str(ROOT / "tools"))
-    try:
-        from make_note_template import build
-    finally:
-        sys.path.remove(str(ROOT / "tools"))
+    build = runpy.run_path(str(ROOT / "tools" / "make_note_template.py"))["build"]
     build(tmp_path / "nuovo.docx")
     made, shipped = docx.Document(str(tmp_path / "nuovo.docx")), docx.Document(str(DEFAULT_TEMPLATE))
     assert texts(made) == texts(shipped)
