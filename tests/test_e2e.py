@@ -43,7 +43,7 @@ PAGES = [
 MENU = ["Panoramica", "Comuni", "Copertura", "Promemoria", "Qualità dati"]
 
 pytestmark = [
-    pytest.mark.e2e,
+    pytest.mark.browser,
     pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (.ci/run installs it)"),
     pytest.mark.skipif((ROOT / "rollout.toml").exists(), reason="a local rollout.toml replaces the demo"),
 ]

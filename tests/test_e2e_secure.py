@@ -30,7 +30,7 @@ REFERENTI = {  # comune shown in the drill-down -> (referente, contatto) as the 
 JOINER = "\u2060"
 
 pytestmark = [
-    pytest.mark.e2e,
+    pytest.mark.browser,
     pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (.ci/run installs it)"),
 ]
 
