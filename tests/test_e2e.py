@@ -20,12 +20,11 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from browser import CHROMIUM, SHOTS, launch_chromium, open_page, serve_dashboard
 from conftest import ROOT
 from rollout.synthetic.national import generate
+from ui.navigation import MENU
 
-# A deep link comes first: a fresh server's first request must work on any page.
-PAGES = [
-    ("comuni", "Comuni", ["Dettaglio comune", "130 comuni su 130"]),
-    (
-        "",
+# What each page of the menu shows on the demo: its heading and some texts.
+SHOWN = {
+    "panoramica.py": (
         "Account editor nuovi siti web comunali - PNRR 1.4.1",
         [
             "Situazione al 08/09/2023 18:00",
@@ -35,12 +34,17 @@ PAGES = [
             "Confini: ISTAT, elaborazione openpolis (CC BY 4.0)",
         ],
     ),
-    ("copertura", "Copertura dei permessi", ["Tutti e sette i permessi", "Comuni × permessi"]),
-    ("promemoria", "Promemoria", ["79 comuni da sollecitare", "Scarica CSV"]),
-    ("qualita", "Qualità dati", ["303 righe di risposte lette", "Comuni non riconosciuti (2)"]),
+    "comuni.py": ("Comuni", ["Dettaglio comune", "130 comuni su 130"]),
+    "copertura.py": ("Copertura dei permessi", ["Tutti e sette i permessi", "Comuni × permessi"]),
+    "promemoria.py": ("Promemoria", ["79 comuni da sollecitare", "Scarica CSV"]),
+    "qualita.py": ("Qualità dati", ["303 righe di risposte lette", "Comuni non riconosciuti (2)"]),
+}
+# Every page of ui.navigation, by its URL ("" for the default page); a deep link comes first: a
+# fresh server's first request must work on any page.
+PAGES = [
+    ("" if page is MENU[0] else Path(page.file).stem, *SHOWN[page.file]) for page in (*MENU[1:2], MENU[0], *MENU[2:])
 ]
-
-MENU = ["Panoramica", "Comuni", "Copertura", "Promemoria", "Qualità dati"]
+MENU_TITLES = [page.title for page in MENU]
 
 pytestmark = [
     pytest.mark.browser,
@@ -93,7 +97,7 @@ def test_every_page_renders(server, browser, path, title, texts):
         assert page.locator('[data-testid="stException"]').count() == 0
         assert page.locator('[data-testid="stAlertContentError"]').count() == 0
         # The menu is dashboard.py's: a run that skipped the entry point would list the files.
-        assert _menu(page) == MENU
+        assert _menu(page) == MENU_TITLES
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SHOTS / f"{path or 'panoramica'}.png"), full_page=True)
     finally:
@@ -107,13 +111,13 @@ def _menu(page) -> list[str]:
 def test_a_rerun_after_a_deep_link_goes_through_the_entry_point(server, browser):
     page = open_page(browser, f"{server}/copertura")
     try:
-        assert _menu(page) == MENU
+        assert _menu(page) == MENU_TITLES
         # A rerun: the sidebar's screenshot toggle belongs to dashboard.py; the page stays the same.
         page.get_by_text("Modalità screenshot").click()
         page.wait_for_timeout(300)
         page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
         assert page.locator("h2").first.inner_text().strip() == "Copertura dei permessi"
-        assert _menu(page) == MENU
+        assert _menu(page) == MENU_TITLES
         assert page.url == f"{server}/copertura"
     finally:
         page.close()
