@@ -5,42 +5,51 @@ holding it can fetch, logged in or not. So the files (contacts, PEC, fiscal code
 at the click (``data`` is a callable: before any click there is no URL at all), and the click
 starts a short sweep: Streamlit deletes a generated file once two script runs have ended after it
 (the first marks it, the second deletes it), so a fragment reruns every ``SWEEP_SECONDS`` until
-``SWEEP_RUNS`` of its runs have begun after the last file was made, and the link answers 404 a
-few seconds after the download (never sooner than ``SWEEP_SECONDS``: a loaded browser has that
-long to fetch it). If the page is closed before that, the file goes at the next runs of any
-session (README, «Deploying safely»): Streamlit 1.67 forgets a disconnected session after
+``SWEEP_RUNS`` of its runs have ended after the file was made, and the link answers 404 a few
+seconds after the download. If the page is closed before that, the file goes at the next runs of
+any session (README, «Deploying safely»): Streamlit 1.67 forgets a disconnected session after
 ``server.disconnectedSessionTTL`` without running anything, so that setting alone deletes nothing.
 
-The click reruns only the button's fragment, never the whole app. Streamlit answers the click
-(the file's URL) with a message in the session's outgoing queue, and a full run that starts
-before the queue is sent clears it of everything but lifecycle messages: the answer is lost, the
-button spins and no file comes (1 click in 15 on a loaded machine when the click itself reran the
-app). A fragment's run keeps the queue. The full run that ends the sweep starts only when no file
-is being made and the last one was answered at least one sweep run earlier.
+Two things made a click produce nothing on a loaded machine (issue 20):
+- The click reran the whole app. Streamlit answers the click (the file's URL) with a message in
+  the session's outgoing queue, and a full run that starts before the queue is sent clears it of
+  everything but lifecycle messages: the answer was lost, the button spun, no file came. The
+  button now lives in a fragment of its own: the click reruns that fragment, whose run keeps the
+  queue.
+- The sweep's runs, queued while a slow file was being made, ended one after the other as soon as
+  it was stored: the file was gone before the browser had the URL (404). A sweep run now ends no
+  sooner than ``KEEP_SECONDS`` after the file was made, so the browser has that long to fetch it.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 
 import streamlit as st
 
 SWEEP_SECONDS = 2.0
-SWEEP_RUNS = 2  # sweep runs begun after the last file was made: one marks it, one deletes it
-START_WITHIN_SECONDS = 5.0  # how long a click's run waits for Streamlit to start making the file
+SWEEP_RUNS = 2  # sweep runs ended after the last file was made: one marks it, one deletes it
+KEEP_SECONDS = 4.0  # a file is never deleted sooner than this after it was made
+START_WITHIN_SECONDS = 15.0  # how long a click's run waits for Streamlit to start making the file
 _STATE = "_downloads"
 
 
-class _Downloads:
-    """One session's files made at a click, counted from the thread in which Streamlit makes them."""
+class Sweep:
+    """One session's files made at a click, counted from the thread in which Streamlit makes them,
+    and the sweep runs that follow (``clock`` and ``sleep`` as ``time``'s, for the tests)."""
 
-    def __init__(self) -> None:
+    def __init__(
+        self, clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep
+    ) -> None:
+        self._clock, self._sleep = clock, sleep
         self._changed = threading.Condition()
         self.clicks = 0  # clicks seen by this session's runs
         self.started = 0  # files whose making began
         self.making = 0  # files being made now
-        self.runs_after = 0  # sweep runs begun since the last file was made
+        self.made_at = float("-inf")  # when the last file was made (clock): none yet
+        self.runs_after = 0  # sweep runs ended since the last file was made
         self.sweeping = ""  # the key of the button whose fragment runs the sweep ("": none)
 
     def made_by(self, make: Callable[[], bytes]) -> Callable[[], bytes]:
@@ -56,6 +65,7 @@ class _Downloads:
             finally:
                 with self._changed:
                     self.making -= 1
+                    self.made_at = self._clock()
                     self.runs_after = 0
 
         return counted
@@ -73,7 +83,16 @@ class _Downloads:
             self._changed.wait_for(lambda: self.started >= self.clicks, START_WITHIN_SECONDS)
 
     def swept(self) -> bool:
-        """Count one sweep run; True when the sweep is over (no file being made, enough runs after)."""
+        """Count one sweep run; True when the sweep is over (no file being made, enough runs after).
+
+        The run is held until the last file is ``KEEP_SECONDS`` old: its end may delete it.
+        """
+        with self._changed:
+            if self.making:
+                return False
+            young = self.made_at + KEEP_SECONDS - self._clock()
+        if young > 0:
+            self._sleep(min(young, KEEP_SECONDS))
         with self._changed:
             if self.making:
                 return False
@@ -84,9 +103,9 @@ class _Downloads:
             return True
 
 
-def _downloads() -> _Downloads:
+def _sweep_state() -> Sweep:
     if _STATE not in st.session_state:
-        st.session_state[_STATE] = _Downloads()
+        st.session_state[_STATE] = Sweep()
     return st.session_state[_STATE]
 
 
@@ -98,7 +117,7 @@ def download_button(where, label: str, make: Callable[[], bytes], file_name: str
 @st.fragment
 def _button(where, label: str, make: Callable[[], bytes], file_name: str, mime: str, key: str, kwargs: dict) -> None:
     """The button in a fragment of its own: a click reruns this fragment only."""
-    downloads = _downloads()
+    downloads = _sweep_state()
     if where.download_button(label, downloads.made_by(make), file_name, mime, key=key, on_click="rerun", **kwargs):
         downloads.clicked(key)
     if downloads.sweeping == key:
@@ -111,5 +130,5 @@ def _sweep() -> None:
 
     Once the sweep is over, a full run without this fragment stops its timer.
     """
-    if _downloads().swept():
+    if _sweep_state().swept():
         st.rerun(scope="app")
