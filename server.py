@@ -18,6 +18,7 @@ import streamlit as st
 from starlette.middleware import Middleware
 
 from rollout.access import route_answers
+from ui.assets import KeptAssets
 
 READY_WITHIN_SECONDS = 15.0
 WARM_UP_THREAD = "rollout-warm-up"
@@ -73,11 +74,15 @@ def _prepared() -> bool:
     from ui import context, derived, downloads  # noqa: F401
 
     maps.provinces_topology()
+    import gc
+
+    gc.collect()
+    gc.freeze()
     return True
 
 
 app = st.App(
     "dashboard.py",
     lifespan=lifespan,
-    middleware=[Middleware(RouteGate, base_url=st.get_option("server.baseUrlPath"))],
+    middleware=[Middleware(RouteGate, base_url=st.get_option("server.baseUrlPath")), Middleware(KeptAssets)],
 )
