@@ -17,6 +17,7 @@ from rollout.reminders.drafts import (
     templates_from_config,
 )
 from rollout.reminders.log import CHANNELS, Mark
+from rollout.reminders.reading import reminders_section, report_line, without_address
 from ui import notes
 from ui.context import current, header
 from ui.derived import reminders
@@ -24,7 +25,8 @@ from ui.downloads import download_button
 from ui.format import compact, md_escape
 from ui.labels import STATUS_BADGES
 from ui.privacy import hide_personal, notice
-from ui.reminders import load_marks, reminder_log, shown_day
+from ui.receipts import receipts_section
+from ui.reminders import load_bounced, load_marks, reminder_log, shown_day
 from ui.sending import send_section
 from ui.state import screenshot_mode
 
@@ -34,12 +36,24 @@ MAX_LINKS = 400  # above this many comuni the table leaves out its «scrivi» li
 ctx = current()
 header(ctx, "Promemoria")
 log = reminder_log(ctx.config)
-table = reminders(ctx.snap, ctx.view, ctx.view_key, load_marks(log), FormLink.from_config(ctx.config))
+marks = load_marks(log)
+bounced = load_bounced(log, ctx.snap.comuni)  # never written to again: the comune's next address instead
+table = reminders(ctx.snap, ctx.view, ctx.view_key, marks, FormLink.from_config(ctx.config), bounced)
 no_answer = int(table["status"].isin(["pending", "missing"]).sum())
 st.markdown(
     f"**{len(table)} comuni da sollecitare**: {no_answer} senza risposta valida, "
     f"{len(table) - no_answer} hanno risposto ma senza editor Amministrazione Trasparente."
 )
+if marks is not None and len(marks):
+    st.caption(md_escape(report_line(reminders_section(ctx.view, marks, bounced))))
+if len(dead := without_address(ctx.view, bounced)):
+    names = ", ".join(f"{n} ({p})" if p else n for n, p in zip(dead["name"], dead["province"], strict=True))
+    st.warning(
+        f"**{len(dead)} {'comune' if len(dead) == 1 else 'comuni'} senza un indirizzo funzionante** (ogni indirizzo "
+        f"noto è stato respinto): {md_escape(names)}. Aggiorna l'indirizzo nell'elenco dei comuni: quello nuovo "
+        "verrà usato al prossimo invio.",
+        icon=":material/unsubscribe:",
+    )
 try:
     templates = templates_from_config(ctx.config)
 except InputError as err:
@@ -90,8 +104,8 @@ with_links = templates is not None and len(table) <= MAX_LINKS
 if with_links:
     shown["mailto"] = letters_for(table)["mailto"].to_numpy()
 shown = hide_personal(shown)
-order = ["comune", "province", "status", "reasons", "days_late", "reminders_sent", "last_reminder", "mailto",
-         "contact", "contact_source", "contact_name", "missing_permissions"]  # fmt: skip
+order = ["comune", "province", "status", "reasons", "days_late", "reminders_sent", "last_reminder", "outcome",
+         "mailto", "contact", "contact_source", "contact_name", "missing_permissions"]  # fmt: skip
 st.dataframe(
     compact(shown),
     hide_index=True,
@@ -113,6 +127,7 @@ if templates is not None and not with_links:
         "restringi l'elenco con i filtri oppure usa «Scarica bozze»."
     )
 
+receipts_section(ctx, log)
 send_section(ctx, table, templates, log)
 
 st.subheader("Registra i promemoria inviati")

@@ -25,6 +25,7 @@ from rollout.outputs.staging import run_jobs, staged
 from rollout.outputs.tables import accounts_table, comuni_table, status_dict
 from rollout.pipeline import run_report
 from rollout.reminders import cli as reminders_cli
+from rollout.reminders.reading import report_line
 from rollout.status import Snapshot
 from rollout.terminal import say
 from rollout.views import Overview
@@ -96,6 +97,7 @@ class Written:
     paths: list[Path]
     seconds: dict[str, float] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    reminders: str = ""  # the line on the reminders' outcomes
 
 
 def write_report(snap: Snapshot, out: Path, config: Config | None = None) -> Written:
@@ -106,20 +108,20 @@ def write_report(snap: Snapshot, out: Path, config: Config | None = None) -> Wri
     """
     config = config or Config()
     accounts = accounts_table(snap)  # for accounts.csv here and, pickled, for the XLSX worker
-    warnings: list[str] = []
+    reminders = reminders_cli.Reminders.of(snap, config, tolerant=True)  # the log, read once
+    warnings: list[str] = [*reminders.warnings]
     with staged(Path(out)) as tmp:
 
         def reminder_files() -> dict[str, float]:
-            reminders = reminders_cli.Reminders.of(snap, config, tolerant=True)
-            warnings.extend(reminders.warnings)
             return run_jobs(reminders.jobs(tmp))
 
         def table(name: str, make) -> Callable[[], object]:
             return lambda: write_csv(make(snap), tmp, name)
 
+        status = status_dict(snap, reminders.section)
         here = {
             "status.json": lambda: (tmp / "status.json").write_text(
-                json.dumps(status_dict(snap), ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+                json.dumps(status, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
             ),
             "comuni.csv": table("comuni", comuni_table),
             "rows.csv": table("rows", rows_table),
@@ -135,7 +137,7 @@ def write_report(snap: Snapshot, out: Path, config: Config | None = None) -> Wri
         names = sorted(p.name for p in tmp.iterdir())
     order = [*REPORT_FILES, *(n for n in names if n not in REPORT_FILES)]
     paths = [Path(out) / n for n in order if n in names]
-    return Written(paths, seconds, warnings)
+    return Written(paths, seconds, warnings, report_line(reminders.section))
 
 
 STATUS_PNG = "status.png"
@@ -204,6 +206,8 @@ def accounts_notes(snap: Snapshot, config: Config, out: Path, template: str | No
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "reminders" and args.action == "receipts":
+        return receipts(args)  # the mailbox and the log only: no source to read
     try:
         config = resolve_config(args)
         if args.command == "report":
@@ -223,7 +227,8 @@ def main(argv: list[str] | None = None) -> int:
         else:
             written = write_report(snap, Path(args.out), config)
             load_warnings = [*load_warnings, *written.warnings]
-            lines = [summary(snap), f"File scritti in {args.out}: {', '.join(p.name for p in written.paths)}"]
+            lines = [summary(snap), written.reminders,
+                     f"File scritti in {args.out}: {', '.join(p.name for p in written.paths)}"]  # fmt: skip
     except (InputError, SourceError) as err:
         say(f"errore: {err}", err=True)
         return EXIT_BAD_INPUT
@@ -248,3 +253,20 @@ def main(argv: list[str] | None = None) -> int:
     if lines:
         say(*lines)
     return code
+
+
+def receipts(args: argparse.Namespace) -> int:
+    """``reminders receipts``: exit 0, or 2 with one line ``errore: …`` (server down, login refused, no folder)."""
+    try:
+        return reminders_cli.run_receipts(args, load_config(args.config))
+    except (InputError, SourceError) as err:
+        say(f"errore: {err}", err=True)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        say("errore: interrotto (niente è stato registrato: rilancia per leggere le ricevute)", err=True)
+        return EXIT_INTERRUPTED
+    except Exception as err:
+        if os.environ.get("ROLLOUT_DEBUG"):
+            raise
+        say(f"errore interno ({type(err).__name__}): imposta ROLLOUT_DEBUG=1 per i dettagli", err=True)
+        return EXIT_INTERNAL

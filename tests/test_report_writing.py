@@ -102,14 +102,15 @@ def test_a_damaged_log_is_a_warning_and_the_counts_are_left_empty(campaign, caps
     assert (
         f"avviso: Il registro dei promemoria {log} è danneggiato o non è un file SQLite: spostalo altrove (i "
         "promemoria già registrati sono lì dentro) e ne verrà creato uno nuovo. I promemoria già inviati non sono "
-        "noti: le colonne Promemoria inviati, Ultimo promemoria e Canale di reminders.csv e reminders.xlsx sono vuote."
+        "noti: le colonne Promemoria inviati, Ultimo promemoria, Canale ed Esito dell'ultimo invio di reminders.csv "
+        "e reminders.xlsx sono vuote."
     ) in err
     rows = reminders_rows(out / "reminders.csv")
     assert len(rows) == 6
     assert {(r["reminders_sent"], r["last_reminder"], r["last_channel"]) for r in rows.values()} == {("", "", "")}
     header, *cells = xlsx_rows(out / "reminders.xlsx")
-    assert header[-3:] == ("reminders_sent", "last_reminder", "last_channel")
-    assert {c[-3:] for c in cells} == {(None, None, None)}
+    assert header[-4:] == ("reminders_sent", "last_reminder", "last_channel", "outcome")
+    assert {c[-4:] for c in cells} == {(None, None, None, None)}
     assert log.read_bytes() == b"\x00" * 4096  # left for the user to move away
 
 
@@ -125,7 +126,7 @@ def _assert_melito_counted(out: Path) -> None:
     assert (melito["reminders_sent"], melito["last_reminder"], melito["last_channel"]) == ("2", "2023-09-20", "PEC")
     _, *cells = xlsx_rows(out / "reminders.xlsx")
     row = next(c for c in cells if c[0] == "Melito di Napoli")
-    assert row[-3:] == (2, "2023-09-20", "PEC")
+    assert row[-4:] == (2, "2023-09-20", "PEC", None)  # recorded by hand: no outcome
 
 
 def test_a_log_whose_wal_index_cannot_be_created_is_still_read(campaign, capsys):

@@ -58,7 +58,11 @@ def quality_tables(_snap, key: tuple) -> dict[str, object]:
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def reminders(_snap, _view: pd.DataFrame, view_key: tuple, marks: pd.DataFrame | None, form: FormLink) -> pd.DataFrame:
-    """The comuni to chase among the filtered ones, with the reminders already sent (``marks`` is
-    part of the key: a reminder recorded makes a new list)."""
-    return reminders_list(_snap, _view, marks, form)
+def reminders(
+    _snap, _view: pd.DataFrame, view_key: tuple, marks: pd.DataFrame | None, form: FormLink,
+    bounced: frozenset[str] = frozenset(),
+) -> pd.DataFrame:  # fmt: skip
+    """The comuni to chase among the filtered ones, with the reminders already sent and the addresses
+    that bounced left out (``marks`` and ``bounced`` are part of the key: a reminder recorded or a
+    receipt read makes a new list)."""
+    return reminders_list(_snap, _view, marks, form, bounced)

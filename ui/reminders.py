@@ -11,6 +11,7 @@ from rollout.config import Config
 from rollout.errors import InputError
 from rollout.italian import short_date
 from rollout.reminders.log import ReminderLog, database_path
+from rollout.reminders.reading import bounced_addresses
 from ui.format import md_escape
 
 
@@ -32,6 +33,17 @@ def load_marks(log: ReminderLog | None) -> pd.DataFrame | None:
     except InputError as err:
         st.warning(f"Promemoria inviati non disponibili. {md_escape(str(err))}")
         return None
+
+
+def load_bounced(log: ReminderLog | None, comuni: pd.DataFrame) -> frozenset[str]:
+    """The addresses of ``comuni`` that bounced (never used again); none when the file is unusable
+    (``load_marks`` has already said why)."""
+    if log is None:
+        return frozenset()
+    try:
+        return bounced_addresses(log, comuni)
+    except InputError:
+        return frozenset()
 
 
 def shown_day(iso_day: str) -> str:

@@ -72,6 +72,15 @@ def contacts_of(comuni: pd.DataFrame, bounced: Iterable[str] = frozenset()) -> t
     return [c.address for c in found], [c.source for c in found]
 
 
+def addresses_of(comuni: pd.DataFrame) -> set[str]:
+    """Every address ``contact_for`` may choose for the rows of ``comuni`` (to ask which ones bounced)."""
+    found: set[str] = set()
+    for column, _ in _ORDER:
+        if column in comuni.columns:
+            found.update(a for a in comuni[column].fillna("").astype(str) if a)
+    return found
+
+
 def _get(comune: Any, column: str) -> object:
     if isinstance(comune, dict | pd.Series):
         return comune.get(column, "")

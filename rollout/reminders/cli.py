@@ -1,4 +1,4 @@
-"""``python -m rollout reminders export|mark|undo|send``: the reminders kit from the command line.
+"""``python -m rollout reminders export|mark|undo|send|receipts``: the reminders kit from the command line.
 
 Also the reminders' part of ``python -m rollout report``.
 """
@@ -23,8 +23,11 @@ from rollout.outputs.links import FormLink
 from rollout.outputs.staging import run_jobs, staged
 from rollout.read.text import words
 from rollout.reminders.drafts import Templates, drafts, drafts_zip, reminders_list, templates_from_config
+from rollout.reminders.imap_settings import find_imap
 from rollout.reminders.log import CHANNELS, Mark, ReminderLog, TrackingError, comune_keys, database_path
 from rollout.reminders.mail_settings import find_smtp, options_from_config
+from rollout.reminders.reading import bounced_addresses, read_receipts, reminders_section
+from rollout.reminders.reading import summary_line as receipts_line
 from rollout.reminders.send import PROBLEMS, Sender, plan, release_uncertain, summary_line
 from rollout.status import Snapshot
 from rollout.terminal import say
@@ -40,8 +43,16 @@ def add_parser(parser: argparse.ArgumentParser, add_sources) -> None:
     mark = actions.add_parser("mark", help="registra i promemoria inviati (un comune o tutto l'elenco)")
     undo = actions.add_parser("undo", help="annulla una registrazione (il codice stampato da mark)")
     send = actions.add_parser("send", help="invia i promemoria per email o PEC (server SMTP in [smtp] dei segreti)")
+    receipts = actions.add_parser(
+        "receipts", help="legge ricevute, mancate consegne e risposte dalla casella del mittente ([imap] dei segreti)"
+    )
     for action in (export, mark, undo, send):
         add_sources(action)
+    receipts.add_argument("--config", help="file TOML di configurazione (default: rollout.toml o $ROLLOUT_CONFIG)")
+    receipts.add_argument(
+        "--secrets", help="file dei segreti con [imap] (default: $ROLLOUT_SECRETS o .streamlit/secrets.toml)"
+    )
+    for action in (export, mark, undo, send, receipts):
         action.add_argument("--database", help="registro dei promemoria (default: [reminders] database)")
     export.add_argument("--out", required=True, help="cartella in cui scrivere i file")
     who = mark.add_mutually_exclusive_group(required=True)
@@ -73,9 +84,11 @@ def reminder_log(config: Config, override: str | None = None) -> ReminderLog:
 
 
 UNKNOWN_COUNTS = (
-    "I promemoria già inviati non sono noti: le colonne Promemoria inviati, Ultimo promemoria e Canale "
-    "di reminders.csv e reminders.xlsx sono vuote."
+    "I promemoria già inviati non sono noti: le colonne Promemoria inviati, Ultimo promemoria, Canale ed "
+    "Esito dell'ultimo invio di reminders.csv e reminders.xlsx sono vuote."
 )
+# Columns of the reminders list that only the tracker uses (the outcome is written as ``outcome``).
+INTERNAL_COLUMNS = ("last_counted", "last_outcome", "outcome_detail")
 
 
 @dataclass
@@ -87,27 +100,30 @@ class Reminders:
     table: pd.DataFrame
     templates: Templates
     warnings: list[str]
+    section: dict | None = None  # status.json's ``reminders`` (None: the log could not be read)
 
     @classmethod
     def of(cls, snap: Snapshot, config: Config, database: str | None = None, *, tolerant: bool = False) -> Reminders:
         """Read the reminders log. ``tolerant`` (the weekly report): a damaged or unreadable log leaves
         the counts unknown, with a warning, instead of stopping everything."""
         templates = templates_from_config(config)
+        log = reminder_log(config, database)
         try:
-            marks, warnings = reminder_log(config, database).summary(), []
+            marks, bounced, warnings = log.summary(), bounced_addresses(log, snap.comuni), []
         except TrackingError as err:
             if not tolerant:
                 raise
-            marks, warnings = None, [f"{err} {UNKNOWN_COUNTS}"]
-        table = reminders_list(snap, marks=marks, form=FormLink.from_config(config))
+            marks, bounced, warnings = None, frozenset(), [f"{err} {UNKNOWN_COUNTS}"]
+        table = reminders_list(snap, marks=marks, form=FormLink.from_config(config), bounced=bounced)
         if marks is None:
             table["reminders_sent"] = pd.array([pd.NA] * len(table), dtype="Int64")
             table["last_reminder"] = table["last_channel"] = ""
-        return cls(snap, config, table, templates, warnings)
+        section = None if marks is None else reminders_section(snap.comuni, marks, bounced)
+        return cls(snap, config, table, templates, warnings, section)
 
     def jobs(self, out: Path) -> dict[str, Callable[[], object]]:
         """One job per file: ``reminders.csv``, ``reminders.xlsx`` and the drafts' ZIP."""
-        export = self.table.drop(columns=["key", "reason"])
+        export = self.table.drop(columns=["key", "reason", *INTERNAL_COLUMNS])
         return {
             "reminders.csv": lambda: write_csv(export, out, "reminders"),
             "reminders.xlsx": lambda: write_xlsx_file(export, out, "reminders"),
@@ -208,7 +224,8 @@ def run_send(
     options = options_from_config(config)
     templates = templates_from_config(config)
     log = reminder_log(config, args.database)
-    table = reminders_list(snap, marks=log.summary(), form=FormLink.from_config(config))
+    bounced = bounced_addresses(log, snap.comuni)  # never written to again: the comune's next address instead
+    table = reminders_list(snap, marks=log.summary(), form=FormLink.from_config(config), bounced=bounced)
     only = None
     if args.comune:
         picked = [find_comune(snap.comuni, text) for text in args.comune]
@@ -241,3 +258,19 @@ def run_send(
     sender.run(items, progress=lambda done, total, item: out(f"[{done}/{total}] {item.line()}"))
     out(summary_line(items))
     return 1 if any(i.result in PROBLEMS for i in items) else 0
+
+
+def run_receipts(args: argparse.Namespace, config: Config, out: Callable[[str], None] | None = None) -> int:
+    """``reminders receipts``: read the mailbox, one line per message whose outcome changed, then a summary."""
+    out = out or say
+    settings = find_imap(args.secrets)
+    if settings is None:
+        raise InputError(
+            "Lettura delle ricevute non configurata: manca la sezione [imap] nel file dei segreti "
+            "(.streamlit/secrets.toml o --secrets); vedi docs/reminders.md, «Receipts and bounces»."
+        )
+    done = read_receipts(settings, reminder_log(config, args.database), tz=config.timezone)
+    for change in done.changes:
+        out(change.line())
+    out(receipts_line(done))
+    return 0
