@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from rollout.italian import moments
+from rollout.italian import moments, number
 from rollout.outputs.contacts import contact_for
 from rollout.outputs.links import FormLink
 from rollout.read.permissions import PERMISSION_KEYS
@@ -12,8 +12,8 @@ from rollout.views import employees_of, filter_comuni
 from ui import notes, state
 from ui.comuni import CONTACT_COLUMNS, comuni_display
 from ui.context import current, header
-from ui.format import compact, md_escape
-from ui.labels import LONG, SHORT, STATUS_BADGES, permission_columns
+from ui.format import compact, fit_height, md_escape, text_width
+from ui.labels import LONG, SHORT, permission_columns, status_badge, status_column
 from ui.privacy import notice
 from ui.reminders import load_bounced, load_marks, reminder_log, shown_day
 
@@ -29,27 +29,56 @@ missing = st.selectbox(
     placeholder="qualsiasi permesso",
     key=state.MISSING_PERMISSION,
 )
-view = filter_comuni(ctx.view, missing_permission=missing)
-st.caption(f"{len(view)} comuni su {len(ctx.snap.comuni)}")
 log = reminder_log(ctx.config)
 marks = load_marks(log)  # reminders recorded or sent from the Promemoria page
 bounced = load_bounced(log, ctx.snap.comuni)  # addresses that bounced: never shown as the contact
 every, labels, keys = comuni_display(ctx.snap, ctx.key, bounced)  # built once per snapshot, sliced here
+view = filter_comuni(ctx.view, missing_permission=missing)
+view = view.loc[every.index.intersection(view.index, sort=False)]  # by status, then by name
 sent = comuni_marks(view, marks, keys.loc[view.index].tolist())
 form = FormLink.from_config(ctx.config)
 links = form.for_comuni(view["name"], view["province"], view["code"])
-shown = every.drop(columns=list(CONTACT_COLUMNS)) if state.screenshot_mode() else every
-table = shown.loc[view.index].assign(
+visible = every.drop(columns=list(CONTACT_COLUMNS)) if state.screenshot_mode() else every
+table = visible.loc[view.index].assign(
     Promemoria=sent["reminders_sent"],
     **{"Ultimo promemoria": sent["last_reminder"].map(shown_day), "Esito ultimo invio": outcome_texts(sent)},
     **({"Modulo": list(links)} if form.url else {}),
 )
+# The columns in three sets, each readable whole at 1440 px beside the sidebar; the others one click away.
+COLUMNS = {
+    "Stato e lacune": ["Comune", "Prov.", "Stato", "Prima risposta", "Editor", "Mancano"],
+    "Permessi": ["Comune", "Prov.", *PERMISSION_KEYS],
+    "Promemoria": ["Comune", "Prov.", "Stato", "Promemoria", "Ultimo promemoria", "Esito ultimo invio", "Modulo"],
+    "Contatti": ["Comune", "Prov.", "Stato", *CONTACT_COLUMNS],
+}
+line = st.container(horizontal=True, vertical_alignment="bottom")
+line.caption(
+    f"{number(len(view))} comuni su {number(len(ctx.snap.comuni))}, per stato (prima i mancanti e quelli in attesa), "
+    "poi per nome",
+    width="stretch",
+)
+shown = line.segmented_control("Colonne", list(COLUMNS), default="Stato e lacune", key="comuni_columns")
 st.dataframe(
     compact(table),
     hide_index=True,
+    column_order=[c for c in COLUMNS[shown or "Stato e lacune"] if c in table.columns],
     column_config=permission_columns()
-    | {"Modulo": st.column_config.LinkColumn("Modulo", display_text="apri", help="Il link del modulo per il comune")},
-    height=420,
+    | {
+        "Comune": st.column_config.TextColumn("Comune", width=text_width(view["name"], "Comune")),
+        "Prov.": st.column_config.TextColumn("Prov.", width=56),
+        "Stato": status_column(width=100),
+        "Prima risposta": st.column_config.TextColumn(
+            "Prima risposta", width=text_width(["00/00/0000 00:00"], "Prima risposta")
+        ),
+        "Editor": st.column_config.NumberColumn("Editor", width=text_width([], "Editor")),
+        "Mancano": st.column_config.TextColumn("Mancano", help="I permessi senza nessun editor attuale"),
+        "Promemoria": st.column_config.NumberColumn("Promemoria inviati", width=text_width([], "Promemoria inviati")),
+        "Ultimo promemoria": st.column_config.TextColumn(
+            "Ultimo promemoria", width=text_width([], "Ultimo promemoria")
+        ),
+        "Modulo": st.column_config.LinkColumn("Modulo", display_text="apri", help="Il link del modulo per il comune"),
+    },
+    height=fit_height(len(table)),
     key="comuni_table",
 )
 
@@ -80,7 +109,7 @@ if choice is not None:
     )
     outcome = outcome_texts(sent.loc[[choice]])[0]
     outcome = f" · Esito dell'ultimo invio: {md_escape(outcome)}" if outcome else ""
-    st.caption(f"Stato: {STATUS_BADGES[row['status']]}{who} · Promemoria inviati: {reminded}{outcome}")
+    st.caption(f"Stato: {status_badge(row['status'])}{who} · Promemoria inviati: {reminded}{outcome}")
     if form.url:
         what = "precompilato con il nome del comune" if form.prefills else "non precompilato: vedi form_prefill_field"
         st.markdown(f"**Link al modulo** ({what}), da copiare:")

@@ -1,16 +1,18 @@
-"""Panoramica: the weekly status screen (reads well as one 1440×900 screenshot)."""
+"""Panoramica: the weekly status screen, one 1440×900 screen (also as a PNG for the meeting)."""
 
 import streamlit as st
 
-from rollout.italian import countdown
+from rollout.italian import countdown, number
 from rollout.outputs import charts, picture
+from rollout.reminders.drafts import comuni_marks
 from rollout.status import coverage_of
 from rollout.views import KPIS, NOTHING_TO_DO, to_do, week_totals
 from ui.context import current, header
 from ui.derived import chart
 from ui.downloads import download_button
-from ui.format import md_escape
+from ui.format import md_escape, moment
 from ui.maps import status_map
+from ui.reminders import load_marks, reminder_log
 
 TODO_ICONS = {
     "missing": ":red[:material/error:]",
@@ -18,6 +20,7 @@ TODO_ICONS = {
     "no_at": ":orange[:material/warning:]",
     "review": ":blue[:material/search:]",
 }
+SHOWN_NAMES = 3  # the comuni named after a count
 
 ctx = current()
 s = ctx.settings
@@ -25,54 +28,69 @@ now, before = week_totals(ctx.view, ctx.previous.comuni)
 header(ctx, md_escape(ctx.config.campaign))
 
 
+def signed(n: int) -> str:
+    """A change as the cards show it, beside its arrow: ``1.985``, ``-31``, ``0``."""
+    return ("-" if n < 0 else "") + number(abs(n))
+
+
 for column, kpi in zip(st.columns(len(KPIS)), KPIS, strict=True):
     column.metric(
-        kpi.label, now[kpi.key], delta=now[kpi.key] - before[kpi.key], border=True,
+        kpi.label, number(now[kpi.key]), delta=signed(now[kpi.key] - before[kpi.key]), border=True,
         delta_color="inverse" if kpi.rise_is_bad else "normal", help=kpi.help or None,
-        delta_description="in 7 giorni",
     )  # fmt: skip
+line = st.container(horizontal=True, vertical_alignment="center")
+line.caption(f"Sotto ogni numero, la variazione in 7 giorni (dal {moment(ctx.previous.settings.as_of, s.tz)}).")
+download_button(
+    line,
+    "Scarica l'immagine per la riunione (PNG)",
+    lambda: picture.status_png(ctx.snap, ctx.previous, ctx.config.campaign, ctx.view),
+    f"situazione_{s.as_of_local:%Y%m%d}.png",
+    "image/png",
+    icon=":material/image:",
+    key="dl_status_png",
+    help="La situazione in un'immagine 1600×900, senza dati personali, da incollare nella mail per il comitato.",
+)
 
-left, right = st.columns([3, 2])
-with left:
+trend, where, actions = st.columns([5, 4, 4])
+with trend:
     st.markdown("**Comuni che hanno risposto, giorno per giorno**")
-    chart(("response_curve", ctx.view_key, 220), lambda: charts.response_curve(ctx.view, s, height=220))
+    chart(
+        ("response_curve", ctx.view_key, 180),
+        lambda: charts.response_curve(ctx.view, s, height=180, axis_title=False),
+        alt="Curva cumulata dei comuni che hanno risposto, giorno per giorno, con la scadenza e il totale",
+    )
     st.markdown("**Copertura dei permessi**")
     chart(
-        ("coverage", ctx.view_key, 240), lambda: charts.coverage_chart(coverage_of(ctx.view), len(ctx.view), height=240)
+        ("coverage", ctx.view_key, 230),
+        lambda: charts.coverage_chart(coverage_of(ctx.view), len(ctx.view), height=230),
+        alt="Quota dei comuni con almeno un editor per ciascun permesso",
     )
-with right:
-    st.markdown("**Mappa dei comuni per stato**")
-    status_map(ctx.view, s.tz, ctx.view_key, height=400)
-
-left, right = st.columns([3, 2])
-with left:
+with where:
+    status_map(ctx.view, s.tz, ctx.view_key, height=330, legend_columns=2, title="**Mappa dei comuni per stato**")
+with actions:
+    st.markdown("**Stato dei comuni**")
+    chart(
+        ("status", tuple(now.items())),
+        lambda: charts.status_chart(now, height=100, legend_columns=2),
+        alt="Comuni per stato: in tempo, in ritardo, in attesa, mancanti",
+    )
     st.markdown("**Da fare**")
+    marks = load_marks(reminder_log(ctx.config))  # reminders recorded on the Promemoria page
+    last = comuni_marks(ctx.view, marks)["last_reminder"] if marks is not None and len(marks) else None
 
     def detail(todo) -> str:
         """What follows the count."""
         if todo.kind == "missing":
-            return f" (più in ritardo: {', '.join(md_escape(n) for n in todo.names[:5])})"
+            more = ", …" if todo.count > SHOWN_NAMES else ""
+            return f" ({todo.order}: {', '.join(md_escape(n) for n in todo.names[:SHOWN_NAMES])}{more})"
         if todo.kind == "pending":
             return f": {countdown(s.days_past_deadline)}"
         return " (comuni non riconosciuti o risposte non valide)" if todo.kind == "review" else ""
 
-    todos = to_do(ctx.view, ctx.snap.rows_to_review)
+    todos = to_do(ctx.view, ctx.snap.rows_to_review, last)
     items = [f"- {TODO_ICONS[t.kind]} **{t.text}**{detail(t)}" for t in todos]
     st.markdown("\n".join(items) if items else f"- :green[:material/check_circle:] {NOTHING_TO_DO.capitalize()}")
-    download_button(
-        st,
-        "Scarica l'immagine per la riunione (PNG)",
-        lambda: picture.status_png(ctx.snap, ctx.previous, ctx.config.campaign, ctx.view),
-        f"situazione_{s.as_of_local:%Y%m%d}.png",
-        "image/png",
-        icon=":material/image:",
-        key="dl_status_png",
-        help="La situazione in un'immagine 1600×900, senza dati personali, da incollare nella mail per il comitato.",
-    )
-with right:
-    st.markdown("**Stato dei comuni**")
-    chart(("status", tuple(now.items())), lambda: charts.status_chart(now))
-    c1, c2, c3 = st.columns(3)
-    c1.page_link("pages/promemoria.py", label="Promemoria", icon=":material/mail:")
-    c2.page_link("pages/comuni.py", label="Comuni", icon=":material/account_balance:")
-    c3.page_link("pages/qualita.py", label="Qualità dati", icon=":material/fact_check:")
+    links = st.container(horizontal=True, gap="small")
+    links.page_link("pages/promemoria.py", label="Promemoria", icon=":material/mail:")
+    links.page_link("pages/comuni.py", label="Comuni", icon=":material/account_balance:")
+    links.page_link("pages/qualita.py", label="Qualità dati", icon=":material/fact_check:")

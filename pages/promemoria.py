@@ -18,12 +18,14 @@ from rollout.reminders.drafts import (
 )
 from rollout.reminders.log import CHANNELS, Mark
 from rollout.reminders.reading import reminders_section, report_line, without_address
+from rollout.status import STATUS_LABELS
 from ui import notes
+from ui.comuni import short_permissions
 from ui.context import current, header
 from ui.derived import reminders
 from ui.downloads import download_button
-from ui.format import compact, md_escape
-from ui.labels import STATUS_BADGES
+from ui.format import compact, fit_height, md_escape, text_width
+from ui.labels import status_column
 from ui.privacy import hide_personal, notice
 from ui.receipts import receipts_section
 from ui.reminders import load_bounced, load_marks, reminder_log, shown_day
@@ -97,26 +99,41 @@ download_button(
 )
 
 shown = table.assign(
-    status=table["status"].map(STATUS_BADGES),
+    status=table["status"].map(STATUS_LABELS),
     last_reminder=table["last_reminder"].map(shown_day),
+    missing_permissions=table["missing_permissions"].map(short_permissions),
 )
 with_links = templates is not None and len(table) <= MAX_LINKS
 if with_links:
     shown["mailto"] = letters_for(table)["mailto"].to_numpy()
 shown = hide_personal(shown)
-order = ["comune", "province", "status", "reasons", "days_late", "reminders_sent", "last_reminder", "outcome",
-         "mailto", "contact", "contact_source", "contact_name", "missing_permissions"]  # fmt: skip
+# The columns in sets, each readable whole at 1440 px beside the sidebar; the others one click away.
+COLUMNS = {
+    "Motivo": ["comune", "province", "status", "reasons", "days_late", "mailto"],
+    "Contatti": ["comune", "province", "contact", "contact_source", "contact_name", "mailto"],
+    "Promemoria inviati": ["comune", "province", "status", "reminders_sent", "last_reminder", "last_channel",
+                           "outcome", "mailto"],
+    "Permessi mancanti": ["comune", "province", "status", "missing_permissions"],
+}  # fmt: skip
+columns = st.segmented_control("Colonne", list(COLUMNS), default="Motivo", key="reminders_columns") or "Motivo"
 st.dataframe(
     compact(shown),
     hide_index=True,
-    height=460,
-    column_order=[c for c in order if c in shown.columns],
+    height=fit_height(len(shown)),
+    column_order=[c for c in COLUMNS[columns] if c in shown.columns],
     column_config={k: EXPORT_LABELS.get(k, k) for k in shown.columns}
     | {
-        "status": "Stato",
-        "days_late": st.column_config.NumberColumn("Giorni di ritardo", width="small"),
-        "reminders_sent": st.column_config.NumberColumn("Promemoria inviati", width="small"),
-        "mailto": st.column_config.LinkColumn("Bozza", display_text="scrivi", help="Apre la bozza nella posta"),
+        "comune": st.column_config.TextColumn("Comune", width=text_width(shown["comune"], "Comune")),
+        "province": st.column_config.TextColumn("Prov.", width=56),
+        "status": status_column(width=100),
+        "days_late": st.column_config.NumberColumn("Giorni di ritardo", width=text_width([], "Giorni di ritardo")),
+        "reminders_sent": st.column_config.NumberColumn(
+            "Promemoria inviati", width=text_width([], "Promemoria inviati")
+        ),
+        "last_reminder": st.column_config.TextColumn("Ultimo promemoria", width=text_width([], "Ultimo promemoria")),
+        "mailto": st.column_config.LinkColumn(
+            "Bozza", display_text="scrivi", help="Apre la bozza nella posta", width=64
+        ),
     },
     key="reminders",
 )

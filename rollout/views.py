@@ -10,7 +10,7 @@ import pandas as pd
 
 from rollout.italian import number
 from rollout.read.permissions import PERMISSION_KEYS, PERMISSIONS
-from rollout.read.text import words
+from rollout.read.text import words, words_series
 from rollout.status import totals_of
 
 if TYPE_CHECKING:
@@ -67,7 +67,8 @@ class Todo:
 
     kind: str  # missing | pending | no_at | review
     count: int
-    names: tuple[str, ...]  # the comuni, for the dashboard; the picture shows counts only
+    names: tuple[str, ...]  # the comuni, «Name (PR)», for the dashboard; the picture shows counts only
+    order: str = ""  # how ``names`` are ordered, in words
 
     @property
     def text(self) -> str:
@@ -88,11 +89,11 @@ _TODO_WORDS = {  # singular, plural
 NOTHING_TO_DO = "nessuna azione in sospeso"
 
 
-def to_do(comuni: pd.DataFrame, review_rows: int = 0) -> list[Todo]:
-    """What needs action, in order: missing comuni (most days late first), pending ones, those that
-    answered without an AT editor, response rows to review (unmatched or invalid)."""
-    chase = to_chase(comuni)
-    items = [Todo(kind, len(chase[kind]), tuple(chase[kind])) for kind in ("missing", "pending", "no_at")]
+def to_do(comuni: pd.DataFrame, review_rows: int = 0, last_reminder: pd.Series | None = None) -> list[Todo]:
+    """What needs action, in order: missing comuni, pending ones, those that answered without an AT
+    editor (each in ``to_chase``'s order), response rows to review (unmatched or invalid)."""
+    chase = to_chase(comuni, last_reminder)
+    items = [Todo(kind, len(names), tuple(names), order) for kind, (names, order) in chase.items()]
     items.append(Todo("review", review_rows, ()))
     return [item for item in items if item.count]
 
@@ -119,6 +120,20 @@ def filter_comuni(
     if text := words(search):
         mask &= comuni["name"].map(words).str.contains(text, regex=False)
     return comuni.loc[mask]
+
+
+ACTION_ORDER = ("missing", "pending", "late", "on_time")  # the statuses, those that need action first
+
+
+def by_status(comuni: pd.DataFrame) -> pd.Index:
+    """The comuni's index by status (``ACTION_ORDER``), then by name (case and accents aside), then
+    by province."""
+    keys = pd.DataFrame({
+        "status": comuni["status"].map({s: i for i, s in enumerate(ACTION_ORDER)}),
+        "name": words_series(comuni["name"]),
+        "province": comuni["province"].astype(str),
+    })  # fmt: skip
+    return keys.sort_values(["status", "name", "province"], kind="stable").index
 
 
 def permission_matrix(comuni: pd.DataFrame) -> pd.DataFrame:
@@ -168,12 +183,35 @@ def employees_of(snap: Snapshot, cid: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     return table(current), later
 
 
-def to_chase(comuni: pd.DataFrame) -> dict[str, list[str]]:
-    """Names to act on: missing (most days late first), pending, answered without an AT editor."""
-    missing = comuni.loc[comuni["status"] == "missing"].sort_values(["days_late", "name"], ascending=[False, True])
+BY_PROVINCE = "per provincia"
+LEAST_REMINDED_FIRST = "prima chi non ha avuto promemoria, poi chi l'ha avuto da più tempo"
+
+
+def to_chase(comuni: pd.DataFrame, last_reminder: pd.Series | None = None) -> dict[str, tuple[list[str], str]]:
+    """Comuni to act on, «Name (PR)», and their order in words: missing, pending, answered without
+    an AT editor.
+
+    Every missing comune is equally late (the deadline is one day), so the order is who went
+    longest without a reminder: never reminded first, then the oldest last reminder
+    (``last_reminder``: ISO day per comune, "" for none); then by province and name.
+    """
     answered = comuni["status"].isin(["on_time", "late"])
-    return {
-        "missing": missing["name"].tolist(),
-        "pending": comuni.loc[comuni["status"] == "pending", "name"].tolist(),
-        "no_at": comuni.loc[answered & ~comuni["has_at_editor"], "name"].tolist(),
+    groups = {
+        "missing": comuni["status"] == "missing",
+        "pending": comuni["status"] == "pending",
+        "no_at": answered & ~comuni["has_at_editor"],
     }
+    last = pd.Series("", index=comuni.index) if last_reminder is None else last_reminder.reindex(comuni.index)
+    out = {}
+    for kind, mask in groups.items():
+        part = comuni.loc[mask]
+        keys = pd.DataFrame({
+            "last": last.loc[part.index].fillna("").astype(str),
+            "province": part["province"].astype(str),
+            "name": words_series(part["name"]),
+        })  # fmt: skip
+        part = part.loc[keys.sort_values(["last", "province", "name"], kind="stable").index]
+        names = (part["name"] + " (" + part["province"] + ")").where(part["province"] != "", part["name"])
+        order = LEAST_REMINDED_FIRST if (keys["last"] != "").any() else BY_PROVINCE
+        out[kind] = (names.tolist(), order)
+    return out

@@ -17,6 +17,9 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SHOTS = ROOT / "tests" / "screenshots"
+# axe-core, the accessibility engine of the browsers' own audits: `npm ci --prefix tests` (.ci/run does it).
+AXE = ROOT / "tests" / "node_modules" / "axe-core" / "axe.min.js"
+WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]  # fmt: skip
 
@@ -88,3 +91,53 @@ def open_page(browser, url: str, height: int = 900):
     )
     page.wait_for_timeout(300)
     return page
+
+
+def wait_idle(page, timeout: int = 60_000) -> None:
+    """Wait until Streamlit has finished the run a click or a choice started, and drawn its charts."""
+    page.wait_for_function(
+        """() => !document.querySelector('[data-testid="stStatusWidget"]')
+                 && !document.querySelector('[data-testid^="stSkeleton"]')
+                 && [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')]
+                    .every(c => c.querySelector('canvas, svg'))""",
+        timeout=timeout,
+    )
+
+
+def axe_violations(page) -> list[str]:
+    """What axe-core finds against WCAG 2.1 A and AA on the page as it is: one line per rule broken,
+    with the number of elements and the first few of them."""
+    page.add_script_tag(path=str(AXE))
+    found = page.evaluate(
+        """async (tags) => {
+            const result = await axe.run(document, {runOnly: {type: "tag", values: tags}});
+            return result.violations.map(v => `${v.id} (${v.impact}): ${v.nodes.length} × `
+                + v.nodes.slice(0, 3).map(n => n.target.join(" ") + " " + n.failureSummary.split("\\n")[1]).join(" | "));
+        }""",
+        WCAG_21_AA,
+    )
+    return list(found)
+
+
+def page_height(page) -> int:
+    """The height of the page's content in pixels (the main area scrolls, not the document)."""
+    return page.evaluate("""() => document.querySelector('[data-testid="stMain"]').scrollHeight""")
+
+
+def cut_texts(page) -> list[str]:
+    """Texts in the main area that the browser shortens with an ellipsis («in 7 gio…»), or that
+    end beyond the window's right edge."""
+    return page.evaluate(
+        """() => {
+            const out = [];
+            for (const el of document.querySelectorAll('[data-testid="stMain"] *')) {
+                const text = el.textContent.trim();
+                if (!text || !el.getClientRects().length) continue;
+                const ellipsed = getComputedStyle(el).textOverflow === "ellipsis" && el.scrollWidth > el.clientWidth + 1;
+                const own = [...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim());
+                const outside = own && el.getBoundingClientRect().right > window.innerWidth + 1;
+                if (ellipsed || outside) out.push(text);
+            }
+            return out;
+        }"""
+    )

@@ -143,9 +143,10 @@ def test_moving_as_of_changes_the_statuses(demo):
 
 def test_comuni_page_filters_by_missing_permission(demo):
     at = run_app("pages/comuni.py")
-    assert at.caption[-1].value == "130 comuni su 130" or any(c.value == "130 comuni su 130" for c in at.caption)
+    order = ", per stato (prima i mancanti e quelli in attesa), poi per nome"
+    assert any(c.value == "130 comuni su 130" + order for c in at.caption)
     at.selectbox(key="filter_missing_permission").set_value("amministrazione_trasparente").run()
-    assert any(c.value == "79 comuni su 130" for c in at.caption)
+    assert any(c.value == "79 comuni su 130" + order for c in at.caption)
     assert len(at.dataframe[0].value) == 79
 
 

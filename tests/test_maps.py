@@ -219,7 +219,7 @@ def test_panoramica_shows_provinces_then_one_region_for_a_configured_campaign(co
     assert '"feature": "provinces"' in json.dumps(spec)
     territory = at.selectbox(key="map_territory")
     assert territory.options[:3] == [
-        "Italia: quota di comuni con risposta per provincia", "Regione Piemonte", "Regione Trentino-Alto Adige/Südtirol",
+        "Italia, per provincia", "Regione Piemonte", "Regione Trentino-Alto Adige/Südtirol",
     ]  # fmt: skip
     territory.select("Provincia Salerno (SA)").run()
     (spec,) = geoshapes(at)

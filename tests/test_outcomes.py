@@ -10,23 +10,19 @@ import base64
 import datetime as dt
 import email
 import json
-import shutil
 import sqlite3
 from email import policy
 
 import pytest
 from imap_server import DOVECOT, MISSING, Dovecot, crlf
 from imapclient import IMAPClient
-from smtp_server import Mailbox, Server, free_port
-from streamlit.testing.v1 import AppTest
-from test_receipts import SENT, UNKNOWN, daticert, pec_receipt
+from smtp_server import Mailbox, Server
+from test_receipts import SENT, UNKNOWN
 
 from conftest import DATA, ROOT, run_cli
-from rollout.access import fingerprint
 from rollout.reminders import send
 from rollout.reminders.log import ReminderLog
 from rollout.reminders.receipts import classify
-from ui.auth import PASSWORD_OK
 
 pytestmark = [
     pytest.mark.skipif(DOVECOT is None, reason=MISSING),
@@ -244,7 +240,10 @@ def test_receipts_from_the_command_line_once_and_only_for_our_messages(tmp_path,
         resent = run_cli("reminders", "send", "--config", folder / "rollout.toml", "--secrets",
                          folder / "secrets.toml", "--yes")  # fmt: skip
     assert resent.returncode == 0, resent.stderr
-    assert sorted(box.recipients()) == ["protocollo@pec.comune.avella.av.it", "protocollo@pec.comune.cassanoirpino.av.it"]
+    assert sorted(box.recipients()) == [
+        "protocollo@pec.comune.avella.av.it",
+        "protocollo@pec.comune.cassanoirpino.av.it",
+    ]
     lines = resent.stdout.splitlines()
     assert f"saltato: Lioni (AV): promemoria già inviato il {TODAY:%d/%m/%Y} (email)" in lines
     assert lines[-1] == "Promemoria: 18 comuni, 2 inviati, 14 saltati, 2 senza indirizzo."

@@ -242,5 +242,5 @@ def test_the_week_before_and_the_to_do_list_shared_by_the_panoramica_and_the_pic
     items = to_do(snap.comuni, review)
     assert [(t.kind, t.count) for t in items] == [("missing", 5), ("no_at", 2), ("review", 1)]
     assert items[0].text == "5 comuni mancanti da sollecitare"
-    assert items[1].names == ("Montecorvino Rovella", "Castel d'Azzano")
+    assert items[1].names == ("Montecorvino Rovella (SA)", "Castel d'Azzano (VR)")  # by province
     assert items[2].text == "1 riga di risposte da verificare"

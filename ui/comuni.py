@@ -10,8 +10,9 @@ from rollout.outputs.contacts import contacts_of
 from rollout.outputs.tables import permission_labels
 from rollout.read.permissions import PERMISSION_KEYS
 from rollout.reminders.log import comune_keys
-from rollout.status import Snapshot
-from ui.labels import STATUS_BADGES
+from rollout.status import STATUS_LABELS, Snapshot
+from rollout.views import by_status
+from ui.labels import SHORT
 
 CONTACT_COLUMNS = ("Contatto", "Fonte del contatto")
 
@@ -20,24 +21,44 @@ CONTACT_COLUMNS = ("Contatto", "Fonte del contatto")
 def comuni_display(
     _snap: Snapshot, key: tuple, bounced: frozenset[str] = frozenset()
 ) -> tuple[pd.DataFrame, pd.Series, pd.Series]:
-    """For every comune of ``_snap`` (``key`` identifies it): the table's columns, the label shown in
-    the drill-down's choice, «Name (PR)», and the key its reminders are recorded under. The columns
-    in ``CONTACT_COLUMNS`` hold personal data (a referent's address): the page hides them in
-    screenshot mode. ``bounced``: addresses that bounced, never shown as the contact."""
-    c = _snap.comuni
-    every = len(PERMISSION_KEYS)
+    """For every comune of ``_snap`` (``key`` identifies it), in ``by_status`` order: the table's
+    columns, the label shown in the drill-down's choice, «Name (PR)», and the key its reminders
+    are recorded under. The columns in ``CONTACT_COLUMNS`` hold personal data (a referent's
+    address): the page hides them in screenshot mode. ``bounced``: addresses that bounced, never
+    shown as the contact."""
+    c = _snap.comuni.loc[by_status(_snap.comuni)]
     address, origin = contacts_of(c, bounced)
     table = pd.DataFrame({
         "Comune": c["name"],
         "Prov.": c["province"],
-        "Stato": c["status"].map(STATUS_BADGES),
+        "Stato": c["status"].map(STATUS_LABELS),
         "Prima risposta": moments(c["first_response"], _snap.settings.tz),
         "Editor": c["editors"],
         **{k: c[k] for k in PERMISSION_KEYS},
-        "Mancano": [permission_labels(m) if len(m) < every else "tutti" for m in c["missing"]],
+        "Mancano": [missing_words(m) for m in c["missing"]],
         "Contatto": address,
         "Fonte del contatto": origin,
     }, index=c.index)  # fmt: skip
     labels = (c["name"] + " (" + c["province"] + ")").where(c["province"] != "", c["name"])
     keys = pd.Series(comune_keys(c["code"], c["name"], c["province"]), index=c.index)
     return table, labels, keys
+
+
+def missing_words(missing: tuple[str, ...] | list[str]) -> str:
+    """The permissions a comune lacks, in few words: «Newsletter, Tecnico», «tutti tranne Sito web», «tutti»."""
+    if len(missing) == len(PERMISSION_KEYS):
+        return "tutti"
+    if len(missing) * 2 > len(PERMISSION_KEYS):
+        return "tutti tranne " + ", ".join(SHORT[k] for k in PERMISSION_KEYS if k not in missing)
+    return ", ".join(SHORT[k] for k in PERMISSION_KEYS if k in missing)
+
+
+_KEY_OF = {
+    label: key for key, label in zip(PERMISSION_KEYS, permission_labels(PERMISSION_KEYS).split(", "), strict=True)
+}
+
+
+def short_permissions(labels: str) -> str:
+    """``permission_labels``' text (the reminders list, the downloads) in the table's few words."""
+    keys = [_KEY_OF[label] for label in labels.split(", ") if label in _KEY_OF] if labels else []
+    return missing_words(keys)

@@ -9,7 +9,7 @@ import pandas as pd
 from rollout.italian import moment, weekday_date
 
 day = weekday_date  # the pages' names for rollout.italian's formats
-__all__ = ["compact", "day", "md_escape", "moment", "share"]
+__all__ = ["compact", "day", "fit_height", "md_escape", "moment", "share", "text_width", "wrapped"]
 
 
 def share(value: float) -> str:
@@ -36,6 +36,31 @@ def md_escape(text: object) -> str:
             out.append(JOINER)
         out.append("\\" + ch if ch in _MARKDOWN else ch)
     return _WWW.sub(JOINER, "".join(out))
+
+
+ROW = 35  # st.dataframe's row height (and its header's), in pixels
+
+
+def fit_height(rows: int, most: int = 12, row: int = ROW) -> int:
+    """The height of an ``st.dataframe`` that shows ``rows`` rows (at least one, at most ``most``,
+    then it scrolls): a table of four rows is four rows tall, not a box of blank lines."""
+    return ROW + min(max(rows, 1), most) * row + 3  # the header row, the rows, the borders
+
+
+WRAP_ROW = 66  # a row three lines tall: above 64 px st.dataframe wraps long texts in their cells
+
+
+def wrapped(rows: int, most: int = 8) -> dict[str, int]:
+    """``st.dataframe``'s settings for a table whose long texts wrap onto three lines, ``rows`` rows."""
+    return {"row_height": WRAP_ROW, "height": fit_height(rows, most, WRAP_ROW)}
+
+
+def text_width(texts, header: str = "", least: int = 60, most: int = 320) -> int:
+    """A column width, in pixels, that shows the longest of ``texts`` and the ``header`` whole
+    (within ``least`` and ``most``): the grid's 14 px font takes under 7 px a character; a cell
+    adds 17 px of padding, a header 26 (padding and sort arrow)."""
+    longest = max((len(str(t)) for t in texts), default=0)
+    return int(min(max(longest * 6.9 + 17, len(header) * 6.9 + 26, least), most))
 
 
 def compact(frame: pd.DataFrame) -> pd.DataFrame:

@@ -9,28 +9,37 @@ from rollout.outputs import map_charts, maps
 from ui.derived import chart
 
 
-def status_map(view: pd.DataFrame, tz: str, view_key: tuple, height: int = 430) -> None:
+def status_map(
+    view: pd.DataFrame, tz: str, view_key: tuple, height: int = 430, legend_columns: int = 3, title: str = "Territorio"
+) -> None:
     """Comuni by status (or, nationally, provinces by share answered), one click from any territory.
 
-    ``view_key`` identifies ``view`` (``Context.view_key``): the join to the boundaries and each
-    territory's map are made once per filtered list.
+    ``title`` labels the choice of territory, above the map. ``view_key`` identifies ``view``
+    (``Context.view_key``): the join to the boundaries and each territory's map are made once per
+    filtered list.
     """
     md = _map_data(view, tz, view_key)
+    if len(md.not_on_map):
+        height -= 50  # room for the list of comuni not on the map: the block keeps its height
     choices = maps.map_choices(md)
     provinces: tuple[str, ...] = ()
     if not choices:
         st.info("Nessun comune da mostrare sulla mappa.", icon=":material/map:")
     else:
-        label = st.selectbox("Territorio", list(choices), key="map_territory", label_visibility="collapsed")
+        label = st.selectbox(title, list(choices), key="map_territory")
+        # The chart's toolbar shows in the 44 px above it, on hover: that room keeps it off the choice.
+        st.space(12)
         provinces = choices.get(label, ())
         if provinces:
-            build = lambda: map_charts.to_spec(map_charts.comuni_map(md, provinces, height=height))  # noqa: E731
+            build = lambda: map_charts.to_spec(  # noqa: E731
+                map_charts.comuni_map(md, provinces, height=height, legend_columns=legend_columns)
+            )
         else:
             build = lambda: map_charts.provinces_map_spec(maps.province_progress(view), height=height)  # noqa: E731
-        chart(("map", view_key, provinces, height), build)
+        chart(("map", view_key, provinces, height, legend_columns), build, alt=f"Mappa: {label}")
     caption = maps.CREDIT
     if md.comuni["senza_at"].any() and choices and provinces:
-        caption = "● comuni che hanno risposto senza editor Amministrazione Trasparente · " + caption
+        caption = "● hanno risposto senza editor AT · " + caption
     st.caption(caption)
     if len(md.not_on_map):
         with st.expander(f"{len(md.not_on_map)} comuni {maps.NOT_ON_MAP} (contati in tutti i totali)"):

@@ -7,7 +7,7 @@ import datetime as dt
 import altair as alt
 import pandas as pd
 
-from rollout.italian import DATE
+from rollout.italian import DATE, number
 from rollout.read.permissions import PERMISSIONS
 from rollout.status import STATUS_LABELS, Settings
 
@@ -38,14 +38,19 @@ def response_curve_data(comuni: pd.DataFrame, settings: Settings) -> pd.DataFram
     return pd.DataFrame(rows, columns=["giorno", "risposte", "in tempo", "in ritardo", "nuovi"])
 
 
-def response_curve(comuni: pd.DataFrame, settings: Settings, height: int = 260) -> alt.LayerChart:
-    """Cumulative comuni answered by day, with the deadline and the total marked."""
+def response_curve(
+    comuni: pd.DataFrame, settings: Settings, height: int = 260, axis_title: bool = True
+) -> alt.LayerChart:
+    """Cumulative comuni answered by day, with the deadline and the total marked (``axis_title``:
+    False where the panel's own title says what the y axis counts)."""
     data = response_curve_data(comuni, settings)
     total = len(comuni)
     end = max(settings.as_of_local.date(), settings.deadline + dt.timedelta(days=1))
     x = alt.X("giorno:T", title=None, axis=alt.Axis(format="%d/%m", labelAngle=0),
               scale=alt.Scale(domain=[data["giorno"].min().isoformat() if len(data) else None, pd.Timestamp(end).isoformat()]))  # fmt: skip
-    y_scale = alt.Scale(domain=[0, max(total, 1)])
+    # Headroom above the total, so that its line has a label above it and the deadline's below it.
+    top = max(total, 1) * 1.14
+    y_scale = alt.Scale(domain=[0, top], nice=False)
     area = (
         alt.Chart(data)
         .mark_area(line={"color": "#1f4e79"}, color="#5b9bd5", opacity=0.35, interpolate="step-after")
@@ -53,9 +58,9 @@ def response_curve(comuni: pd.DataFrame, settings: Settings, height: int = 260) 
             x=x,
             y=alt.Y(
                 "risposte:Q",
-                title="Comuni che hanno risposto",
+                title="Comuni che hanno risposto" if axis_title else None,
                 scale=y_scale,
-                axis=alt.Axis(tickMinStep=1, format="d"),  # whole comuni, also on small campaigns
+                axis=alt.Axis(tickMinStep=1, format="d", tickCount=4),  # whole comuni, also on small campaigns
             ),
             tooltip=[
                 alt.Tooltip("giorno:T", title="Giorno", format=DATE),
@@ -64,6 +69,7 @@ def response_curve(comuni: pd.DataFrame, settings: Settings, height: int = 260) 
             ],
         )
     )
+    below_total = 1 - total / top  # the total's line, as a share of the height from the top
     marks = pd.DataFrame({
         "giorno": [pd.Timestamp(settings.deadline) + pd.Timedelta(hours=23, minutes=59)],
         "etichetta": [f"Scadenza {settings.deadline:%d/%m}"],
@@ -71,15 +77,19 @@ def response_curve(comuni: pd.DataFrame, settings: Settings, height: int = 260) 
     deadline = alt.Chart(marks).mark_rule(color="#c62828", strokeDash=[6, 4], size=2).encode(x="giorno:T")
     deadline_label = (
         alt.Chart(marks)
-        .mark_text(align="right", dx=-4, dy=-6, color="#c62828", fontWeight="bold")
-        .encode(x="giorno:T", y=alt.value(12), text="etichetta:N")
+        .mark_text(align="right", baseline="top", dx=-4, dy=4, color="#c62828", fontWeight="bold")
+        .encode(x="giorno:T", y=alt.value(round(height * below_total)), text="etichetta:N")
     )
+    total_data = pd.DataFrame({"y": [total], "t": [f"Totale: {number(total)} comuni"]})
     total_line = (
-        alt.Chart(pd.DataFrame({"y": [total], "t": [f"{total} comuni"]}))
-        .mark_rule(color="#455a64", strokeDash=[2, 3])
-        .encode(y=alt.Y("y:Q", scale=y_scale))
+        alt.Chart(total_data).mark_rule(color="#455a64", strokeDash=[2, 3]).encode(y=alt.Y("y:Q", scale=y_scale))
     )
-    return (area + deadline + deadline_label + total_line).properties(height=height)
+    total_label = (
+        alt.Chart(total_data)
+        .mark_text(align="left", baseline="bottom", dx=2, dy=-3, color="#455a64")
+        .encode(x=alt.value(0), y=alt.Y("y:Q", scale=y_scale), text="t:N")
+    )
+    return (area + deadline + deadline_label + total_line + total_label).properties(height=height)
 
 
 def coverage_data(coverage: pd.DataFrame, total: int) -> pd.DataFrame:
@@ -94,8 +104,12 @@ def coverage_data(coverage: pd.DataFrame, total: int) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def coverage_chart(coverage: pd.DataFrame, total: int, height: int = 230) -> alt.LayerChart:
-    """Share of comuni with at least one editor per permission, web roles and service offices."""
+INSIDE_FROM = 0.55  # a coverage bar longer than this carries its figures inside
+
+
+def coverage_chart(coverage: pd.DataFrame, total: int, height: int = 230, legend: str = "top") -> alt.LayerChart:
+    """Share of comuni with at least one editor per permission, web roles and service offices
+    (``legend``: where the two groups' legend goes, "top" or "bottom")."""
     data = coverage_data(coverage, total)
     order = data["permesso"].tolist()
     base = alt.Chart(data).encode(
@@ -103,22 +117,34 @@ def coverage_chart(coverage: pd.DataFrame, total: int, height: int = 230) -> alt
         x=alt.X(
             "quota:Q",
             title="Comuni con almeno un editor",
-            axis=alt.Axis(format="%", tickCount=5),
+            axis=alt.Axis(format="%", values=[0, 0.25, 0.5, 0.75, 1]),  # room for each label, also when narrow
             scale=alt.Scale(domain=[0, 1]),
         ),
     )
     bars = base.mark_bar().encode(
         color=alt.Color("gruppo:N", scale=alt.Scale(domain=list(GROUP_COLORS), range=list(GROUP_COLORS.values())),
-                        legend=alt.Legend(title=None, orient="top", direction="horizontal", labelLimit=0)),
+                        legend=alt.Legend(title=None, orient=legend, direction="horizontal", labelLimit=0)),
         tooltip=[alt.Tooltip("permesso:N", title="Permesso"), alt.Tooltip("comuni:Q", title="Comuni"),
                  alt.Tooltip("quota:Q", title="Quota", format=".0%")],
     )  # fmt: skip
-    labels = base.mark_text(align="left", dx=4, color="#263238").encode(text="etichetta:N")
-    return (bars + labels).properties(height=height)
+    # Long bars carry their figures inside (readable on either blue), short ones beside: no figure
+    # runs out of the chart, however narrow.
+    dark = next(iter(GROUP_COLORS))  # the web roles' dark blue carries white text, the light blue dark text
+    inside = (
+        base.transform_filter(f"datum.quota > {INSIDE_FROM}")
+        .mark_text(align="right", dx=-4)
+        .encode(
+            text="etichetta:N",
+            color=alt.condition(f"datum.gruppo == '{dark}'", alt.value("white"), alt.value("#0b1f33")),
+        )
+    )
+    beside = base.transform_filter(f"datum.quota <= {INSIDE_FROM}").mark_text(align="left", dx=4, color="#263238")
+    return (bars + inside + beside.encode(text="etichetta:N")).properties(height=height)
 
 
-def status_chart(totals: dict[str, int], height: int = 110) -> alt.LayerChart:
-    """One stacked bar: comuni by status, with the counts written on it."""
+def status_chart(totals: dict[str, int], height: int = 110, legend_columns: int = 4) -> alt.LayerChart:
+    """One stacked bar: comuni by status, with the counts written on it and the statuses' names in
+    a legend of ``legend_columns`` columns."""
     data = pd.DataFrame({
         "stato": [STATUS_LABELS[s] for s in STATUS_COLORS],
         "comuni": [totals.get(s, 0) for s in STATUS_COLORS],
@@ -132,7 +158,7 @@ def status_chart(totals: dict[str, int], height: int = 110) -> alt.LayerChart:
         color=alt.Color(
             "stato:N",
             scale=alt.Scale(domain=data["stato"].tolist(), range=list(STATUS_COLORS.values())),
-            legend=alt.Legend(title=None, orient="bottom"),
+            legend=alt.Legend(title=None, orient="bottom", columns=legend_columns, labelLimit=0),
         ),
         tooltip=[alt.Tooltip("stato:N", title="Stato"), alt.Tooltip("comuni:Q", title="Comuni")],
     )

@@ -7,6 +7,7 @@ comuni's figures joined by a lookup on the ISTAT code (or the province abbreviat
 from __future__ import annotations
 
 import copy
+import math
 from functools import lru_cache
 
 import altair as alt
@@ -133,32 +134,54 @@ def comuni_map(
             base.transform_filter("datum.senza_at")
             .transform_calculate(centre="geoCentroid(null, datum)")
             .transform_calculate(lon="datum.centre[0]", lat="datum.centre[1]")
-            .mark_circle(size=30, color="#263238", opacity=0.9, stroke="white", strokeWidth=0.8)
+            .mark_circle(size=30, color="#263238", opacity=0.9, stroke="white", strokeWidth=0.8, aria=False)
             .encode(longitude="lon:Q", latitude="lat:Q", **({"tooltip": tooltip} if tooltip else {}))
         )
     return alt.layer(*layers, *dots).project(_PROJECTION).properties(width=width, height=height)
 
 
 def provinces_map(progress: pd.DataFrame, width: int = 520, height: int = 560) -> alt.LayerChart:
-    """Italy's provinces coloured by the share of listed comuni that answered (pale: none listed)."""
-    return _provinces_chart(_province_records(progress), width, height)
+    """Italy's provinces coloured by the share of listed comuni that answered (pale: none listed).
+
+    The colours span the shares observed (``observed_range``), stated in the legend's title: on a
+    scale from 0 to 100 % provinces between 60 and 75 % would all look alike.
+    """
+    return _provinces_chart(_province_records(progress), width, height, observed_range(progress))
 
 
-def _provinces_chart(records: list[dict], width: int, height: int) -> alt.LayerChart:
+def observed_range(progress: pd.DataFrame, step: float = 0.05) -> tuple[float, float]:
+    """The lowest and highest share answered among the provinces with listed comuni, widened to
+    whole multiples of ``step`` (5 %), at least one step apart; (0, 1) when there is none."""
+    shares = progress.loc[progress["comuni"] > 0, "quota"]
+    if shares.empty:
+        return 0.0, 1.0
+    steps = round(1 / step)
+    lo = math.floor(round(float(shares.min()) * steps, 6)) / steps
+    hi = math.ceil(round(float(shares.max()) * steps, 6)) / steps
+    if hi - lo < step:
+        lo, hi = (max(0.0, hi - step), hi) if hi >= step else (lo, lo + step)
+    return lo, hi
+
+
+def _provinces_chart(records: list[dict], width: int, height: int, span: tuple[float, float]) -> alt.LayerChart:
+    lo, hi = span
     base = alt.Chart(_topo("provinces", "provinces")).transform_lookup(
         lookup="properties.prov_acr",
         from_=alt.LookupData(alt.InlineData(values=records), key="provincia",
                              fields=["comuni", "risposto", "da_fare", "quota", "missing", "pending"]),
     )  # fmt: skip
-    empty = base.transform_filter("!datum.comuni").mark_geoshape(fill=OUTSIDE_COLOR, stroke="white", strokeWidth=0.5)
+    # aria=False: decorative (an empty layer would be an unnamed graphic to a screen reader).
+    empty = base.transform_filter("!datum.comuni").mark_geoshape(
+        fill=OUTSIDE_COLOR, stroke="white", strokeWidth=0.5, aria=False
+    )
     filled = (
         base.transform_filter("datum.comuni > 0")
         .mark_geoshape(stroke="white", strokeWidth=0.5)
         .encode(
             color=alt.Color(
                 "quota:Q",
-                title="Quota di comuni che hanno risposto",
-                scale=alt.Scale(domain=[0, 1], scheme="yellowgreen"),
+                title=["Quota di comuni che hanno risposto", f"(scala dei colori: da {lo:.0%} a {hi:.0%})"],
+                scale=alt.Scale(domain=[lo, hi], scheme="yellowgreen", clamp=True),
                 legend=alt.Legend(
                     orient="bottom",
                     format="%",
@@ -185,35 +208,45 @@ _RECORDS = "rollout_records"
 
 
 def provinces_map_spec(progress: pd.DataFrame, width: int = 520, height: int = 560) -> dict:
-    """``to_spec(provinces_map(...))`` for the dashboard: the spec is built once, only the figures change."""
-    spec = _provinces_template(width, height)
+    """``to_spec(provinces_map(...))`` for the dashboard: the spec is built once per size and range
+    of colours, only the figures change."""
+    spec = _provinces_template(width, height, observed_range(progress))
     records = _province_records(progress)
     datasets = {k: records if v and _RECORDS in v[0] else v for k, v in spec.get("datasets", {}).items()}
     return {**spec, "datasets": datasets}  # the boundaries are shared with the template, never changed
 
 
-@lru_cache(maxsize=4)
-def _provinces_template(width: int, height: int) -> dict:
-    return to_spec(_provinces_chart([{_RECORDS: True}], width, height))
+@lru_cache(maxsize=16)
+def _provinces_template(width: int, height: int, span: tuple[float, float]) -> dict:
+    return to_spec(_provinces_chart([{_RECORDS: True}], width, height, span))
 
 
 def _province_records(progress: pd.DataFrame) -> list[dict]:
     return progress[["provincia", "comuni", "risposto", "da_fare", "quota", "missing", "pending"]].to_dict("records")
 
 
-def province_status_chart(progress: pd.DataFrame, label: str = "provincia", row: int = 18) -> alt.Chart:
+ROW = 20  # pixels per territory: every name has room for its label (11 px text)
+
+
+def _territory_axis(order: list[str]) -> alt.Y:
+    """The territories down the y axis, every one named (Vega-Lite would drop every other label
+    where they look crowded), names of up to ~40 characters whole."""
+    return alt.Y("nome:N", sort=order, title=None, axis=alt.Axis(labelOverlap=False, labelLimit=240, labelFontSize=12))
+
+
+def province_status_chart(progress: pd.DataFrame, label: str = "provincia", row: int = ROW) -> alt.Chart:
     """Comuni by status stacked per province (or region), the most left to do first."""
     long = progress.melt(
-        id_vars=[label, "comuni", "da_fare", "quota"], value_vars=list(STATUS_LABELS), var_name="s", value_name="n"
+        id_vars=["nome", "comuni", "da_fare", "quota"], value_vars=list(STATUS_LABELS), var_name="s", value_name="n"
     )
     long["stato"] = long["s"].map(STATUS_LABELS)
     long["ordine"] = long["s"].map({s: i for i, s in enumerate(STATUS_LABELS)})
-    order = progress[label].tolist()
+    order = progress["nome"].tolist()
     return (
         alt.Chart(long)
         .mark_bar()
         .encode(
-            y=alt.Y(f"{label}:N", sort=order, title=None, axis=alt.Axis(labelLimit=160)),
+            y=_territory_axis(order),
             x=alt.X("n:Q", stack="zero", title="Comuni", axis=alt.Axis(format="d", tickMinStep=1)),
             order="ordine:Q",
             color=alt.Color(
@@ -223,7 +256,7 @@ def province_status_chart(progress: pd.DataFrame, label: str = "provincia", row:
                 legend=alt.Legend(orient="top", direction="horizontal"),
             ),
             tooltip=[
-                alt.Tooltip(f"{label}:N", title=label.capitalize()),
+                alt.Tooltip("nome:N", title=label.capitalize()),
                 alt.Tooltip("stato:N", title="Stato"),
                 alt.Tooltip("n:Q", title="Comuni"),
                 alt.Tooltip("da_fare:Q", title="Ancora da fare"),
@@ -234,12 +267,12 @@ def province_status_chart(progress: pd.DataFrame, label: str = "provincia", row:
     )
 
 
-def coverage_heatmap(coverage: pd.DataFrame, label: str = "provincia", row: int = 18) -> alt.LayerChart:
+def coverage_heatmap(coverage: pd.DataFrame, label: str = "provincia", row: int = ROW) -> alt.LayerChart:
     """Province (or region) × permission: share of its comuni with at least one editor."""
-    order = coverage.drop_duplicates(label)[label].tolist()
+    order = coverage.drop_duplicates("nome")["nome"].tolist()
     perms = [p.short for p in PERMISSIONS]
     base = alt.Chart(coverage).encode(
-        y=alt.Y(f"{label}:N", sort=order, title=None, axis=alt.Axis(labelLimit=160)),
+        y=_territory_axis(order),
         x=alt.X(
             "permesso:N",
             sort=perms,
@@ -255,7 +288,7 @@ def coverage_heatmap(coverage: pd.DataFrame, label: str = "provincia", row: int 
             legend=alt.Legend(format="%", orient="bottom", direction="horizontal", titleLimit=0),
         ),
         tooltip=[
-            alt.Tooltip(f"{label}:N", title=label.capitalize()),
+            alt.Tooltip("nome:N", title=label.capitalize()),
             alt.Tooltip("permesso:N", title="Permesso"),
             alt.Tooltip("coperti:Q", title="Comuni con editor"),
             alt.Tooltip("comuni:Q", title="Comuni"),

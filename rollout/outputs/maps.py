@@ -24,6 +24,7 @@ from rollout.status import STATUS_LABELS
 GEO_DIR = Path(__file__).resolve().parents[2] / "data" / "geo"
 CREDIT = "Confini: ISTAT, elaborazione openpolis (CC BY 4.0)"
 NOT_ON_MAP = "non sul mappa"
+NATIONAL_CHOICE = "Italia, per provincia"  # the map's first choice nationally: provinces by share answered
 # More regions than this: the national view draws provinces, the comuni one click away.
 MAX_REGIONS_FOR_COMUNI = 3
 
@@ -181,8 +182,16 @@ def map_data(comuni: pd.DataFrame, tz: str = "Europe/Rome") -> MapData:
     return MapData(table.loc[on_map], missing.sort_values(["provincia", "comune"]), regions, provinces)
 
 
+def territory_names(values: pd.Series, by: str) -> pd.Series:
+    """What a chart writes for each province («Torino (TO)») or region; "?" and "" (none known) in words."""
+    if by == "provincia":
+        return values.map(lambda p: "provincia non indicata" if p == "?" else f"{PROVINCES.get(p, p)} ({p})")
+    return values.map(lambda r: r or "regione non nota")
+
+
 def province_progress(comuni: pd.DataFrame) -> pd.DataFrame:
-    """Per province (all listed comuni, on the map or not): counts by status and the share answered.
+    """Per province (all listed comuni, on the map or not): counts by status and the share answered,
+    and the name to show (``nome``).
 
     Sorted by what is left (pending + missing), most first.
     """
@@ -197,6 +206,7 @@ def province_progress(comuni: pd.DataFrame) -> pd.DataFrame:
     out["da_fare"] = (counts["pending"] + counts["missing"]).to_numpy()
     out["quota"] = out["risposto"] / out["comuni"]
     out["regione"] = out["provincia"].map(lambda p: names.get(regions_of.get(p, ""), "")).astype(str)
+    out["nome"] = territory_names(out["provincia"], "provincia")
     return out.sort_values(["da_fare", "comuni", "provincia"], ascending=[False, False, True], ignore_index=True)
 
 
@@ -206,6 +216,7 @@ def region_progress(comuni: pd.DataFrame) -> pd.DataFrame:
     cols = [*STATUS_LABELS, "comuni", "risposto", "da_fare"]
     out = prov.groupby("regione", as_index=False)[cols].sum()
     out["quota"] = out["risposto"] / out["comuni"]
+    out["nome"] = territory_names(out["regione"], "regione")
     return out.sort_values(["da_fare", "regione"], ascending=[False, True], ignore_index=True)
 
 
@@ -237,7 +248,8 @@ def _arc_refs(node: list) -> list[int]:
 
 
 def territory_coverage(comuni: pd.DataFrame, by: str = "provincia") -> pd.DataFrame:
-    """Per province (or region) and permission: comuni with at least one editor, and the share.
+    """Per province (or region) and permission: comuni with at least one editor, the share, and the
+    territory's name to show (``nome``).
 
     Long format, territories in the order of ``province_progress`` (most left to do first).
     """
@@ -254,7 +266,9 @@ def territory_coverage(comuni: pd.DataFrame, by: str = "provincia") -> pd.DataFr
             n = int(covered.at[territory, perm.key])
             total = int(sizes[territory])
             rows.append({by: territory, "permesso": perm.short, "coperti": n, "comuni": total, "quota": n / total})
-    return pd.DataFrame(rows, columns=[by, "permesso", "coperti", "comuni", "quota"])
+    out = pd.DataFrame(rows, columns=[by, "permesso", "coperti", "comuni", "quota"])
+    out["nome"] = territory_names(out[by], by)
+    return out
 
 
 def map_choices(md: MapData) -> dict[str, tuple[str, ...]]:
@@ -269,7 +283,7 @@ def map_choices(md: MapData) -> dict[str, tuple[str, ...]]:
     if not md.provinces:
         return out  # nothing to draw (a filter left no comune, or none has a shape)
     if md.national:
-        out["Italia: quota di comuni con risposta per provincia"] = ()
+        out[NATIONAL_CHOICE] = ()
     else:
         out[f"Tutti i comuni dell'elenco ({', '.join(md.provinces)})"] = md.provinces
     if md.national or len(md.regions) > 1:

@@ -137,7 +137,8 @@ def overview_picture(data: Overview, campaign: str, comuni: pd.DataFrame | None 
         width=left_w, title=_panel_title("Comuni che hanno risposto, giorno per giorno")
     )
     where, not_on_map = _map(view, s.tz, map_w, 390)
-    coverage = charts.coverage_chart(coverage_of(view), len(view), height=370).properties(
+    # The legend below the bars: above them it would lift this panel's title over the others'.
+    coverage = charts.coverage_chart(coverage_of(view), len(view), height=370, legend="bottom").properties(
         width=right_w, title=_panel_title("Copertura dei permessi")
     )
     todo = _text_line(
