@@ -10,19 +10,24 @@ import base64
 import datetime as dt
 import email
 import json
+import shutil
 import sqlite3
 from email import policy
 
 import pytest
 from imap_server import DOVECOT, MISSING, Dovecot, crlf
 from imapclient import IMAPClient
-from smtp_server import Mailbox, Server
+from smtp_server import Mailbox, Server, free_port
+from streamlit.testing.v1 import AppTest
 from test_receipts import SENT, UNKNOWN
 
 from conftest import DATA, ROOT, run_cli
+from rollout.access import fingerprint
 from rollout.reminders import send
 from rollout.reminders.log import ReminderLog
 from rollout.reminders.receipts import classify
+from ui.auth import PASSWORD_OK
+from ui.format import md_escape
 
 pytestmark = [
     pytest.mark.skipif(DOVECOT is None, reason=MISSING),
@@ -258,3 +263,208 @@ def _csv(path) -> list[dict[str, str]]:
 
     with path.open(encoding="utf-8-sig", newline="") as handle:
         return list(csv.DictReader(handle))
+
+
+# -- a bounced address gives way to IndicePA's PEC, or leaves the comune without a working address ---------
+
+SICILY = (
+    "Comune,Provincia,Codice ISTAT,Email referente\n"
+    "Barrafranca,EN,086004,segreteria@comune.barrafranca.example\n"
+    "Enna,EN,086009,segreteria@comune.enna.example\n"
+    "Villarosa,EN,086020,segreteria@comune.villarosa.example\n"
+)
+
+
+def test_a_bounced_address_gives_way_to_the_registry_pec_until_the_list_changes(tmp_path, dovecot):
+    """Enna's and Villarosa's addresses in the list bounce: Enna's next reminder goes to its PEC in IndicePA
+    (tests/data/indicepa), Villarosa (not in IndicePA) has no working address left, until the list gives
+    it a new one."""
+    shutil.copy(DATA / "indicepa" / "enti.csv", tmp_path / "enti.csv")
+    folder = campaign(tmp_path, SICILY, contacts='contacts = "enti.csv"\n')
+    box = Mailbox()
+    with Server(box) as server:
+        ids = sent(folder, box, server.port, dovecot, "indicepa")
+    assert sorted(a for _, a in ids.values()) == [
+        "segreteria@comune.barrafranca.example", "segreteria@comune.enna.example",
+        "segreteria@comune.villarosa.example",
+    ]  # fmt: skip
+    put(dovecot, "indicepa", [
+        answer("postfix-dsn.eml", SENT["avella_mail"], ids["Enna"], "<dsn-e@mail.azienda.it>",
+               "segreteria@comune.avella.av.it"),
+        answer("exchange-ndr.eml", SENT["bisaccia_mail"], ids["Villarosa"], "<ndr-v@azienda.it>",
+               "segreteria@comune.bisaccia.av.it"),
+        answer("aruba-avvenuta-consegna.eml", SENT["lioni"], ids["Barrafranca"], "<opec-b@pec.aruba.it>",
+               "protocollo@pec.comune.lioni.av.it"),
+    ])  # fmt: skip
+    config = ("--config", folder / "rollout.toml", "--secrets", folder / "secrets.toml")
+    read = run_cli("reminders", "receipts", *config)
+    assert read.stdout.splitlines()[:3] == [
+        f"respinto: Enna (086009): {AVELLA_REASON}",
+        "respinto: Villarosa (086020): indirizzo inesistente: 550 5.1.10 RESOLVER.ADR.RecipientNotFound; "
+        "Recipient not found by SMTP address lookup",
+        "consegnato: Barrafranca (086004)",
+    ]
+
+    box = Mailbox()
+    with Server(box) as server:
+        secrets(folder, server.port, dovecot, "indicepa")
+        again = run_cli("reminders", "send", *config, "--yes")
+    assert box.recipients() == ["protocollo@pec.comune.enna.example"]
+    assert again.stdout.splitlines() == [
+        f"saltato: Barrafranca (EN): promemoria già inviato il {TODAY:%d/%m/%Y} (email)",
+        "senza indirizzo: Villarosa (EN): nessun indirizzo utilizzabile (nessun indirizzo funzionante: respinto "
+        "l'indirizzo di elenco comuni)",
+        "[1/1] inviato: Enna (EN) → protocollo@pec.comune.enna.example",
+        "Promemoria: 3 comuni, 1 inviato, 1 saltato, 1 senza indirizzo.",
+    ]
+    report = run_cli("report", "--config", folder / "rollout.toml", "--out", tmp_path / "out")
+    rows = {r["comune"]: r for r in _csv(tmp_path / "out" / "reminders.csv")}
+    assert (rows["Enna"]["contact"], rows["Enna"]["contact_source"], rows["Enna"]["outcome"]) == (
+        "protocollo@pec.comune.enna.example", "IndicePA (PEC); respinto l'indirizzo di elenco comuni",
+        "in attesa di ricevuta",
+    )  # fmt: skip
+    status = json.loads((tmp_path / "out" / "status.json").read_text(encoding="utf-8"))["reminders"]
+    assert status == {"comuni_reminded": 3, "without_working_address": 1,
+                      "last_outcome": {"awaiting": 1, "delivered": 1, "bounced": 1, "replied": 0}}  # fmt: skip
+    assert "1 comune senza un indirizzo funzionante" in report.stdout
+
+    # The list now gives Villarosa another address: that one is used.
+    (folder / "comuni.csv").write_text(
+        SICILY.replace("segreteria@comune.villarosa", "protocollo@comune.villarosa"), encoding="utf-8"
+    )
+    box = Mailbox()
+    with Server(box) as server:
+        secrets(folder, server.port, dovecot, "indicepa")
+        assert run_cli("reminders", "send", *config, "--yes").returncode == 0
+    assert box.recipients() == ["protocollo@comune.villarosa.example"]
+
+
+# -- «Leggi le ricevute» on the Promemoria page --------------------------------------------------------------
+
+
+def dashboard(folder, monkeypatch, secrets_values: dict, page: str = "pages/promemoria.py") -> AppTest:
+    monkeypatch.setenv("ROLLOUT_CONFIG", str(folder / "rollout.toml"))
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    at.secrets["unrelated"] = "x"  # never the developer's own secrets
+    for key, value in secrets_values.items():
+        at.secrets[key] = value
+    if "access" in secrets_values:
+        at.session_state[PASSWORD_OK] = fingerprint(ACCESS)
+    at.run()
+    at.switch_page(page).run()
+    assert not at.exception
+    return at
+
+
+def imap_values(dovecot: Dovecot, user: str, **changes) -> dict:
+    return {"host": "127.0.0.1", "port": dovecot.port, "security": "none", "username": user,
+            "password": MAILBOX_PASSWORD, **changes}  # fmt: skip
+
+
+def table_with(at: AppTest, column: str):
+    return next(d.value for d in at.dataframe if column in d.value.columns)
+
+
+def outcomes_shown(at: AppTest) -> dict[str, str]:
+    table = table_with(at, "outcome")
+    return dict(zip(table["comune"], table["outcome"], strict=True))
+
+
+def test_the_promemoria_page_reads_the_receipts_and_shows_each_outcome(tmp_path, dovecot, monkeypatch):
+    folder = small(tmp_path)
+    box = Mailbox()
+    with Server(box) as server:
+        ids = sent(folder, box, server.port, dovecot, "pagina")
+    put(dovecot, "pagina", mailbag(ids))
+    values = {"access": {"password": ACCESS}, "smtp": {"host": "127.0.0.1", "port": 25, "security": "none"},
+              "imap": imap_values(dovecot, "pagina")}  # fmt: skip
+    at = dashboard(folder, monkeypatch, values)
+    assert set(outcomes_shown(at).values()) == {"in attesa di ricevuta", ""}
+
+    at.button(key="receipts_go").click().run()
+    assert not at.exception and not at.error
+    assert [s.value for s in at.success] == [
+        "Ricevute: 9 messaggi letti, 5 esiti aggiornati (2 consegnati, 2 respinti, 1 con risposta), 2 ricevute che "
+        "non cambiano l'esito, 1 di un messaggio non inviato dal tracker, 1 non pertinente."
+    ]
+    changes = table_with(at, "Motivo")
+    assert changes.values.tolist() == [
+        ["Avella", "respinto", AVELLA_REASON],
+        ["Cassano Irpino", "respinto", CASSANO_REASON],
+        ["Lioni", "consegnato", ""],
+        ["Melito Irpino", "risposta ricevuta", ""],
+        ["Capriglia Irpina", "consegnato", ""],
+    ]
+    shown = outcomes_shown(at)
+    assert {k: shown[k] for k in ("Avella", "Lioni", "Melito Irpino", "Capriglia Irpina", "Bisaccia", "Mercogliano")} == {
+        "Avella": f"respinto: {AVELLA_REASON}", "Lioni": "consegnato", "Melito Irpino": "risposta ricevuta",
+        "Capriglia Irpina": "consegnato", "Bisaccia": "in attesa di ricevuta", "Mercogliano": "",
+    }  # fmt: skip
+    assert md_escape(
+        "Promemoria: 16 comuni sollecitati; esito dell'ultimo invio: 2 consegnati, 2 respinti, 1 con risposta, "
+        "11 in attesa di ricevuta."
+    ) in [c.value for c in at.caption]
+
+    at.button(key="receipts_go").click().run()  # a second reading changes nothing
+    assert [s.value for s in at.success] == ["Ricevute: nessun messaggio nuovo nella casella."]
+    assert outcomes_shown(at) == shown
+
+    comuni = table_with(dashboard(folder, monkeypatch, values, "pages/comuni.py"), "Esito ultimo invio")
+    by_name = dict(zip(comuni["Comune"], comuni["Esito ultimo invio"], strict=True))
+    assert (by_name["Avella"], by_name["Melito Irpino"], by_name["Grottaminarda"]) == (
+        f"respinto: {AVELLA_REASON}", "risposta ricevuta", "",
+    )  # fmt: skip
+    contacts = dict(zip(comuni["Comune"], comuni["Fonte del contatto"], strict=True))
+    assert contacts["Avella"] == "elenco comuni (PEC); respinto l'indirizzo di elenco comuni"
+
+
+def test_the_button_only_on_a_protected_dashboard_with_imap_and_one_line_for_a_fault(tmp_path, dovecot, monkeypatch):
+    folder = small(tmp_path)
+    imap = imap_values(dovecot, "ancora")
+    at = dashboard(folder, monkeypatch, {"imap": imap})  # open: no button
+    assert not [b for b in at.button if b.key == "receipts_go"]
+    assert any("casella del mittente nella sezione [imap]" in c.value for c in at.caption)
+    at = dashboard(folder, monkeypatch, {"access": {"password": ACCESS}})  # protected, no [imap]
+    assert not [b for b in at.button if b.key == "receipts_go"]
+    at = dashboard(folder, monkeypatch, {"access": {"password": ACCESS}, "imap": {**imap, "password": "sbagliata"}})
+    at.button(key="receipts_go").click().run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [
+        "Ricevute non lette: "
+        + md_escape(f"Accesso rifiutato dal server IMAP 127.0.0.1:{dovecot.port}: controlla username e password in "
+                    "[imap] dei segreti.")
+    ]  # fmt: skip
+    at = dashboard(folder, monkeypatch, {"access": {"password": ACCESS}, "imap": {**imap, "security": "rotta"}})
+    assert [e.value for e in at.error] == [
+        "Lettura delle ricevute non disponibile: "
+        + md_escape('In [imap] dei segreti security deve essere "ssl", "starttls" o "none", non "rotta".')
+    ]
+
+
+# -- faults of the command line: one line, nothing recorded ---------------------------------------------------
+
+
+def test_each_fault_of_the_mailbox_is_one_line_and_records_nothing(tmp_path, dovecot):
+    folder = small(tmp_path)
+    log = folder / "log" / "promemoria.sqlite3"
+    config = ("reminders", "receipts", "--config", folder / "rollout.toml", "--secrets", folder / "secrets.toml")
+    (folder / "secrets.toml").write_text('[smtp]\nhost = "127.0.0.1"\n', encoding="utf-8")
+    result = run_cli(*config)
+    assert (result.returncode, result.stdout, result.stderr) == (2, "", (
+        "errore: Lettura delle ricevute non configurata: manca la sezione [imap] nel file dei segreti "
+        "(.streamlit/secrets.toml o --secrets); vedi docs/reminders.md, «Receipts and bounces».\n"
+    ))  # fmt: skip
+    down = free_port()
+    cases = {
+        "password": ({"password": "sbagliata"}, f"Accesso rifiutato dal server IMAP 127.0.0.1:{dovecot.port}: "
+                     "controlla username e password in [imap] dei segreti."),
+        "folder": ({"folder": "Ricevute PEC"}, "La cartella «Ricevute PEC» non esiste nella casella (cartelle: INBOX): "
+                   "correggi folder in [imap]."),
+        "down": ({"port": down}, f"Il server IMAP 127.0.0.1:{down} non risponde: connessione rifiutata. "
+                 "Riprova più tardi."),
+    }  # fmt: skip
+    for name, (changes, message) in cases.items():
+        secrets(folder, 25, dovecot, "ancora", **changes)
+        result = run_cli(*config)
+        assert (result.returncode, result.stdout, result.stderr) == (2, "", f"errore: {message}\n"), name
+    assert not log.exists()  # nothing read, nothing written

@@ -214,7 +214,7 @@ class OutcomeBook:
 
     def bounced_among(self, addresses: Iterable[str]) -> frozenset[str]:
         """Those of ``addresses`` a bounce named, whose message has not been delivered or answered since."""
-        wanted = {str(a).strip().lower() for a in addresses if str(a).strip()}
+        wanted = {str(a) for a in addresses if str(a).strip()}
         if not wanted or not self.path.exists():  # type: ignore[attr-defined]
             return frozenset()
         with self._read() as con:  # type: ignore[attr-defined]
