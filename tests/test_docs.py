@@ -23,7 +23,7 @@ from data_sources import gsecrets
 from rollout import cli, config, pipeline
 from rollout.read.columns import COMUNI_RULES, CONTACT_RULES, RESPONSE_RULES
 from rollout.read.permissions import PERMISSION_KEYS
-from rollout.reminders import drafts, mail_settings
+from rollout.reminders import drafts, imap_settings, mail_settings
 from ui import auth, data
 
 DOCS = ROOT / "docs"
@@ -168,6 +168,7 @@ CONFIG_SECTIONS: list[tuple[str, str, Callable[[], set[str]], bool]] = [
     # The other fields of a service account's JSON key are copied as they are: the docs name a few more.
     (SECRETS, "`[connections.gsheets]`", lambda: set(gsecrets._NOT_KEY_FIELDS) | set(gsecrets._REQUIRED), True),
     (SECRETS, "`[smtp]`", lambda: set(mail_settings.SMTP_KEYS), False),
+    (SECRETS, "`[imap]`", lambda: set(imap_settings.IMAP_KEYS), False),
     (SECRETS, "`[access]`", lambda: {"password", "trusted_proxies"}, False),  # ui.auth.read_secrets
     (SECRETS, "`[auth]`", lambda: {*auth._GENERAL_KEYS, *auth._PROVIDER_KEYS}, False),
 ]  # fmt: skip
@@ -245,7 +246,7 @@ COMMANDS = {" ".join(path): parser for path, parser in commands(cli.build_parser
 
 
 def test_the_command_line_has_the_commands_the_docs_describe():
-    assert {"report", "reminders send", "accounts notes"} <= COMMANDS.keys()
+    assert {"report", "reminders send", "reminders receipts", "accounts notes"} <= COMMANDS.keys()
     prefix = "`python3 -m rollout "
     documented = {h.removeprefix(prefix).strip("`") for h in cli_sections() if h.startswith(prefix)}
     assert sorted(documented) == sorted(COMMANDS)
