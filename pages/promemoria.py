@@ -17,12 +17,12 @@ from rollout.reminders.drafts import (
     templates_from_config,
 )
 from rollout.reminders.log import CHANNELS, Mark
-from rollout.reminders.reading import reminders_section, report_line, without_address
+from rollout.reminders.reading import report_line
 from rollout.status import STATUS_LABELS
 from ui import notes
 from ui.comuni import short_permissions
 from ui.context import current, header
-from ui.derived import reminders
+from ui.derived import outcomes, reminders
 from ui.downloads import download_button
 from ui.format import compact, fit_height, md_escape, text_width
 from ui.labels import status_column
@@ -46,9 +46,10 @@ st.markdown(
     f"**{len(table)} comuni da sollecitare**: {no_answer} senza risposta valida, "
     f"{len(table) - no_answer} hanno risposto ma senza editor Amministrazione Trasparente."
 )
+section, dead = outcomes(ctx.view, ctx.view_key, marks, bounced)
 if marks is not None and len(marks):
-    st.caption(md_escape(report_line(reminders_section(ctx.view, marks, bounced))))
-if len(dead := without_address(ctx.view, bounced)):
+    st.caption(md_escape(report_line(section)))
+if len(dead):
     names = ", ".join(f"{n} ({p})" if p else n for n, p in zip(dead["name"], dead["province"], strict=True))
     st.warning(
         f"**{len(dead)} {'comune' if len(dead) == 1 else 'comuni'} senza un indirizzo funzionante** (ogni indirizzo "

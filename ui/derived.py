@@ -15,6 +15,7 @@ import streamlit as st
 from rollout.outputs import quality
 from rollout.outputs.links import FormLink
 from rollout.reminders.drafts import reminders_list
+from rollout.reminders.reading import reminders_section, without_address
 from rollout.views import permission_matrix
 
 
@@ -66,3 +67,12 @@ def reminders(
     that bounced left out (``marks`` and ``bounced`` are part of the key: a reminder recorded or a
     receipt read makes a new list)."""
     return reminders_list(_snap, _view, marks, form, bounced)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def outcomes(
+    _view: pd.DataFrame, view_key: tuple, marks: pd.DataFrame | None, bounced: frozenset[str]
+) -> tuple[dict, pd.DataFrame]:
+    """The reminders' counts of the filtered comuni (``status.json``'s section) and those without a
+    working address: computed again only when the log or the filters change."""
+    return reminders_section(_view, marks, bounced), without_address(_view, bounced)

@@ -21,6 +21,7 @@ import os
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from rollout.reminders.receipts import Receipt, outcome_state
@@ -73,6 +74,7 @@ def outcome_text(state: str, detail: str = "") -> str:
     return f"{label}: {detail}" if state == "bounced" and detail else label
 
 
+@lru_cache(maxsize=65536)  # the same addresses are asked about at every page view
 def digest(key: bytes, address: str) -> str:
     """The keyed digest of an address (case and spaces aside)."""
     return hashlib.blake2b(address.strip().lower().encode("utf-8"), key=key, digest_size=16).hexdigest()

@@ -14,7 +14,7 @@ import pandas as pd
 from imapclient import IMAPClient
 
 from rollout.italian import number
-from rollout.outputs.contacts import addresses_of, contact_for
+from rollout.outputs.contacts import ADDRESS_COLUMNS, addresses_of, contact_for
 from rollout.reminders.drafts import comuni_marks
 from rollout.reminders.imap_settings import ImapSettings
 from rollout.reminders.log import ReminderLog
@@ -86,13 +86,13 @@ def without_address(comuni: pd.DataFrame, bounced: frozenset[str]) -> pd.DataFra
     """The comuni whose every known address bounced: no working address left."""
     if not bounced or comuni.empty:
         return comuni.iloc[0:0]
-    dead = [contact_for(row, bounced).address == "" and bool(_known(row) & bounced) for row in comuni.itertuples()]
-    return comuni.loc[dead]
-
-
-def _known(row: Any) -> set[str]:
-    return {str(getattr(row, c, "") or "").strip().lower() for c in ("contact_email", "pec", "registry_pec",
-                                                                      "filler_email", "registry_email")} - {""}  # fmt: skip
+    dead = {a.strip().lower() for a in bounced}
+    hit = pd.Series(False, index=comuni.index)
+    for column in ADDRESS_COLUMNS:  # only the comuni with an address that bounced need a look
+        if column in comuni.columns:
+            hit |= comuni[column].fillna("").astype(str).str.strip().str.lower().isin(dead)
+    candidates = comuni.loc[hit]
+    return candidates.loc[[contact_for(row, bounced).address == "" for row in candidates.itertuples()]]
 
 
 def reminders_section(comuni: pd.DataFrame, marks: pd.DataFrame | None, bounced: frozenset[str]) -> dict[str, Any]:
