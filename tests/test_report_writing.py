@@ -109,8 +109,8 @@ def test_a_damaged_log_is_a_warning_and_the_counts_are_left_empty(campaign, caps
     assert len(rows) == 6
     assert {(r["reminders_sent"], r["last_reminder"], r["last_channel"]) for r in rows.values()} == {("", "", "")}
     header, *cells = xlsx_rows(out / "reminders.xlsx")
-    assert header[-4:] == ("reminders_sent", "last_reminder", "last_channel", "outcome")
-    assert {c[-4:] for c in cells} == {(None, None, None, None)}
+    assert header[-5:-1] == ("Promemoria inviati", "Ultimo promemoria", "Canale", "Esito dell'ultimo invio")
+    assert {c[-5:-1] for c in cells} == {(None, None, None, None)}
     assert log.read_bytes() == b"\x00" * 4096  # left for the user to move away
 
 
@@ -124,9 +124,10 @@ def _marked_log(campaign: Path) -> Path:
 def _assert_melito_counted(out: Path) -> None:
     melito = reminders_rows(out / "reminders.csv")["Melito di Napoli NA"]
     assert (melito["reminders_sent"], melito["last_reminder"], melito["last_channel"]) == ("2", "2023-09-20", "PEC")
-    _, *cells = xlsx_rows(out / "reminders.xlsx")
-    row = next(c for c in cells if c[0] == "Melito di Napoli")
-    assert row[-4:] == (2, "2023-09-20", "PEC", None)  # recorded by hand: no outcome
+    header, *cells = xlsx_rows(out / "reminders.xlsx")
+    row = dict(zip(header, next(c for c in cells if c[0] == "Melito di Napoli"), strict=True))
+    assert (row["Promemoria inviati"], row["Ultimo promemoria"], row["Canale"]) == (2, "20/09/2023", "PEC")
+    assert row["Esito dell'ultimo invio"] is None  # recorded by hand: no outcome
 
 
 def test_a_log_whose_wal_index_cannot_be_created_is_still_read(campaign, capsys):
@@ -212,7 +213,7 @@ def test_a_hidden_formula_in_the_comuni_list_reaches_the_report_inert(campaign, 
     assert rows["Melito di Napoli NA"]["contact_name"] == "'=1+1"
     header, *cells = xlsx_rows(out / "reminders.xlsx")
     melito = dict(zip(header, next(c for c in cells if c[0] == "Melito di Napoli"), strict=True))
-    assert melito["contact_name"] == "'=1+1"
+    assert melito["Referente"] == "'=1+1"
     book = openpyxl.load_workbook(out / "reminders.xlsx")
     assert all(c.data_type != "f" for row in book.active.iter_rows() for c in row)
     with zipfile.ZipFile(out / "reminder-drafts.zip") as archive:

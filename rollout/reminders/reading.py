@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 from imapclient import IMAPClient
 
-from rollout.italian import number
+from rollout.italian import number, plural
 from rollout.outputs.contacts import ADDRESS_COLUMNS, addresses_of, contact_for
 from rollout.reminders.drafts import comuni_marks
 from rollout.reminders.imap_settings import ImapSettings
@@ -48,32 +48,28 @@ _CHANGED = {"delivered": ("consegnato", "consegnati"), "bounced": ("respinto", "
             "replied": ("con risposta", "con risposta"), "sent": ("inviato", "inviati")}  # fmt: skip
 
 
-def _count(n: int, one: str, many: str) -> str:
-    return f"{number(n)} {one if n == 1 else many}"
-
-
 def summary_line(done: Applied) -> str:
     """«Ricevute: 18 messaggi letti, 5 esiti aggiornati (2 consegnati, 2 respinti, 1 con risposta), …»."""
     if not done.read:
         return "Ricevute: nessun messaggio nuovo nella casella."
-    parts = [_count(done.read, "messaggio letto", "messaggi letti")]
+    parts = [plural(done.read, "messaggio letto", "messaggi letti")]
     if done.changes:
         by_state = [(s, sum(c.after == s for c in done.changes)) for s in ("delivered", "bounced", "replied", "sent")]
-        detail = ", ".join(_count(n, *_CHANGED[s]) for s, n in by_state if n)
-        parts.append(f"{_count(len(done.changes), 'esito aggiornato', 'esiti aggiornati')} ({detail})")
+        detail = ", ".join(plural(n, *_CHANGED[s]) for s, n in by_state if n)
+        parts.append(f"{plural(len(done.changes), 'esito aggiornato', 'esiti aggiornati')} ({detail})")
     else:
         parts.append("nessun esito cambiato")
     if done.matched - len(done.changes) > 0:
         n = done.matched - len(done.changes)
-        parts.append(_count(n, "ricevuta che non cambia l'esito", "ricevute che non cambiano l'esito"))
+        parts.append(plural(n, "ricevuta che non cambia l'esito", "ricevute che non cambiano l'esito"))
     if done.repeated:
-        parts.append(_count(done.repeated, "già registrata", "già registrate"))
+        parts.append(plural(done.repeated, "già registrata", "già registrate"))
     if done.unknown:
         parts.append(
-            _count(done.unknown, "di un messaggio non inviato dal tracker", "di messaggi non inviati dal tracker")
+            plural(done.unknown, "di un messaggio non inviato dal tracker", "di messaggi non inviati dal tracker")
         )
     if done.unrelated:
-        parts.append(_count(done.unrelated, "non pertinente", "non pertinenti"))
+        parts.append(plural(done.unrelated, "non pertinente", "non pertinenti"))
     return "Ricevute: " + ", ".join(parts) + "."
 
 
@@ -114,13 +110,13 @@ def report_line(section: dict[str, Any] | None) -> str:
     if section is None:
         return "Promemoria: registro non leggibile, esiti non noti."
     o = section["last_outcome"]
-    line = f"Promemoria: {_count(section['comuni_reminded'], 'comune sollecitato', 'comuni sollecitati')}"
+    line = f"Promemoria: {plural(section['comuni_reminded'], 'comune sollecitato', 'comuni sollecitati')}"
     if sum(o.values()):
         line += (
-            f"; esito dell'ultimo invio: {_count(o['delivered'], 'consegnato', 'consegnati')}, "
-            f"{_count(o['bounced'], 'respinto', 'respinti')}, {_count(o['replied'], 'con risposta', 'con risposta')}, "
+            f"; esito dell'ultimo invio: {plural(o['delivered'], 'consegnato', 'consegnati')}, "
+            f"{plural(o['bounced'], 'respinto', 'respinti')}, {plural(o['replied'], 'con risposta', 'con risposta')}, "
             f"{number(o['awaiting'])} in attesa di ricevuta"
         )
     if section["without_working_address"]:
-        line += f"; {_count(section['without_working_address'], 'comune', 'comuni')} senza un indirizzo funzionante"
+        line += f"; {plural(section['without_working_address'], 'comune', 'comuni')} senza un indirizzo funzionante"
     return line + "."
