@@ -41,7 +41,10 @@ links = form.for_comuni(view["name"], view["province"], view["code"])
 visible = every.drop(columns=list(CONTACT_COLUMNS)) if state.screenshot_mode() else every
 table = visible.loc[view.index].assign(
     Promemoria=sent["reminders_sent"],
-    **{"Ultimo promemoria": sent["last_reminder"].map(shown_day), "Esito ultimo invio": outcome_texts(sent)},
+    **{
+        "Ultimo promemoria": sent["last_reminder"].map(shown_day),
+        "Esito ultimo invio": outcome_texts(sent, short=True),
+    },
     **({"Modulo": list(links)} if form.url else {}),
 )
 # The columns in three sets, each readable whole at 1440 px beside the sidebar; the others one click away.

@@ -16,6 +16,7 @@ from rollout.reminders.drafts import (
     drafts,
     drafts_zip,
     export_frame,
+    outcome_texts,
     templates_from_config,
 )
 from rollout.reminders.log import CHANNELS, Mark
@@ -103,6 +104,7 @@ download_button(
 shown = table.assign(
     status=table["status"].map(STATUS_LABELS),
     last_reminder=table["last_reminder"].map(shown_day),
+    outcome=outcome_texts(table, short=True),  # the whole reason: the downloads, the Comuni page's detail
     missing_permissions=table["missing_permissions"].map(short_permissions),
 )
 with_links = templates is not None and len(table) <= MAX_LINKS
@@ -133,6 +135,7 @@ st.dataframe(
             "Promemoria inviati", width=text_width([], "Promemoria inviati")
         ),
         "last_reminder": st.column_config.TextColumn("Ultimo promemoria", width=text_width([], "Ultimo promemoria")),
+        "outcome": st.column_config.TextColumn("Esito dell'ultimo invio", width=text_width(shown["outcome"], "Esito")),
         "mailto": st.column_config.LinkColumn(
             "Bozza", display_text="scrivi", help="Apre la bozza nella posta", width=64
         ),

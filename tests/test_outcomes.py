@@ -396,10 +396,18 @@ def test_the_promemoria_page_reads_the_receipts_and_shows_each_outcome(tmp_path,
         ["Capriglia Irpina", "consegnato", ""],
     ]
     shown = outcomes_shown(at)
-    assert {k: shown[k] for k in ("Avella", "Lioni", "Melito Irpino", "Capriglia Irpina", "Bisaccia", "Mercogliano")} == {
-        "Avella": f"respinto: {AVELLA_REASON}", "Lioni": "consegnato", "Melito Irpino": "risposta ricevuta",
-        "Capriglia Irpina": "consegnato", "Bisaccia": "in attesa di ricevuta", "Mercogliano": "",
-    }  # fmt: skip
+    assert {
+        k: shown[k]
+        for k in ("Avella", "Cassano Irpino", "Lioni", "Melito Irpino", "Capriglia Irpina", "Bisaccia", "Mercogliano")
+    } == {
+        "Avella": "respinto: indirizzo inesistente",
+        "Cassano Irpino": "respinto: mancata consegna PEC",
+        "Lioni": "consegnato",
+        "Melito Irpino": "risposta ricevuta",
+        "Capriglia Irpina": "consegnato",
+        "Bisaccia": "in attesa di ricevuta",
+        "Mercogliano": "",
+    }  # the reason's first words in the table; whole in the downloads and the Comuni page's detail
     assert md_escape(
         "Promemoria: 16 comuni sollecitati; esito dell'ultimo invio: 2 consegnati, 2 respinti, 1 con risposta, "
         "11 in attesa di ricevuta."
@@ -409,13 +417,18 @@ def test_the_promemoria_page_reads_the_receipts_and_shows_each_outcome(tmp_path,
     assert [s.value for s in at.success] == ["Ricevute: nessun messaggio nuovo nella casella."]
     assert outcomes_shown(at) == shown
 
-    comuni = table_with(dashboard(folder, monkeypatch, values, "pages/comuni.py"), "Esito ultimo invio")
+    page = dashboard(folder, monkeypatch, values, "pages/comuni.py")
+    comuni = table_with(page, "Esito ultimo invio")
     by_name = dict(zip(comuni["Comune"], comuni["Esito ultimo invio"], strict=True))
     assert (by_name["Avella"], by_name["Melito Irpino"], by_name["Grottaminarda"]) == (
-        f"respinto: {AVELLA_REASON}", "risposta ricevuta", "",
+        "respinto: indirizzo inesistente", "risposta ricevuta", "",
     )  # fmt: skip
     contacts = dict(zip(comuni["Comune"], comuni["Fonte del contatto"], strict=True))
     assert contacts["Avella"] == "elenco comuni (PEC); respinto l'indirizzo di elenco comuni"
+    choice = page.selectbox(key="detail_comune")
+    choice.select_index(choice.options.index("Avella (AV)")).run()
+    detail = next(c.value for c in page.caption if "Promemoria inviati:" in c.value)
+    assert detail.endswith(" · Esito dell'ultimo invio: " + md_escape(f"respinto: {AVELLA_REASON}"))  # whole
 
 
 def test_the_button_only_on_a_protected_dashboard_with_imap_and_one_line_for_a_fault(tmp_path, dovecot, monkeypatch):

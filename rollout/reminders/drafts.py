@@ -190,9 +190,11 @@ def reminders_list(
     return table
 
 
-def outcome_texts(frame: pd.DataFrame) -> list[str]:
-    """The last message's outcome in Italian, per row (``last_outcome`` and ``outcome_detail``)."""
-    return [outcome_text(s, d) for s, d in zip(frame["last_outcome"], frame["outcome_detail"], strict=True)]
+def outcome_texts(frame: pd.DataFrame, short: bool = False) -> list[str]:
+    """The last message's outcome in Italian, per row (``last_outcome`` and ``outcome_detail``);
+    ``short``: the reason of a bounce in its first words (``outcome_text``)."""
+    pairs = zip(frame["last_outcome"], frame["outcome_detail"], strict=True)
+    return [outcome_text(s, d, short) for s, d in pairs]
 
 
 def comuni_marks(comuni: pd.DataFrame, marks: pd.DataFrame | None, keys: list[str] | None = None) -> pd.DataFrame:

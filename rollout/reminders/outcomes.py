@@ -68,9 +68,13 @@ NOT_BOUNCED = (
 _KEY_NAME = "address_key"
 
 
-def outcome_text(state: str, detail: str = "") -> str:
-    """«consegnato», «respinto: casella inesistente», «risposta ricevuta», «in attesa di ricevuta»; ""."""
+def outcome_text(state: str, detail: str = "", short: bool = False) -> str:
+    """«consegnato», «respinto: indirizzo inesistente: 550 5.1.1 …», «risposta ricevuta», «in attesa di
+    ricevuta»; "". ``short``: the reason's first words only, the Italian ones («respinto: indirizzo
+    inesistente», «respinto: mancata consegna PEC»), for a table's column."""
     label = OUTCOME_LABELS.get(state, "")
+    if short:
+        detail = detail.split(": ", 1)[0]
     return f"{label}: {detail}" if state == "bounced" and detail else label
 
 
@@ -124,9 +128,8 @@ class Change:
 
     def line(self) -> str:
         """«consegnato: Lioni (064045)», «respinto: Avella (064007): casella inesistente»."""
-        label = self.comune if self.comune_key == self.comune else f"{self.comune} ({self.comune_key})"
-        if self.comune_key.endswith(")") and self.comune_key.startswith(self.comune):
-            label = self.comune_key  # «Name (PR)»
+        key, comune = self.comune_key, self.comune
+        label = key if key.startswith(f"{comune} (") or key == comune else f"{comune} ({key})"  # «Name (PR)» as is
         what = OUTCOME_LABELS.get(self.after, self.after)
         if self.before == "uncertain":
             what += " (era esito incerto)"
