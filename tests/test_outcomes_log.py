@@ -8,8 +8,10 @@ import sqlite3
 
 import pytest
 
-from rollout.reminders import outcomes
+from conftest import run_cli
+from rollout.reminders import outcomes, reading
 from rollout.reminders.log import SCHEMA_VERSION, Mark, ReminderLog, TrackingError
+from rollout.reminders.mailbox import Cursor
 from rollout.reminders.outcomes import Position
 from rollout.reminders.receipts import Receipt
 
@@ -174,3 +176,27 @@ def test_a_log_of_version_3_is_read_unchanged_then_migrated_keeping_everything(t
         assert con.execute("SELECT COUNT(*) FROM reminders").fetchone()[0] == 1
     con.close()
     assert state_of(log)[0] == "bounced" and log.bounced_among([ADDRESS]) == {ADDRESS}
+
+
+def test_ctrl_c_while_the_receipts_are_applied_records_nothing(tmp_path, monkeypatch):
+    """Stopped in the middle of applying (Ctrl-C, SIGTERM): one line, exit 130, the log as it was."""
+    log = sent_log(tmp_path)
+    (tmp_path / "rollout.toml").write_text('[reminders]\ndatabase = "promemoria.sqlite3"\n', encoding="utf-8")
+    (tmp_path / "secrets.toml").write_text(
+        '[imap]\nhost = "127.0.0.1"\nsecurity = "none"\nusername = "pnrr"\npassword = "segreta"\n', encoding="utf-8"
+    )
+
+    def mailbox(settings, since=None, connect=None):
+        return [bounce(), bounce(own="<dsn-2@mx>")], Cursor("INBOX", 7, 2)
+
+    def stopped(*args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(reading, "read_new", mailbox)
+    monkeypatch.setattr(outcomes, "apply_one", stopped)
+    result = run_cli("reminders", "receipts", "--config", tmp_path / "rollout.toml", "--secrets",
+                     tmp_path / "secrets.toml")  # fmt: skip
+    assert (result.returncode, result.stdout, result.stderr) == (
+        130, "", "errore: interrotto (Ctrl-C): nessuna ricevuta registrata; rilancia per leggerle\n",
+    )  # fmt: skip
+    assert state_of(log) == ["sent", ""] and log.position("pnrr@127.0.0.1:143", "INBOX") is None
