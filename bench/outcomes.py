@@ -1,6 +1,6 @@
 """What the reminders' outcomes cost at national scale: ``python bench/outcomes.py``.
 
-The national campaign of ``benchmark.py`` (6,600 comuni), a reminders log where every comune to
+The national campaign of ``bench/pipeline.py`` (``rollout.synthetic.national``: 6,600 comuni), a reminders log where every comune to
 chase was sent a message (each reserved and settled as ``send`` does), then one receipt per
 message (70% delivered, 10% bounced naming the address, 10% replied, 10% only accepted). Prints
 the median of 5 runs of:
@@ -28,13 +28,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
-import benchmark  # noqa: E402
+from pipeline import run_pipeline  # noqa: E402
 
 from rollout.reminders.drafts import reminders_list  # noqa: E402
 from rollout.reminders.log import Mark, ReminderLog  # noqa: E402
 from rollout.reminders.outcomes import Position  # noqa: E402
 from rollout.reminders.reading import bounced_addresses, reminders_section, without_address  # noqa: E402
 from rollout.reminders.receipts import Receipt  # noqa: E402
+from rollout.synthetic.national import campaign_config, generate  # noqa: E402
 
 RUNS = 5
 NOW = dt.datetime(2023, 10, 2, 9, 0, tzinfo=dt.UTC)
@@ -51,8 +52,7 @@ def median(work: Callable[[], object], runs: int = RUNS) -> tuple[float, object]
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
-        paths = benchmark.generate(Path(folder))
-        snap = benchmark.run_pipeline(benchmark.bench_config(*paths))
+        snap = run_pipeline(campaign_config(*generate(Path(folder))))
         table = reminders_list(snap)
         log = ReminderLog(Path(folder) / "promemoria.sqlite3")
         receipts = []

@@ -14,8 +14,8 @@ import streamlit as st
 
 from rollout.outputs import charts, quality
 from rollout.outputs.links import FormLink
-from rollout.reminders.drafts import reminders_list
 from rollout.reminders.reading import reminders_section, without_address
+from rollout.usecases.reminders import chase_list
 from rollout.views import permission_matrix
 
 
@@ -66,8 +66,8 @@ def reminders(
 ) -> pd.DataFrame:  # fmt: skip
     """The comuni to chase among the filtered ones, with the reminders already sent and the addresses
     that bounced left out (``marks`` and ``bounced`` are part of the key: a reminder recorded or a
-    receipt read makes a new list)."""
-    return reminders_list(_snap, _view, marks, form, bounced)
+    receipt read makes a new list; ``marks`` None: the log is unreadable, the counts unknown)."""
+    return chase_list(_snap, marks, form, _view, bounced)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)

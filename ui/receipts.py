@@ -1,7 +1,8 @@
 """«Leggi le ricevute» on the Promemoria page: read the sender's mailbox and show what changed.
 
-Only shown: what a receipt means is decided by ``rollout.reminders``. Offered, as sending is, only
-on a protected dashboard (password or login) with ``[imap]`` in the secrets.
+Only shown: the reading is ``rollout.usecases.receipts``, what a receipt means is decided by
+``rollout.reminders``. Offered, as sending is, only on a protected dashboard (password or login)
+with ``[imap]`` in the secrets.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from rollout.errors import InputError
 from rollout.reminders.imap_settings import ImapSettings, imap_from_table
 from rollout.reminders.log import ReminderLog
 from rollout.reminders.outcomes import OUTCOME_LABELS
-from rollout.reminders.reading import read_receipts, summary_line
+from rollout.reminders.reading import summary_line
+from rollout.usecases import receipts
 from ui.context import Context
 from ui.format import md_escape
 from ui.sending import protected
@@ -72,7 +74,7 @@ def receipts_section(ctx: Context, log: ReminderLog | None) -> None:
     if st.session_state.pop(REQUESTED, False):
         with st.spinner(f"Lettura della cartella «{settings.folder}» su {settings.host}…"):
             try:
-                done = read_receipts(settings, log, tz=ctx.settings.tz)
+                done = receipts.read(ctx.config, settings, log=log)
             except InputError as err:
                 st.session_state.pop(RESULT, None)
                 st.error(f"Ricevute non lette: {md_escape(str(err))}")

@@ -39,7 +39,6 @@ from rollout.reminders.outcomes import (
     replay,
 )
 
-DEFAULT_DATABASE = "promemoria.sqlite3"
 CHANNELS = {"email": "email", "pec": "PEC", "phone": "telefono", "other": "altro"}
 SCHEMA_VERSION = 4  # 2: the outbox of the messages sent by SMTP; 3: identifiers, hand-over times;
 # 4: the receipts read from the mailbox, the outcomes, the digest of each message's address (outcomes.py)
@@ -115,10 +114,7 @@ def comune_keys(code: pd.Series, name: pd.Series, province: pd.Series) -> list[s
 
 def database_path(config: Config) -> Path:
     """``[reminders] database`` (relative to the configuration file), else ``promemoria.sqlite3`` beside it."""
-    value = config.reminders.get("database", DEFAULT_DATABASE)
-    if not isinstance(value, str) or not value.strip():
-        raise InputError("Nella configurazione [reminders] database deve essere il percorso di un file.")
-    path = Path(value.strip()).expanduser()
+    path = Path(config.reminders.database).expanduser()
     if not path.is_absolute():
         base = config.path.resolve().parent if config.path else Path.cwd()
         path = base / path
