@@ -132,12 +132,13 @@ def plan(
         item = Outcome(str(row.key), str(row.comune), str(row.province), str(letter.to), "due", "",
                        str(letter.subject), str(letter.body), ids)  # fmt: skip
         blocker = next((stuck[i] for i in (f"key:{row.key}", *ids) if i in stuck), None)
-        last = str(row.last_reminder)  # "" when none was recorded
+        counted = str(row.last_counted)  # the last reminder that counts ("" when none)
         if not letter.to:
             item.result, item.detail = "no_address", str(letter.address)
-        elif last and dt.date.fromisoformat(last) >= since:
+        elif counted and dt.date.fromisoformat(counted) >= since:  # not one that bounced
             item.result = "skipped"
-            item.detail = f"promemoria già inviato il {short_date(dt.date.fromisoformat(last))} ({row.last_channel})"
+            channel = f" ({row.last_channel})" if counted == str(row.last_reminder) else ""
+            item.detail = f"promemoria già inviato il {short_date(dt.date.fromisoformat(counted))}{channel}"
         elif blocker is not None:
             item.result, item.detail = blocker
         elif limit is not None and due >= limit:
@@ -353,7 +354,7 @@ class Sender:
         since = resend_since(self.today, self.options)
         while True:
             why = self.log.claim(mark, since, message_id, self.settings.channel, self.owner, self.batch,
-                                 per_minute=self.options.max_per_minute, at=self.clock())  # fmt: skip
+                                 per_minute=self.options.max_per_minute, at=self.clock(), address=item.to)  # fmt: skip
             if not why.startswith("wait|"):
                 return why
             self.sleep(float(why.partition("|")[2]))  # nothing queued while waiting: an interruption costs nothing
