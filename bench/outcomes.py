@@ -1,4 +1,4 @@
-"""What the reminders' outcomes cost at national scale: ``python bench/outcomes.py``.
+"""What the reminders' outcomes cost at national scale: ``python -m bench.outcomes``.
 
 The national campaign of ``bench/pipeline.py`` (``rollout.synthetic.national``: 6,600 comuni), a reminders log where every comune to
 chase was sent a message (each reserved and settled as ``send`` does), then one receipt per
@@ -19,23 +19,18 @@ from __future__ import annotations
 import datetime as dt
 import os
 import statistics
-import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
-
-from pipeline import run_pipeline  # noqa: E402
-
-from rollout.reminders.drafts import reminders_list  # noqa: E402
-from rollout.reminders.log import Mark, ReminderLog  # noqa: E402
-from rollout.reminders.outcomes import Position  # noqa: E402
-from rollout.reminders.reading import bounced_addresses, reminders_section, without_address  # noqa: E402
-from rollout.reminders.receipts import Receipt  # noqa: E402
-from rollout.synthetic.national import campaign_config, generate  # noqa: E402
+from bench.pipeline import run_pipeline
+from rollout.reminders.drafts import reminders_list
+from rollout.reminders.log import Mark, ReminderLog
+from rollout.reminders.outcomes import Position
+from rollout.reminders.reading import bounced_addresses, reminders_section, without_address
+from rollout.reminders.receipts import Receipt
+from rollout.synthetic.national import campaign_config, generate
 
 RUNS = 5
 NOW = dt.datetime(2023, 10, 2, 9, 0, tzinfo=dt.UTC)

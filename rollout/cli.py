@@ -141,6 +141,8 @@ def main(argv: list[str] | None = None) -> int:
 def interrupted_line(args: argparse.Namespace | None, err: BaseException) -> str:
     """What a stopped command says it left behind."""
     what = f"interrotto ({interrupts.signal_name(err)})"
+    if args is None:  # stopped before the arguments were read
+        return what
     command = (getattr(args, "command", None), getattr(args, "action", None))
     if command == ("reminders", "send"):
         return f"{what}: i messaggi già inviati sono registrati; rilancia per riprendere"
@@ -163,6 +165,7 @@ def _run(args: argparse.Namespace) -> int:
         )
         snap = loaded.prepared.at(settings_for(config))
         code = 0
+        lines: list[str]
         if args.command == "reminders" and args.action == "send":
             lines, code = [], cli_reminders.run_send(args, config, snap, loaded)
         elif args.command == "reminders":

@@ -15,9 +15,7 @@ import sqlite3
 from email import policy
 
 import pytest
-from imap_server import DOVECOT, MISSING, Dovecot, crlf
 from imapclient import IMAPClient
-from smtp_server import Mailbox, Server, free_port
 from streamlit.testing.v1 import AppTest
 from test_receipts import SENT, UNKNOWN
 
@@ -26,6 +24,8 @@ from rollout.access import fingerprint
 from rollout.reminders import send
 from rollout.reminders.log import ReminderLog
 from rollout.reminders.receipts import classify
+from testkit.imap_server import DOVECOT, MISSING, Dovecot, crlf
+from testkit.smtp_server import Mailbox, Server, free_port
 from ui.auth import PASSWORD_OK
 from ui.format import md_escape
 

@@ -11,7 +11,6 @@ import io
 import sqlite3
 
 import pytest
-from smtp_server import Mailbox, Server
 from test_headers import SENT_FIELDS, display_name, one_line
 from test_send import DEMO, LIONI, log_of, received_once, run, secrets
 
@@ -21,6 +20,7 @@ from rollout.reminders import send
 from rollout.reminders.drafts import drafts, reminders_list, templates_from_config
 from rollout.reminders.log import SCHEMA_VERSION, ReminderLog, database_path
 from rollout.usecases import reminders as reminders_kit
+from testkit.smtp_server import Mailbox, Server
 
 pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
 ATTACK = "=?utf-8?q?Avella=0D=0AReply-To:_attacker@evil.example=0D=0A=0D=0AFake_body?="

@@ -473,7 +473,7 @@ class ReminderLog(OutcomeBook):
         so no writer can be there either) the file is opened as immutable.
         """
         uri = self.path.resolve().as_uri()
-        error: sqlite3.Error | None = None
+        errors: list[sqlite3.Error] = []  # one per way tried: each either connects or fails
         for options in ("mode=ro", "mode=ro&immutable=1"):
             con = None
             try:
@@ -484,11 +484,11 @@ class ReminderLog(OutcomeBook):
             except sqlite3.Error as err:
                 if con is not None:
                     con.close()
-                error = err
+                errors.append(err)
                 text = str(err).lower()
                 if not ("unable to open" in text or "readonly" in text or "read-only" in text):
                     break
-        raise self._error(error)
+        raise self._error(errors[-1])
 
     @contextmanager
     def _read(self):

@@ -20,8 +20,11 @@ import hashlib
 import os
 import sqlite3
 from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from rollout.reminders.receipts import Receipt, outcome_state
@@ -157,14 +160,24 @@ class Position:
     last_uid: int
 
 
+class _Log(Protocol):
+    """What ``OutcomeBook`` needs of the log it is part of (``ReminderLog``)."""
+
+    path: Path
+
+    def _read(self) -> AbstractContextManager[sqlite3.Connection]: ...
+
+    def _write(self) -> AbstractContextManager[sqlite3.Connection]: ...
+
+
 class OutcomeBook:
     """The outbox's outcomes; mixed into ``ReminderLog`` (which gives ``_read`` and ``_write``)."""
 
-    def position(self, mailbox: str, folder: str) -> Position | None:
+    def position(self: _Log, mailbox: str, folder: str) -> Position | None:
         """Where the last reading of ``folder`` of ``mailbox`` (host, port and username) stopped; None at first."""
-        if not self.path.exists():  # type: ignore[attr-defined]
+        if not self.path.exists():
             return None
-        with self._read() as con:  # type: ignore[attr-defined]
+        with self._read() as con:
             key = log_key(con)
             if key is None or "mailbox_cursor" not in tables(con):
                 return None
@@ -175,7 +188,7 @@ class OutcomeBook:
         return Position(folder, int(row[0]), int(row[1])) if row else None
 
     def apply_receipts(
-        self,
+        self: _Log,
         receipts: Sequence[Receipt],
         mailbox: str,
         position: Position,
@@ -189,7 +202,7 @@ class OutcomeBook:
         day a message of uncertain outcome proved sent is recorded as a reminder."""
         stamp = (now or dt.datetime.now(dt.UTC)).isoformat(timespec="seconds")
         done = Applied(read=len(receipts))
-        with self._write() as con:  # type: ignore[attr-defined]
+        with self._write() as con:
             key = log_key(con, create=True)
             assert key is not None
             for receipt in receipts:
@@ -217,12 +230,12 @@ class OutcomeBook:
             _move(con, digest(key, mailbox), position, stamp)
         return done
 
-    def bounced_among(self, addresses: Iterable[str]) -> frozenset[str]:
+    def bounced_among(self: _Log, addresses: Iterable[str]) -> frozenset[str]:
         """Those of ``addresses`` a bounce named, whose message has not been delivered or answered since."""
         wanted = {str(a) for a in addresses if str(a).strip()}
-        if not wanted or not self.path.exists():  # type: ignore[attr-defined]
+        if not wanted or not self.path.exists():
             return frozenset()
-        with self._read() as con:  # type: ignore[attr-defined]
+        with self._read() as con:
             key = log_key(con)
             if key is None or "recipient" not in columns(con, "outbox"):
                 return frozenset()

@@ -219,15 +219,16 @@ def find_comune(comuni: pd.DataFrame, text: str) -> Mark:
     """The participating comune named by a code, ``Name (PR)`` or a name (case and accents aside)."""
     keys = pd.Series(comune_keys(comuni["code"], comuni["name"], comuni["province"]), index=comuni.index)
     wanted = text.strip()
-    hits = comuni.index[comuni["code"].str.upper() == wanted.upper()] if wanted else []
+    names = comuni["name"].astype(str)
+    hits = comuni.index[comuni["code"].str.upper() == wanted.upper()] if wanted else comuni.index[:0]
     if not len(hits):
-        labelled = comuni["name"].map(words) + " " + comuni["province"].str.lower()
+        labelled = names.map(words) + " " + comuni["province"].str.lower()
         hits = comuni.index[labelled == words(wanted)]
     if not len(hits):
-        hits = comuni.index[comuni["name"].map(words) == words(wanted)]
+        hits = comuni.index[names.map(words) == words(wanted)]
     if len(hits) == 1:
-        return Mark(keys[hits[0]], comuni.at[hits[0], "name"])
+        return Mark(keys[hits[0]], names[hits[0]])
     if len(hits) > 1:
-        options = ", ".join(f"{comuni.at[i, 'name']} ({comuni.at[i, 'province']})" for i in hits)
+        options = ", ".join(f"{names[i]} ({comuni.at[i, 'province']!s})" for i in hits)
         raise InputError(f"'{wanted}' indica più comuni: {options}. Usa il codice o «Nome (PR)».")
     raise InputError(f"Comune non trovato nell'elenco dei partecipanti: '{wanted}'.")
