@@ -1,4 +1,4 @@
-"""National-scale benchmark of the core pipeline: ``python bench/benchmark.py [--check]``.
+"""National-scale benchmark of the core pipeline: ``python -m bench.benchmark [--check]``.
 
 It generates (deterministically, from a seed) a campaign the size of the whole 1.4.1 measure,
 about 6,600 participating comuni and 30,000 form responses typed the way people type, then
@@ -40,11 +40,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-from chromium import DASHBOARD_ENTRY, dashboard_timings, report_dashboard
-from map import report_map
-from pipeline import generate_in_child, measure, profile_warm, report_notes, report_pipeline
-from report import output_seconds, report_report
-
+from bench.chromium import DASHBOARD_ENTRY, dashboard_timings, report_dashboard
+from bench.map import report_map
+from bench.pipeline import generate_in_child, measure, profile_warm, report_notes, report_pipeline
+from bench.report import output_seconds, report_report
 from rollout.synthetic.national import N_COMUNI, N_RESPONSES, SEED, generate
 
 

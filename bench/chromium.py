@@ -1,4 +1,4 @@
-"""The dashboard at national scale in chromium (part of ``python3 bench/benchmark.py``).
+"""The dashboard at national scale in chromium (part of ``python3 -m bench.benchmark``).
 
 A real ``streamlit run`` on 127.0.0.1 over the generated data, driven by Debian's chromium through
 Playwright: Panoramica's first full render on a fresh server, then every page switch and a filter
@@ -16,9 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-from pipeline import ROOT, write_bench_config
-
-BENCHMARK = Path(__file__).resolve().with_name("benchmark.py")  # its --dashboard-only runs dashboard_timings
+from bench.pipeline import ROOT, write_bench_config
 
 DASHBOARD_TARGETS = (
     ("Panoramica first full render <= 2 s", "first", 2.0),
@@ -142,7 +140,7 @@ def _drive(page, base: str) -> dict[str, float]:
 
 def report_dashboard(directory: Path, entry: str = DASHBOARD_ENTRY) -> bool:
     """Run ``dashboard_timings`` in a child process and print its figures."""
-    cmd = [sys.executable, str(BENCHMARK), "--dashboard-only", "--data-dir", str(directory),
+    cmd = [sys.executable, "-m", "bench.benchmark", "--dashboard-only", "--data-dir", str(directory),
            "--dashboard-entry", entry]  # fmt: skip
     out = subprocess.run(cmd, check=True, cwd=ROOT, capture_output=True, text=True).stdout
     figures = json.loads(out.strip().splitlines()[-1])

@@ -1,8 +1,8 @@
-"""What IndicePA's contacts cost a load: ``python bench/contacts_scale.py``.
+"""What IndicePA's contacts cost a load: ``python -m bench.contacts_scale``.
 
 It writes an «Enti» file the size of IndicePA's (23,000 administrations, its 34 columns, about
 7 MB: a row for every active comune, ``c_<catasto>``, plus schools, unions and the rest) beside
-the national campaign of ``benchmark.py`` (6,600 comuni with their cadastral codes, 30,000
+the national campaign (``rollout.synthetic.national``: 6,600 comuni with their cadastral codes, 30,000
 responses), then prints the median of 5 runs of:
 
 - reading the file (``read_source``), recognising it (``load_registry``), joining it to the comuni;
@@ -20,25 +20,19 @@ import dataclasses
 import os
 import random
 import statistics
-import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "bench"))
-sys.path.insert(0, str(ROOT / "tests"))
-
-import benchmark  # noqa: E402
-
-from data_sources import read_source  # noqa: E402
-from local_http import serve_routes  # noqa: E402
-from rollout.config import SourceSpec  # noqa: E402
-from rollout.pipeline import load  # noqa: E402
-from rollout.read.comuni import load_comuni  # noqa: E402
-from rollout.read.reference import national_comuni  # noqa: E402
-from rollout.read.registry import join_registry, load_registry  # noqa: E402
+from data_sources import read_source
+from rollout.config import SourceSpec
+from rollout.pipeline import load
+from rollout.read.comuni import load_comuni
+from rollout.read.reference import national_comuni
+from rollout.read.registry import join_registry, load_registry
+from rollout.synthetic.national import SEED, campaign_config, generate
+from testkit.local_http import serve_routes
 
 N_ENTITIES = 23_000
 RUNS = 5
@@ -51,7 +45,7 @@ HEADER = (
 ).split(",")
 
 
-def write_registry(path: Path, seed: int = benchmark.SEED) -> None:
+def write_registry(path: Path, seed: int = SEED) -> None:
     """An «Enti» file: every active comune (its own row), the rest other administrations."""
     rng = random.Random(seed)
     cadastral = sorted({m.cadastral for m in national_comuni()})
@@ -104,7 +98,7 @@ def median(func: Callable[[], object]) -> float:
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        comuni_path, responses_path = benchmark.generate_in_child(folder, benchmark.SEED, 6600, 30000)
+        comuni_path, responses_path = generate(folder, SEED)
         enti = folder / "enti.csv"
         write_registry(enti)
         size = enti.stat().st_size / 1e6
@@ -117,7 +111,7 @@ def main() -> None:
         print(f"lettura (read_source)      {median(lambda: read_source(enti)):.3f} s")
         print(f"riconoscimento (registry)  {median(lambda: load_registry(grid)):.3f} s")
         print(f"collegamento ai comuni     {median(lambda: join_registry(comuni, registry)):.3f} s")
-        config = benchmark.bench_config(comuni_path, responses_path)
+        config = campaign_config(comuni_path, responses_path)
         without = median(lambda: load(config))
         local = median(lambda: load(dataclasses.replace(config, contacts=SourceSpec(str(enti)))))
         print(

@@ -1,4 +1,4 @@
-"""Reading workbooks, real and hostile: ``python bench/hostile_files.py [--code PATH]``.
+"""Reading workbooks, real and hostile: ``python -m bench.hostile_files [--code PATH]``.
 
 Each file is read by ``read_source`` in a fresh process (at most 4 GB of address space, 120 s), which
 prints its seconds (CPU and wall, best of five for the real file) and its peak RSS:
@@ -26,8 +26,9 @@ import sys
 import tempfile
 from pathlib import Path
 
+from testkit.hostile_workbooks import HOSTILE  # the files the tests build
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
 
 CHILD = r"""
 import json, resource, sys, time
@@ -93,8 +94,6 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--code", type=Path, default=ROOT, help="the checkout whose reader is measured")
     args = parser.parse_args()
-    from test_hostile_files import HOSTILE  # the files the tests build
-
     print(f"codice: {args.code.resolve()}; carico medio {os.getloadavg()[0]:.1f} su {os.cpu_count()} processori")
     with tempfile.TemporaryDirectory() as folder:
         real = Path(folder) / "risposte-30000x20.xlsx"

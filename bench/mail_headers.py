@@ -1,4 +1,4 @@
-"""Building reminder messages and finding comuni again in the log: ``python bench/mail_headers.py [--check]``.
+"""Building reminder messages and finding comuni again in the log: ``python -m bench.mail_headers [--check]``.
 
 - one sent message (``send.build_message``) and one .eml draft (``drafts.eml_bytes``) for a comune
   name of 20, 5,000 and 100,000 characters (accented, so every word is an RFC 2047 encoded word):
@@ -21,13 +21,9 @@ import os
 import statistics
 import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from rollout.reminders.drafts import eml_bytes  # noqa: E402
-from rollout.reminders.send import Outcome, build_message  # noqa: E402
+from rollout.reminders.drafts import eml_bytes
+from rollout.reminders.send import Outcome, build_message
 
 WHEN = dt.datetime(2023, 9, 20, 10, 0, tzinfo=dt.UTC)
 SENDER = "Ufficio <pnrr@azienda.it>"

@@ -1,4 +1,4 @@
-"""What the map costs at national scale (part of ``python3 bench/benchmark.py``): the Panoramica's
+"""What the map costs at national scale (part of ``python3 -m bench.benchmark``): the Panoramica's
 join, shares and spec as sent to the browser, and the weekly PNG. Target: the map adds <= 0.3 s
 to the Panoramica, warm.
 """
@@ -9,8 +9,7 @@ import json
 import statistics
 from pathlib import Path
 
-from pipeline import run_pipeline, timed
-
+from bench.pipeline import run_pipeline, timed
 from rollout.synthetic.national import campaign_config
 
 MAP_TARGET = 0.3  # seconds the map may add to the Panoramica, national scale, warm

@@ -1,8 +1,7 @@
-"""National-scale benchmark of the formal notes of the accounts: ``python bench/notes.py``.
+"""National-scale benchmark of the formal notes of the accounts: ``python -m bench.notes``.
 
-It generates the benchmark's national campaign (``rollout.synthetic``'s national generator, or
-``bench/benchmark.py``'s where it still lives there; same seed, same files) in a child process,
-then measures:
+It generates the benchmark's national campaign (``rollout.synthetic.national``: same seed, same
+files) in a child process, then measures:
 
 - ``python -m rollout accounts notes`` as a whole process (read, match, evaluate, one DOCX per
   comune with editors and ``elenco-note.csv``): wall seconds, notes per second, the folder's size
@@ -29,8 +28,6 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(1, str(Path(__file__).resolve().parent))
 
 TARGET_SECONDS = 15.0
 TARGET_ZIP_MB = 40.0
@@ -62,10 +59,7 @@ print(json.dumps([seconds, usage.ru_maxrss, os.waitstatus_to_exitcode(status), e
 
 def generate(directory: Path, seed: int | None) -> None:
     """The benchmark's national campaign (``comuni.csv``, ``risposte.csv``) in ``directory``."""
-    try:
-        from rollout.synthetic import national  # the national generator, once out of bench/benchmark.py
-    except ImportError:
-        import benchmark as national  # bench/benchmark.py's, on rollout.synthetic's helpers
+    from rollout.synthetic import national
 
     national.generate(directory, national.SEED if seed is None else seed)
 
@@ -124,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--generate-only", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--zip-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    os.environ["PYTHONPATH"] = str(ROOT)  # the command line measured is this tree's
+    os.environ["PYTHONPATH"] = str(ROOT)  # the command line measured (and this module, below) are this tree's
     if args.generate_only:
         generate(args.data_dir, args.seed)
         return 0
@@ -135,8 +129,10 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="rollout-bench-notes-") as tmp:
         directory = args.data_dir.resolve() if args.data_dir else Path(tmp)
         directory.mkdir(parents=True, exist_ok=True)
-        me = [sys.executable, str(Path(__file__).resolve()), "--data-dir", str(directory)]
-        subprocess.run([*me, "--generate-only", *(["--seed", str(args.seed)] if args.seed else [])], check=True)
+        me = [sys.executable, "-m", "bench.notes", "--data-dir", str(directory)]
+        subprocess.run(
+            [*me, "--generate-only", *(["--seed", str(args.seed)] if args.seed else [])], check=True, cwd=ROOT
+        )
         (directory / "rollout.toml").write_text(CONFIG.format(form=FORM), encoding="utf-8")
         print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}; processors: {os.cpu_count()}")
         cli = measure_cli(directory, args.runs)
@@ -146,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
               f"({cpu:.1f} s of processor), {notes / seconds:.0f} notes/s, {notes} DOCX, {size:.1f} MB on disk, "
               f"peak RSS {rss:.0f} MB")  # fmt: skip
         # The ZIP in a fresh process, as the dashboard makes it (after the pipeline).
-        done = subprocess.run([*me, "--zip-only"], check=True, capture_output=True, text=True)
+        done = subprocess.run([*me, "--zip-only"], check=True, capture_output=True, text=True, cwd=ROOT)
         notes, zip_seconds, zip_cpu, zip_mb, zip_rss = json.loads(done.stdout.splitlines()[-1])
         print(f"notes ZIP (in process, after the pipeline): {zip_seconds:.1f} s ({zip_cpu:.1f} s of processor), "
               f"{notes / zip_seconds:.0f} notes/s, {zip_mb:.1f} MB, {zip_mb * 1e3 / notes:.1f} KB per note, "

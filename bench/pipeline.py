@@ -1,5 +1,5 @@
 """The core pipeline at national scale, in this one process: ``read_grid`` (both files) -> ``prepare``
--> ``Prepared.at`` -> Snapshot (part of ``python3 bench/benchmark.py``).
+-> ``Prepared.at`` -> Snapshot (part of ``python3 -m bench.benchmark``).
 
 - pipeline cold: the first call in the process (lazy loading of the national list, empty caches);
 - pipeline warm: the median of further calls in the same process;

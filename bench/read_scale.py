@@ -2,7 +2,7 @@
 
 Prints, for each size, the time to read both files, prepare (recognise, normalise, match) and
 evaluate, and the peak RSS of a fresh process doing only that. Also times one XLSX read of the
-responses (calamine) for the smaller size. Run: ``python bench/read_scale.py`` (about a minute).
+responses (calamine) for the smaller size. Run: ``python -m bench.read_scale`` (about a minute).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
-"""How long reading the sender's mailbox takes: ``python bench/receipts.py [--messages N] [--check]``.
+"""How long reading the sender's mailbox takes: ``python -m bench.receipts [--messages N] [--check]``.
 
-Starts Debian's Dovecot on 127.0.0.1 (as the tests do, ``tests/imap_server.py``) with a mailbox of
+Starts Debian's Dovecot on 127.0.0.1 (as the tests do, ``testkit.imap_server``) with a mailbox of
 N messages (default 10,000) written straight into its maildir: ordinary mail, and 1 in 100 a PEC
 delivery receipt, 1 in 250 a reply; with ``--pec``, a PEC mailbox where every message is a receipt
 (the test files of the four providers in turn, each with its own id: every body is fetched and
@@ -26,14 +26,13 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from rollout.reminders.imap_settings import ImapSettings
+from rollout.reminders.mailbox import Cursor, read_new
+from rollout.reminders.receipts import classify
+from testkit.imap_server import DOVECOT, MISSING, Dovecot
+from testkit.mail_samples import mixed_mailbox
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
-
-from imap_server import DOVECOT, MISSING, Dovecot  # noqa: E402
-
-from rollout.reminders.imap_settings import ImapSettings  # noqa: E402
-from rollout.reminders.mailbox import Cursor, read_new  # noqa: E402
-from rollout.reminders.receipts import classify  # noqa: E402
 
 TARGET = 30.0
 PASSWORD = "segreta-lunga-della-casella"
@@ -53,21 +52,8 @@ def pec_mailbox(count: int) -> list[bytes]:
 
 
 def mailbox(count: int) -> list[bytes]:
-    from test_mailbox import ordinary
-    from test_receipts import daticert, pec_receipt
-
-    reply = (ROOT / "tests" / "data" / "receipts" / "risposta.eml").read_bytes()
-    out = []
-    for n in range(count):
-        if n % 100 == 0:
-            sent = f"<{n}.4171.7745838458362845741@pec.sitiweb-pa.it>"
-            own = f"<opec210312.20230920101541.{n:05d}.612.1.65@pec.aruba.it>"
-            out.append(pec_receipt("avvenuta-consegna", sent, daticert("avvenuta-consegna", sent), own=own))
-        elif n % 250 == 1:
-            out.append(reply.replace(b"5f0e9d8c-7b6a", f"{n:08x}-7b6a".encode()))
-        else:
-            out.append(ordinary(n))
-    return out
+    """The tests' big mailbox (``mixed_mailbox``), ``count`` messages."""
+    return mixed_mailbox(count, (ROOT / "tests" / "data" / "receipts" / "risposta.eml").read_bytes())
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,4 +1,4 @@
-"""The whole ``report`` process at national scale (issue 10; part of ``python3 bench/benchmark.py``).
+"""The whole ``report`` process at national scale (issue 10; part of ``python3 -m bench.benchmark``).
 
 ``python -m rollout report`` (every output written) against a bare process that reads the same two
 files with ``pandas.read_csv(dtype=str, keep_default_na=False)``, alternated 3 times, best of each,
@@ -15,11 +15,8 @@ import sys
 import time
 from pathlib import Path
 
-from pipeline import ROOT, write_bench_config
-
+from bench.pipeline import ROOT, write_bench_config
 from rollout.synthetic.national import COMUNI_FILE, RESPONSES_FILE
-
-BENCHMARK = Path(__file__).resolve().with_name("benchmark.py")  # its --outputs-only runs output_seconds
 
 TARGET_REPORT_RATIO = 6.0
 TARGET_REPORT_RSS_MB = 400.0
@@ -86,7 +83,7 @@ def output_seconds(directory: Path) -> dict[str, float]:
 def report_report(directory: Path) -> bool:
     """Print the whole-process figures of ``report`` and the seconds of each output; True when met."""
     figures = report_process_figures(directory)
-    cmd = [sys.executable, str(BENCHMARK), "--outputs-only", "--data-dir", str(directory)]
+    cmd = [sys.executable, "-m", "bench.benchmark", "--outputs-only", "--data-dir", str(directory)]
     out = subprocess.run(cmd, check=True, cwd=ROOT, capture_output=True, text=True).stdout
     seconds = json.loads(out.strip().splitlines()[-1])
     bare, report, rss = min(figures["bare"]), min(figures["report"]), max(figures["rss"])

@@ -59,7 +59,7 @@ def read_bytes(data: bytes, origin: str, sheet: str | None = None) -> Grid:
         if fast.empty:  # only delimiters, quotes or blank lines
             raise SourceError(f"Il file {origin} è vuoto.")
         # Every row had the header's width: only a last cell left open by a quote can be cut.
-        if _open_at_end(data, encoding, fast.iat[-1, -1], sep):
+        if _open_at_end(data, encoding, str(fast.iat[-1, -1]), sep):
             raise SourceError(_cut(origin, _OPEN_QUOTE))
         return Grid(cells=fast, origin=origin)
     return read_csv_text(decode_text(data, origin), origin, sep)
@@ -358,10 +358,10 @@ def _drop_trailing_empty(cells: pd.DataFrame) -> pd.DataFrame:
     """Blank rows after the last filled one are not input rows (sheets export them)."""
     cells = cells.reset_index(drop=True)
     cells.index = pd.RangeIndex(1, len(cells) + 1)
-    cells.columns = range(cells.shape[1])
+    cells.columns = pd.RangeIndex(cells.shape[1])
     if cells.empty:
         return cells
-    filled = cells.ne("").any(axis=1).to_numpy()
+    filled = (cells != "").any(axis=1).to_numpy()
     last = len(filled) - filled[::-1].argmax() if filled.any() else 0
     return cells.iloc[:last]
 

@@ -13,7 +13,7 @@ import datetime as dt
 import functools
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +25,7 @@ from data_sources.gsecrets import SheetsAccess
 
 if TYPE_CHECKING:  # imported where used: a dashboard or report reading files never loads requests
     import requests
+    from gspread.http_client import HTTPClient
 
 EXPORT_ROOT = "https://docs.google.com"  # where public sheets are downloaded as CSV
 KEYWORD = "gsheets"  # a source that means "the spreadsheet named in [connections.gsheets]"
@@ -126,17 +127,19 @@ def read_gsheet(
 
     if access.error:
         raise SourceError(access.error)
-    if not access.has_account:
+    if access.account is None:
         raise SourceError("Nessun account di servizio configurato in [connections.gsheets].")
     session = session or authorized_session(access.account)
-    client = gspread.Client(None, session=session, http_client=_guarded_client())
-    guard = client.http_client
-    guard.email = access.client_email
-    guard.attempts = ATTEMPTS if attempts is None else max(1, attempts)
-    guard.backoff = BACKOFF_SECONDS if backoff is None else backoff
     wait = TIMEOUT_SECONDS if timeout is None else timeout
+    guard = Guard(
+        access.client_email,
+        ATTEMPTS if attempts is None else max(1, attempts),
+        BACKOFF_SECONDS if backoff is None else backoff,
+        wait,
+    )
+    client = gspread.Client(None, session=session)  # type: ignore[arg-type]  # gspread: no credentials with a session
+    client.http_client = _guarded_client()(session, guard)
     client.set_timeout(wait)
-    guard.timeout_shown = wait
     try:
         spreadsheet = client.open_by_key(ref.key)
         title = str(spreadsheet.title)
@@ -218,8 +221,18 @@ def _text(value: object) -> str:
     raise TypeError("cell")
 
 
+@dataclass(frozen=True)
+class Guard:
+    """How the HTTP client of one reading retries and what its messages say."""
+
+    email: str  # the service account's, named in the messages
+    attempts: int = ATTEMPTS
+    backoff: float = BACKOFF_SECONDS
+    timeout_shown: float = TIMEOUT_SECONDS
+
+
 @functools.cache
-def _guarded_client() -> type:
+def _guarded_client() -> Callable[[requests.Session, Guard], HTTPClient]:
     """gspread's HTTP client class, extended; built on first use so gspread loads only when needed."""
     import google.auth.exceptions as gauth
     import requests
@@ -229,10 +242,10 @@ def _guarded_client() -> type:
     class GuardedClient(HTTPClient):
         """gspread's HTTP client with bounded retries and every failure turned into a SourceError."""
 
-        email = ""
-        attempts = ATTEMPTS
-        backoff = BACKOFF_SECONDS
-        timeout_shown = TIMEOUT_SECONDS
+        def __init__(self, session: requests.Session, guard: Guard) -> None:
+            super().__init__(None, session)  # type: ignore[arg-type]  # gspread: no credentials with a session
+            self.email, self.attempts = guard.email, guard.attempts
+            self.backoff, self.timeout_shown = guard.backoff, guard.timeout_shown
 
         def request(self, *args: Any, **kwargs: Any) -> requests.Response:
             for attempt in range(1, self.attempts + 1):

@@ -79,7 +79,7 @@ class SnapshotStore:
             if len(rows) != len(index) or any(len(r) != width or not all(isinstance(c, str) for c in r) for r in rows):
                 return None
             cells = pd.DataFrame(rows, dtype=str, index=pd.Index(index, dtype="int64"))
-            cells.columns = range(width)
+            cells.columns = pd.RangeIndex(width)
             saved_at = dt.datetime.fromisoformat(body["saved_at"])
             notes = tuple(str(n) for n in body["notes"])
             return Grid(cells, str(body["origin"]), notes, loaded_at=saved_at, locale=str(body.get("locale", "")))
@@ -151,9 +151,9 @@ def read_with_fallback(
         return replace(last, stale_reason=str(err)), None
     last = store.load(identity) if store is not None else None
     change = held_back(fresh, last, rule) if last is not None else None
-    if change is None or accept is True or (accept and change.fingerprint in accept):
+    if last is None or change is None or accept is True or (accept and change.fingerprint in accept):
         return fresh, change
-    return replace(last, stale_reason=change.describe()), change  # type: ignore[arg-type]
+    return replace(last, stale_reason=change.describe()), change
 
 
 def data_rows(grid: Grid) -> int:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass, field
+from typing import Protocol
 from xml.parsers import expat
 
 MAX_ROWS, MAX_COLUMNS = 1_048_576, 16_384  # Excel's grid; calamine's caps for ODS
@@ -182,8 +183,8 @@ def _fast_formulas(xml: bytes, start: int, scan: SheetScan) -> bool:
                 _add(scan, cell, "")
         done = match.end()
         position = xml.find(b"<f", done)
-    for cell, index in children.items():
-        scan.formulas[cell] = shared.get(index, "")
+    for cell, si in children.items():
+        scan.formulas[cell] = shared.get(si, "")
     return True
 
 
@@ -296,7 +297,17 @@ class _SheetParser:
         return self.scan
 
 
-def _parser(handlers: object) -> expat.XMLParserType:
+class _Handlers(Protocol):
+    """What ``_parser`` calls: expat's three handlers."""
+
+    def start(self, name: str, attrs: dict[str, str]) -> None: ...
+
+    def end(self, name: str) -> None: ...
+
+    def text(self, data: str) -> None: ...
+
+
+def _parser(handlers: _Handlers) -> expat.XMLParserType:
     parser = expat.ParserCreate()
     parser.buffer_text = True
     parser.StartElementHandler = handlers.start

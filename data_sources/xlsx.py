@@ -16,6 +16,7 @@ import io
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from data_sources.archive import Archive
 from data_sources.errors import SourceError
@@ -31,6 +32,11 @@ from data_sources.sheet_scan import (
     scan_ods,
     scan_sheet,
 )
+
+if TYPE_CHECKING:  # imported where used: only workbooks pay for calamine
+    from python_calamine import CalamineWorkbook
+
+Cell = int | float | str | bool | dt.time | dt.date | dt.datetime | dt.timedelta  # a cell as calamine reads it
 
 ODS_MIME = b"mimetypeapplication/vnd.oasis.opendocument.spreadsheet"
 HEAD_ROWS = 10  # where a header is looked for: what another sheet of a workbook is judged by
@@ -83,7 +89,7 @@ def read_workbook(data: bytes, origin: str, sheet: str | None = None) -> Grid:
 
 def _read_with_calamine(
     source: bytes, archive: Archive, checked: _Checked, sheet: str | None
-) -> tuple[str, list[list[object]], tuple]:
+) -> tuple[str, list[list[Cell]], tuple]:
     from python_calamine import CalamineWorkbook, PasswordError, SheetTypeEnum  # only workbooks pay for it
 
     try:
@@ -124,12 +130,12 @@ def _read_with_calamine(
     return name, rows, others
 
 
-def _sheet_rows(book: object, name: str, nrows: int | None = None) -> list[list[object]]:
+def _sheet_rows(book: CalamineWorkbook, name: str, nrows: int | None = None) -> list[list[Cell]]:
     # skip_empty_area=False: the rows keep their sheet numbers even when the first ones are empty.
-    return book.get_sheet_by_name(name).to_python(skip_empty_area=False, nrows=nrows)  # type: ignore[attr-defined]
+    return book.get_sheet_by_name(name).to_python(skip_empty_area=False, nrows=nrows)
 
 
-def _texts(rows: list[list[object]]) -> list[list[str]]:
+def _texts(rows: list[list[Cell]]) -> list[list[str]]:
     return [[v if v.__class__ is str else _cell_text(v) for v in row] for row in rows]  # most cells: text
 
 
@@ -240,12 +246,13 @@ def _check_strings(archive: Archive, body: bytes) -> None:
 
 def _elements_head(archive: Archive, body: bytes) -> ET.Element:
     """The root element of ``body`` (its start tag only), as calamine's first ``sst``."""
-    parser = ET.XMLPullParser(events=("start",))
+    parser: ET.XMLPullParser[ET.Element] = ET.XMLPullParser(events=("start",))
     for position in range(0, len(body), 65536):
         try:
             parser.feed(body[position : position + 65536])
-            for _, element in parser.read_events():
-                if _local(element.tag) != "sst":
+            for event in parser.read_events():
+                element = event[-1]  # ("start", the element): the only events asked for
+                if not isinstance(element, ET.Element) or _local(element.tag) != "sst":
                     raise SourceError(archive.damaged())
                 return element
         except ET.ParseError:
@@ -305,14 +312,14 @@ def _check_ods(archive: Archive) -> _Checked:
 # --- formulas without a value, cells as text ----------------------------------------------------
 
 
-def _write_formulas(rows: list[list[object]], formulas: dict[tuple[int, int], str]) -> None:
+def _write_formulas(rows: list[list[Cell]], formulas: dict[tuple[int, int], str]) -> None:
     """Put each formula's text where calamine left its cell empty."""
     for (r, c), text in formulas.items():
         while len(rows) <= r:
             rows.append([])
         row = rows[r]
         if len(row) <= c:
-            row.extend([None] * (c + 1 - len(row)))
+            row.extend([""] * (c + 1 - len(row)))  # empty cells, as calamine gives them
         row[c] = "=" + text
 
 

@@ -274,16 +274,17 @@ class AccessSecrets:
 def access_secrets(access: Mapping[str, object] | None, auth: Mapping[str, object] | None) -> AccessSecrets:
     """Check ``[access]`` and ``[auth]`` of the secrets (mappings, e.g. ``st.secrets``' sections; None
     when absent). InputError (Italian) says what is wrong: the dashboard then stays closed."""
-    password = None
+    password: str | None = None
     proxies: tuple[Network, ...] = ()
     if access is not None:
         if not isinstance(access, Mapping):
             raise InputError("Nei segreti [access] deve essere una sezione.")
         _no_unknown(access, ACCESS_SECRET_KEYS, "nei segreti [access]")
         if "password" in access:
-            password = access["password"]
-            if not isinstance(password, str) or not password.strip():
+            given = access["password"]
+            if not isinstance(given, str) or not given.strip():
                 raise InputError("La password in [access] dei segreti è vuota o non è un testo.")
+            password = given
         proxies = parse_trusted_proxies(access.get("trusted_proxies", []))
     providers: tuple[str, ...] = ()
     if auth is not None:
@@ -318,17 +319,18 @@ def auth_problem(auth: Mapping[str, object]) -> str:
     provider_keys = PROVIDER_KEYS | PROVIDER_OPTIONAL_KEYS
     own = AUTH_KEYS | (provider_keys if names == ["default"] else set())
     unknown = [str(k) for k, v in auth.items() if k not in own and (names == ["default"] or not isinstance(v, Mapping))]
+    sections = {str(k): v for k, v in auth.items() if isinstance(v, Mapping)}  # the providers' own
     for name in names if names != ["default"] else []:
-        unknown += [f"{name}.{k}" for k in auth[name] if k not in provider_keys]  # type: ignore[union-attr]
+        unknown += [f"{name}.{k}" for k in sections[name] if k not in provider_keys]
     if unknown:
         return f"chiave sconosciuta in [auth]: {', '.join(sorted(unknown))}"
     missing = [k for k in _AUTH_ORDER if not str(auth.get(k) or "").strip()]
     if not names:
         return "nessun provider in [auth] (client_id, client_secret, server_metadata_url)"
     for name in names:
-        section = auth if name == "default" else auth[name]
+        section = auth if name == "default" else sections[name]
         prefix = "" if name == "default" else f"{name}."
-        missing += [prefix + k for k in _PROVIDER_ORDER if not str(section.get(k) or "").strip()]  # type: ignore[union-attr]
+        missing += [prefix + k for k in _PROVIDER_ORDER if not str(section.get(k) or "").strip()]
     if missing:
         return "mancano " + ", ".join(missing)
     if importlib.util.find_spec("authlib") is None:

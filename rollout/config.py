@@ -126,19 +126,29 @@ class Config:
         folder = Path(self.cache.folder).expanduser()
         return folder if folder.is_absolute() else self.base_dir / folder
 
-    def with_overrides(self, **values: object) -> Config:
-        """A copy with the command-line values that were given (None = keep)."""
-        changes = {k: v for k, v in values.items() if v is not None}
-        if "deadline" in changes:
-            changes["deadline"] = parse_deadline(changes["deadline"])
-        if "as_of" in changes:
-            changes["as_of"] = parse_as_of(changes["as_of"], self.timezone)
-        for key in ("comuni", "submissions", "contacts"):
-            if isinstance(changes.get(key), str):
-                changes[key] = SourceSpec(str(changes[key]), base_dir=Path.cwd())
-        if changes:
-            changes["demo"] = False if {"comuni", "submissions"} & changes.keys() else self.demo
-        return replace(self, **changes)
+    def with_overrides(
+        self,
+        *,
+        comuni: str | None = None,
+        submissions: str | None = None,
+        contacts: str | None = None,
+        deadline: str | None = None,
+        as_of: str | None = None,
+    ) -> Config:
+        """A copy with the command-line values that were given (None = keep); own files given end the demo."""
+
+        def source(given: str | None, current: SourceSpec | None) -> SourceSpec | None:
+            return current if given is None else SourceSpec(given, base_dir=Path.cwd())
+
+        return replace(
+            self,
+            comuni=source(comuni, self.comuni),
+            submissions=source(submissions, self.submissions),
+            contacts=source(contacts, self.contacts),
+            deadline=self.deadline if deadline is None else parse_deadline(deadline),
+            as_of=self.as_of if as_of is None else parse_as_of(as_of, self.timezone),
+            demo=False if comuni is not None or submissions is not None else self.demo,
+        )
 
     def signature(self, *, notes: bool = False) -> str:
         """Who signs the reminders' drafts (``[reminders] signature``) or, with ``notes``, the notes of
@@ -146,17 +156,18 @@ class Config:
         own = self.accounts.signature if notes else ""
         return own or self.reminders.signature
 
-    def require(self) -> None:
-        """Raise InputError unless both sources and the deadline are known."""
+    def require(self) -> dt.date:
+        """Raise InputError unless both sources and the deadline are known; the deadline."""
         missing = [
             n
             for n, v in (("comuni", self.comuni), ("submissions", self.submissions), ("deadline", self.deadline))
             if not v
         ]
-        if missing:
+        if missing or self.deadline is None:
             raise InputError(
                 f"Configurazione incompleta: manca {', '.join(missing)} (vedi docs/configuration.md, «Top-level keys»)."
             )
+        return self.deadline
 
 
 def missing_signature(config: Config) -> str:

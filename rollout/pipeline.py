@@ -69,11 +69,11 @@ def prepare(config: Config, comuni_grid: Grid, responses_grid: Grid, registry: R
 
 
 def settings_for(config: Config, as_of: pd.Timestamp | None = None) -> Settings:
-    config.require()
+    deadline = config.require()
     moment = as_of if as_of is not None else config.as_of
     if moment is None:
         moment = pd.Timestamp.now(tz="UTC").floor("s")
-    return Settings(config.deadline, moment, config.timezone)
+    return Settings(deadline, moment, config.timezone)
 
 
 def run(config: Config) -> Snapshot:
@@ -183,7 +183,7 @@ def load(
     changes = [change for _, change in reads]
     registry, contacts = _load_contacts(config, access, store, accept)
     try:
-        prepared = prepare(config, *grids, registry)
+        prepared = prepare(config, grids[0], grids[1], registry)
     except (InputError, SourceError) as err:
         prepared, swapped = _prepare_last_good(config, grids, keys, store, err, registry)
         changes = [None if new is not old else c for new, old, c in zip(swapped, grids, changes, strict=True)]
@@ -233,13 +233,13 @@ def _load_contacts(
     except (InputError, SourceError) as err:
         last = store.load(key) if store is not None and key is not None and not grid.stale else None
         try:
-            registry = load_registry(last, config.columns_contacts) if last is not None else None
+            kept = load_registry(last, config.columns_contacts) if last is not None else None
         except (InputError, SourceError):
-            registry = None
-        if registry is None or last is None:
+            kept = None
+        if kept is None or last is None:
             return None, _contacts_missing(spec, err)
         reason = f"i dati appena letti non sono utilizzabili: {err}"
-        return registry, SourceState(CONTACTS_ROLE, last.origin, last.loaded_at, reason, optional=True)
+        return kept, SourceState(CONTACTS_ROLE, last.origin, last.loaded_at, reason, optional=True)
     note = store.save(key, registry.slim(grid)) if store is not None and key is not None and not grid.stale else ""
     state = SourceState(CONTACTS_ROLE, grid.origin, grid.loaded_at, grid.stale_reason, note, change, optional=True)
     return registry, state
@@ -272,9 +272,12 @@ def _prepare_last_good(
     for swap in ((1,), (0,), (0, 1)):
         if any(last[i] is None for i in swap):
             continue
-        trial = [replace(last[i], stale_reason=reason) if i in swap else g for i, g in enumerate(grids)]  # type: ignore[arg-type]
+        trial = [
+            replace(old, stale_reason=reason) if i in swap and (old := last[i]) is not None else g
+            for i, g in enumerate(grids)
+        ]
         try:
-            return prepare(config, *trial, registry), trial
+            return prepare(config, trial[0], trial[1], registry), trial
         except (InputError, SourceError):
             continue
     raise err
@@ -298,7 +301,9 @@ def report_load(
     if strict and result.stale_required:
         raise InputError(f"{stale_message(result.stale_required[0], config.timezone)} (--strict: nessun file scritto)")
     warnings = [stale_message(s, config.timezone) for s in result.stale]
-    warnings += [f"accettati i nuovi dati ({s.role}): {s.change.describe()}." for s in result.sources if s.accepted]  # type: ignore[union-attr]
+    warnings += [
+        f"accettati i nuovi dati ({s.role}): {s.change.describe()}." for s in result.sources if s.accepted and s.change
+    ]
     warnings += [s.note for s in result.sources if s.note]
     return result, warnings
 

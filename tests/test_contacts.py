@@ -21,7 +21,6 @@ import pytest
 
 from conftest import DATA, grid, run_app, run_cli
 from data_sources import http, read_source
-from local_http import serve_routes
 from rollout.config import Config, load_config, parse_as_of, parse_deadline
 from rollout.errors import InputError
 from rollout.outputs.contacts import contact_for, contacts_of
@@ -29,6 +28,7 @@ from rollout.pipeline import load, prepare, run_report
 from rollout.read.registry import load_registry
 from rollout.reminders.drafts import reminders_list
 from rollout.status import Settings
+from testkit.local_http import serve_routes
 from ui.format import md_escape
 
 REGISTRY = DATA / "indicepa"

@@ -10,11 +10,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from test_hostile_files import HEADER, _far
 
 from browser import CHROMIUM, launch_chromium, serve_dashboard
 from conftest import responses
-from office_files import inline, xlsx
+from testkit.hostile_workbooks import HEADER, far_cell_message
+from testkit.office_files import inline, xlsx
 
 pytestmark = [
     pytest.mark.browser,
@@ -32,7 +32,7 @@ def test_the_warm_start_on_a_hostile_workbook_shows_one_line_and_keeps_serving(t
     (tmp_path / "risposte.csv").write_text(responses(), encoding="utf-8")
     config = tmp_path / "rollout.toml"
     config.write_text('deadline = 2023-09-13\ncomuni = "comuni.xlsx"\nsubmissions = "risposte.csv"\n', encoding="utf-8")
-    expected = f"I dati non sono leggibili. {_far('comuni.xlsx')}"
+    expected = f"I dati non sono leggibili. {far_cell_message('comuni.xlsx')}"
     server = serve_dashboard(config, "server.py")
     base = next(server)  # the health check answers: the warm start did not kill the server
     try:

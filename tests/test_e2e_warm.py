@@ -15,7 +15,7 @@ import pytest
 
 from browser import CHROMIUM, launch_chromium, open_page, serve_dashboard
 from conftest import ROOT
-from local_http import serve_routes
+from testkit.local_http import serve_routes
 
 pytestmark = [
     pytest.mark.browser,

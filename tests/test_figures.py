@@ -39,7 +39,7 @@ BARE_PERCENT = re.compile(r"(?<!\xa0)%")
 @pytest.fixture(scope="module")
 def campaign(tmp_path_factory):
     folder = tmp_path_factory.mktemp("figures")
-    cmd = [sys.executable, str(ROOT / "bench" / "benchmark.py"), "--generate-only", "--data-dir", str(folder),
+    cmd = [sys.executable, "-m", "bench.benchmark", "--generate-only", "--data-dir", str(folder),
            "--seed", "3", "--comuni", "2500", "--responses", "3200"]  # fmt: skip
     subprocess.run(cmd, check=True, cwd=ROOT)
     config = folder / "rollout.toml"

@@ -21,13 +21,13 @@ from pathlib import Path
 
 import pytest
 from processes import TIMEOUT, Command, left_running
-from smtp_server import Mailbox, Server
 
 from conftest import ROOT
 from rollout import interrupts
 from rollout.cli import main
 from rollout.outputs.staging import staged
 from rollout.reminders.log import ReminderLog
+from testkit.smtp_server import Mailbox, Server
 
 pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
 DEMO = ROOT / "data" / "demo"

@@ -9,13 +9,14 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from imap_server import DOVECOT, MISSING, Dovecot, crlf
 from imapclient import IMAPClient
-from smtp_server import free_port
-from test_receipts import EXPECTED, SENT, daticert, pec_receipt
+from test_receipts import EXPECTED, SENT
 
 from rollout.reminders.imap_settings import ImapSettings, find_imap
 from rollout.reminders.mailbox import Cursor, MailboxError, open_client, read_new
+from testkit.imap_server import DOVECOT, MISSING, Dovecot, crlf
+from testkit.mail_samples import mixed_mailbox
+from testkit.smtp_server import free_port
 
 pytestmark = pytest.mark.skipif(DOVECOT is None, reason=MISSING)
 DATA = Path(__file__).resolve().parent / "data" / "receipts"
@@ -24,34 +25,11 @@ USERS = {"pnrr": PASSWORD, "grande": PASSWORD, "vuota": PASSWORD, "altra": PASSW
 BIG = 10_000  # messages in the big mailbox: 1 in 100 a delivery receipt, 1 in 250 a reply
 
 
-def ordinary(n: int) -> bytes:
-    return (
-        f"From: Notizie PA <notizie{n % 7}@news.example.it>\nTo: pnrr@sitiweb-pa.it\nSubject: Aggiornamento {n}\n"
-        f"Date: Wed, 20 Sep 2023 12:{n % 60:02d}:00 +0200\nMessage-ID: <news-{n}@news.example.it>\n"
-        f"Content-Type: text/plain; charset=utf-8\n\nNotizia numero {n}.\n"
-    ).encode()
-
-
-def big_mailbox() -> list[bytes]:
-    reply = (DATA / "risposta.eml").read_bytes()
-    out = []
-    for n in range(BIG):
-        if n % 100 == 0:  # a delivery receipt of its own reminder
-            sent = f"<{n}.4171.7745838458362845741@pec.sitiweb-pa.it>"
-            own = f"<opec210312.20230920101541.{n:05d}.612.1.65@pec.aruba.it>"
-            out.append(pec_receipt("avvenuta-consegna", sent, daticert("avvenuta-consegna", sent), own=own))
-        elif n % 250 == 1:
-            out.append(reply.replace(b"5f0e9d8c-7b6a", f"{n:08x}-7b6a".encode()))
-        else:
-            out.append(ordinary(n))
-    return out
-
-
 @pytest.fixture(scope="module")
 def server():
     """One Dovecot for the module: ``pnrr`` holds every test message, ``grande`` 10,000 messages."""
     dovecot = Dovecot(USERS)
-    dovecot.fill_maildir("grande", big_mailbox())
+    dovecot.fill_maildir("grande", mixed_mailbox(BIG, (DATA / "risposta.eml").read_bytes()))
     with dovecot:
         with client(dovecot, "pnrr") as imap:
             for path in sorted(DATA.glob("*.eml")):

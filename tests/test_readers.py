@@ -10,10 +10,10 @@ from conftest import ROOT
 from data_sources import SourceError, read_source
 from data_sources import http as http_reader
 from data_sources.gsheets import sheet_ref
-from local_http import serve_routes
-from office_files import encrypted_xlsx, inline, ods, xlsx
 from rollout.errors import InputError
 from rollout.read.comuni import load_comuni
+from testkit.local_http import serve_routes
+from testkit.office_files import encrypted_xlsx, inline, ods, xlsx
 
 HEADER = "Comune;Provincia;Codice ISTAT\r\n"
 BODY = "Melito di Napoli;NA;063045\r\nCefalù;PA;082027\r\nAosta;AO;007003\r\n"

@@ -12,6 +12,7 @@ import pytest
 
 from rollout.reminders.pec import MAX_DATICERT, DaticertError, normal_id, parse_daticert
 from rollout.reminders.receipts import MAX_MESSAGE, classify, outcome_state, triage
+from testkit.mail_samples import daticert, pec_receipt
 
 DATA = Path(__file__).resolve().parent / "data" / "receipts"
 ROME = dt.timezone(dt.timedelta(hours=2))
@@ -147,33 +148,7 @@ def test_triage_needs_the_body_only_of_receipts_and_bounces():
         assert triage(head(name)) is None, name
 
 
-# -- PEC receipts built here: the cases the files do not cover -------------------------------------------
-
-
-def pec_receipt(ricevuta: str, referred: str, daticert: bytes | None, *, filename: str = "daticert.xml",
-                own: str = "<opec210312.20230921101500.1.1.1.1@pec.aruba.it>") -> bytes:  # fmt: skip
-    message = EmailMessage()
-    message["From"] = "posta-certificata@pec.aruba.it"
-    message["Subject"] = "AVVISO"
-    message["Message-ID"] = own
-    message["X-Ricevuta"] = ricevuta
-    message["X-Riferimento-Message-ID"] = referred
-    message.set_content("Ricevuta")
-    if daticert is not None:
-        message.add_attachment(daticert, maintype="application", subtype="xml", filename=filename)
-    return message.as_bytes()
-
-
-def daticert(tipo: str, msgid: str, errore: str = "nessuno", esteso: str = "", extra: str = "") -> bytes:
-    return (
-        '<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE postacert SYSTEM "Postacert.dtd">\n'
-        f'<postacert tipo="{tipo}" errore="{errore}"><intestazione>{extra}</intestazione><dati>'
-        "<gestore-emittente>ARUBA PEC S.p.A.</gestore-emittente>"
-        '<data zona="+0200"><giorno>21/09/2023</giorno><ora>10:15:00</ora></data>'
-        f"<msgid>{msgid.replace('<', '&lt;').replace('>', '&gt;')}</msgid>"
-        f"<consegna>protocollo@pec.comune.lioni.av.it</consegna><errore-esteso>{esteso}</errore-esteso>"
-        "</dati></postacert>\n"
-    ).encode()
+# -- PEC receipts built to order (testkit.mail_samples): the cases the files do not cover ---------------
 
 
 def test_a_12_hour_notice_with_a_permanent_error_is_a_bounce():

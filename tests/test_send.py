@@ -13,7 +13,6 @@ import sys
 import time
 
 import pytest
-from smtp_server import PASSWORD, USER, Mailbox, Server, free_port, self_signed, server_tls
 
 from conftest import ROOT
 from rollout.cli import main
@@ -23,6 +22,7 @@ from rollout.pipeline import run_report
 from rollout.reminders import mail_settings, send
 from rollout.reminders.drafts import drafts, reminders_list, templates_from_config
 from rollout.reminders.log import ReminderLog
+from testkit.smtp_server import PASSWORD, USER, Mailbox, Server, free_port, self_signed, server_tls
 
 pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
 DEMO = ROOT / "data" / "demo"

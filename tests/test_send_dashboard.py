@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from smtp_server import Mailbox, Server
 from streamlit.testing.v1 import AppTest
 from test_send import DEMO, write_config
 
 from conftest import ROOT
 from rollout.access import fingerprint
+from testkit.smtp_server import Mailbox, Server
 from ui.auth import PASSWORD_OK
 from ui.format import md_escape
 

@@ -1,6 +1,6 @@
 """Cut or shrunken data never replace good data (issue 18, section 3).
 
-The demo campaign's sheets are served over HTTP on 127.0.0.1 (tests/local_http.py), as a public
+The demo campaign's sheets are served over HTTP on 127.0.0.1 (testkit/local_http.py), as a public
 Google Sheet link would serve them, and changed between loads: responses cut step by step, rows
 reordered, a comuni list that loses rows, bodies cut in the middle of a line. Sending runs against
 a real SMTP server (aiosmtpd) on 127.0.0.1.
@@ -11,18 +11,18 @@ from __future__ import annotations
 import json
 
 import pytest
-from smtp_server import Mailbox, Server
 from streamlit.testing.v1 import AppTest
 
 from conftest import ROOT
 from data_sources import http
 from data_sources.last_good import SnapshotStore
-from local_http import serve_routes
 from rollout import cli
 from rollout.access import fingerprint
 from rollout.config import load_config
 from rollout.pipeline import load, settings_for
 from rollout.reminders import send
+from testkit.local_http import serve_routes
+from testkit.smtp_server import Mailbox, Server
 from ui.auth import PASSWORD_OK
 
 DEMO = ROOT / "data" / "demo"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal
 
 import altair as alt
 import pandas as pd
@@ -106,9 +107,9 @@ def with_locale(spec: dict) -> dict:
 
 def coverage_data(coverage: pd.DataFrame, total: int) -> pd.DataFrame:
     rows = []
+    counts, shares = coverage["comuni"].astype(int), coverage["share"].astype(float)
     for perm in PERMISSIONS:
-        n = int(coverage.at[perm.key, "comuni"])
-        share = float(coverage.at[perm.key, "share"])
+        n, share = int(counts[perm.key]), float(shares[perm.key])
         rows.append({
             "permesso": perm.short, "gruppo": GROUP_NAMES[perm.group], "ufficio": perm.office,
             "comuni": n, "quota": share, "etichetta": share_of(n, total),
@@ -119,7 +120,9 @@ def coverage_data(coverage: pd.DataFrame, total: int) -> pd.DataFrame:
 INSIDE_FROM = 0.55  # a coverage bar longer than this carries its figures inside
 
 
-def coverage_chart(coverage: pd.DataFrame, total: int, height: int = 230, legend: str = "top") -> alt.LayerChart:
+def coverage_chart(
+    coverage: pd.DataFrame, total: int, height: int = 230, legend: Literal["top", "bottom"] = "top"
+) -> alt.LayerChart:
     """Share of comuni with at least one editor per permission, web roles and service offices
     (``legend``: where the two groups' legend goes, "top" or "bottom")."""
     data = coverage_data(coverage, total)

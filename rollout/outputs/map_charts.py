@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import math
 from functools import lru_cache
+from typing import Final
 
 import altair as alt
 import pandas as pd
@@ -29,7 +30,7 @@ OUTSIDE = "non partecipante"
 OUTSIDE_COLOR = "#eceff1"
 _STATUS_DOMAIN = [*STATUS_LABELS.values(), OUTSIDE]
 _STATUS_RANGE = [*STATUS_COLORS.values(), OUTSIDE_COLOR]
-_PROJECTION = "mercator"
+_PROJECTION: Final = "mercator"
 
 
 _PLACEHOLDER = "rollout_topology"
@@ -100,7 +101,7 @@ def comuni_map(
     regions = sorted({province_regions()[p] for p in chosen if p in province_regions()})
     table = md.comuni.loc[md.comuni["provincia"].isin(chosen)]
     fields = ["comune", "stato", "prima_risposta", "editor", "senza_at"] if names else ["stato", "senza_at"]
-    records = table[["istat", *fields]].to_dict("records")
+    records: list[dict] = table[["istat", *fields]].to_dict("records")  # one per comune, by column name
     color = alt.Color(
         "stato_mappa:N",
         title=None,
@@ -138,7 +139,7 @@ def comuni_map(
             .mark_circle(size=30, color="#263238", opacity=0.9, stroke="white", strokeWidth=0.8, aria=False)
             .encode(longitude="lon:Q", latitude="lat:Q", **({"tooltip": tooltip} if tooltip else {}))
         )
-    return alt.layer(*layers, *dots).project(_PROJECTION).properties(width=width, height=height)
+    return alt.LayerChart(layer=[*layers, *dots]).project(_PROJECTION).properties(width=width, height=height)
 
 
 def provinces_map(progress: pd.DataFrame, width: int = 520, height: int = 560) -> alt.LayerChart:
@@ -202,7 +203,7 @@ def _provinces_chart(records: list[dict], width: int, height: int, span: tuple[f
             ],
         )
     )
-    return alt.layer(empty, filled).project(_PROJECTION).properties(width=width, height=height)
+    return alt.LayerChart(layer=[empty, filled]).project(_PROJECTION).properties(width=width, height=height)
 
 
 _RECORDS = "rollout_records"
@@ -300,4 +301,4 @@ def coverage_heatmap(coverage: pd.DataFrame, label: str = "provincia", row: int 
         text=alt.Text("quota:Q", format=".0%"),
         color=alt.condition("datum.quota > 0.6", alt.value("white"), alt.value("#263238")),
     )
-    return alt.layer(cells, text).properties(height=alt.Step(row), width=alt.Step(46))
+    return alt.LayerChart(layer=[cells, text]).properties(height=alt.Step(row), width=alt.Step(46))

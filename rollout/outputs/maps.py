@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from rollout.italian import moments
@@ -133,7 +134,7 @@ def istat_codes(comuni: pd.DataFrame) -> pd.Series:
     if todo.any():
         loose = keys_frame(comuni.loc[todo, "name"].astype(str), typed=True)["loose"].to_numpy()
         provinces = comuni.loc[todo, "province"].astype(str).to_numpy()
-        out[todo] = [_names_in(p).get(n, "") for n, p in zip(loose, provinces, strict=True)]
+        out[todo] = np.array([_names_in(p).get(n, "") for n, p in zip(loose, provinces, strict=True)], dtype=object)
     return out
 
 
@@ -259,10 +260,11 @@ def territory_coverage(comuni: pd.DataFrame, by: str = "provincia") -> pd.DataFr
     sizes = frame.groupby(by).size()
     progress = province_progress(comuni) if by == "provincia" else region_progress(comuni)
     order = [t for t in progress[by] if t in sizes.index]
+    counts = covered.loc[order, [perm.key for perm in PERMISSIONS]].to_numpy(dtype=np.int64)
     rows = []
-    for territory in order:
-        for perm in PERMISSIONS:
-            n = int(covered.at[territory, perm.key])
+    for i, territory in enumerate(order):
+        for j, perm in enumerate(PERMISSIONS):
+            n = int(counts[i, j])
             total = int(sizes[territory])
             rows.append({by: territory, "permesso": perm.short, "coperti": n, "comuni": total, "quota": n / total})
     out = pd.DataFrame(rows, columns=[by, "permesso", "coperti", "comuni", "quota"])

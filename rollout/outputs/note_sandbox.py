@@ -117,7 +117,7 @@ class NoteSandbox(ImmutableSandboxedEnvironment):
 
     # -- compiling -------------------------------------------------------------------------------------------
 
-    def from_string(self, source, globals=None, template_class=None):  # type: ignore[override]
+    def from_string(self, source, globals=None, template_class=None):
         if globals or template_class or not isinstance(source, str):
             raise TypeError("NoteSandbox compiles template text only")
         with self._lock:
@@ -206,7 +206,7 @@ class NoteSandbox(ImmutableSandboxedEnvironment):
             return Markup("").join(texts)
         return "".join(texts)
 
-    def concat(self, parts: Iterable[str]) -> str:  # type: ignore[override]
+    def concat(self, parts: Iterable[str]) -> str:
         """The output of a template, a block or a macro, bounded (Jinja joins every output with this)."""
         collected, total = [], 0
         for i, part in enumerate(parts):
@@ -228,12 +228,12 @@ class _Guard(NodeTransformer):
     ``guard_concat`` (both reached as attributes of the environment, like Jinja's own helpers)."""
 
     def visit_For(self, node: nodes.For) -> nodes.Node:
-        node = self.generic_visit(node)
+        self.generic_visit(node)  # in place: the loops and concatenations inside are guarded first
         node.iter = nodes.Call(nodes.EnvironmentAttribute("guard_iter"), [node.iter], [], None, None)
         return node
 
     def visit_Concat(self, node: nodes.Concat) -> nodes.Node:
-        node = self.generic_visit(node)
+        self.generic_visit(node)
         return nodes.Call(nodes.EnvironmentAttribute("guard_concat"), list(node.nodes), [], None, None)
 
 

@@ -87,7 +87,7 @@ def kpi_band(data: pd.DataFrame, height: int = KPI_HEIGHT) -> alt.LayerChart:
     value = text(value_f, value_y, value_s, color=_INK, fontWeight="bold")
     share = text(share_f, share_y, share_s, color=_MUTED)
     change = text(change_f, change_y, change_s, fontWeight="bold").encode(color=alt.Color("colore:N", scale=None))
-    return alt.layer(tile, label, value, share, change).properties(width=_INNER, height=height)
+    return alt.LayerChart(layer=[tile, label, value, share, change]).properties(width=_INNER, height=height)
 
 
 def _text_line(text: str, size: int, color: str, height: int, bold: bool = False) -> alt.Chart:

@@ -27,34 +27,38 @@ def iso_texts(moments: pd.Series, tz: str, missing: str | None = None) -> list[s
     return [missing if o is None else t + o for t, o in zip(wall.tolist(), offsets, strict=True)]
 
 
-def status_dict(snap: Snapshot) -> dict[str, Any]:
-    """The ``status.json`` contract (see DESIGN.md): no personal data, keys always present."""
+def status_dict(snap: Snapshot, reminders: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The ``status.json`` contract (docs/domain.md): no personal data, keys always present.
+
+    ``reminders``: the reminders' counts (``rollout.reminders.reading.reminders_section``); None when
+    the log could not be read (then ``null``)."""
     tz = snap.settings.tz
     comuni = snap.comuni
     entries = []
     first = iso_texts(comuni["first_response"], tz)
-    for row, first_response in zip(comuni.itertuples(index=False), first, strict=True):
+    editors = comuni["editors"].astype(int)
+    for row, first_response, count in zip(comuni.itertuples(index=False), first, editors, strict=True):
         entries.append({
             "name": row.name,
             "code": row.code or None,
             "status": row.status,
             "first_response": first_response,
-            "editors": int(row.editors),
+            "editors": int(count),
             "permissions": {k: int(getattr(row, k)) for k in PERMISSION_KEYS},
             "has_at_editor": bool(row.has_at_editor),
         })  # fmt: skip
     cov = snap.coverage
+    counts, shares = cov["comuni"].astype(int), cov["share"].astype(float)
     unmatched = snap.rows.index[snap.rows["outcome"] == "unmatched"]
     raw = snap.responses.rows["comune_raw"]
     return {
         "as_of": iso(snap.settings.as_of, tz),
         "deadline": snap.settings.deadline_last_second.isoformat(timespec="seconds"),
         "totals": snap.totals,
-        "coverage": {
-            k: {"comuni": int(cov.at[k, "comuni"]), "share": rounded_share(cov.at[k, "share"])} for k in PERMISSION_KEYS
-        },
+        "coverage": {k: {"comuni": int(counts[k]), "share": rounded_share(shares[k])} for k in PERMISSION_KEYS},
         "comuni": entries,
         "unmatched": [{"row": int(r), "comune": raw.at[r]} for r in sorted(unmatched)],
+        "reminders": reminders,
     }
 
 
@@ -97,11 +101,11 @@ def reminders_table(
     deadline = short_date(s.deadline)
     chase = c.loc[c["status"].isin(["pending", "missing"]) | ~c["has_at_editor"]].copy()
     reasons = []
-    for row in chase.itertuples():
-        if row.status == "pending":
+    for status, late in zip(chase["status"], chase["days_late"].astype(int), strict=True):
+        if status == "pending":
             reasons.append(f"nessuna risposta (scadenza {deadline})")
-        elif row.status == "missing":
-            reasons.append(f"nessuna risposta: scadenza del {deadline} superata da {days(row.days_late)}")
+        elif status == "missing":
+            reasons.append(f"nessuna risposta: scadenza del {deadline} superata da {days(late)}")
         else:
             reasons.append("nessun editor Amministrazione Trasparente")
     contact, source = contacts_of(chase, bounced)

@@ -107,14 +107,14 @@ class Columns:
 
 
 def _normalised_headers(cells: pd.DataFrame, row: int) -> list[str]:
-    return [words(h) for h in cells.loc[row].tolist()]
+    return [words(h) for h in cells.loc[row].to_numpy().tolist()]
 
 
 def header_names(cells: pd.DataFrame, row: int) -> tuple[str, ...]:
     """Headers as shown to users: cleaned, empty ones named by position, duplicates numbered."""
     seen: dict[str, int] = {}
     out = []
-    for i, raw in enumerate(cells.loc[row].tolist()):
+    for i, raw in enumerate(cells.loc[row].to_numpy().tolist()):
         name = clean(raw) or f"(colonna {column_letter(i)})"
         seen[name] = seen.get(name, 0) + 1
         out.append(name if seen[name] == 1 else f"{name} ({seen[name]})")
@@ -199,7 +199,7 @@ def _fits(
     head: pd.DataFrame, rules: tuple[Rule, ...], overrides: Mapping[str, str], required: tuple[str, ...], options: dict
 ) -> bool:
     """Whether the first rows of another sheet have the columns."""
-    if head.empty or not head.ne("").to_numpy().any():
+    if head.empty or not (head != "").to_numpy().any():
         return False
     try:
         recognise(head, rules, overrides, required, **options)

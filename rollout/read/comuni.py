@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from data_sources import Grid
@@ -79,7 +80,7 @@ def load_comuni(grid: Grid, overrides: Mapping[str, str] | None = None) -> Comun
         cells, COMUNI_RULES, overrides or {}, ("name",), what="Elenco comuni", other_sheets=grid.other_sheets
     )
     body = cells.loc[cells.index > cols.header_row]
-    frame = pd.DataFrame({"row": body.index.to_numpy(), "blank": body.eq("").all(axis=1).to_numpy()})
+    frame = pd.DataFrame({"row": body.index.to_numpy(), "blank": (body == "").all(axis=1).to_numpy()})
     for field in (
         "name",
         "code",
@@ -138,7 +139,7 @@ def _open_data(cells: pd.DataFrame) -> ComuniList:
     headers = [clean(h).casefold() for h in cells.iloc[0].tolist()]
     body = cells.iloc[1:]
     col = {h: body[i] for i, h in enumerate(headers)}
-    frame = pd.DataFrame({"row": body.index.to_numpy(), "blank": body.eq("").all(axis=1).to_numpy()})
+    frame = pd.DataFrame({"row": body.index.to_numpy(), "blank": (body == "").all(axis=1).to_numpy()})
     for field, source in (
         ("name", "comune"), ("code", "cod_comune"), ("ipa_code", "codice_ipa"), ("province", "provincia"), ("region", "regione"),
     ):  # fmt: skip
@@ -158,14 +159,16 @@ def _open_data(cells: pd.DataFrame) -> ComuniList:
         if "ente" in col:  # no tipologia_ente given: "Comune di …" in `ente` says what it is
             named = pd.Series(col["ente"].str.strip().str.match(r"(?i)^comune\s+d").to_numpy())
             not_comune &= ~((pd.Series(kind) == "") & named)
-        reasons[not_comune] = [f"non è un comune (tipologia_ente: {k or 'vuota'})" for k in kind[not_comune.to_numpy()]]
+        reasons[not_comune] = np.array(
+            [f"non è un comune (tipologia_ente: {k or 'vuota'})" for k in kind[not_comune.to_numpy()]], dtype=object
+        )
     measure = col.get("misura", col.get("avviso"))
     if measure is not None:
         values = measure.map(clean).to_numpy()
         is_141 = pd.Series(values).str.contains("1.4.1", regex=False)
         if is_141.any():
             other = ~is_141 & (reasons == "")
-            reasons[other] = [f"altra misura ({v})" for v in values[other.to_numpy()]]
+            reasons[other] = np.array([f"altra misura ({v})" for v in values[other.to_numpy()]], dtype=object)
     if "stato_candidatura" in col:
         state = pd.Series(col["stato_candidatura"].map(clean).str.upper().to_numpy())
         reasons[(state == "R") & (reasons == "")] = "candidatura ritirata (stato_candidatura R)"
@@ -234,7 +237,7 @@ def _finish(frame: pd.DataFrame, kind: str, notes: tuple[str, ...]) -> ComuniLis
     return ComuniList(frame[list(COLUMNS)].reset_index(drop=True), excluded_frame, kind, tuple(notes_out))
 
 
-def _rows_text(rows: object, one: str = "riga", many: str = "righe", limit: int = 10) -> str:
+def _rows_text(rows: Iterable[object], one: str = "riga", many: str = "righe", limit: int = 10) -> str:
     """Row numbers as a message says them: "riga 7", "righe 7, 9", "righe 7, 9, … (+3)"."""
     items = [str(r) for r in rows]
     shown = ", ".join(items[:limit]) + (f", … (+{number(len(items) - limit)})" if len(items) > limit else "")

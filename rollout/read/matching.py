@@ -123,14 +123,14 @@ class ComuneMatcher:
                 # The province rules every candidate out: look further before deciding.
                 contradicted = contradicted or (level, frozenset(ids), v, prov)
         if contradicted:
-            level, ids, v, prov = contradicted
+            level, candidates, v, prov = contradicted
             if self._other_real_comune(v, prov):
                 # A real comune that does not take part: no alias to suggest.
                 return Match(-1, problem="not_participating",
                              detail=f"{visible(clean(raw))} ({prov}) non è nell'elenco dei comuni partecipanti")  # fmt: skip
-            if len(ids) == 1:
-                return Match(next(iter(ids)), level, detail="provincia indicata diversa da quella dell'elenco")
-            return self._ambiguous(raw, ids)
+            if len(candidates) == 1:
+                return Match(next(iter(candidates)), level, detail="provincia indicata diversa da quella dell'elenco")
+            return self._ambiguous(raw, candidates)
         for v in variants:
             if v.loose in self._national["loose"] or v.compact in self._national["compact"]:
                 real = self._national["loose"].get(v.loose) or self._national["compact"][v.compact]

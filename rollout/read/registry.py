@@ -100,17 +100,19 @@ def load_registry(grid: Grid, overrides: Mapping[str, str] | None = None) -> Reg
     rows["cadastral"] = column("cadastral", "clean").str.upper()
     rows["comune"] = _comune_rows(rows, column("category", "words"), column("kind", "words"))
     pec, other, invalid = empty, empty, pd.Series(0, index=body.index, dtype=int)
-    given = [(column("pec"), pd.Series("pec", index=body.index))] if cols.get("pec") is not None else []
+    given: list[tuple[pd.Series, pd.Series]] = []  # (the addresses, their kinds)
+    if cols.get("pec") is not None:
+        given.append((column("pec"), pd.Series("pec", index=body.index)))
     given += [(column(f"mail{i}"), column(f"mail_type{i}", "words")) for i in slots]
-    for raw, kind in given:
+    for raw, kinds in given:
         address = email_series(raw)
         invalid += ((raw != "") & (address == "")).astype(int)
-        is_pec = kind.eq("pec") & (address != "")
+        is_pec = kinds.eq("pec") & (address != "")
         pec = pec.where((pec != "") | ~is_pec, address)
         other = other.where((other != "") | is_pec | (address == ""), address)
     rows["pec"], rows["email"], rows["invalid"] = pec, other, invalid
     coded = (rows["ipa"] != "") | (rows["istat"] != "") | (rows["cadastral"] != "")
-    blank = body.eq("").all(axis=1)
+    blank = (body == "").all(axis=1)
     rows = rows.loc[coded].copy()
     rows["twice"] = rows["ipa"].ne("") & rows["ipa"].duplicated(keep=False)
     notes = _twice_notes(rows)

@@ -155,8 +155,8 @@ def _permissions(rows: pd.DataFrame, body: pd.DataFrame, cols: Columns) -> None:
             for i in np.flatnonzero(odd):
                 extra = f"{label}: {clean(cells[i])}"
                 unknown[i] = f"{unknown[i]} | {extra}" if unknown[i] else extra
-    for i, key in enumerate(PERMISSION_KEYS):
-        rows[key] = found[:, i]
+    for n, key in enumerate(PERMISSION_KEYS):
+        rows[key] = found[:, n]
     rows["unknown_text"] = pd.Series(unknown, index=rows.index, dtype=str)
 
 
@@ -172,9 +172,10 @@ def _match(rows: pd.DataFrame, matcher: ComuneMatcher) -> None:
         f: np.array([getattr(m, f) for m in results], dtype=object)[codes]
         for f in ("method", "problem", "detail", "suggestion")
     }
-    for i in np.flatnonzero(fields["problem"] == "ambiguous"):
-        doms = (email_domain(rows["filler_email"].iat[i]), email_domain(rows["email"].iat[i]))
-        again = matcher.match(*keys[codes[i]], domains=doms)
+    for i in np.flatnonzero(fields["problem"] == "ambiguous").tolist():
+        doms = (email_domain(str(rows["filler_email"].iat[i])), email_domain(str(rows["email"].iat[i])))
+        name, province, code = keys[codes[i]]
+        again = matcher.match(name, province, code, domains=doms)
         cid[i] = again.cid
         for f in fields:
             fields[f][i] = getattr(again, f)

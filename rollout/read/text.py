@@ -152,10 +152,10 @@ def per_distinct(values: pd.Series, func: Callable[[str], object]) -> tuple[np.n
     return codes, [func(u) for u in uniques.tolist()]  # one conversion, not one per element
 
 
-def map_unique(values: pd.Series, func: Callable[[str], object]) -> list:
-    """``func`` applied once per distinct value, spread back over the column (as a list)."""
+def map_unique(values: pd.Series, func: Callable[[str], object]) -> np.ndarray:
+    """``func`` applied once per distinct value, spread back over the column (an array of objects)."""
     codes, mapped = per_distinct(values, func)
-    return [mapped[c] for c in codes]
+    return np.fromiter(mapped, dtype=object, count=len(mapped))[codes]
 
 
 def squeeze_series(values: pd.Series) -> pd.Series:

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+from pandas.api.typing import NaTType
 
 from rollout.read.text import arrow_strings
 
@@ -260,11 +261,11 @@ def _fallback(text: pd.Series, tz: str) -> pd.Series:
         naive = (_SHEETS_EPOCH + pd.to_timedelta(number[serial], unit="D")).dt.round("s")
         out.loc[serial] = _localize(naive, tz)
     for idx, value in text[~serial].items():
-        out.loc[idx] = _one(value, tz)
+        out.loc[idx] = _one(value, tz)  # type: ignore[call-overload]  # pandas-stubs: a label of the index
     return out
 
 
-def _one(value: str, tz: str) -> pd.Timestamp | None:
+def _one(value: str, tz: str) -> pd.Timestamp | NaTType:
     m = _WORDY.match(value)
     if m:
         month = _MONTHS.get(m["mon"].casefold()[:3])

@@ -30,6 +30,7 @@ from rollout.reminder_texts import DEFAULT_TEMPLATES, PLACEHOLDERS, REASONS, che
 from rollout.reminders.headers import header, mailbox_header, one_line, text_message, usable_address
 from rollout.reminders.identity import identifiers
 from rollout.reminders.log import CHANNELS, SUMMARY_COLUMNS, comune_keys
+from rollout.reminders.outcomes import outcome_text
 from rollout.status import Settings, Snapshot
 
 __all__ = ["DEFAULT_TEMPLATES", "PLACEHOLDERS", "REASONS", "check_template"]  # the texts live in rollout.reminder_texts
@@ -75,17 +76,26 @@ def reminders_list(
     ``marks`` is ``ReminderLog.summary()``: reminders sent, date of the last one and its channel,
     found under any identifier of the comune (a reminder recorded when the list had no codes counts
     once the list has them, and the other way round).
-    ``bounced``: addresses known to bounce; the next address of the comune is used instead
-    (``rollout.outputs.contacts.contact_for``).
+    ``bounced``: addresses known to bounce (``ReminderLog.bounced_among``); the next address of the
+    comune is used instead (``rollout.outputs.contacts.contact_for``). ``outcome``: what became of
+    the last message the tracker sent, in Italian (``last_outcome``: its state).
     """
     table = reminders_table(snap, comuni, form, bounced)
     keys = comune_keys(table["code"], table["comune"], table["province"])
     table.insert(0, "key", keys)
-    table.insert(table.columns.get_loc("reasons"), "reason", table["status"].map(reason_of))
+    table.insert(list(table.columns).index("reasons"), "reason", table["status"].map(reason_of))
     found = _lookup(keys, table["code"], table["comune"], table["province"], marks)
     for column in SUMMARY_COLUMNS:
         table[column] = found[column].to_numpy()
+    table["outcome"] = outcome_texts(table)
     return table
+
+
+def outcome_texts(frame: pd.DataFrame, short: bool = False) -> list[str]:
+    """The last message's outcome in Italian, per row (``last_outcome`` and ``outcome_detail``);
+    ``short``: the reason of a bounce in its first words (``outcome_text``)."""
+    pairs = zip(frame["last_outcome"], frame["outcome_detail"], strict=True)
+    return [outcome_text(s, d, short) for s, d in pairs]
 
 
 def comuni_marks(comuni: pd.DataFrame, marks: pd.DataFrame | None, keys: list[str] | None = None) -> pd.DataFrame:
@@ -101,8 +111,11 @@ def comuni_marks(comuni: pd.DataFrame, marks: pd.DataFrame | None, keys: list[st
 def _lookup(
     keys: list[str], codes: pd.Series, names: pd.Series, provinces: pd.Series, marks: pd.DataFrame | None
 ) -> pd.DataFrame:
-    """Per comune, the reminders recorded under its key or under any key sharing one of its identifiers."""
-    sent, last, channel = [0] * len(keys), [""] * len(keys), [""] * len(keys)
+    """Per comune, the reminders recorded under its key or under any key sharing one of its identifiers:
+    how many, the last one's date and channel, the last that counts for the resend interval, and the
+    outcome of the last message the tracker sent (``last_outcome``: a state; ``outcome_detail``)."""
+    sent = [0] * len(keys)
+    out = {column: [""] * len(keys) for column in SUMMARY_COLUMNS if column != "reminders_sent"}
     if marks is not None and len(marks):
         stored = marks["ids"] if "ids" in marks.columns else pd.Series("", index=marks.index)
         by_id: dict[str, set[str]] = {}
@@ -110,18 +123,33 @@ def _lookup(
             for ident in text.split():
                 by_id.setdefault(ident, set()).add(key)
         counts = marks["reminders_sent"].to_dict()
-        dates = marks["last_reminder"].fillna("").astype(str).to_dict()
-        channels = marks["last_channel"].fillna("").astype(str).to_dict()
+        texts = {c: _column(marks, c, "").to_dict() for c in SUMMARY_COLUMNS[1:]}
+        if "last_counted" not in marks.columns:  # a summary from before the outcomes: every reminder counts
+            texts["last_counted"] = texts["last_reminder"]
+        order = _column(marks, "outcome_order", 0).to_dict()
         rows = zip(keys, codes, names, provinces, strict=True)
         for n, (key, code, name, province) in enumerate(rows):
             found = {key} & counts.keys()
             for ident in identifiers(code, name, province):
                 found |= by_id.get(ident, set())
-            if found:
-                latest = max(found, key=lambda k: (dates[k], k))
-                sent[n] = int(sum(counts[k] for k in found))
-                last[n], channel[n] = dates[latest], CHANNELS.get(channels[latest], "")
-    return pd.DataFrame({"reminders_sent": sent, "last_reminder": last, "last_channel": channel})
+            if not found:
+                continue
+            latest = max(found, key=lambda k: (texts["last_reminder"][k], k))
+            sent[n] = int(sum(counts[k] for k in found))
+            out["last_reminder"][n] = texts["last_reminder"][latest]
+            out["last_channel"][n] = CHANNELS.get(texts["last_channel"][latest], "")
+            out["last_counted"][n] = max(texts["last_counted"][k] for k in found)
+            tracked = max(found, key=lambda k: (int(order[k]), k))
+            if int(order[tracked]):
+                out["last_outcome"][n] = texts["last_outcome"][tracked]
+                out["outcome_detail"][n] = texts["outcome_detail"][tracked]
+    return pd.DataFrame({"reminders_sent": sent, **out}, columns=list(SUMMARY_COLUMNS))
+
+
+def _column(frame: pd.DataFrame, name: str, missing: str | int) -> pd.Series:
+    if name not in frame.columns:
+        return pd.Series(missing, index=frame.index)
+    return frame[name].fillna(missing).astype(type(missing))
 
 
 EXPORT_LABELS = REMINDERS.headers  # the columns people read (reminders.xlsx, the dashboard), Italian headers
@@ -154,7 +182,8 @@ def drafts(
         "tempo": countdown(s.days_past_deadline),
     }
     rows = []
-    for row in table.itertuples(index=False):
+    late = table["days_late"].astype(int)
+    for row, days_late in zip(table.itertuples(index=False), late, strict=True):
         contact_name = " ".join(str(row.contact_name).split())
         values = {
             "comune": row.comune,
@@ -164,21 +193,22 @@ def drafts(
             "saluto": f"Gentile {contact_name}" if contact_name else f"Spettabile Comune di {row.comune}",
             **same,
             "giorni_ritardo": str(row.days_late),
-            "ritardo": days(int(row.days_late)),
+            "ritardo": days(days_late),
             "permessi_mancanti": row.missing_permissions or "nessuno",
             "link_modulo": getattr(row, "link_modulo", "") or form_url or _NO_LINK,  # the comune's own link
             "campagna": campaign,
             "firma": templates.signature,
         }
-        text = templates.texts[row.reason]
+        text = templates.texts[str(row.reason)]
         subject = one_line(text["subject"].format_map(values))
         body = _tidy(text["body"].format_map(values))
-        to = usable_address(row.contact)
-        why = f"indirizzo non valido: {row.contact}" if row.contact and not to else row.contact_source
+        contact = str(row.contact)
+        to = usable_address(contact)
+        why = f"indirizzo non valido: {contact}" if contact and not to else row.contact_source
         rows.append({
             "key": row.key, "comune": row.comune, "province": row.province, "code": row.code,
             "reason": row.reason, "to": to,
-            "address": row.contact_source if to else f"nessun indirizzo utilizzabile ({why})",
+            "address": row.contact_source if to else f"nessun indirizzo utilizzabile ({why!s})",
             "subject": subject, "body": body, "mailto": mailto(to, subject, body) if links else "",
         })  # fmt: skip
     columns = ["key", "comune", "province", "code", "reason", "to", "address", "subject", "body", "mailto"]
@@ -235,11 +265,12 @@ def drafts_zip(frame: pd.DataFrame, templates: Templates, when: dt.datetime) -> 
             archive.writestr(info, data, compresslevel=1)  # small, alike files: level 1 shrinks them almost as much
 
         for number, row in enumerate(frame.itertuples(index=False), start=1):
-            name = eml_name(number, row.comune, row.province)
-            add(name, eml_bytes(row.to, row.subject, row.body, row.comune, templates.sender))
+            comune, province, to = str(row.comune), str(row.province), str(row.to)
+            name = eml_name(number, comune, province)
+            add(name, eml_bytes(to, str(row.subject), str(row.body), comune, templates.sender))
             index.append({
-                "file": name, "comune": row.comune, "province": row.province, "code": row.code,
-                "reason": REASON_LABELS[row.reason], "to": row.to, "address": row.address,
+                "file": name, "comune": comune, "province": province, "code": row.code,
+                "reason": REASON_LABELS[str(row.reason)], "to": to, "address": row.address,
             })  # fmt: skip
         add(
             "elenco.csv",
@@ -259,7 +290,9 @@ def _readme(frame: pd.DataFrame) -> str:
     ]
     if len(without):
         lines.append(f"{count_comuni(len(without))} senza un indirizzo utilizzabile: la bozza non ha destinatario.")
-        lines += [f"- {r.comune}{f' ({r.province})' if r.province else ''}: {r.address}" for r in without.itertuples()]
+        lines += [
+            f"- {r.comune!s}{f' ({r.province!s})' if r.province else ''}: {r.address!s}" for r in without.itertuples()
+        ]
     else:
         lines.append("Tutte le bozze hanno un destinatario.")
     return "\r\n".join(lines) + "\r\n"

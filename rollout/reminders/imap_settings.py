@@ -55,8 +55,10 @@ def imap_from_table(
     if security == "none" and host not in LOCAL_HOSTS:
         raise InputError(f'In {where} security = "none" è ammesso solo per un server locale (127.0.0.1).')
     try:
-        port = int(values.get("port", _DEFAULT_PORTS[security]))  # type: ignore[arg-type]
-        timeout = float(values.get("timeout", 30))  # type: ignore[arg-type]
+        given_port, given_timeout = values.get("port", _DEFAULT_PORTS[security]), values.get("timeout", 30)
+        if not isinstance(given_port, int | float | str) or not isinstance(given_timeout, int | float | str):
+            raise TypeError(given_port, given_timeout)
+        port, timeout = int(given_port), float(given_timeout)
     except (TypeError, ValueError):
         raise InputError(f"In {where} port e timeout devono essere numeri.") from None
     if not 0 < port < 65536 or timeout <= 0:

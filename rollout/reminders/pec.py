@@ -16,6 +16,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from email.message import Message
+from typing import NoReturn
 from xml.parsers import expat
 
 MAX_DATICERT = 64 * 1024  # real ones are 1-2 KB; 64 KB holds hundreds of recipients
@@ -89,7 +90,7 @@ def _parts(message: Message):
         if part.is_multipart() and part.get_content_maintype() == "multipart":
             payload = part.get_payload()
             if isinstance(payload, list):
-                stack.extend(reversed(payload))
+                stack.extend(p for p in reversed(payload) if isinstance(p, Message))
         elif part.get_content_maintype() != "message":
             yield part
 
@@ -103,7 +104,7 @@ def parse_daticert(data: bytes) -> Daticert:
     texts: dict[str, list[str]] = {}
     current: list[str | None] = []
 
-    def refuse(*_args) -> None:
+    def refuse(*_args: object) -> NoReturn:
         raise DaticertError("daticert.xml con dichiarazioni DTD o entità non ammesse")
 
     def doctype(_name, _system, _public, has_internal_subset) -> None:

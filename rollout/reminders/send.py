@@ -118,7 +118,7 @@ def plan(
     stuck: dict[str, tuple[str, str]] = {}  # the key and every identifier of a blocked comune -> why
     if blocked is not None:
         for r in blocked.itertuples(index=False):
-            why = blocked_outcome(r.state, r.owner, r.message_id)
+            why = blocked_outcome(str(r.state), str(r.owner), str(r.message_id))
             for ident in (f"key:{r.comune_key}", *str(getattr(r, "ids", "")).split()):
                 stuck.setdefault(ident, why)
     by_key = {letter.key: letter for letter in letters.itertuples(index=False)}
@@ -129,15 +129,16 @@ def plan(
             continue
         letter = by_key[row.key]
         ids = identifiers(row.code, row.comune, row.province)
-        item = Outcome(row.key, row.comune, row.province, letter.to, "due", "", letter.subject, letter.body, ids)
+        item = Outcome(str(row.key), str(row.comune), str(row.province), str(letter.to), "due", "",
+                       str(letter.subject), str(letter.body), ids)  # fmt: skip
         blocker = next((stuck[i] for i in (f"key:{row.key}", *ids) if i in stuck), None)
+        counted = str(row.last_counted)  # the last reminder that counts ("" when none)
         if not letter.to:
-            item.result, item.detail = "no_address", letter.address
-        elif row.last_reminder and dt.date.fromisoformat(row.last_reminder) >= since:
+            item.result, item.detail = "no_address", str(letter.address)
+        elif counted and dt.date.fromisoformat(counted) >= since:  # not one that bounced
             item.result = "skipped"
-            item.detail = (
-                f"promemoria già inviato il {short_date(dt.date.fromisoformat(row.last_reminder))} ({row.last_channel})"
-            )
+            channel = f" ({row.last_channel})" if counted == str(row.last_reminder) else ""
+            item.detail = f"promemoria già inviato il {short_date(dt.date.fromisoformat(counted))}{channel}"
         elif blocker is not None:
             item.result, item.detail = blocker
         elif limit is not None and due >= limit:
@@ -353,7 +354,7 @@ class Sender:
         since = resend_since(self.today, self.options)
         while True:
             why = self.log.claim(mark, since, message_id, self.settings.channel, self.owner, self.batch,
-                                 per_minute=self.options.max_per_minute, at=self.clock())  # fmt: skip
+                                 per_minute=self.options.max_per_minute, at=self.clock(), address=item.to)  # fmt: skip
             if not why.startswith("wait|"):
                 return why
             self.sleep(float(why.partition("|")[2]))  # nothing queued while waiting: an interruption costs nothing
@@ -542,8 +543,8 @@ def release_uncertain(log: ReminderLog, keys: Iterable[str] | None = None) -> in
         mine = [k in wanted or bool(ids & set(str(i).split())) for k, i in zip(blocked["comune_key"], blocked["ids"],
                                                                              strict=True)]  # fmt: skip
         blocked = blocked.loc[mine]
-    free = [row.message_id for row in blocked.itertuples(index=False)
-            if not _in_progress(row.state, row.owner, row.message_id)]  # fmt: skip
+    free = [str(row.message_id) for row in blocked.itertuples(index=False)
+            if not _in_progress(str(row.state), str(row.owner), str(row.message_id))]  # fmt: skip
     return log.release(free)
 
 

@@ -15,6 +15,7 @@ import datetime as dt
 import random
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from codicefiscale import codicefiscale as cf
 
@@ -95,7 +96,7 @@ def messy(name: str, province: str, rng: random.Random) -> str:
 
 def fiscal_code(surname: str, first_name: str, female: bool, birth: dt.date, place_code: str) -> str:
     """The employee's fiscal code (born in a real comune, by cadastral code: no slow name lookup)."""
-    gender = "F" if female else "M"
+    gender: Literal["F", "M"] = "F" if female else "M"
     born = dt.datetime.combine(birth, dt.time())
     body = cf.encode_lastname(surname) + cf.encode_firstname(first_name) + cf.encode_birthdate(born, gender)
     body += place_code

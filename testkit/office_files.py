@@ -80,12 +80,23 @@ def _ods_cell(value: object) -> str:
 
 def ods(sheets: dict[str, list[list[object]]]) -> bytes:
     """An ODS file; a cell "date:2023-09-13T10:15:32" is a date cell."""
-    tables = "".join(
-        f'<table:table table:name="{escape(name)}">'
-        + "".join("<table:table-row>" + "".join(_ods_cell(v) for v in row) + "</table:table-row>" for row in rows)
-        + "</table:table>"
-        for name, rows in sheets.items()
+    return _ods_tables(
+        "".join(
+            f'<table:table table:name="{escape(name)}">'
+            + "".join("<table:table-row>" + "".join(_ods_cell(v) for v in row) + "</table:table-row>" for row in rows)
+            + "</table:table>"
+            for name, rows in sheets.items()
+        )
     )
+
+
+def ods_rows(rows: str, name: str = "Foglio1") -> bytes:
+    """An ODS file of one sheet whose rows are the XML ``rows`` (``<table:table-row>`` elements)."""
+    return _ods_tables(f'<table:table table:name="{escape(name)}">{rows}</table:table>')
+
+
+def _ods_tables(tables: str) -> bytes:
+    """An ODS file whose spreadsheet holds the XML ``tables`` (``<table:table>`` elements)."""
     content = (
         '<?xml version="1.0" encoding="UTF-8"?><office:document-content '
         'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
@@ -154,10 +165,15 @@ def xlsx_parts(sheet: bytes | str, *, name: str = "Foglio1", strings: bytes | st
     return {n: p.encode() if isinstance(p, str) else p for n, p in parts.items()}
 
 
+def worksheet(sheet_data: str, *, dimension: str = "") -> str:
+    """A worksheet's XML whose <sheetData> holds ``sheet_data`` (after a <dimension> if one is given)."""
+    head = f'{SHEET_HEAD}<dimension ref="{dimension}"/>' if dimension else SHEET_HEAD
+    return f"{head}<sheetData>{sheet_data}</sheetData></worksheet>"
+
+
 def xlsx(sheet_data: str, *, dimension: str = "", name: str = "Foglio1") -> bytes:
     """A one-sheet workbook whose <sheetData> holds ``sheet_data``, zipped as Excel does (deflated)."""
-    head = f'{SHEET_HEAD}<dimension ref="{dimension}"/>' if dimension else SHEET_HEAD
-    return zip_parts(xlsx_parts(f"{head}<sheetData>{sheet_data}</sheetData></worksheet>", name=name))
+    return zip_parts(xlsx_parts(worksheet(sheet_data, dimension=dimension), name=name))
 
 
 def zip_parts(parts: dict[str, bytes]) -> bytes:

@@ -22,7 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from smtp_server import free_port, self_signed
+from testkit.smtp_server import free_port, self_signed
 
 DOVECOT = shutil.which("dovecot") or ("/usr/sbin/dovecot" if Path("/usr/sbin/dovecot").is_file() else None)
 MISSING = "Dovecot non installato: apt-get install dovecot-imapd (lo installa .ci/run)"
