@@ -1,9 +1,9 @@
 """First paint and the server's work per new session, beside Streamlit's floor (issue 19 §7).
 
-``python3 bench/sessions.py --data-dir DIR`` (also part of ``python3 bench/benchmark.py``): a real
-``streamlit run server.py`` on 127.0.0.1 over the national campaign in DIR, and the one-chart app
-``bench/one_chart.py`` (one title, one metric, one Altair chart: Streamlit's own floor) served the
-same way, driven by Debian's chromium through Playwright, alternated in one run (each round starts
+``python3 -m bench.sessions --data-dir DIR``: a real ``streamlit run server.py`` on 127.0.0.1 over
+the national campaign in DIR (``python3 -m bench.benchmark --generate-only --data-dir DIR`` writes
+it), and the one-chart app (``FLOOR_SCRIPT``: one title, one metric, one Altair chart, Streamlit's
+own floor, written to a temporary folder: the benchmarks never import Streamlit) served the same way, driven by Debian's chromium through Playwright, alternated in one run (each round starts
 a fresh server of each app, in a rotating order). For each:
 
 - first paint: on a fresh server (``server.py`` has finished its warm start), a first visitor in a
@@ -33,16 +33,27 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from chromium import CHROMIUM, _free_port
-from pipeline import ROOT, write_bench_config
+from bench.chromium import CHROMIUM, _free_port
+from bench.pipeline import ROOT, write_bench_config
 
-FLOOR_ENTRY = Path(__file__).resolve().with_name("one_chart.py")
+# Streamlit's own floor: the smallest app a Streamlit dashboard can be, served and measured the same
+# way as server.py. What its first page costs is what any Streamlit page costs on this machine.
+FLOOR_SCRIPT = """import altair as alt
+import pandas as pd
+import streamlit as st
+
+st.title("Rollout tracker")
+st.metric("Comuni", "6.600", delta="+120", border=True)
+days = pd.DataFrame({"giorno": pd.date_range("2023-08-01", periods=45, freq="D"), "comuni": range(0, 6600, 147)})
+st.altair_chart(alt.Chart(days).mark_line().encode(x="giorno:T", y="comuni:Q"), width="stretch")
+"""
 PAINT_MARGIN = 0.2  # first paint within this many seconds of the floor's
 SESSION_CPU = 0.2  # server CPU per new session, seconds
 TICK = os.sysconf("SC_CLK_TCK")
@@ -67,7 +78,14 @@ def dashboard(code: Path, label: str) -> App:
     return App(label, code / "server.py", code, metrics=6, charts=4, last='[data-testid="stPageLink"]', last_count=3)
 
 
-FLOOR = App("one-chart app", FLOOR_ENTRY, ROOT, metrics=1, charts=1, last='[data-testid="stVegaLiteChart"]')
+def floor(folder: Path) -> App:
+    """The one-chart app, written into ``folder``."""
+    entry = folder / "one_chart.py"
+    entry.write_text(FLOOR_SCRIPT, encoding="utf-8")
+    return App(FLOOR_LABEL, entry, ROOT, metrics=1, charts=1, last='[data-testid="stVegaLiteChart"]')
+
+
+FLOOR_LABEL = "one-chart app"
 
 # Installed in every document of a context before its scripts: records, on the first animation
 # frame in which the page is painted, performance.now() (milliseconds from the navigation's start).
@@ -100,8 +118,7 @@ _FINISHED = "() => window.__done !== undefined"
 
 def cpu_seconds(pid: int) -> float:
     """User + system CPU of process ``pid`` so far (``/proc/<pid>/stat``, fields 14 and 15)."""
-    with open(f"/proc/{pid}/stat", encoding="ascii") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
+    fields = Path(f"/proc/{pid}/stat").read_text(encoding="ascii").rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / TICK
 
 
@@ -224,11 +241,11 @@ def run(directory: Path, rounds: int, sessions: int, code: Path | None) -> dict[
     from playwright.sync_api import sync_playwright
 
     config = write_bench_config(directory)
-    apps = [FLOOR, dashboard(ROOT, "server.py")]
-    if code is not None:
-        apps.append(dashboard(code.resolve(), f"server.py of {code}"))
-    results: dict[str, list[dict]] = {app.label: [] for app in apps}
-    with sync_playwright() as p:
+    with tempfile.TemporaryDirectory(prefix="rollout-floor-") as folder, sync_playwright() as p:
+        apps = [floor(Path(folder)), dashboard(ROOT, "server.py")]
+        if code is not None:
+            apps.append(dashboard(code.resolve(), f"server.py of {code}"))
+        results: dict[str, list[dict]] = {app.label: [] for app in apps}
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             for r in range(rounds):
@@ -261,7 +278,7 @@ _ROWS = (
 
 def report(results: dict[str, list[dict]], sessions: int) -> bool:
     """Print the figures and the targets (against this checkout's server.py); whether they are met."""
-    floor = results[FLOOR.label]
+    floor = results[FLOOR_LABEL]
     print(f"first visit and new sessions: chromium at 1440×900, a fresh server per app and round, {len(floor)} "
           f"rounds alternated, median (min–max); load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")  # fmt: skip
     for label, runs in results.items():
@@ -272,7 +289,7 @@ def report(results: dict[str, list[dict]], sessions: int) -> bool:
             together = _all(runs, f"{kind}_together_cpu")
             print(f"    server CPU, {sessions} {kind.replace('_', ' ')} at once{'':<{29 - len(kind)}} {_span(together)} in all, "
                   f"{statistics.median(together) / sessions:.2f} s each; wall {_span(_all(runs, f'{kind}_together_wall'))}")  # fmt: skip
-        if label != FLOOR.label:
+        if label != FLOOR_LABEL:
             gaps = [r["paint"] - f["paint"] for r, f in zip(runs, floor, strict=True)]
             print(f"    {'first paint minus the floor´s, same round':<52} {_span(gaps)}")
     mine = results["server.py"]
@@ -282,7 +299,11 @@ def report(results: dict[str, list[dict]], sessions: int) -> bool:
     checks = (
         (f"first paint within {PAINT_MARGIN} s of the floor", gap, PAINT_MARGIN),
         (f"server CPU per new session <= {SESSION_CPU} s", per_session, SESSION_CPU),
-        (f"{sessions} sessions at once <= {SESSION_CPU * sessions:.0f} s of server CPU", together, SESSION_CPU * sessions),
+        (
+            f"{sessions} sessions at once <= {SESSION_CPU * sessions:.0f} s of server CPU",
+            together,
+            SESSION_CPU * sessions,
+        ),
     )
     ok = True
     for text, value, target in checks:
@@ -293,7 +314,7 @@ def report(results: dict[str, list[dict]], sessions: int) -> bool:
 
 def report_sessions(directory: Path, rounds: int = 3, sessions: int = 10, code: Path | None = None) -> bool:
     """Run the measurement in a child process (Playwright's and chromium's own) and print its figures."""
-    cmd = [sys.executable, __file__, "--data-dir", str(directory), "--rounds", str(rounds), "--sessions", str(sessions),
+    cmd = [sys.executable, "-m", "bench.sessions", "--data-dir", str(directory), "--rounds", str(rounds), "--sessions", str(sessions),
            "--json"] + (["--code", str(code)] if code else [])  # fmt: skip
     out = subprocess.run(cmd, check=True, cwd=ROOT, capture_output=True, text=True).stdout
     return report(json.loads(out.strip().splitlines()[-1]), sessions)
@@ -301,7 +322,9 @@ def report_sessions(directory: Path, rounds: int = 3, sessions: int = 10, code: 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data-dir", type=Path, required=True, help="the national campaign (benchmark.py --generate-only)")
+    parser.add_argument(
+        "--data-dir", type=Path, required=True, help="the national campaign (benchmark.py --generate-only)"
+    )
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--sessions", type=int, default=10, help="new sessions after the first (default: %(default)s)")
     parser.add_argument("--code", type=Path, help="also measure the dashboard of this checkout (e.g. main's)")
