@@ -3,11 +3,13 @@
 ``python3 -m bench.sessions --data-dir DIR``: a real ``streamlit run server.py`` on 127.0.0.1 over
 the national campaign in DIR (``python3 -m bench.benchmark --generate-only --data-dir DIR`` writes
 it), and the one-chart app (``FLOOR_SCRIPT``: one title, one metric, one Altair chart, Streamlit's
-own floor, written to a temporary folder: the benchmarks never import Streamlit) served the same way, driven by Debian's chromium through Playwright, alternated in one run (each round starts
-a fresh server of each app, in a rotating order). For each:
+own floor, written to a temporary folder: the benchmarks never import Streamlit) served the same
+way, driven by Debian's chromium through Playwright, alternated in one run (each round starts a
+fresh server of each app, in a rotating order). For each:
 
 - first paint: on a fresh server (``server.py`` has finished its warm start), a first visitor in a
-  new browser context (empty cache); the time from the navigation's start (``performance.now()``
+  new browser context (empty cache), then N new visitors one after the other, then N returning
+  visits (new pages of the first visitor's context: the front end's files in its cache); the time from the navigation's start (``performance.now()``
   in the page) to the first frame in which the page is painted: every KPI card (``stMetric``) and
   every chart (``stVegaLiteChart`` with its canvas or SVG) laid out with a non-zero size, and the
   page's last element (the Panoramica's links under «Da fare»; the floor's chart). Also the time
@@ -18,8 +20,11 @@ a fresh server of each app, in a rotating order). For each:
   sessions opened at once (their total, and per session). That is the server's share: the wall
   time of N sessions at once is mostly chromium's, on the same processors, and is printed apart.
 
-Targets: first paint within 0.2 s of the floor's (median of the rounds' differences); server CPU
-per new session <= 0.2 s, so N = 10 opened at once cost the server <= 2 s in all.
+Targets: a new visitor's page (empty cache, running server) painted within 0.2 s of the floor's:
+the median, over the rounds, of the difference between the two apps' medians in the same round
+(the first visitor of a fresh server is printed too, but the floor has no warm start: its first
+visitor waits for Streamlit to import Altair and pandas, which flatters the dashboard); server
+CPU per new session <= 0.2 s, so N = 10 opened at once cost the server <= 2 s in all.
 ``--code DIR`` also measures the dashboard of another checkout (e.g. ``git worktree add`` of
 main), alternated in the same rounds: before and after on the same machine state.
 """
@@ -264,6 +269,13 @@ def _all(runs: list[dict], key: str) -> list[float]:
     return [v for r in runs for v in (r[key] if isinstance(r[key], list) else [r[key]])]
 
 
+def _gaps(runs: list[dict], floor: list[dict], key: str) -> list[float]:
+    """Per round, the median of ``key`` in ``runs`` minus the floor's."""
+    return [
+        statistics.median(_all([r], key)) - statistics.median(_all([f], key)) for r, f in zip(runs, floor, strict=True)
+    ]
+
+
 _ROWS = (
     ("first page painted, first visitor of a fresh server", "paint"),
     ("  its run finished", "done"),
@@ -290,14 +302,16 @@ def report(results: dict[str, list[dict]], sessions: int) -> bool:
             print(f"    server CPU, {sessions} {kind.replace('_', ' ')} at once{'':<{29 - len(kind)}} {_span(together)} in all, "
                   f"{statistics.median(together) / sessions:.2f} s each; wall {_span(_all(runs, f'{kind}_together_wall'))}")  # fmt: skip
         if label != FLOOR_LABEL:
-            gaps = [r["paint"] - f["paint"] for r, f in zip(runs, floor, strict=True)]
-            print(f"    {'first paint minus the floor´s, same round':<52} {_span(gaps)}")
+            print(f"    {'first visitor minus the floor´s, same round':<52} {_span(_gaps(runs, floor, 'paint'))}")
+            print(
+                f"    {'new visitor minus the floor´s, same round':<52} {_span(_gaps(runs, floor, 'first_visit_paint'))}"
+            )
     mine = results["server.py"]
-    gap = statistics.median(r["paint"] - f["paint"] for r, f in zip(mine, floor, strict=True))
+    gap = statistics.median(_gaps(mine, floor, "first_visit_paint"))
     per_session = statistics.median(_all(mine, "first_visit_cpu"))
     together = statistics.median(_all(mine, "first_visits_together_cpu"))
     checks = (
-        (f"first paint within {PAINT_MARGIN} s of the floor", gap, PAINT_MARGIN),
+        (f"new visitor's page within {PAINT_MARGIN} s of the floor", gap, PAINT_MARGIN),
         (f"server CPU per new session <= {SESSION_CPU} s", per_session, SESSION_CPU),
         (
             f"{sessions} sessions at once <= {SESSION_CPU * sessions:.0f} s of server CPU",
