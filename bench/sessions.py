@@ -13,7 +13,8 @@ fresh server of each app, in a rotating order). For each:
   in the page) to the first frame in which the page is painted: every KPI card (``stMetric``) and
   every chart (``stVegaLiteChart`` with its canvas or SVG) laid out with a non-zero size, and the
   page's last element (the Panoramica's links under «Da fare»; the floor's chart). Also the time
-  until the script run has finished (``data-test-script-state`` back to ``notRunning``);
+  until the script run has finished (``data-test-script-state`` back to ``notRunning``), and the
+  CPU all chromium's processes used until the page was painted (what the load moves least);
 - the server's CPU (``utime + stime`` of its process, ``/proc/<pid>/stat``) consumed by that first
   session, then by each of N new sessions opened one after the other (each in a new context,
   measured until the page is painted, its run finished and the server idle again), then by N new
@@ -127,6 +128,24 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / TICK
 
 
+def browser_cpu() -> float:
+    """User + system CPU so far of every chromium process this one started (through Playwright's driver)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                parent = int((entry / "stat").read_text(encoding="ascii").rsplit(")", 1)[1].split()[1])
+                children.setdefault(parent, []).append(int(entry.name))
+    total, todo = 0.0, list(children.get(os.getpid(), []))
+    while todo:
+        pid = todo.pop()
+        todo += children.get(pid, [])
+        with contextlib.suppress(OSError):
+            if b"chromium" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                total += cpu_seconds(pid)
+    return total
+
+
 def wait_quiet(pid: int, still: float = 0.5, limit: float = 15.0) -> float:
     """Wait until process ``pid`` has used no CPU for ``still`` seconds (at most ``limit``); its CPU then."""
     end = time.monotonic() + limit
@@ -188,18 +207,21 @@ def _finished(page) -> tuple[float, float]:
     return painted / 1000, done / 1000
 
 
-def _one_by_one(browser, app: App, base: str, pid: int, sessions: int, context=None) -> tuple[list, list, list]:
-    """``sessions`` new sessions, each once the server is idle again: server CPU and paint of each."""
-    cpu, paints, pages = [], [], []
+def _one_by_one(browser, app: App, base: str, pid: int, sessions: int, context=None) -> tuple[list, list, list, list]:
+    """``sessions`` new sessions, each once the server is idle again: server CPU, paint and chromium's
+    CPU until then (all its processes) of each."""
+    cpu, paints, client, pages = [], [], [], []
     before = wait_quiet(pid)
     for _ in range(sessions):
+        started = browser_cpu()
         opened, page = _open(browser, app, base, context)
         paints.append(_finished(page)[0])
+        client.append(browser_cpu() - started)
         after = wait_quiet(pid)
         cpu.append(after - before)
         before = after
         pages.append(page if context is not None else opened)
-    return cpu, paints, pages
+    return cpu, paints, client, pages
 
 
 def _at_once(browser, app: App, base: str, pid: int, sessions: int, context=None) -> tuple[float, float, list]:
@@ -223,7 +245,9 @@ def measure(browser, app: App, config: Path, sessions: int) -> dict[str, object]
         returning, page = _open(browser, app, base)
         out["paint"], out["done"] = _finished(page)
         out["first_cpu"] = wait_quiet(pid) - before
-        out["first_visit_cpu"], out["first_visit_paint"], opened = _one_by_one(browser, app, base, pid, sessions)
+        out["first_visit_cpu"], out["first_visit_paint"], out["first_visit_chromium"], opened = _one_by_one(
+            browser, app, base, pid, sessions
+        )
         for context in opened:
             context.close()
         out["first_visits_together_cpu"], out["first_visits_together_wall"], opened = _at_once(
@@ -231,7 +255,9 @@ def measure(browser, app: App, config: Path, sessions: int) -> dict[str, object]
         )
         for context in opened:
             context.close()
-        out["returning_cpu"], out["returning_paint"], opened = _one_by_one(browser, app, base, pid, sessions, returning)
+        out["returning_cpu"], out["returning_paint"], out["returning_chromium"], opened = _one_by_one(
+            browser, app, base, pid, sessions, returning
+        )
         for page in opened:
             page.close()
         out["returning_together_cpu"], out["returning_together_wall"], _ = _at_once(
@@ -281,6 +307,8 @@ _ROWS = (
     ("  its run finished", "done"),
     ("page painted, later first visits (empty cache)", "first_visit_paint"),
     ("page painted, returning visits (files cached)", "returning_paint"),
+    ("chromium CPU per later first visit, until painted", "first_visit_chromium"),
+    ("chromium CPU per returning visit, until painted", "returning_chromium"),
     ("server CPU of the warm start (until idle)", "start_cpu"),
     ("server CPU, first visitor", "first_cpu"),
     ("server CPU per first visit, one after another", "first_visit_cpu"),
@@ -314,7 +342,7 @@ def report(results: dict[str, list[dict]], sessions: int) -> bool:
         (f"new visitor's page within {PAINT_MARGIN} s of the floor", gap, PAINT_MARGIN),
         (f"server CPU per new session <= {SESSION_CPU} s", per_session, SESSION_CPU),
         (
-            f"{sessions} sessions at once <= {SESSION_CPU * sessions:.0f} s of server CPU",
+            f"{sessions} sessions at once <= {SESSION_CPU * sessions:.1f} s of server CPU",
             together,
             SESSION_CPU * sessions,
         ),
