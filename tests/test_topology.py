@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 
 import numpy as np
@@ -39,7 +40,7 @@ def test_the_provinces_keep_every_shape_within_a_pixel_with_a_fifth_of_the_point
         index = [0, *index, len(full) - 1]
         assert index == sorted(index) and (kept[0] == full[0]).all() and (kept[-1] == full[-1]).all()
         # Every point left out lies within the tolerance of the line that skips it.
-        for a, b in zip(index, index[1:], strict=False):
+        for a, b in itertools.pairwise(index):
             if b - a > 1:
                 assert line_distance(full[a + 1 : b], full[a], full[b]).max() <= tolerance
         if (full[0] == full[-1]).all() and len(full) >= 4:  # an island stays a shape
