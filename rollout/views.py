@@ -37,6 +37,14 @@ KPIS = (
 )
 
 
+def change_text(delta: int) -> str:
+    """A KPI's change over the week before, in words: ``+5 in 7 giorni``, ``−3 in 7 giorni``,
+    ``invariato in 7 giorni``."""
+    if delta == 0:
+        return "invariato in 7 giorni"
+    return f"{'+' if delta > 0 else '−'}{number(abs(delta))} in 7 giorni"
+
+
 def week_totals(view: pd.DataFrame, week_before: pd.DataFrame) -> tuple[dict[str, int], dict[str, int]]:
     """The KPIs' figures for the comuni of ``view``, now and seven days before (``week_before``:
     the comuni table of ``Snapshot.week_before``; the same comuni are counted)."""

@@ -14,7 +14,7 @@ import pandas as pd
 from rollout.italian import DATE_TIME, countdown, long_date, number
 from rollout.outputs import charts, map_charts, maps, render
 from rollout.status import Settings, Snapshot, coverage_of
-from rollout.views import KPIS, NOTHING_TO_DO, Overview, to_do, week_totals
+from rollout.views import KPIS, NOTHING_TO_DO, Overview, change_text, to_do, week_totals
 
 WIDTH, HEIGHT = 1600, 900
 PADDING = 28
@@ -32,11 +32,11 @@ def kpi_data(now: dict[str, int], before: dict[str, int]) -> pd.DataFrame:
     for i, kpi in enumerate(KPIS):
         label, key, rise_is_bad = kpi.label, kpi.key, kpi.rise_is_bad
         value, delta = now[key], now[key] - before[key]
+        change = change_text(delta)
         if delta == 0:
-            change, colour = "invariato in 7 giorni", _MUTED
+            colour = _MUTED
         else:
             good = (delta < 0) if rise_is_bad else (delta > 0)
-            change = f"{'+' if delta > 0 else '−'}{number(abs(delta))} in 7 giorni"
             colour = _GOOD if good else _BAD
         share = "" if key == "comuni" else f"{value / total:.0%} dei comuni" if total else ""
         rows.append({
