@@ -303,10 +303,16 @@ def run_report(
         raise InputError(f"nessun promemoria inviato: {refusal}")
     if strict and result.stale_required:
         raise InputError(f"{stale_message(result.stale_required[0], config.timezone)} (--strict: nessun file scritto)")
-    warnings = [stale_message(s, config.timezone) for s in result.stale]
+    return result.prepared.at(settings_for(config)), load_warnings(result, config.timezone)
+
+
+def load_warnings(result: Load, tz: str) -> list[str]:
+    """The command line's warnings about a load: each source from its last good copy, each suspect
+    change accepted, each note about a copy on disk."""
+    warnings = [stale_message(s, tz) for s in result.stale]
     warnings += [f"accettati i nuovi dati ({s.role}): {s.change.describe()}." for s in result.sources if s.accepted]  # type: ignore[union-attr]
     warnings += [s.note for s in result.sources if s.note]
-    return result.prepared.at(settings_for(config)), warnings
+    return warnings
 
 
 def stale_message(source: SourceState, tz: str, how_to_accept: str = f"rilancia con {ACCEPT_FLAG}") -> str:
