@@ -17,16 +17,18 @@ import pandas as pd
 from rollout.access import parse_allowlist
 from rollout.errors import InputError
 from rollout.italian import DATE
+from rollout.read.text import normalise_email
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEMO_CONFIG = PROJECT_ROOT / "data" / "demo" / "rollout.toml"
 DEFAULT_CONFIG = PROJECT_ROOT / "rollout.toml"
 _TOP_KEYS = {"campaign", "deadline", "as_of", "timezone", "form_url", "date_order", "comuni", "submissions",
-             "contacts", "columns", "aliases", "reminders", "cache", "access"}  # fmt: skip
+             "contacts", "columns", "aliases", "reminders", "cache", "access", "weekly"}  # fmt: skip
 _PREFILL_KEYS = ("form_prefill_field", "form_prefill_province_field", "form_prefill_code_field")
 _TOP_KEYS |= {*_PREFILL_KEYS, "accounts", "form_hosts"}
 _ACCOUNTS_KEYS = {"note_template", "signature"}
 _ACCESS_KEYS = {"allowed"}  # the password belongs in .streamlit/secrets.toml
+WEEKLY_KEYS = frozenset({"out", "keep_weeks", "send_reminders", "recipients"})
 _ENTRY = re.compile(r"(?:entry\.)?(\d{1,15})")
 # Links: Google Forms' two hosts (with the path a form has there), else a host of form_hosts.
 GOOGLE_FORMS = {"docs.google.com": "/forms/", "forms.gle": "/"}
@@ -45,6 +47,18 @@ class SourceSpec:
 
     def __str__(self) -> str:
         return self.location + (f" (foglio '{self.sheet}')" if self.sheet else "")
+
+
+@dataclass(frozen=True)
+class WeeklySettings:
+    """``[weekly]``: the scheduled run (``python -m rollout weekly``). ``out`` is relative to the
+    configuration file; ``keep_weeks`` 0 keeps every week; ``recipients`` are checked addresses in
+    lower case (the steering committee's summary)."""
+
+    out: str = "out"
+    keep_weeks: int = 12
+    send_reminders: bool = False
+    recipients: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -70,6 +84,7 @@ class Config:
     cache: Mapping[str, object] = field(default_factory=dict)
     accounts: Mapping[str, str] = field(default_factory=dict)  # [accounts] note_template (resolved), signature
     allowed: tuple[str, ...] = ()  # [access] allowed: emails and @domains admitted after login
+    weekly: WeeklySettings = field(default_factory=WeeklySettings)
     path: Path | None = None
     demo: bool = False
     form_hosts: tuple[str, ...] = ()  # hosts besides Google Forms that form_url may name
@@ -168,6 +183,7 @@ def parse_config(data: Mapping[str, object], base_dir: Path, *, path: Path | Non
         cache=_table(data, "cache"),
         accounts=_accounts(data, base_dir),
         allowed=_access(data),
+        weekly=parse_weekly(data),
         path=path,
         demo=demo,
     )
@@ -285,6 +301,40 @@ def _access(data: Mapping[str, object]) -> tuple[str, ...]:
             f"Chiave sconosciuta in [access]: {', '.join(unknown)}. Chiave ammessa: {', '.join(sorted(_ACCESS_KEYS))}."
         )
     return parse_allowlist(table.get("allowed", []))
+
+
+def parse_weekly(data: Mapping[str, object]) -> WeeklySettings:
+    """``[weekly]``, checked: the report's folder, how many weeks to keep, whether to send the reminders,
+    the summary's recipients (an address or a list)."""
+    table = _table(data, "weekly")
+    unknown = sorted(set(table) - WEEKLY_KEYS)
+    if unknown:
+        raise InputError(
+            f"Chiave sconosciuta in [weekly]: {', '.join(unknown)}. Chiavi ammesse: {', '.join(sorted(WEEKLY_KEYS))}."
+        )
+    out = table.get("out", WeeklySettings.out)
+    if not isinstance(out, str) or not out.strip():
+        raise InputError("In [weekly] out deve essere il percorso di una cartella.")
+    keep = table.get("keep_weeks", WeeklySettings.keep_weeks)
+    if isinstance(keep, bool) or not isinstance(keep, int) or keep < 0:
+        raise InputError("In [weekly] keep_weeks deve essere un numero intero di settimane (0: tienile tutte).")
+    send = table.get("send_reminders", False)
+    if not isinstance(send, bool):
+        raise InputError("In [weekly] send_reminders deve essere true o false.")
+    given = table.get("recipients", [])
+    items = [given] if isinstance(given, str) else given
+    if not isinstance(items, list):
+        raise InputError(
+            'In [weekly] recipients deve essere un indirizzo o un elenco, per esempio ["comitato@azienda.it"].'
+        )
+    recipients = []
+    for item in items:
+        address = normalise_email(item) if isinstance(item, str) else ""
+        if not address:
+            shown = "".join(c if c.isprintable() else "?" for c in str(item)[:200])
+            raise InputError(f"In [weekly] recipients non è un indirizzo email valido: '{shown}'.")
+        recipients.append(address)
+    return WeeklySettings(out.strip(), keep, send, tuple(dict.fromkeys(recipients)))
 
 
 def _flat_columns(table: object) -> dict[str, str]:
