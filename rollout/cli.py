@@ -28,6 +28,7 @@ from rollout.reminders import cli as reminders_cli
 from rollout.status import Snapshot
 from rollout.terminal import say
 from rollout.views import Overview
+from rollout.weekly.run import run_weekly
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERNAL = 3
@@ -51,6 +52,19 @@ def build_parser() -> argparse.ArgumentParser:
     add_source_flags(notes_cmd)
     notes_cmd.add_argument("--template", help="modello DOCX della nota (default: [accounts] note_template)")
     notes_cmd.add_argument("--out", required=True, help="cartella in cui scrivere le note")
+    weekly = sub.add_parser(
+        "weekly", help="la routine della settimana, per cron: rapporto datato, promemoria dovuti, riepilogo al comitato"
+    )
+    weekly.add_argument("--config", help="file TOML di configurazione (default: rollout.toml o $ROLLOUT_CONFIG)")
+    weekly.add_argument(
+        "--secrets",
+        help="file dei segreti: [smtp], [imap], credenziali Google (default: $ROLLOUT_SECRETS o .streamlit/secrets.toml)",
+    )
+    weekly.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="scrive il rapporto e mostra cosa partirebbe e a chi, senza inviare nulla",
+    )
     return parser
 
 
@@ -205,6 +219,11 @@ def accounts_notes(snap: Snapshot, config: Config, out: Path, template: str | No
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        if args.command == "weekly":
+            code, line = run_weekly(load_config(args.config), secrets=args.secrets, dry_run=args.dry_run,
+                                    write_report=write_report, warm_up=start_workers)  # fmt: skip
+            say(line)
+            return code
         config = resolve_config(args)
         if args.command == "report":
             start_workers()

@@ -1,0 +1,350 @@
+"""``python -m rollout weekly`` against a real SMTP server (aiosmtpd) on 127.0.0.1, the demo's sheets
+served over HTTP on 127.0.0.1 as a public Google Sheet link serves them.
+
+One good weekly run is shared by the module (the report draws a PNG, 1–3 s): the tests after it
+run on the same campaign, on the same day or on the days after (the run's clock is injected).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextlib
+import csv
+import datetime as dt
+import io
+import json
+import re
+import subprocess
+import sys
+import threading
+from dataclasses import dataclass
+from email import policy
+from email.message import EmailMessage
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from smtp_server import Mailbox, Server
+
+from conftest import ROOT
+from data_sources import http
+from local_http import Routes, serve_routes
+from rollout.cli import main
+from rollout.reminders import send
+from rollout.reminders.log import ReminderLog
+from rollout.weekly import run as weekly_run
+
+DEMO = ROOT / "data" / "demo"
+CSV = {"Content-Type": "text/csv; charset=utf-8"}
+ROME = ZoneInfo("Europe/Rome")
+DAY = dt.date(2023, 9, 8)  # the campaign's moment (as_of) and the first run's day
+COMMITTEE = ["comitato@azienda.it", "direzione@azienda.it"]
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def lines(name: str) -> list[str]:
+    return (DEMO / name).read_text(encoding="utf-8").splitlines(keepends=True)
+
+
+RESPONSES, COMUNI = lines("risposte.csv"), lines("comuni.csv")  # a header and 303 responses; 130 comuni
+
+
+def serve(sheets: Routes, name: str, rows: list[str]) -> None:
+    sheets.routes[f"/{name}"] = (200, CSV, "".join(rows).encode("utf-8"))
+
+
+def write_campaign(folder: Path, comuni: str, submissions: str, port: int, campaign: str = "Demo") -> Path:
+    """rollout.toml and secrets.toml in ``folder``: the moment of the demo, reminders and summary on."""
+    (folder / "rollout.toml").write_text(
+        f"campaign = {json.dumps(campaign)}\ndeadline = 2023-09-13\nas_of = 2023-09-08T18:00:00\n"
+        f'form_url = "https://forms.gle/x"\ncomuni = "{comuni}"\nsubmissions = "{submissions}"\n'
+        '[reminders]\nsender = "Ufficio PNRR <pnrr@azienda.it>"\nsignature = "Ufficio PNRR"\n'
+        "max_per_minute = 100000\nresend_after_days = 1\n"
+        f'[weekly]\nsend_reminders = true\nrecipients = {json.dumps(COMMITTEE)}\nkeep_weeks = 2\n',
+        encoding="utf-8",
+    )
+    (folder / "secrets.toml").write_text(
+        f'[smtp]\nhost = "127.0.0.1"\nport = {port}\nsecurity = "none"\n', encoding="utf-8"
+    )
+    return folder
+
+
+def weekly(folder: Path, *flags: str) -> tuple[int, str]:
+    """``python -m rollout weekly`` in this process: the exit code and what it printed."""
+    stdout = io.StringIO()
+    with contextlib.redirect_stdout(stdout):
+        code = main(["weekly", "--config", str(folder / "rollout.toml"), "--secrets", str(folder / "secrets.toml"), *flags])
+    return code, stdout.getvalue()
+
+
+def on(day: dt.date):
+    """The run's clock: 19:00 in Rome on ``day``."""
+    return lambda: dt.datetime(day.year, day.month, day.day, 19, 0, tzinfo=ROME)
+
+
+def summaries(box: Mailbox) -> list[tuple[list[str], EmailMessage]]:
+    return [(rcpt, m) for rcpt, m in box.received if rcpt == COMMITTEE]
+
+
+def reminders(box: Mailbox) -> list[EmailMessage]:
+    return [m for rcpt, m in box.received if rcpt != COMMITTEE]
+
+
+def texts(message: EmailMessage) -> tuple[str, str]:
+    """The plain-text and the HTML part, decoded (line ends as in Python)."""
+    return tuple(message.get_body((kind,)).get_content().replace("\r\n", "\n") for kind in ("plain", "html"))
+
+
+@dataclass
+class Week:
+    folder: Path
+    sheets: Routes
+    box: Mailbox
+    code: int
+    printed: str
+
+    @property
+    def out(self) -> Path:
+        return self.folder / "out"
+
+
+@pytest.fixture(scope="module")
+def week(tmp_path_factory):
+    """The demo campaign's sheets over HTTP; one weekly run on 08/09/2023 at 19:00."""
+    folder = tmp_path_factory.mktemp("weekly")
+    box = Mailbox()
+    with serve_routes() as sheets, Server(box) as server, pytest.MonkeyPatch.context() as patch:
+        patch.setattr(http, "sleep", lambda seconds: None)  # the retries' waits are tested elsewhere
+        now = [0.0]
+        patch.setattr(send, "CLOCK", lambda: now[0])
+        patch.setattr(send, "SLEEP", lambda seconds: now.__setitem__(0, now[0] + seconds))
+        patch.setattr(weekly_run, "CLOCK", on(DAY))
+        serve(sheets, "comuni.csv", COMUNI)
+        serve(sheets, "risposte.csv", RESPONSES)
+        write_campaign(folder, f"{sheets.base}/comuni.csv", f"{sheets.base}/risposte.csv", server.port)
+        code, printed = weekly(folder)
+        yield Week(folder, sheets, box, code, printed)
+
+
+# --- a good week -----------------------------------------------------------------------------------
+
+
+def test_a_weekly_run_sends_the_due_reminders_and_one_summary_with_the_picture(week):
+    report = week.out / "2023-09-08"
+    assert week.code == 0
+    assert week.printed.splitlines() == [
+        f"weekly 08/09/2023: rapporto in {report}; promemoria: 74 inviati, 5 senza indirizzo; "
+        f"riepilogo inviato a 2 destinatari; dettagli in {week.out / 'weekly.log'}."
+    ]
+    assert len(reminders(week.box)) == 74  # the 79 comuni to chase, less the 5 without a usable address
+    [(recipients, message)] = summaries(week.box)
+    assert recipients == COMMITTEE
+    assert message["Subject"] == "Demo: situazione al 08/09/2023"
+    assert message["To"] == "comitato@azienda.it, direzione@azienda.it"
+    assert message["From"] == "Ufficio PNRR <pnrr@azienda.it>"
+    assert message["Auto-Submitted"] == "auto-generated"
+
+    # The picture, inline: multipart/related inside multipart/alternative, referred to by its Content-ID.
+    assert message.get_content_type() == "multipart/alternative"
+    plain, html = texts(message)
+    [image] = [part for part in message.walk() if part.get_content_type() == "image/png"]
+    assert image.get_content().startswith(PNG)
+    assert image.get_content() == (report / "status.png").read_bytes()
+    assert f'src="cid:{image["Content-ID"].strip("<>")}"' in html
+    related = next(part for part in message.walk() if part.get_content_type() == "multipart/related")
+    assert [p.get_content_type() for p in related.iter_parts()] == ["text/html", "image/png"]
+
+    # The KPIs in Italian, the figures of status.json, their change over the week before.
+    totals = json.loads((report / "status.json").read_text(encoding="utf-8"))["totals"]
+    assert totals == {"comuni": 130, "on_time": 60, "late": 0, "pending": 70, "missing": 0, "without_at_editor": 79}
+    assert plain.split("\n\n")[:3] == [
+        "Situazione al 08/09/2023 18:00 (scadenza 13/09/2023: mancano 5 giorni alla scadenza).\n"
+        "- Comuni: 130 (invariato in 7 giorni)\n"
+        "- In tempo: 60 (+31 in 7 giorni)\n"
+        "- In ritardo: 0 (invariato in 7 giorni)\n"
+        "- In attesa: 70 (−31 in 7 giorni)\n"
+        "- Mancanti: 0 (invariato in 7 giorni)\n"
+        "- Senza editor AT: 79 (−26 in 7 giorni)",
+        "Negli ultimi 7 giorni 31 comuni hanno risposto per la prima volta.",
+        "Promemoria: 79 comuni, 74 inviati, 5 senza indirizzo.",
+    ]
+    assert "<th scope=\"row\" style=\"text-align: left; padding-right: 1em\">In tempo</th>" in html
+    assert "+31 in 7 giorni" in html
+    assert (week.out / "ultimo").is_symlink() and (week.out / "ultimo").readlink() == Path("2023-09-08")
+
+
+def people_and_contacts() -> set[str]:
+    """Every employee's name, surname, fiscal code and email, every referent and contact of a comune."""
+    found = set()
+    for row in csv.DictReader(io.StringIO("".join(RESPONSES))):
+        name, surname = row["Nome del dipendente"].strip(), row["Cognome del dipendente"].strip()
+        found |= {f"{name} {surname}", f"{surname} {name}", row["Codice fiscale del dipendente"]}
+        found |= {row["Indirizzo email"], row["Indirizzo email del dipendente"]}
+    for row in csv.DictReader(io.StringIO("".join(COMUNI))):
+        found |= {row["Referente"], row["Email referente"], row["PEC"]}
+    return {text.lower() for text in found if len(text.strip()) > 3}
+
+
+def test_the_summary_and_the_log_carry_no_personal_data(week):
+    [(_, message)] = summaries(week.box)
+    plain, html = texts(message)
+    html = re.sub(r'src="cid:[^"]+"', "", html)  # the picture's Content-ID is a message id: left@right
+    log = (week.out / "weekly.log").read_text(encoding="utf-8")
+    assert "@" not in plain and "@" not in html and "@" not in log
+    personal = people_and_contacts()
+    assert len(personal) > 500
+    for text in (plain.lower(), html.lower(), log.lower()):
+        assert sorted(p for p in personal if p in text) == []
+    assert "promemoria inviato: Bisaccia (AV)" in log  # comuni are named, people are not
+    assert "promemoria senza indirizzo: Mercogliano (AV)" in log
+
+
+def test_a_second_run_the_same_day_sends_nothing(week):
+    before = len(week.box.received)
+    code, printed = weekly(week.folder)
+    assert code == 0
+    assert printed.splitlines() == [
+        f"weekly 08/09/2023: rapporto in {week.out / '2023-09-08'}; promemoria: 74 saltati, 5 senza indirizzo; "
+        f"riepilogo già inviato oggi; dettagli in {week.out / 'weekly.log'}."
+    ]
+    assert len(week.box.received) == before
+
+
+# --- suspect data ----------------------------------------------------------------------------------
+
+
+def test_from_shrunk_data_no_reminder_goes_and_the_summary_says_why_first(week, monkeypatch):
+    """The day after (resend_after_days = 1: every comune chased is due again), the responses' sheet
+    lost 121 rows: nothing is sent to the comuni, the committee is told why, first."""
+    monkeypatch.setattr(weekly_run, "CLOCK", on(DAY + dt.timedelta(days=1)))
+    before = len(week.box.received)
+    serve(week.sheets, "risposte.csv", RESPONSES[:183])
+    try:
+        code, printed = weekly(week.folder)
+    finally:
+        serve(week.sheets, "risposte.csv", RESPONSES)
+    assert code == 1
+    assert printed.splitlines() == [
+        f"weekly 09/09/2023: rapporto in {week.out / '2023-09-09'}; nessun promemoria inviato; riepilogo inviato a "
+        f"2 destinatari; da controllare: dati non aggiornati; dettagli in {week.out / 'weekly.log'}."
+    ]
+    [(_, message)] = summaries(week.box)[1:]
+    assert len(week.box.received) == before + 1  # the summary only
+    plain, html = texts(message)
+    first = plain.split("\n\n")[0]
+    assert re.fullmatch(
+        r"Nessun promemoria inviato: dati non aggiornati dal \d\d/\d\d/\d{4} \d\d:\d\d \(risposte, uso l'ultima copia "
+        r"letta\): il foglio appena letto ha 182 righe, l'ultima copia buona ne ha 303\. Se i nuovi dati sono giusti, "
+        r"accettali con «Accetta i nuovi dati» nel cruscotto, o con python -m rollout report --accept-smaller: il "
+        r"prossimo weekly li userà\.",
+        first,
+    ), first
+    assert html.index("Nessun promemoria inviato") < html.index("Situazione al")
+    # The picture and the figures are those of the last good copy.
+    assert "- In tempo: 60 (+31 in 7 giorni)" in plain
+
+    # With the sheet whole again, the same day's dry run lists the 74 reminders the suspect data held back.
+    code, printed = weekly(week.folder, "--dry-run")
+    shown = printed.splitlines()
+    assert code == 0
+    assert sum(line.startswith("da inviare: ") for line in shown) == 74
+    assert "da inviare: Lioni (AV) → segreteria@comune.lioni.av.it · " in "\n".join(shown)
+    assert shown[-3:] == [
+        "Promemoria: 79 comuni, 74 da inviare, 5 senza indirizzo.",
+        "Riepilogo (già inviato oggi: non partirebbe): a comitato@azienda.it, direzione@azienda.it · "
+        "Demo: situazione al 08/09/2023",
+        f"weekly 09/09/2023 (prova): rapporto in {week.out / '2023-09-09'}; promemoria da inviare: 74; riepilogo per "
+        f"2 destinatari (già inviato oggi: non partirebbe); nessun messaggio inviato; dettagli in "
+        f"{week.out / 'weekly.log'}.",
+    ]
+    assert len(week.box.received) == before + 1
+
+
+def test_without_any_data_the_summary_says_the_read_failed(tmp_path, monkeypatch):
+    """No last good copy and a sheet that answers 503: no report, no reminder; the committee is told.
+    The campaign's title, from the configuration, cannot add a header to the summary."""
+    monkeypatch.setattr(http, "sleep", lambda seconds: None)
+    monkeypatch.setattr(weekly_run, "CLOCK", on(DAY))
+    box = Mailbox()
+    campaign = "PNRR 1.4.1 – «Comuni»\r\nBcc: spia@example.com"
+    with serve_routes() as sheets, Server(box) as server:
+        serve(sheets, "comuni.csv", COMUNI)
+        sheets.routes["/risposte.csv"] = (503, {}, b"busy")
+        write_campaign(tmp_path, f"{sheets.base}/comuni.csv", f"{sheets.base}/risposte.csv", server.port, campaign)
+        code, printed = weekly(tmp_path)
+    assert code == 2
+    assert printed.splitlines() == [
+        f"weekly 08/09/2023: riepilogo inviato a 2 destinatari; da controllare: lettura dei dati non riuscita; "
+        f"dettagli in {tmp_path / 'out' / 'weekly.log'}."
+    ]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["weekly.log"]  # no report
+    [(recipients, message)] = box.received
+    assert recipients == COMMITTEE
+    assert message["Subject"] == "PNRR 1.4.1 – «Comuni» Bcc: spia@example.com: lettura dei dati non riuscita (08/09/2023)"
+    assert message["Bcc"] is None
+    plain, _ = texts(message)
+    first = plain.split("\n\n")[0]
+    assert first.startswith("Lettura dei dati non riuscita: ") and "503" in first
+    assert first.endswith("Nessun rapporto scritto, nessun promemoria inviato.")
+    assert not any(part.get_content_type() == "image/png" for part in message.walk())
+
+
+# --- two runs at once ------------------------------------------------------------------------------
+
+
+class GatedMailbox(Mailbox):
+    """Holds every message's answer until ``gate`` is set."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gate = threading.Event()
+
+    async def handle_DATA(self, server, session, envelope):
+        await asyncio.get_running_loop().run_in_executor(None, self.gate.wait, 120)
+        return await super().handle_DATA(server, session, envelope)
+
+
+def test_two_runs_started_together_send_one_summary(tmp_path):
+    """Two real processes, started at once. The one that takes the lock is held at its first message
+    until the other has ended: the other can only find the lock taken."""
+    head = COMUNI[:19]  # 18 comuni, no answer yet: 16 reminders due, 2 comuni without an address
+    (tmp_path / "comuni.csv").write_text("".join(head), encoding="utf-8")
+    (tmp_path / "risposte.csv").write_text(RESPONSES[0], encoding="utf-8")
+    box = GatedMailbox()
+    command = [sys.executable, "-m", "rollout", "weekly", "--config", str(tmp_path / "rollout.toml"),
+               "--secrets", str(tmp_path / "secrets.toml")]  # fmt: skip
+    with Server(box) as server:
+        write_campaign(tmp_path, str(tmp_path / "comuni.csv"), str(tmp_path / "risposte.csv"), server.port)
+        processes = [subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                     for _ in range(2)]  # fmt: skip
+        try:
+            with concurrent.futures.ThreadPoolExecutor(2) as pool:
+                ends = {pool.submit(p.communicate, timeout=120): p for p in processes}
+                done, _ = concurrent.futures.wait(ends, timeout=120, return_when=concurrent.futures.FIRST_COMPLETED)
+                [first] = done
+                loser = ends[first]
+                out, err = first.result()
+                assert not box.received  # the other is still held at its first message
+                box.gate.set()
+                [winner] = [p for p in processes if p is not loser]
+                won, won_err = next(f for f in ends if ends[f] is winner).result()
+        finally:
+            box.gate.set()
+            for p in processes:
+                if p.poll() is None:
+                    p.kill()
+    today = dt.datetime.now(ROME).date()  # the real clock: the subprocesses run unpatched
+    assert loser.returncode == 2, (out, err)
+    [line] = out.splitlines()
+    assert re.fullmatch(
+        rf"weekly non eseguito: un'altra esecuzione è in corso \(processo {winner.pid}, avviata il "
+        r"\d\d/\d\d/\d{4} \d\d:\d\d\); nulla fatto\.",
+        line,
+    ), line
+    assert err == ""
+    assert winner.returncode == 0, (won, won_err)
+    assert won.splitlines()[0].startswith(f"weekly {today.strftime('%d/%m/%Y')}: rapporto in ")
+    assert len(summaries(box)) == 1
+    assert len(reminders(box)) == 16
+    assert ReminderLog(tmp_path / "promemoria.sqlite3").outbox()["state"].value_counts().to_dict() == {"sent": 16}
