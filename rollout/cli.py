@@ -26,7 +26,7 @@ from rollout.outputs.tables import accounts_table, comuni_table, status_dict
 from rollout.pipeline import run_report
 from rollout.reminders import cli as reminders_cli
 from rollout.status import Snapshot
-from rollout.terminal import say
+from rollout.terminal import Progress, say
 from rollout.views import Overview
 from rollout.weekly.run import run_weekly
 
@@ -203,16 +203,27 @@ def summary(snap: Snapshot) -> str:
 
 
 def accounts_notes(snap: Snapshot, config: Config, out: Path, template: str | None) -> list[str]:
-    """``accounts notes``: one DOCX per comune with current editors; the lines to print."""
+    """``accounts notes``: one DOCX per comune with current editors; the lines to print. On a
+    terminal a line on stderr tells how many notes are written (nothing when stderr is a file)."""
+    from rollout.italian import number
     from rollout.outputs import notes  # docxtpl and lxml: loaded only for the notes
 
-    written = notes.write_notes(snap, config, out, template)
+    progress = Progress(
+        lambda done, total: f"Note scritte: {number(done)} di {number(total)} ({done * 100 // max(total, 1)} %)"
+    )
+    try:
+        written = notes.write_notes(snap, config, out, template, progress.update if progress.active else None)
+    finally:
+        progress.close()
     with_editors = len(written) - 1
     without_at = int(((snap.comuni["editors"] > 0) & ~snap.comuni["has_at_editor"]).sum())
+    without = len(snap.comuni) - with_editors
     return [
-        f"Scritte {with_editors} note (una per comune con editor) in {out}; elenco in {notes.INDEX_CSV}.",
-        f"{without_at} comuni senza editor Amministrazione Trasparente: la loro nota chiede di indicarne uno.",
-        f"{len(snap.comuni) - with_editors} comuni senza editor: nessuna nota.",
+        f"{'Scritta' if with_editors == 1 else 'Scritte'} {number(with_editors)} {'nota' if with_editors == 1 else 'note'}"
+        f" (una per comune con editor) in {out}; elenco in {notes.INDEX_CSV}.",
+        f"{number(without_at)} {'comune' if without_at == 1 else 'comuni'} senza editor Amministrazione Trasparente: "
+        f"{'la sua nota chiede' if without_at == 1 else 'la loro nota chiede'} di indicarne uno.",
+        f"{number(without)} {'comune' if without == 1 else 'comuni'} senza editor: nessuna nota.",
     ]
 
 

@@ -232,6 +232,8 @@ def test_weekly_picture_and_drafts_download(server, browser):
 def test_accounts_notes_download(server, browser):
     page = open_page(browser, f"{server}/promemoria")
     try:
+        page.get_by_role("button", name="Prepara le note (ZIP)").click(timeout=60_000)
+        page.get_by_text("Note preparate: 60 di 60").wait_for(timeout=60_000)  # the progress bar, full
         page.get_by_role("button", name="Scarica le note (ZIP)").wait_for(timeout=60_000)
         with page.expect_download() as info:
             page.get_by_role("button", name="Scarica le note (ZIP)").click()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import itertools
@@ -247,8 +248,15 @@ def test_the_committed_template_is_what_the_script_makes(tmp_path):
     finally:
         sys.path.remove(str(ROOT / "tools"))
     build(tmp_path / "nuovo.docx")
-    made, shipped = docx.Document(str(tmp_path / "nuovo.docx")), docx.Document(str(DEFAULT_TEMPLATE))
-    assert texts(made) == texts(shipped)
+    assert (tmp_path / "nuovo.docx").read_bytes() == DEFAULT_TEMPLATE.read_bytes()
+    with zipfile.ZipFile(DEFAULT_TEMPLATE) as package:  # lean: what a letter needs, nothing more
+        assert package.namelist() == [
+            "[Content_Types].xml", "_rels/.rels", "docProps/core.xml", "word/document.xml",
+            "word/_rels/document.xml.rels", "word/styles.xml", "word/settings.xml",
+        ]  # fmt: skip
+    shipped = docx.Document(str(DEFAULT_TEMPLATE))
+    normal = shipped.styles["Normal"]
+    assert (normal.font.name, normal.font.size.pt, round(shipped.sections[0].left_margin.cm, 2)) == ("Calibri", 11, 2.2)
 
 
 def test_file_names_are_safe_and_unique():
@@ -312,8 +320,8 @@ def test_cli_writes_one_note_per_comune(campaign, capsys):
     printed = capsys.readouterr()
     assert printed.out.splitlines() == [
         f"Scritte 2 note (una per comune con editor) in {out}; elenco in elenco-note.csv.",
-        "1 comuni senza editor Amministrazione Trasparente: la loro nota chiede di indicarne uno.",
-        "1 comuni senza editor: nessuna nota.",
+        "1 comune senza editor Amministrazione Trasparente: la sua nota chiede di indicarne uno.",
+        "1 comune senza editor: nessuna nota.",
     ]
     assert sorted(p.name for p in out.iterdir()) == [
         "Nota account - Castel d'Azzano (VR).docx", "Nota account - Paternò (CT).docx", "elenco-note.csv",
@@ -384,3 +392,104 @@ def test_kinds_hold_one_comune_per_combination_of_what_a_template_tests(snap):
 
     chosen = kinds(comuni)
     assert flags(chosen) == flags(comuni.loc[comuni["editors"] > 0]) and len(chosen) == len(flags(chosen))
+
+
+def test_a_terminal_sees_the_progress_and_a_log_does_not(campaign, capsys, monkeypatch):
+    import os
+
+    config = ["accounts", "notes", "--config", str(campaign / "rollout.toml"), "--out", str(campaign / "note")]
+    assert cli.main(config) == 0
+    assert capsys.readouterr().err == ""  # stderr is not a terminal here: not a byte of progress
+    leader, follower = os.openpty()  # a real terminal
+    with os.fdopen(follower, "w", encoding="utf-8") as terminal:
+        monkeypatch.setattr(sys, "stderr", terminal)
+        assert cli.main(config) == 0
+    shown = b""
+    with contextlib.suppress(OSError):  # EIO once everything written is read (the terminal is closed)
+        while chunk := os.read(leader, 4096):
+            shown += chunk
+    os.close(leader)
+    line = "Note scritte: 2 di 2 (100 %)"
+    assert shown.decode() == f"\r{line}\r{' ' * len(line)}\r"  # the last count, then the line cleared
+
+
+SPREAD = """
+import json, sys
+from pathlib import Path
+from rollout.config import DEMO_CONFIG, load_config
+from rollout.outputs import notes, staging
+from rollout.pipeline import run
+
+notes.BATCH = 4  # the demo's 60 notes: enough to be shared
+spread, told, real = [], [], staging.run_jobs
+staging.run_jobs = lambda here, side=None: spread.append(len(side or {})) or real(here, side)
+config = load_config(DEMO_CONFIG)
+notes.write_notes(run(config), config, Path(sys.argv[1]), progress=lambda done, total: told.append((done, total)))
+print(json.dumps({"workers": staging.workers(), "spread": spread, "told": told}))
+"""
+
+
+def test_notes_spread_over_the_processors_are_the_notes_written_here(tmp_path, monkeypatch):
+    import json
+
+    from rollout.config import DEMO_CONFIG, load_config
+    from rollout.outputs import staging
+    from rollout.pipeline import run
+
+    # In a fresh process: this one may have loaded a library that forbids forking (vl-convert).
+    done = subprocess.run([sys.executable, "-c", SPREAD, str(tmp_path / "insieme")], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120, check=True)  # fmt: skip
+    shared = json.loads(done.stdout)
+    if not shared["workers"]:
+        pytest.skip("one processor: nothing runs beside the process")
+    assert shared["spread"] == [shared["workers"]]  # side jobs in forked workers
+    told = [tuple(t) for t in shared["told"]]
+    assert told[-1] == (60, 60) and [d for d, _ in told] == sorted(d for d, _ in told)
+    monkeypatch.setattr(staging, "workers", lambda: 0)
+    config = load_config(DEMO_CONFIG)
+    write_notes(run(config), config, tmp_path / "qui")
+    together = sorted(p.name for p in (tmp_path / "insieme").iterdir())
+    assert together == sorted(p.name for p in (tmp_path / "qui").iterdir()) and len(together) == 61
+    for name in together:  # the same bytes, whoever wrote them
+        assert (tmp_path / "insieme" / name).read_bytes() == (tmp_path / "qui" / name).read_bytes()
+
+
+def test_each_note_is_what_docxtpl_renders_from_the_template():
+    """Rendering only the parts with tags gives docxtpl's own document, byte for byte."""
+    from docxtpl import DocxTemplate
+
+    from rollout.config import DEMO_CONFIG, load_config
+    from rollout.outputs.note_sandbox import NoteSandbox
+    from rollout.pipeline import run
+
+    config = load_config(DEMO_CONFIG)
+    contexts = note_contexts(run(config), config)
+    template = NoteTemplate()
+    for context in contexts:
+        whole = DocxTemplate(str(DEFAULT_TEMPLATE))
+        whole.render(context, NoteSandbox(), autoescape=True)
+        buffer = io.BytesIO()
+        whole.save(buffer)
+        with zipfile.ZipFile(buffer) as theirs, zipfile.ZipFile(io.BytesIO(template.render(context))) as ours:
+            assert ours.read("word/document.xml") == theirs.read("word/document.xml")
+            assert ours.namelist() == zipfile.ZipFile(DEFAULT_TEMPLATE).namelist()  # the other parts as they are
+            for name in ours.namelist():
+                if name != "word/document.xml":
+                    assert ours.read(name) == zipfile.ZipFile(DEFAULT_TEMPLATE).read(name)
+
+
+@pytest.mark.parametrize("title", ["Nota account", "Nota account {{ comune }}"])
+def test_tags_in_headers_footers_and_properties(snap, tmp_path, title):
+    document = docx.Document()
+    document.add_paragraph("Corpo: {{ comune }}")
+    section = document.sections[0]
+    section.header.paragraphs[0].text = "Intestazione: {{ comune }} ({{ provincia }})"
+    section.footer.paragraphs[0].text = "Piè di pagina: {{ data_breve }}"
+    document.core_properties.title = title
+    document.save(str(tmp_path / "modello.docx"))
+    context = note_contexts(snap, CONFIG)[1]
+    note = docx.Document(io.BytesIO(NoteTemplate(tmp_path / "modello.docx").render(context)))
+    assert texts(note) == ["Corpo: Paternò"]
+    assert [p.text for p in note.sections[0].header.paragraphs] == ["Intestazione: Paternò (CT)"]
+    assert [p.text for p in note.sections[0].footer.paragraphs] == ["Piè di pagina: 29/09/2023"]
+    assert note.core_properties.title == title.replace("{{ comune }}", "Paternò")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import io
+import zipfile
 from urllib.parse import parse_qs, urlsplit
 
 import docx
@@ -71,8 +73,8 @@ def test_a_broken_template_is_one_message_on_the_pages(campaign, tmp_path):
     ]
     promemoria = conftest.run_app("pages/promemoria.py")
     assert not promemoria.exception
-    button = next(b for b in promemoria.get("download_button") if b.label == "Scarica le note (ZIP)")
-    assert button.proto.disabled
+    assert promemoria.button(key="prepare_notes").disabled
+    assert "Scarica le note (ZIP)" not in [b.label for b in promemoria.get("download_button")]
 
 
 def test_quality_page_counts_the_exact_names(campaign):
@@ -98,3 +100,55 @@ def test_the_note_of_the_page_is_the_note_of_the_command_line(campaign, tmp_path
     )
     at = detail("Nocera Inferiore")
     assert at.code[1].value == note_text(context).rstrip("\n")
+
+
+def zip_of(at) -> dict:
+    """What the page prepared: the ZIP's entries and its index."""
+    from ui.notes import READY
+
+    ready = at.session_state[READY]
+    with zipfile.ZipFile(io.BytesIO(ready["data"])) as archive:
+        index = list(csv.DictReader(io.StringIO(archive.read("elenco-note.csv").decode("utf-8-sig"))))
+        return {"name": ready["name"], "files": archive.namelist(), "index": index}
+
+
+def test_the_notes_of_one_province_with_a_progress_bar(campaign):
+    at = conftest.run_app("pages/promemoria.py")
+    scope = at.selectbox(key="notes_scope")
+    assert scope.options == [
+        "Tutti i comuni · 60 note",
+        "Provincia Avellino (AV) · 22 note",
+        "Provincia Salerno (SA) · 38 note",
+    ]  # fmt: skip  (one region, Campania, holds them all: not offered twice)
+    assert "Scarica le note (ZIP)" not in [b.label for b in at.get("download_button")]
+    scope.select("Provincia Salerno (SA)").run()
+    at.button(key="prepare_notes").click().run()
+    assert not at.exception
+    bar = at.get("progress")[0].proto
+    assert (bar.value, bar.text) == (100, "Note preparate: 38 di 38")
+    assert "Scarica le note (ZIP)" in [b.label for b in at.get("download_button")]
+    assert "Pronte 38 note (" in next(c.value for c in at.caption if c.value.startswith("Pronte"))
+    made = zip_of(at)
+    assert made["name"] == "note_account_20230908_provincia-salerno-sa.zip"
+    assert len(made["index"]) == 38 and {r["province"] for r in made["index"]} == {"SA"}
+    assert sorted(made["files"]) == sorted([*(r["file"] for r in made["index"]), "elenco-note.csv"])
+    at.run()  # the same choice: the prepared ZIP is still offered
+    assert "Scarica le note (ZIP)" in [b.label for b in at.get("download_button")]
+    at.selectbox(key="notes_scope").select("Tutti i comuni").run()  # another choice: prepared again
+    assert "Scarica le note (ZIP)" not in [b.label for b in at.get("download_button")]
+    at.button(key="prepare_notes").click().run()
+    assert zip_of(at)["name"] == "note_account_20230908.zip" and len(zip_of(at)["index"]) == 60
+
+
+def test_a_template_that_fails_for_one_comune_says_so_at_the_click(campaign, tmp_path):
+    document = docx.Document()
+    document.add_paragraph("{% if comune == 'Atena Lucana' %}{{ 1 / 0 }}{% endif %}{{ comune }}")
+    document.save(str(tmp_path / "nota.docx"))
+    campaign('[accounts]\nnote_template = "nota.docx"\n')
+    at = conftest.run_app("pages/promemoria.py")
+    assert not at.error  # the kinds of comuni tried at once do not include that one
+    at.button(key="prepare_notes").click().run()
+    assert [e.value for e in at.error] == [
+        md_escape("Il modello della nota nota.docx non è utilizzabile: contiene una divisione per zero.")
+    ]
+    assert "Scarica le note (ZIP)" not in [b.label for b in at.get("download_button")]

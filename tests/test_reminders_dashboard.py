@@ -119,7 +119,8 @@ def test_the_drafts_show_on_the_promemoria_page(campaign):
     assert at.code[0].value.startswith(f"Gentile {first['contact_name']},\n\nvi ricordiamo che")
     assert "https://forms.gle/x" in at.code[0].value
     labels = [b.label for b in at.get("download_button")]
-    assert labels == ["Scarica CSV", "Scarica Excel", "Scarica bozze (.eml)", "Scarica le note (ZIP)"]
+    assert labels == ["Scarica CSV", "Scarica Excel", "Scarica bozze (.eml)"]
+    assert at.button(key="prepare_notes").label == "Prepara le note (ZIP)"  # then «Scarica le note (ZIP)»
 
 
 def test_the_overview_offers_the_weekly_picture(campaign):

@@ -8,39 +8,44 @@ granted (each employee's latest response), the campaign, the date and a protocol
 The template is a DOCX with docxtpl (Jinja) tags; the default one is made by
 ``tools/make_note_template.py`` from the texts below and can be replaced with ``[accounts]
 note_template``. Values are XML-escaped (autoescape), stripped of control characters and never
-parsed again, so nothing typed in the form becomes a Word field, a hyperlink or markup.
+parsed again, so nothing typed in the form becomes a Word field, a hyperlink or markup. The
+template is checked, compiled and rendered in ``note_template.py``, in the sandbox of
+``note_sandbox.py``. Each comune gets a file name of its own on every file system; a folder of
+notes is written all or nothing, spread over the processors.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import io
+import multiprocessing
 import re
-import tempfile
+import unicodedata
 import zipfile
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Callable, Mapping
 from dataclasses import replace
+from itertools import chain, count
 from pathlib import Path
 from typing import Any
 
 import jinja2
 import pandas as pd
-from docx.opc.exceptions import PackageNotFoundError
-from docxtpl import DocxTemplate
-from jinja2.sandbox import SandboxedEnvironment, SecurityError
-from lxml import etree
 
 from rollout.config import Config
-from rollout.errors import InputError
 from rollout.italian import MONTHS, short_date
+from rollout.outputs import staging
 from rollout.outputs.files import to_csv_bytes
 from rollout.outputs.links import FormLink
+from rollout.outputs.note_template import DEFAULT_TEMPLATE, NoteTemplate
 from rollout.outputs.tables import accounts_table
 from rollout.read.permissions import PERMISSIONS
 from rollout.status import Snapshot
 
-DEFAULT_TEMPLATE = Path(__file__).resolve().parent / "nota-account.docx"
+__all__ = ["DEFAULT_TEMPLATE", "INDEX_CSV", "NoteTemplate", "Progress", "note_contexts", "note_names",
+           "note_territories", "note_text", "notes_zip", "write_notes"]  # fmt: skip
 INDEX_CSV = "elenco-note.csv"
+Progress = Callable[[int, int], None]  # (notes done, notes in all)
 
 # What the request says of each permission, in its order and wording.
 DESCRIPTIONS: dict[str, str] = {
@@ -85,6 +90,7 @@ GREETING = "Cordiali saluti"
 
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 _UNSAFE_FILENAME = re.compile(r"[^\w '().,-]+")
+BATCH = 16  # notes claimed at a time by each process writing them
 
 
 def plain(value: object) -> str:
@@ -156,6 +162,24 @@ def note_contexts(snap: Snapshot, config: Config | None = None, comuni: pd.DataF
     return out
 
 
+def note_territories(comuni: pd.DataFrame) -> dict[str, pd.Index]:
+    """The regions and provinces of ``comuni`` (label -> those comuni), to take the notes of one:
+    ``Regione Campania``, ``Provincia Salerno (SA)``; regions first, each in name order. The region
+    is the province's (as on the map); a territory holding every comune is left out."""
+    from rollout.outputs.maps import province_regions, region_names
+    from rollout.read.reference import PROVINCES
+
+    province = comuni["province"].astype(str)
+    regions_of, names = province_regions(), region_names()
+    region = province.map(lambda p: names.get(regions_of.get(p, ""), ""))
+    out: dict[str, pd.Index] = {}
+    for name in sorted(set(region) - {""}):
+        out[f"Regione {name}"] = comuni.index[(region == name).to_numpy()]
+    for sigla in sorted(set(province) - {""}, key=lambda p: (PROVINCES.get(p, p), p)):
+        out[f"Provincia {PROVINCES.get(sigla, sigla)} ({sigla})"] = comuni.index[(province == sigla).to_numpy()]
+    return {label: index for label, index in out.items() if len(index) < len(comuni)}
+
+
 def kinds(comuni: pd.DataFrame) -> pd.DataFrame:
     """One comune with editors for each combination of what the template may test (AT editor,
     contact person, PEC, email, province, code): enough to try every branch of a template."""
@@ -165,115 +189,6 @@ def kinds(comuni: pd.DataFrame) -> pd.DataFrame:
         **{k: with_editors[k] != "" for k in ("contact_name", "pec", "contact_email", "province", "code")},
     })  # fmt: skip
     return with_editors.loc[~flags.duplicated()]
-
-
-# -- the Word document ----------------------------------------------------------------------------------
-
-
-class NoteTemplate:
-    """A DOCX template with docxtpl tags, checked on load; renders one note per context."""
-
-    def __init__(self, path: Path | None = None) -> None:
-        self.path = Path(path) if path else DEFAULT_TEMPLATE
-        self.where = "modello della nota" if path is None else f"modello della nota {self.path.name}"
-        try:
-            self.data = self.path.read_bytes()
-        except FileNotFoundError:
-            raise InputError(f"Il {self.where} non esiste: {self.path} ([accounts] note_template).") from None
-        except (OSError, ValueError) as err:  # ValueError: a path with a NUL byte
-            raise InputError(f"Impossibile leggere il {self.where}: {getattr(err, 'strerror', None) or err}.") from None
-        self._open()  # a file that is not a DOCX is reported now, not at the first note
-        self._env = _Environment(undefined=jinja2.StrictUndefined, autoescape=True)
-
-    @classmethod
-    def from_config(cls, config: Config, override: str | None = None) -> NoteTemplate:
-        chosen = override or config.accounts.get("note_template")
-        return cls(Path(chosen) if chosen else None)
-
-    def _open(self) -> DocxTemplate:
-        document = DocxTemplate(io.BytesIO(self.data))
-        try:
-            document.init_docx()  # docxtpl opens the file lazily
-        except (PackageNotFoundError, zipfile.BadZipFile, etree.XMLSyntaxError, KeyError, ValueError):
-            raise InputError(f"Il {self.where} non è un documento Word (.docx) leggibile.") from None
-        return document
-
-    def check(self, contexts: list[dict]) -> None:
-        """Render one note of each kind (with or without AT editor, contact person, PEC, email,
-        province), so that a tag used only in some branch of the template is found at once."""
-        kinds: dict[tuple[bool, ...], dict] = {}
-        for c in contexts:
-            kinds.setdefault(tuple(bool(c[k]) for k in _BRANCHES), c)
-        for context in kinds.values():
-            self.render(context)
-
-    def render(self, context: Mapping[str, Any]) -> bytes:
-        """One note as DOCX bytes; InputError (one Italian line) for an unknown tag or bad syntax."""
-        document = self._open()
-        try:
-            document.render(_xml_safe(context), self._env, autoescape=True)
-        except jinja2.UndefinedError as err:
-            raise InputError(f"Nel {self.where} c'è un segnaposto sconosciuto: {_undefined(err)}. {_ALLOWED}") from None
-        except jinja2.TemplateSyntaxError as err:
-            near = " ".join(" ".join(getattr(err, "docx_context", [])).split())[:80]
-            raise InputError(
-                f"Il {self.where} contiene un tag non valido ({err.message})"
-                + (f" vicino a «{near}»." if near else ".")
-            ) from None
-        except SecurityError as err:
-            found = re.search(r"attribute '([^']+)'", str(err))
-            raise InputError(
-                f"Il {self.where} usa un'espressione non permessa" + (f": «…{found[1]}»." if found else ".")
-            ) from None
-        except (jinja2.TemplateError, etree.XMLSyntaxError, ValueError, KeyError) as err:
-            raise InputError(f"Il {self.where} non è utilizzabile: {err}.") from None
-        buffer = io.BytesIO()
-        document.save(buffer)
-        return buffer.getvalue()
-
-
-class _Environment(SandboxedEnvironment):
-    """Sandboxed, and compiles each part of the template once for all the notes (docxtpl asks for
-    every part of every note again; compiling is a third of the time of a note)."""
-
-    def __init__(self, **options: Any) -> None:
-        super().__init__(**options)
-        self._compiled: dict[str, jinja2.Template] = {}
-
-    def from_string(self, source, globals=None, template_class=None):  # type: ignore[override]
-        if globals or template_class or not isinstance(source, str):
-            return super().from_string(source, globals, template_class)
-        if source not in self._compiled:
-            self._compiled[source] = super().from_string(source)
-        return self._compiled[source]
-
-
-_BRANCHES = ("editor_at", "referente", "pec", "email", "provincia", "codice", "link_modulo")
-_ALLOWED = (
-    "Segnaposto ammessi: comune, provincia, codice, referente, email, pec, saluto, campagna, data, data_breve, "
-    "firma, link_modulo, numero_dipendenti, editor_at, dipendenti (numero, nome, cognome, nome_proprio, email, "
-    "codice_fiscale, permessi, permessi_testo, permessi_righe), permessi (numero, nome, descrizione)."
-)
-
-
-def _xml_safe(value: Any) -> Any:
-    """The context with every text free of characters XML cannot hold (line breaks and tabs kept)."""
-    if isinstance(value, str):
-        return _NOT_XML.sub("", value)
-    if isinstance(value, Mapping):
-        return {k: _xml_safe(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_xml_safe(v) for v in value]
-    return value
-
-
-def _undefined(err: jinja2.UndefinedError) -> str:
-    message = str(err.message or "")
-    if found := re.search(r"has no attribute '([^']+)'", message):
-        return f"«.{found[1]}»"
-    if found := re.search(r"'([^']+)' is undefined", message):
-        return f"«{found[1]}»"
-    return f"«{message}»"
 
 
 # -- the plain text (the body of an email) ---------------------------------------------------------------
@@ -316,22 +231,38 @@ def note_text(context: Mapping[str, Any]) -> str:
 # -- files --------------------------------------------------------------------------------------------------
 
 
+def _safe(text: str, length: int) -> str:
+    return _UNSAFE_FILENAME.sub("_", unicodedata.normalize("NFC", text)).strip(" ._")[:length].strip(" ._")
+
+
+def _file_key(name: str) -> str:
+    """Names that are one file somewhere (Windows and macOS ignore case; macOS normalises Unicode)."""
+    return unicodedata.normalize("NFC", name).casefold()
+
+
 def note_names(contexts: list[dict]) -> list[str]:
-    """``Nota account - Castel d'Azzano (VR).docx``: safe on every file system, unique."""
-    names = []
+    """``Nota account - Castel d'Azzano (VR).docx``: safe on every file system, and one per comune
+    even where case does not count. A name that several comuni would share gets the comune's code,
+    else a number (one no other note has), in every comune that shares it."""
+    bases = []
     for c in contexts:
-        base = _UNSAFE_FILENAME.sub("_", c["comune"]).strip(" ._")[:80] or "comune"
-        if c["provincia"]:
-            base += f" ({_UNSAFE_FILENAME.sub('_', c['provincia'])})"
-        names.append(f"Nota account - {base}")
-    seen: dict[str, int] = {}
-    out = []
-    for name, c in zip(names, contexts, strict=True):
-        if names.count(name) > 1:
-            seen[name] = seen.get(name, 0) + 1
-            name += f" - {_UNSAFE_FILENAME.sub('_', c['codice']) or seen[name]}"
-        out.append(name + ".docx")
-    return out
+        base = _safe(c["comune"], 80) or "comune"
+        if province := _safe(c["provincia"], 10):
+            base += f" ({province})"
+        bases.append(f"Nota account - {base}")
+    shared = Counter(_file_key(b) for b in bases)
+    taken = {_file_key(b) for b in bases if shared[_file_key(b)] == 1}
+    names = []
+    for base, c in zip(bases, contexts, strict=True):
+        name = base
+        if shared[_file_key(base)] > 1:
+            code = _safe(c["codice"], 12)
+            candidates = [f"{base} - {code}"] if code else []
+            numbered = (f"{base} - {i}" for i in count(1))
+            name = next(n for n in chain(candidates, numbered) if _file_key(n) not in taken)
+            taken.add(_file_key(name))
+        names.append(name + ".docx")
+    return names
 
 
 def index_frame(contexts: list[dict], names: list[str]) -> pd.DataFrame:
@@ -350,31 +281,71 @@ def index_frame(contexts: list[dict], names: list[str]) -> pd.DataFrame:
     )
 
 
-def notes_zip(template: NoteTemplate, contexts: list[dict], when: dt.datetime) -> bytes:
-    """A ZIP with one DOCX per comune and ``elenco-note.csv`` (which file is whose)."""
+def notes_zip(
+    template: NoteTemplate, contexts: list[dict], when: dt.datetime, progress: Progress | None = None
+) -> bytes:
+    """A ZIP with one DOCX per comune and ``elenco-note.csv`` (which file is whose); ``progress`` is
+    told after each note. The DOCX are stored as they are (they are compressed already)."""
     stamp = (max(when.year, 1980), when.month, when.day, when.hour, when.minute, when.second)
     names = note_names(contexts)
+    template.check(contexts)  # a template error is found before the long part
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, context in zip(names, contexts, strict=True):
-            archive.writestr(zipfile.ZipInfo(name, date_time=stamp), template.render(context), zipfile.ZIP_DEFLATED)
+        for done, (name, context) in enumerate(zip(names, contexts, strict=True), start=1):
+            archive.writestr(zipfile.ZipInfo(name, date_time=stamp), template.render(context), zipfile.ZIP_STORED)
+            if progress:
+                progress(done, len(contexts))
         index = to_csv_bytes(index_frame(contexts, names))
         archive.writestr(zipfile.ZipInfo(INDEX_CSV, date_time=stamp), index, zipfile.ZIP_DEFLATED)
     return buffer.getvalue()
 
 
-def write_notes(snap: Snapshot, config: Config, out: Path, template: str | None = None) -> list[Path]:
-    """One DOCX per comune with current editors, and ``elenco-note.csv``, into ``out``."""
+def write_notes(
+    snap: Snapshot, config: Config, out: Path, template: str | None = None, progress: Progress | None = None
+) -> list[Path]:
+    """One DOCX per comune with current editors, and ``elenco-note.csv``, into ``out``: all or
+    nothing (written aside, moved in when every one is complete). The notes are spread over the
+    processors (``staging.run_jobs``); ``progress`` is told, in this process, as they are written."""
     note = NoteTemplate.from_config(config, template)
     contexts = note_contexts(snap, config)
     names = note_names(contexts)
-    note.check(contexts)
-    out.mkdir(parents=True, exist_ok=True)
-    # Every note is rendered aside first: a template error half way writes nothing into ``out``.
-    with tempfile.TemporaryDirectory(dir=out, prefix=".note-") as folder:
-        for name, context in zip(names, contexts, strict=True):
-            (Path(folder) / name).write_bytes(note.render(context))
-        (Path(folder) / INDEX_CSV).write_bytes(to_csv_bytes(index_frame(contexts, names)))
-        for name in [*names, INDEX_CSV]:
-            (Path(folder) / name).replace(out / name)
+    note.check(contexts)  # before anything is written
+    with staging.staged(out) as folder:
+        _render_into(folder, note, contexts, names, progress)
+        (folder / INDEX_CSV).write_bytes(to_csv_bytes(index_frame(contexts, names)))
     return [out / name for name in [*names, INDEX_CSV]]
+
+
+def _render_into(
+    folder: Path, note: NoteTemplate, contexts: list[dict], names: list[str], progress: Progress | None
+) -> None:
+    """Every note into ``folder``: this process and the workers take ``BATCH`` notes at a time from a
+    shared counter until none is left (a failure anywhere stops the others at their next batch)."""
+    total = len(contexts)
+    workers = staging.workers() if total > 4 * BATCH else 0
+    shared = multiprocessing.get_context("fork" if workers else None)  # counters the forked workers share
+    lock, claimed, done, stop = shared.Lock(), shared.RawValue("q", 0), shared.RawValue("q", 0), shared.RawValue("b", 0)
+
+    def work(tell: Progress | None) -> None:
+        while not stop.value:
+            with lock:
+                start = claimed.value
+                claimed.value = end = min(start + BATCH, total)
+            if start >= total:
+                return
+            try:
+                for i in range(start, end):
+                    (folder / names[i]).write_bytes(note.render(contexts[i]))
+            except BaseException:
+                stop.value = 1
+                raise
+            with lock:
+                done.value += end - start
+                finished = done.value
+            if tell:
+                tell(finished, total)
+
+    side = {f"note ({i + 1})": lambda: work(None) for i in range(workers)}
+    staging.run_jobs({"note": lambda: work(progress)}, side)
+    if progress and workers:  # the workers' last notes
+        progress(total, total)
