@@ -14,26 +14,32 @@ import csv
 import datetime as dt
 import io
 import json
+import os
 import re
 import subprocess
 import sys
 import threading
 from dataclasses import dataclass
-from email import policy
 from email.message import EmailMessage
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from smtp_server import Mailbox, Server
+from smtp_server import Mailbox, Server, free_port
 
 from conftest import ROOT
 from data_sources import http
 from local_http import Routes, serve_routes
 from rollout.cli import main
+from rollout.config import WeeklySettings, load_config
+from rollout.errors import InputError
 from rollout.reminders import send
 from rollout.reminders.log import ReminderLog
+from rollout.reminders.mail_settings import smtp_from_table
+from rollout.weekly import folders
 from rollout.weekly import run as weekly_run
+from rollout.weekly.state import WeeklyLog
+from rollout.weekly.summary import Summary, send_summary
 
 DEMO = ROOT / "data" / "demo"
 CSV = {"Content-Type": "text/csv; charset=utf-8"}
@@ -61,7 +67,7 @@ def write_campaign(folder: Path, comuni: str, submissions: str, port: int, campa
         f'form_url = "https://forms.gle/x"\ncomuni = "{comuni}"\nsubmissions = "{submissions}"\n'
         '[reminders]\nsender = "Ufficio PNRR <pnrr@azienda.it>"\nsignature = "Ufficio PNRR"\n'
         "max_per_minute = 100000\nresend_after_days = 1\n"
-        f'[weekly]\nsend_reminders = true\nrecipients = {json.dumps(COMMITTEE)}\nkeep_weeks = 2\n',
+        f"[weekly]\nsend_reminders = true\nrecipients = {json.dumps(COMMITTEE)}\nkeep_weeks = 2\n",
         encoding="utf-8",
     )
     (folder / "secrets.toml").write_text(
@@ -74,7 +80,9 @@ def weekly(folder: Path, *flags: str) -> tuple[int, str]:
     """``python -m rollout weekly`` in this process: the exit code and what it printed."""
     stdout = io.StringIO()
     with contextlib.redirect_stdout(stdout):
-        code = main(["weekly", "--config", str(folder / "rollout.toml"), "--secrets", str(folder / "secrets.toml"), *flags])
+        code = main(
+            ["weekly", "--config", str(folder / "rollout.toml"), "--secrets", str(folder / "secrets.toml"), *flags]
+        )
     return code, stdout.getvalue()
 
 
@@ -169,7 +177,7 @@ def test_a_weekly_run_sends_the_due_reminders_and_one_summary_with_the_picture(w
         "Negli ultimi 7 giorni 31 comuni hanno risposto per la prima volta.",
         "Promemoria: 79 comuni, 74 inviati, 5 senza indirizzo.",
     ]
-    assert "<th scope=\"row\" style=\"text-align: left; padding-right: 1em\">In tempo</th>" in html
+    assert '<th scope="row" style="text-align: left; padding-right: 1em">In tempo</th>' in html
     assert "+31 in 7 giorni" in html
     assert (week.out / "ultimo").is_symlink() and (week.out / "ultimo").readlink() == Path("2023-09-08")
 
@@ -281,7 +289,9 @@ def test_without_any_data_the_summary_says_the_read_failed(tmp_path, monkeypatch
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["weekly.log"]  # no report
     [(recipients, message)] = box.received
     assert recipients == COMMITTEE
-    assert message["Subject"] == "PNRR 1.4.1 – «Comuni» Bcc: spia@example.com: lettura dei dati non riuscita (08/09/2023)"
+    assert (
+        message["Subject"] == "PNRR 1.4.1 – «Comuni» Bcc: spia@example.com: lettura dei dati non riuscita (08/09/2023)"
+    )
     assert message["Bcc"] is None
     plain, _ = texts(message)
     first = plain.split("\n\n")[0]
@@ -348,3 +358,134 @@ def test_two_runs_started_together_send_one_summary(tmp_path):
     assert len(summaries(box)) == 1
     assert len(reminders(box)) == 16
     assert ReminderLog(tmp_path / "promemoria.sqlite3").outbox()["state"].value_counts().to_dict() == {"sent": 16}
+
+
+# --- the summary is never sent twice ---------------------------------------------------------------
+
+
+def test_a_summary_lost_after_the_server_took_it_is_uncertain_and_never_sent_again(tmp_path):
+    """The connection drops after the message went, before the server's answer: it may have arrived."""
+    box = Mailbox(lost_in_data=set(COMMITTEE))
+    log = WeeklyLog(tmp_path / "promemoria.sqlite3")
+    summary = Summary("Demo: situazione al 08/09/2023", situation="Situazione al 08/09/2023 18:00.")
+    when = on(DAY)()
+    with Server(box) as server:
+        settings = smtp_from_table({"host": "127.0.0.1", "port": server.port, "security": "none"})
+        sent = send_summary(summary, settings, log, DAY, "Ufficio PNRR <pnrr@azienda.it>", COMMITTEE, when)
+        assert (sent.result, sent.problem) == ("uncertain", True)
+        assert box.received == []  # the answer never left: as far as the sender knows, it may have arrived
+        again = send_summary(summary, settings, log, DAY, "Ufficio PNRR <pnrr@azienda.it>", COMMITTEE, when)
+        assert (again.result, again.detail) == ("held", "uncertain")
+        assert log.summary_state(DAY) == "uncertain"
+        next_day = DAY + dt.timedelta(days=1)
+        assert send_summary(summary, settings, log, next_day, "pnrr@azienda.it", COMMITTEE, when).result == "sent"
+    assert len(box.received) == 1
+
+
+def test_a_summary_never_handed_over_may_go_later_the_same_day(tmp_path, monkeypatch):
+    monkeypatch.setattr(send, "SLEEP", lambda seconds: None)  # the connection's retries, without waiting
+    log = WeeklyLog(tmp_path / "promemoria.sqlite3")
+    summary = Summary("Demo: situazione al 08/09/2023")
+    settings = smtp_from_table({"host": "127.0.0.1", "port": free_port(), "security": "none", "timeout": 2})
+    down = send_summary(summary, settings, log, DAY, "pnrr@azienda.it", COMMITTEE, on(DAY)())
+    assert down.result == "failed" and "non raggiungibile" in down.detail
+    assert log.summary_state(DAY) == "failed"
+    box = Mailbox()
+    with Server(box, port=settings.port):
+        assert send_summary(summary, settings, log, DAY, "pnrr@azienda.it", COMMITTEE, on(DAY)()).result == "sent"
+    assert [rcpt for rcpt, _ in box.received] == [COMMITTEE]
+
+
+# --- the dated folders ---------------------------------------------------------------------------
+
+
+def test_ultimo_is_replaced_atomically_and_is_a_text_file_where_links_cannot_be_made(tmp_path, monkeypatch):
+    first, second = tmp_path / "2023-09-01", tmp_path / "2023-09-08"
+    first.mkdir()
+    second.mkdir()
+    assert folders.point_latest(tmp_path, first) == "ultimo"
+    assert folders.point_latest(tmp_path, second) == "ultimo"
+    assert (tmp_path / "ultimo").readlink() == Path("2023-09-08") and folders.latest(tmp_path) == second
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["2023-09-01", "2023-09-08", "ultimo"]  # no leftovers
+
+    def no_links(self, target, target_is_directory=False):
+        raise OSError(1, "Operation not permitted")
+
+    monkeypatch.setattr(Path, "symlink_to", no_links)
+    other = tmp_path / "fat"
+    other.mkdir()
+    (other / "2023-09-15").mkdir()
+    assert folders.point_latest(other, other / "2023-09-15") == "ultimo.txt"
+    assert (other / "ultimo.txt").read_text(encoding="utf-8") == "2023-09-15\n"
+    assert folders.latest(other) == other / "2023-09-15"
+    assert sorted(p.name for p in other.iterdir()) == ["2023-09-15", "ultimo.txt"]
+
+
+def test_old_weeks_go_but_never_the_newest_nor_anything_else(tmp_path):
+    for name in ("2023-06-01", "2023-07-20", "2023-08-25", "2023-09-01", "2023-09-08", "appunti", "2023-13-01"):
+        (tmp_path / name).mkdir()
+    (tmp_path / "2023-05-01").write_text("a file, not a report", encoding="utf-8")
+    (tmp_path / "2023-04-01").symlink_to("2023-06-01")
+    today = dt.date(2023, 9, 8)
+    assert folders.old_weeks(tmp_path, today, 3, keep=tmp_path / "2023-09-08") == [
+        tmp_path / "2023-06-01",
+        tmp_path / "2023-07-20",
+    ]
+    assert folders.old_weeks(tmp_path, today, 0) == []  # 0: every week is kept
+    # After a pause of the schedule, the newest keep_weeks stay however old they are.
+    assert folders.old_weeks(tmp_path, today, 4) == [tmp_path / "2023-06-01"]  # 4 weeks: from 11/08/2023
+    assert folders.old_weeks(tmp_path, dt.date(2024, 3, 1), 2) == [
+        tmp_path / f"2023-{d}" for d in ("06-01", "07-20", "08-25")
+    ]
+
+
+def test_the_run_log_masks_addresses_and_stays_bounded(tmp_path, monkeypatch):
+    monkeypatch.setattr(folders, "LOG_LIMIT", 200)
+    path = tmp_path / "weekly.log"
+    log = folders.RunLog(path, ROME, on(DAY))
+    log.write("rifiutato: 550 <mario.rossi@comune.x.it>: User unknown\r\nriga finta", "seconda")
+    assert path.read_text(encoding="utf-8").splitlines() == [
+        f"2023-09-08T19:00:00+02:00 [{os.getpid()}] rifiutato: 550 <<indirizzo>>: User unknown riga finta",
+        f"2023-09-08T19:00:00+02:00 [{os.getpid()}] seconda",
+    ]
+    log.write("x" * 200)
+    folders.RunLog(path, ROME, on(DAY)).write("nuovo")
+    assert path.read_text(encoding="utf-8").endswith("nuovo\n") and len(path.read_text(encoding="utf-8")) < 100
+    assert (tmp_path / "weekly.log.1").read_text(encoding="utf-8").count("\n") == 3
+
+
+# --- the settings --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('[weekly]\nsend = true', "Chiave sconosciuta in [weekly]: send. Chiavi ammesse: keep_weeks, out, recipients, send_reminders."),
+        ('[weekly]\nsend_reminders = "sì"', "In [weekly] send_reminders deve essere true o false."),
+        ("[weekly]\nkeep_weeks = -1", "In [weekly] keep_weeks deve essere un numero intero di settimane (0: tienile tutte)."),
+        ('[weekly]\nrecipients = ["comitato@azienda.it", "nessuno"]', "In [weekly] recipients non è un indirizzo email valido: 'nessuno'."),
+        ('[weekly]\nout = ""', "In [weekly] out deve essere il percorso di una cartella."),
+    ],
+)  # fmt: skip
+def test_weekly_settings_are_checked_with_one_line(tmp_path, text, message):
+    path = tmp_path / "rollout.toml"
+    path.write_text(f'deadline = 2023-09-13\ncomuni = "c.csv"\nsubmissions = "r.csv"\n{text}\n', encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        load_config(path)
+    assert str(caught.value) == message
+
+
+def test_weekly_settings(tmp_path):
+    path = tmp_path / "rollout.toml"
+    path.write_text('[weekly]\nrecipients = "Comitato@Azienda.it"\nout = "rapporti"\n', encoding="utf-8")
+    assert load_config(path).weekly == WeeklySettings("rapporti", 12, False, ("comitato@azienda.it",))
+
+
+def test_weekly_needs_a_mail_server_to_send_and_a_configuration(tmp_path, capsys):
+    write_campaign(tmp_path, str(DEMO / "comuni.csv"), str(DEMO / "risposte.csv"), free_port())
+    (tmp_path / "secrets.toml").write_text("", encoding="utf-8")
+    assert (
+        main(["weekly", "--config", str(tmp_path / "rollout.toml"), "--secrets", str(tmp_path / "secrets.toml")]) == 2
+    )
+    assert capsys.readouterr().err.startswith("errore: Invio non configurato: [weekly] chiede di inviare ")
+    assert not (tmp_path / "out").exists()
