@@ -407,6 +407,12 @@ def test_ultimo_is_replaced_atomically_and_is_a_text_file_where_links_cannot_be_
     assert folders.point_latest(tmp_path, second) == "ultimo"
     assert (tmp_path / "ultimo").readlink() == Path("2023-09-08") and folders.latest(tmp_path) == second
     assert sorted(p.name for p in tmp_path.iterdir()) == ["2023-09-01", "2023-09-08", "ultimo"]  # no leftovers
+    elsewhere = tmp_path / "copia"
+    (elsewhere / "ultimo").mkdir(parents=True)  # someone made a real folder there: it is never replaced
+    (elsewhere / "2023-09-08").mkdir()
+    with pytest.raises(OSError):
+        folders.point_latest(elsewhere, elsewhere / "2023-09-08")
+    assert sorted(p.name for p in elsewhere.iterdir()) == ["2023-09-08", "ultimo"]
 
     def no_links(self, target, target_is_directory=False):
         raise OSError(1, "Operation not permitted")

@@ -111,7 +111,16 @@ def prune(folders: list[Path]) -> None:
 
 
 class Busy(Exception):
-    """Another weekly run holds the lock; the text says which process and since when."""
+    """Another weekly run holds the lock: its process id and when it started, when it wrote them."""
+
+    def __init__(self, holder: str) -> None:
+        super().__init__(holder)
+        pid, _, started = holder.partition(" ")
+        self.pid = pid if pid.isdigit() else ""
+        try:
+            self.started: dt.datetime | None = dt.datetime.fromisoformat(started.strip())
+        except ValueError:
+            self.started = None
 
 
 @contextlib.contextmanager

@@ -97,13 +97,8 @@ class WeeklyRun:
             with run_lock(lock_path(self.config), self.now):
                 return self.steps()
         except Busy as err:
-            holder = str(err).split()
-            since = (
-                f", avviata il {moment(dt.datetime.fromisoformat(holder[1]), self.config.timezone)}"
-                if len(holder) > 1
-                else ""
-            )
-            who = f" (processo {holder[0]}{since})" if holder else ""
+            since = f", avviata il {moment(err.started, self.config.timezone)}" if err.started else ""
+            who = f" (processo {err.pid}{since})" if err.pid else ""
             line = f"weekly non eseguito: un'altra esecuzione è in corso{who}; nulla fatto."
             self.log.write(line)
             return NOTHING_DONE, line
@@ -192,20 +187,23 @@ class WeeklyRun:
         folder = day_folder(self.out, self.today)
         try:
             written = self.write_report(self.snap, folder, self.config)
-            pointer = point_latest(self.out, folder)
         except OSError as err:
-            why = f"{err.strerror or err}" + (f" ({err.filename})" if err.filename else "")
-            self.lines.append(f"Rapporto non scritto in {folder}: {why}.")
+            self.lines.append(f"Rapporto non scritto in {folder}: {_why(err)}.")
             self.problems.append("rapporto non scritto")
-            self.log.write(f"rapporto non scritto in {folder}: {why}")
+            self.log.write(f"rapporto non scritto in {folder}: {_why(err)}")
             return
         self.folder = folder
         if (folder / PICTURE_NAME).is_file():
             self.picture = (folder / PICTURE_NAME).read_bytes()
         self.log.write(
-            f"rapporto scritto in {folder}: {', '.join(p.name for p in written.paths)}; {pointer} punta a {folder.name}",
+            f"rapporto scritto in {folder}: {', '.join(p.name for p in written.paths)}",
             *(f"avviso: {w}" for w in written.warnings),
         )
+        try:
+            self.log.write(f"{point_latest(self.out, folder)} punta a {folder.name}")
+        except OSError as err:
+            self.problems.append(f"{LATEST} non aggiornato")
+            self.log.write(f"{self.out / LATEST} non aggiornato: {_why(err)}")
         self.done.append(f"rapporto in {folder}")
         old = old_weeks(self.out, self.today, self.config.weekly.keep_weeks, keep=folder)
         if old and self.dry_run:
@@ -291,13 +289,15 @@ class WeeklyRun:
         log = WeeklyLog(database_path(self.config))
         if self.dry_run:
             state = log.summary_state(self.today)
-            held = " (già inviato oggi: non partirebbe)" if state else ""
+            held = " (già inviato oggi: non partirebbe)" if state in ("queued", "sent", "uncertain") else ""
             self.show(f"Riepilogo{held}: a {', '.join(recipients)} · {summary.subject}")
             self.done.append(f"riepilogo per {_recipients(len(recipients))}{held}; nessun messaggio inviato")
             return
         assert self.smtp is not None
         try:
-            delivery = send_summary(summary, self.smtp, log, self.today, self.sender, recipients, CLOCK())
+            delivery = send_summary(
+                summary, self.smtp, log, self.today, self.sender, recipients, CLOCK().astimezone(self.tz)
+            )
         except TrackingError as err:
             delivery = Delivery("failed", f"riepilogo non inviato: {str(err).rstrip('.')}")
         self.record(delivery, len(recipients))
@@ -335,6 +335,10 @@ class WeeklyRun:
             lines.append(f"Rapporto completo sul server: {self.folder} (l'ultimo è sempre in {self.out / LATEST}).")
         subject = f"{c.campaign}: situazione al {short_date(s.as_of_local.date())}"
         return Summary(subject, tuple(self.first), situation, kpi_rows(now, before), tuple(lines), self.picture)
+
+
+def _why(err: OSError) -> str:
+    return f"{err.strerror or err}" + (f" ({err.filename})" if err.filename else "")
 
 
 def _recipients(n: int) -> str:
