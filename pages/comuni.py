@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from rollout.italian import moments, number
+from rollout.italian import moments, number, of_total
 from rollout.outputs.contacts import contact_for
 from rollout.outputs.links import FormLink
 from rollout.read.permissions import PERMISSION_KEYS
@@ -51,8 +51,7 @@ COLUMNS = {
 }
 line = st.container(horizontal=True, vertical_alignment="bottom")
 line.caption(
-    f"{number(len(view))} comuni su {number(len(ctx.snap.comuni))}, per stato (prima i mancanti e quelli in attesa), "
-    "poi per nome",
+    f"{of_total(len(view), len(ctx.snap.comuni))}, per stato (prima i mancanti e quelli in attesa), poi per nome",
     width="stretch",
 )
 shown = line.segmented_control("Colonne", list(COLUMNS), default="Stato e lacune", key="comuni_columns")
@@ -95,10 +94,10 @@ if choice is not None:
     found = contact_for(row)
     contact = f"{found.address} ({found.source})" if found.address else found.source
     mine = sent.loc[choice]
+    last = f"il {shown_day(mine['last_reminder'])} ({mine['last_channel']})"
+    sent_count = int(mine["reminders_sent"])
     reminded = (
-        f"{mine['reminders_sent']}, l'ultimo il {shown_day(mine['last_reminder'])} ({mine['last_channel']})"
-        if mine["reminders_sent"]
-        else "nessuno"
+        "nessuno" if not sent_count else f"1, {last}" if sent_count == 1 else f"{number(sent_count)}, l'ultimo {last}"
     )
     who = (
         ""

@@ -2,11 +2,11 @@
 
 import streamlit as st
 
-from rollout.italian import countdown, number
+from rollout.italian import countdown
 from rollout.outputs import charts, picture
 from rollout.reminders.drafts import comuni_marks
 from rollout.status import coverage_of
-from rollout.views import KPIS, NOTHING_TO_DO, to_do, week_totals
+from rollout.views import NOTHING_TO_DO, answered_without_at, kpi_figures, to_do, week_totals
 from ui.context import current, header
 from ui.derived import chart
 from ui.downloads import download_button
@@ -28,15 +28,16 @@ now, before = week_totals(ctx.view, ctx.previous.comuni)
 header(ctx, md_escape(ctx.config.campaign))
 
 
-def signed(n: int) -> str:
-    """A change as the cards show it, beside its arrow: ``1.985``, ``-31``, ``0``."""
-    return ("-" if n < 0 else "") + number(abs(n))
-
-
-for column, kpi in zip(st.columns(len(KPIS)), KPIS, strict=True):
+figures = kpi_figures(now, before, answered_without_at(ctx.view))  # the picture's figures, written alike
+# The card of the comuni without an AT editor is wider: beside its change it says how many of them
+# answered («di cui 1.341 hanno risposto»), as the picture does, without a line of its own.
+widths = [2.0 if f.kpi.key == "without_at_editor" else 1 for f in figures]
+for column, figure in zip(st.columns(widths), figures, strict=True):
+    kpi = figure.kpi
     column.metric(
-        kpi.label, number(now[kpi.key]), delta=signed(now[kpi.key] - before[kpi.key]), border=True,
+        kpi.label, figure.value_text, delta=figure.change_text, border=True,
         delta_color="inverse" if kpi.rise_is_bad else "normal", help=kpi.help or None,
+        delta_description=figure.note if kpi.key == "without_at_editor" else None,
     )  # fmt: skip
 line = st.container(horizontal=True, vertical_alignment="center")
 line.caption(f"Sotto ogni numero, la variazione in 7 giorni (dal {moment(ctx.previous.settings.as_of, s.tz)}).")

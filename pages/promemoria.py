@@ -5,8 +5,10 @@ from zoneinfo import ZoneInfo
 
 import streamlit as st
 
+from rollout.config import missing_signature
 from rollout.errors import InputError
-from rollout.italian import short_date
+from rollout.italian import count_comuni, marked_reminders, recorded_reminders, short_date, to_chase
+from rollout.outputs.columns import REMINDERS, for_people
 from rollout.outputs.files import to_csv_bytes, to_xlsx_bytes
 from rollout.outputs.links import FormLink
 from rollout.reminders.drafts import (
@@ -38,15 +40,14 @@ header(ctx, "Promemoria")
 log = reminder_log(ctx.config)
 table = reminders(ctx.snap, ctx.view, ctx.view_key, load_marks(log), FormLink.from_config(ctx.config))
 no_answer = int(table["status"].isin(["pending", "missing"]).sum())
-st.markdown(
-    f"**{len(table)} comuni da sollecitare**: {no_answer} senza risposta valida, "
-    f"{len(table) - no_answer} hanno risposto ma senza editor Amministrazione Trasparente."
-)
+st.markdown(to_chase(no_answer, len(table) - no_answer))
 try:
     templates = templates_from_config(ctx.config)
 except InputError as err:
     templates = None
     st.error(f"Modelli dei promemoria non validi: bozze non disponibili. {md_escape(str(err))}")
+if unsigned := missing_signature(ctx.config):
+    st.warning(md_escape(unsigned), icon=":material/signature:")
 
 
 def letters_for(rows):
@@ -59,13 +60,13 @@ stamp = ctx.settings.as_of_local.strftime("%Y%m%d")
 downloads = st.container(horizontal=True)  # the buttons side by side, each as wide as its label
 # Generated at the click, so that no file with contacts waits on the media endpoint (ui/downloads.py).
 download_button(
-    downloads, "Scarica CSV", lambda: to_csv_bytes(export), f"promemoria_{stamp}.csv", "text/csv", icon=":material/download:",
-    key="dl_csv",
+    downloads, "Scarica CSV", lambda: to_csv_bytes(for_people(export, REMINDERS)), f"promemoria_{stamp}.csv", "text/csv",
+    icon=":material/download:", key="dl_csv",
 )  # fmt: skip
 download_button(
     downloads,
     "Scarica Excel",
-    lambda: to_xlsx_bytes(export, "Promemoria", EXPORT_LABELS),
+    lambda: to_xlsx_bytes(for_people(export, REMINDERS), REMINDERS.sheet),
     f"promemoria_{stamp}.xlsx",
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     icon=":material/download:",
@@ -135,7 +136,8 @@ st.subheader("Registra i promemoria inviati")
 labels = {k: f"{n} ({p})" if p else n for k, n, p in zip(table["key"], table["comune"], table["province"], strict=True)}
 with st.form("mark_form", border=True):
     everyone = st.checkbox(
-        f"Tutti i {len(table)} comuni dell'elenco" + (" (con i filtri attivi)" if ctx.filtered else ""), key="mark_all"
+        f"Tutti i comuni dell'elenco ({count_comuni(len(table))})" + (" (con i filtri attivi)" if ctx.filtered else ""),
+        key="mark_all",
     )
     chosen = st.multiselect(
         "Oppure solo questi comuni", list(labels), format_func=labels.get, key="mark_comuni", placeholder="Scegli"
@@ -158,7 +160,7 @@ if submitted and log is not None:
         except InputError as err:
             st.error(md_escape(str(err)))
         else:
-            text = f"Registrati {len(picked)} promemoria ({CHANNELS[channel]}, {short_date(sent_on)})."
+            text = f"{marked_reminders(len(picked))} ({CHANNELS[channel]}, {short_date(sent_on)})."
             st.session_state[FLASH] = {"batch": batch, "text": text}
             st.rerun()
 if (flash := st.session_state.get(FLASH)) and log is not None:
@@ -170,7 +172,7 @@ if (flash := st.session_state.get(FLASH)) and log is not None:
             st.error(md_escape(str(err)))
         else:
             st.session_state.pop(FLASH)
-            st.toast(f"Annullati {removed} promemoria registrati.")
+            st.toast(f"{recorded_reminders(removed, 'Annullato', 'Annullati')}.")
             st.rerun()
 
 st.subheader("Bozza per un comune")
@@ -179,8 +181,9 @@ if screenshot_mode():
 elif templates is not None and not table.empty:
     pick = st.selectbox("Comune", list(labels), format_func=labels.get, key="draft_comune")
     letter = letters_for(table.loc[table["key"] == pick]).iloc[0]
-    to = md_escape(letter["to"]) if letter["to"] else "— nessun indirizzo utilizzabile"
-    st.markdown(f"**A:** {to} · {md_escape(letter['address'])}  \n**Oggetto:** {md_escape(letter['subject'])}")
+    # Without a usable address, ``address`` already says so and why: «nessun indirizzo utilizzabile (…)».
+    to = f"{md_escape(letter['to'])} · " if letter["to"] else "— "
+    st.markdown(f"**A:** {to}{md_escape(letter['address'])}  \n**Oggetto:** {md_escape(letter['subject'])}")
     st.code(letter["body"], language=None, wrap_lines=True)
     st.link_button("Apri nel programma di posta", letter["mailto"], icon=":material/mail:")
 

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from rollout.status import OUTCOME_COUNTS
+from rollout.italian import agree, number, of_total, outcome_counts, rows_read
 from ui.context import current, header
 from ui.derived import quality_tables
 from ui.format import compact, fit_height, md_escape, text_width, wrapped
@@ -14,15 +14,12 @@ header(ctx, "Qualità dati")
 
 counts = snap.outcome_counts
 total = len(snap.rows)
-st.markdown(
-    f"**{total} righe di risposte lette**: "
-    + ", ".join(f"{counts[o]} {OUTCOME_COUNTS[o]}" for o in OUTCOME_COUNTS)
-    + f". Totale: {sum(counts.values())}."
-)
+st.markdown(f"**{rows_read(total)}**: {outcome_counts(counts)}. Totale: {number(sum(counts.values()))}.")
 tables = quality_tables(snap, ctx.key)  # built once per snapshot
 exact, recognised = tables["exact"], tables["recognised"]
 st.markdown(
-    f"**Nome del comune esatto**: {exact} risposte su {recognised} con il comune riconosciuto riportano il nome "
+    f"**Nome del comune esatto**: {of_total(exact, recognised, 'risposta', 'risposte')} con il comune riconosciuto "
+    f"{agree(exact, 'riporta', 'riportano')} il nome "
     "esattamente come nell'elenco, come lo scrive il link precompilato del modulo"
     + ("." if ctx.config.form_prefill_field else " (link precompilato non configurato: vedi form_prefill_field).")
 )
@@ -39,12 +36,12 @@ notice()
 excluded = snap.comuni_list.excluded
 
 tabs = st.tabs([
-    f"Comuni non riconosciuti ({len(unmatched)})",
-    f"Risposte non valide ({len(invalid)})",
-    f"Risposte sostituite ({len(replaced)})",
-    f"Testi non riconosciuti ({len(unknown)})",
-    f"Possibili doppioni ({len(duplicates)})",
-    f"Elenco comuni ({len(excluded)})",
+    f"Comuni non riconosciuti ({number(len(unmatched))})",
+    f"Risposte non valide ({number(len(invalid))})",
+    f"Risposte sostituite ({number(len(replaced))})",
+    f"Testi non riconosciuti ({number(len(unknown))})",
+    f"Possibili doppioni ({number(len(duplicates))})",
+    f"Elenco comuni ({number(len(excluded))})",
 ])  # fmt: skip
 with tabs[0]:
     st.caption("Righe il cui comune non è nell'elenco dei partecipanti o non è stato riconosciuto con certezza.")

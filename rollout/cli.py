@@ -17,9 +17,20 @@ from pathlib import Path
 from data_sources import SourceError
 from rollout.config import Config, load_config
 from rollout.errors import InputError
-from rollout.italian import DATE_TIME
+from rollout.italian import (
+    DATE_TIME,
+    STATUS_LABELS,
+    agree,
+    answered_without_at_text,
+    count_comuni,
+    plural,
+    rows_read,
+    status_count,
+    without_at,
+)
 from rollout.outputs import staging
-from rollout.outputs.files import write_csv, write_xlsx_file
+from rollout.outputs.columns import write_for_people
+from rollout.outputs.files import write_csv
 from rollout.outputs.quality import rows_table
 from rollout.outputs.staging import run_jobs, staged
 from rollout.outputs.tables import accounts_table, comuni_table, status_dict
@@ -27,7 +38,7 @@ from rollout.pipeline import run_report
 from rollout.reminders import cli as reminders_cli
 from rollout.status import Snapshot
 from rollout.terminal import Progress, say
-from rollout.views import Overview
+from rollout.views import Overview, answered_without_at
 from rollout.weekly.run import run_weekly
 
 EXIT_BAD_INPUT = 2
@@ -143,7 +154,7 @@ def write_report(snap: Snapshot, out: Path, config: Config | None = None) -> Wri
         side = {
             # Sent to the workers started early (see start_workers): the picture gets the figures only.
             STATUS_PNG: functools.partial(write_status_png, Overview.of(snap), config.campaign, tmp),
-            ACCOUNTS_XLSX: functools.partial(write_xlsx_file, accounts, tmp, "accounts"),
+            ACCOUNTS_XLSX: functools.partial(write_for_people, accounts, tmp, "accounts"),
         }
         seconds = run_jobs(here, side)
         names = sorted(p.name for p in tmp.iterdir())
@@ -193,13 +204,12 @@ PICTURE_NICENESS = 5
 
 
 def summary(snap: Snapshot) -> str:
+    """The report's first line: the totals of status.json, in the dashboard's words."""
     t = snap.totals
     when = snap.settings.as_of_local.strftime(DATE_TIME)
-    return (
-        f"Situazione al {when}: {t['comuni']} comuni, {t['on_time']} in tempo, {t['late']} in ritardo, "
-        f"{t['pending']} in attesa, {t['missing']} mancanti, {t['without_at_editor']} senza editor "
-        f"Amministrazione Trasparente; {len(snap.rows)} righe di risposte lette."
-    )
+    statuses = ", ".join(status_count(t[s], s) for s in STATUS_LABELS)
+    at = without_at(t["without_at_editor"], answered_without_at(snap.comuni))
+    return f"Situazione al {when}: {count_comuni(t['comuni'])}, {statuses}; {at}; {rows_read(len(snap.rows))}."
 
 
 def accounts_notes(snap: Snapshot, config: Config, out: Path, template: str | None) -> list[str]:
@@ -216,14 +226,14 @@ def accounts_notes(snap: Snapshot, config: Config, out: Path, template: str | No
     finally:
         progress.close()
     with_editors = len(written) - 1
-    without_at = int(((snap.comuni["editors"] > 0) & ~snap.comuni["has_at_editor"]).sum())
-    without = len(snap.comuni) - with_editors
+    no_at = int(((snap.comuni["editors"] > 0) & ~snap.comuni["has_at_editor"]).sum())
+    without_editors = len(snap.comuni) - with_editors
     return [
-        f"{'Scritta' if with_editors == 1 else 'Scritte'} {number(with_editors)} {'nota' if with_editors == 1 else 'note'}"
-        f" (una per comune con editor) in {out}; elenco in {notes.INDEX_CSV}.",
-        f"{number(without_at)} {'comune' if without_at == 1 else 'comuni'} senza editor Amministrazione Trasparente: "
-        f"{'la sua nota chiede' if without_at == 1 else 'la loro nota chiede'} di indicarne uno.",
-        f"{number(without)} {'comune' if without == 1 else 'comuni'} senza editor: nessuna nota.",
+        f"{agree(with_editors, 'Scritta', 'Scritte')} {plural(with_editors, 'nota', 'note')} (una per comune con "
+        f"editor) in {out}; elenco in {notes.INDEX_CSV}.",
+        f"{answered_without_at_text(no_at)}: {agree(no_at, 'la sua nota chiede', 'la loro nota chiede')} di "
+        "indicarne uno.",
+        f"{plural(without_editors, 'comune', 'comuni')} senza editor: nessuna nota.",
     ]
 
 

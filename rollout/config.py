@@ -109,6 +109,12 @@ class Config:
             changes["demo"] = False if {"comuni", "submissions"} & changes.keys() else self.demo
         return replace(self, **changes)
 
+    def signature(self, *, notes: bool = False) -> str:
+        """Who signs the reminders' drafts (``[reminders] signature``) or, with ``notes``, the notes of
+        the accounts (``[accounts] signature``, else the drafts' one); "" when none is set."""
+        own = str(self.accounts.get("signature", "")).strip() if notes else ""
+        return own or str(self.reminders.get("signature", "")).strip()
+
     def require(self) -> None:
         """Raise InputError unless both sources and the deadline are known."""
         missing = [
@@ -120,6 +126,17 @@ class Config:
             raise InputError(
                 f"Configurazione incompleta: manca {', '.join(missing)} (vedi docs/configuration.md, «Top-level keys»)."
             )
+
+
+def missing_signature(config: Config) -> str:
+    """Why the texts sent to the comuni end with «Cordiali saluti» and no one signing (Italian), or ""."""
+    if config.signature():
+        return ""
+    what = "bozze e promemoria" if config.signature(notes=True) else "bozze, promemoria e note degli account"
+    return (
+        f"Firma non impostata: {what} finiscono con «Cordiali saluti» e nessuna firma. Aggiungi "
+        'signature = "…" nella sezione [reminders] di rollout.toml (vedi docs/configuration.md, «[reminders]»).'
+    )
 
 
 def find_config(explicit: str | Path | None = None, env: Mapping[str, str] | None = None) -> tuple[Path, bool]:

@@ -13,28 +13,16 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
+# The statuses' and outcomes' names live with the rest of the wording; imported from here too.
+from rollout.italian import OUTCOME_LABELS as OUTCOME_LABELS
+from rollout.italian import STATUS_LABELS as STATUS_LABELS
 from rollout.read.comuni import ComuniList
 from rollout.read.matching import PROBLEM_LABELS as MATCH_LABELS
 from rollout.read.permissions import PERMISSION_KEYS
 from rollout.read.responses import PROBLEM_LABELS, Responses
 
 STATUSES = ("on_time", "late", "pending", "missing")
-STATUS_LABELS = {"on_time": "in tempo", "late": "in ritardo", "pending": "in attesa", "missing": "mancante"}
 OUTCOMES = ("counted", "replaced", "after_as_of", "unmatched", "invalid")
-OUTCOME_COUNTS = {
-    "counted": "conteggiate",
-    "replaced": "sostituite da una risposta successiva",
-    "after_as_of": "successive alla data di riferimento",
-    "unmatched": "con comune non riconosciuto o non partecipante",
-    "invalid": "non valide",
-}
-OUTCOME_LABELS = {
-    "counted": "conteggiata",
-    "replaced": "sostituita da una risposta successiva",
-    "after_as_of": "successiva alla data di riferimento",
-    "unmatched": "comune non riconosciuto o non partecipante",
-    "invalid": "non valida",
-}
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from rollout.italian import number
+from rollout.italian import AT_LONG, answered_part, number, percent, plural, signed, without_at
 from rollout.read.permissions import PERMISSION_KEYS, PERMISSIONS
 from rollout.read.text import words, words_series
 from rollout.status import totals_of
@@ -33,22 +33,62 @@ KPIS = (
     Kpi("In ritardo", "late", False),
     Kpi("In attesa", "pending", True, "Nessuna risposta, scadenza non ancora passata"),
     Kpi("Mancanti", "missing", True, "Nessuna risposta, scadenza passata"),
-    Kpi("Senza editor AT", "without_at_editor", True, "Comuni senza un editor Amministrazione Trasparente"),
-)
-
-
-def change_text(delta: int) -> str:
-    """A KPI's change over the week before, in words: ``+5 in 7 giorni``, ``−3 in 7 giorni``,
-    ``invariato in 7 giorni``."""
-    if delta == 0:
-        return "invariato in 7 giorni"
-    return f"{'+' if delta > 0 else '−'}{number(abs(delta))} in 7 giorni"
+    Kpi(
+        "Senza editor AT", "without_at_editor", True,
+        f"Comuni {AT_LONG}, che abbiano risposto o no; sotto, quanti di loro hanno risposto",
+    ),
+)  # fmt: skip
 
 
 def week_totals(view: pd.DataFrame, week_before: pd.DataFrame) -> tuple[dict[str, int], dict[str, int]]:
     """The KPIs' figures for the comuni of ``view``, now and seven days before (``week_before``:
     the comuni table of ``Snapshot.week_before``; the same comuni are counted)."""
     return totals_of(view), totals_of(week_before.loc[view.index])
+
+
+def answered_without_at(comuni: pd.DataFrame) -> int:
+    """The comuni that answered (on time or late) without naming an AT editor: the part of
+    ``totals.without_at_editor`` that needs a reminder for the editor alone."""
+    return int((comuni["status"].isin(["on_time", "late"]) & ~comuni["has_at_editor"]).sum())
+
+
+@dataclass(frozen=True)
+class KpiFigure:
+    """One KPI as the Panoramica and the picture write it: the figure, its change in seven days and
+    the line under it (the share of all comuni; for «Senza editor AT», how many of them answered)."""
+
+    kpi: Kpi
+    value: int
+    change: int
+    note: str
+
+    @property
+    def value_text(self) -> str:
+        return number(self.value)
+
+    @property
+    def change_text(self) -> str:
+        return signed(self.change)
+
+    @property
+    def week_text(self) -> str:
+        """The change in words: ``+31 in 7 giorni``, ``invariato in 7 giorni``."""
+        return f"{self.change_text} in 7 giorni" if self.change else "invariato in 7 giorni"
+
+
+def kpi_figures(now: dict[str, int], before: dict[str, int], answered: int | None = None) -> list[KpiFigure]:
+    """The KPIs of ``week_totals``; ``answered``: ``answered_without_at`` of the same comuni (without
+    it, «Senza editor AT» gets the share of all comuni like the others)."""
+    total = now["comuni"]
+    out = []
+    for kpi in KPIS:
+        value = now[kpi.key]
+        if kpi.key == "without_at_editor" and answered is not None:
+            note = answered_part(answered)
+        else:
+            note = "" if kpi.key == "comuni" or not total else f"{percent(value / total)} dei comuni"
+        out.append(KpiFigure(kpi, value, value - before[kpi.key], note))
+    return out
 
 
 @dataclass(frozen=True)
@@ -74,24 +114,23 @@ class Todo:
     """One kind of action the campaign needs, with the comuni it concerns (most urgent first)."""
 
     kind: str  # missing | pending | no_at | review
-    count: int
+    count: int  # no_at: those that answered without an AT editor (the ones to ask for one)
     names: tuple[str, ...]  # the comuni, «Name (PR)», for the dashboard; the picture shows counts only
     order: str = ""  # how ``names`` are ordered, in words
+    whole: int = 0  # no_at: every comune without an AT editor (``totals.without_at_editor``)
 
     @property
     def text(self) -> str:
-        """The count in words: ``12 comuni mancanti da sollecitare``."""
-        one, many = _TODO_WORDS[self.kind]
-        return f"{number(self.count)} {one if self.count == 1 else many}"
+        """The count in words: ``12 comuni mancanti da sollecitare``; for the comuni without an AT
+        editor, all of them and those that answered, as everywhere: ``without_at``."""
+        if self.kind == "no_at":
+            return without_at(self.whole, self.count)
+        return plural(self.count, *_TODO_WORDS[self.kind])
 
 
 _TODO_WORDS = {  # singular, plural
     "missing": ("comune mancante da sollecitare", "comuni mancanti da sollecitare"),
     "pending": ("comune in attesa di risposta", "comuni in attesa di risposta"),
-    "no_at": (
-        "comune ha risposto senza editor Amministrazione Trasparente",
-        "comuni hanno risposto senza editor Amministrazione Trasparente",
-    ),
     "review": ("riga di risposte da verificare", "righe di risposte da verificare"),
 }
 NOTHING_TO_DO = "nessuna azione in sospeso"
@@ -101,7 +140,11 @@ def to_do(comuni: pd.DataFrame, review_rows: int = 0, last_reminder: pd.Series |
     """What needs action, in order: missing comuni, pending ones, those that answered without an AT
     editor (each in ``to_chase``'s order), response rows to review (unmatched or invalid)."""
     chase = to_chase(comuni, last_reminder)
-    items = [Todo(kind, len(names), tuple(names), order) for kind, (names, order) in chase.items()]
+    whole = int((~comuni["has_at_editor"]).sum())
+    items = [
+        Todo(kind, len(names), tuple(names), order, whole if kind == "no_at" else 0)
+        for kind, (names, order) in chase.items()
+    ]
     items.append(Todo("review", review_rows, ()))
     return [item for item in items if item.count]
 

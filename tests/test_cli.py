@@ -58,8 +58,8 @@ def test_report_writes_every_output(files):
     }
     assert status["as_of"] == "2023-09-29T12:00:00+02:00"
     assert result.stdout.splitlines()[0] == (
-        "Situazione al 29/09/2023 12:00: 7 comuni, 1 in tempo, 0 in ritardo, 0 in attesa, 6 mancanti, "
-        "7 senza editor Amministrazione Trasparente; 2 righe di risposte lette."
+        "Situazione al 29/09/2023 12:00: 7 comuni, 1 in tempo, 0 in ritardo, 0 in attesa, 6 mancanti; "
+        "7 comuni senza editor Amministrazione Trasparente, di cui 1 ha risposto; 2 righe di risposte lette."
     )
     assert "Anna" not in (out / "status.json").read_text(encoding="utf-8")
 
@@ -113,7 +113,7 @@ def test_duplicate_comuni_are_counted_once_with_a_warning(files):
     result = report(files)
     assert result.returncode == 0
     assert (
-        "avviso: 1 righe duplicate nell'elenco dei comuni, conteggiate una volta sola: riga 9 (= riga 3)."
+        "avviso: 1 riga duplicata nell'elenco dei comuni, conteggiata una volta sola: riga 9 (= riga 3)."
         in result.stderr
     )
     status = json.loads((files / "out" / "status.json").read_text(encoding="utf-8"))

@@ -66,7 +66,7 @@ def test_pm_sheet_with_its_own_headers():
         [6, "", "nome del comune mancante"],
         [7, "Aosta", "duplicato della riga 3"],
     ]
-    assert "1 codici ISTAT avevano perso gli zeri iniziali: completati a 6 cifre." in comuni.notes
+    assert "1 codice ISTAT aveva perso gli zeri iniziali: completato a 6 cifre." in comuni.notes
 
 
 def test_province_from_the_cadastral_code():

@@ -286,7 +286,7 @@ def test_reminders_files_and_drafts_say_where_each_address_came_from(tmp_path):
         paterno = email.message_from_bytes(archive.read("003 Paterno (PZ).eml"), policy=policy.default)
         index = list(csv.DictReader(io.StringIO(archive.read("elenco.csv").decode("utf-8-sig"))))
     assert paterno["To"].addresses[0].addr_spec == "comune.paterno@pec.paterno-pz.example"
-    assert [(r["comune"], r["to"], r["address"]) for r in index] == [
+    assert [(r["Comune"], r["Destinatario"], r["Fonte dell'indirizzo"]) for r in index] == [
         ("Piazza Armerina", "segreteria@comune.piazzaarmerina.example", "IndicePA (email, non PEC)"),
         ("Villarosa", "", "nessun indirizzo utilizzabile (nessun contatto disponibile)"),
         ("Paterno", "comune.paterno@pec.paterno-pz.example", "IndicePA (PEC)"),

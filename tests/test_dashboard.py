@@ -40,7 +40,7 @@ def test_overview_on_the_demo(demo):
     at = run_app()
     assert metrics(at) == {
         "Comuni": ("130", "0"),
-        "In tempo": ("60", "31"),
+        "In tempo": ("60", "+31"),
         "In ritardo": ("0", "0"),
         "In attesa": ("70", "-31"),
         "Mancanti": ("0", "0"),
@@ -56,7 +56,7 @@ def test_province_filter_changes_every_count(demo):
     at = run_app(filter_provinces=["AV"])
     assert metrics(at) == {
         "Comuni": ("42", "0"),
-        "In tempo": ("22", "14"),
+        "In tempo": ("22", "+14"),
         "In ritardo": ("0", "0"),
         "In attesa": ("20", "-14"),
         "Mancanti": ("0", "0"),
@@ -82,11 +82,12 @@ def coverage_labels(at) -> list[str]:
 def test_cached_charts_follow_the_filters(demo):
     """The charts are built once per snapshot and filters (for every session): each filter shows its own."""
     # Amministrazione trasparente (third): the comuni with an AT editor, 130 - 79 and 42 - 22 (the metrics)
-    everyone = ["46% (60/130)", "32% (42/130)", "39% (51/130)", "26% (34/130)", "23% (30/130)", "24% (31/130)",
-                "19% (25/130)"]  # fmt: skip
+    everyone = ["46\xa0% (60/130)", "32\xa0% (42/130)", "39\xa0% (51/130)", "26\xa0% (34/130)", "23\xa0% (30/130)",
+                "24\xa0% (31/130)", "19\xa0% (25/130)"]  # fmt: skip
     assert coverage_labels(run_app()) == everyone
     assert coverage_labels(run_app(filter_provinces=["AV"])) == [
-        "52% (22/42)", "36% (15/42)", "48% (20/42)", "33% (14/42)", "19% (8/42)", "24% (10/42)", "17% (7/42)",
+        "52\xa0% (22/42)", "36\xa0% (15/42)", "48\xa0% (20/42)", "33\xa0% (14/42)", "19\xa0% (8/42)", "24\xa0% (10/42)",
+        "17\xa0% (7/42)",
     ]  # fmt: skip
     assert coverage_labels(run_app()) == everyone  # from the cache
 
@@ -133,7 +134,7 @@ def test_moving_as_of_changes_the_statuses(demo):
     assert metrics(at) == {
         "Comuni": ("130", "0"),
         "In tempo": ("76", "0"),
-        "In ritardo": ("26", "9"),
+        "In ritardo": ("26", "+9"),
         "In attesa": ("0", "0"),
         "Mancanti": ("28", "-9"),
         "Senza editor AT": ("45", "-7"),
@@ -168,8 +169,8 @@ def test_drill_down_shows_the_latest_response(demo):
 def test_reminders_page_lists_who_to_chase(demo):
     at = run_app("pages/promemoria.py")
     assert at.markdown[1].value == (
-        "**79 comuni da sollecitare**: 70 senza risposta valida, "
-        "9 hanno risposto ma senza editor Amministrazione Trasparente."
+        "**79 comuni da sollecitare**: 79 comuni senza editor Amministrazione Trasparente, di cui 9 hanno "
+        "risposto; 70 non hanno ancora una risposta valida."
     )
     assert len(at.dataframe[0].value) == 79
 

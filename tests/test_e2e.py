@@ -16,6 +16,7 @@ import zipfile
 from pathlib import Path
 
 import docx
+import openpyxl
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
@@ -183,6 +184,7 @@ def test_a_rerun_after_a_deep_link_goes_through_the_entry_point(server, browser)
 
 
 def test_reminders_csv_download(server, browser):
+    """The Promemoria downloads are for people: the dashboard's Italian headers, in the CSV and the Excel."""
     page = open_page(browser, f"{server}/promemoria")
     try:
         with page.expect_download() as info:
@@ -190,18 +192,28 @@ def test_reminders_csv_download(server, browser):
         download = info.value
         assert download.suggested_filename == "promemoria_20230908.csv"
         data = Path(download.path()).read_bytes()
+        with page.expect_download() as info:
+            page.get_by_role("button", name="Scarica Excel").click()
+        assert info.value.suggested_filename == "promemoria_20230908.xlsx"
+        book = openpyxl.load_workbook(io.BytesIO(Path(info.value.path()).read_bytes()))
     finally:
         page.close()
     assert data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
     assert len(rows) == 79
-    assert list(rows[0]) == [
-        "comune", "province", "code", "status_label", "reasons", "missing_permissions", "days_late",
-        "contact_name", "contact", "contact_source", "wave", "reminders_sent", "last_reminder", "last_channel", "link_modulo",
+    headers = [
+        "Comune", "Provincia", "Codice", "Stato", "Motivo", "Permessi mancanti", "Giorni di ritardo", "Referente",
+        "Contatto", "Fonte del contatto", "Ondata", "Promemoria inviati", "Ultimo promemoria", "Canale",
+        "Link al modulo",
     ]  # fmt: skip
-    assert sum(r["status_label"] == "in attesa" for r in rows) == 70
-    assert sum(r["reasons"] == "nessun editor Amministrazione Trasparente" for r in rows) == 9
-    assert all(r["contact"] or r["contact_source"] == "nessun contatto disponibile" for r in rows)
+    assert list(rows[0]) == headers
+    assert sum(r["Stato"] == "in attesa" for r in rows) == 70
+    assert sum(r["Motivo"] == "nessun editor Amministrazione Trasparente" for r in rows) == 9
+    assert all(r["Contatto"] or r["Fonte del contatto"] == "nessun contatto disponibile" for r in rows)
+    assert book.sheetnames == ["Promemoria"]
+    sheet = list(book.active.iter_rows(values_only=True))
+    assert list(sheet[0]) == headers
+    assert [["" if c is None else str(c) for c in r] for r in sheet[1:]] == [list(r.values()) for r in rows]
 
 
 def test_weekly_picture_and_drafts_download(server, browser):
@@ -272,7 +284,7 @@ def test_national_panoramica_map_and_picture(national_server, browser):
         main.get_by_text("Confini: ISTAT, elaborazione openpolis (CC BY 4.0)").wait_for(timeout=30_000)
         territory = main.get_by_role("combobox", name="Mappa dei comuni per stato")
         assert territory.input_value() == "Italia, per provincia"
-        assert "comuni non sul mappa (contati in tutti i totali)" in main.inner_text()
+        assert "comuni non sono sulla mappa (contati in tutti i totali)" in main.inner_text()
         assert page.locator('[data-testid="stException"]').count() == 0
         charts = page.locator('[data-testid="stVegaLiteChart"]')
         with contextlib.suppress(PlaywrightTimeout):  # the page draws its charts one after another
@@ -361,5 +373,38 @@ def test_national_copertura_names_every_territory(national_server, browser):
         assert len(labels) == int(count.split()[0]) and all(label.endswith(")") for label in labels)
         assert status.bounding_box()["height"] < 900
         page.screenshot(path=str(SHOTS / "copertura_national.png"), full_page=True)
+    finally:
+        page.close()
+
+
+def _type_day(page, text: str) -> None:
+    """Type a day into «Situazione al» as a person does (click, select, type) and press Enter."""
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    field = sidebar.get_by_role("textbox", name="Data").or_(sidebar.get_by_role("spinbutton", name="day, Data"))
+    field.click()
+    page.keyboard.press("Control+A")
+    page.keyboard.type(text)
+    page.keyboard.press("Enter")
+
+
+def test_a_typed_day_applies_on_enter(server, browser):
+    """«Situazione al»: a day typed and Enter is the moment looked at, without leaving the field; a
+    day that is not one says so and leaves the moment as it was."""
+    page = open_page(browser, f"{server}/")
+    try:
+        main = page.locator('[data-testid="stMain"]')
+        sidebar = page.locator('[data-testid="stSidebar"]')
+        _type_day(page, "20/09/2023")
+        main.get_by_text("Situazione al 20/09/2023 18:00").wait_for(timeout=30_000)
+        assert page.evaluate("() => document.activeElement.closest('[data-testid=stSidebar]') !== null")
+        assert "scadenza superata da 7 giorni" in main.locator("p").first.inner_text()
+        _type_day(page, "31/02/2023")
+        sidebar.get_by_text("Data non valida: «31/02/2023»").wait_for(timeout=30_000)
+        assert "Situazione al 20/09/2023 18:00" in main.locator("p").first.inner_text()
+        _type_day(page, "1/9/2023")
+        main.get_by_text("Situazione al 01/09/2023 18:00").wait_for(timeout=30_000)
+        page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
+        assert sidebar.get_by_role("textbox", name="Data").input_value() == "01/09/2023"
+        assert sidebar.get_by_text("Data non valida").count() == 0
     finally:
         page.close()

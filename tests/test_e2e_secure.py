@@ -164,7 +164,7 @@ def test_the_file_exists_only_for_seconds_after_the_click(server, browser):
     try:
         assert url.startswith(f"{server}/media/") and url.endswith(".csv")
         rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
-        assert sorted((r["comune"], r["contact"]) for r in rows) == [
+        assert sorted((r["Comune"], r["Contatto"]) for r in rows) == [  # for people: Italian headers
             ("Castel d'Azzano", "pec@pec.evil.example"),
             ("Montecorvino Rovella", "a@evil.example"),
             ("Paterno", "protocollo@comune.paterno.pz.it"),  # answered, but without an AT editor

@@ -105,7 +105,7 @@ def test_every_table_of_the_report_is_inert(hostile, capsys):
     assert {"'=1+1", "'@SUM(A1)", "'=cmd|' /C calc'!A0", "'-2+3"} <= set(accounts)
     assert "'=Comune(1)" in csv_cells((out / "rows.csv").read_bytes())
     column = [c.value for c in openpyxl.load_workbook(out / "reminders.xlsx").active["A"]]
-    assert column == ["comune", "Melito di Napoli", '\'=HYPERLINK("http://evil.example";"clic")', "Castel d'Azzano"]
+    assert column == ["Comune", "Melito di Napoli", '\'=HYPERLINK("http://evil.example";"clic")', "Castel d'Azzano"]
 
 
 def test_the_reminders_export_is_inert(hostile, capsys):

@@ -170,7 +170,7 @@ CASES = {
         b"Comune,Provincia\nPaterno,PZ\n,PZ\nPaterno,PZ\n-,\nAosta,AO\n",
         form(OK_LINE),
         counted(
-            notes=["1 righe duplicate nell'elenco dei comuni, conteggiate una volta sola: riga 4 (= riga 2)."],
+            notes=["1 riga duplicata nell'elenco dei comuni, conteggiata una volta sola: riga 4 (= riga 2)."],
             excluded=[
                 [3, "", "nome del comune mancante"],
                 [4, "Paterno", "duplicato della riga 2"],

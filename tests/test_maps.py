@@ -172,7 +172,7 @@ def test_the_national_picture_fits_its_frame(national):
     assert min(padding.values()) > 0 and padding["left"] + padding["right"] < 100
     spec = chart.to_dict()
     (footer,) = [d for d in spec["datasets"].values() if d and "t" in d[0] and d[0]["t"].startswith("Dati")]
-    assert footer[0]["t"].endswith(maps.CREDIT + " · 6 comuni non sul mappa (contati nei totali)")
+    assert footer[0]["t"].endswith(maps.CREDIT + " · 6 comuni non sono sulla mappa (contati nei totali)")
 
 
 def test_the_demo_picture_draws_the_comuni(demo):

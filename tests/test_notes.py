@@ -320,7 +320,7 @@ def test_cli_writes_one_note_per_comune(campaign, capsys):
     printed = capsys.readouterr()
     assert printed.out.splitlines() == [
         f"Scritte 2 note (una per comune con editor) in {out}; elenco in elenco-note.csv.",
-        "1 comune senza editor Amministrazione Trasparente: la sua nota chiede di indicarne uno.",
+        "1 comune ha risposto senza editor Amministrazione Trasparente: la sua nota chiede di indicarne uno.",
         "1 comune senza editor: nessuna nota.",
     ]
     assert sorted(p.name for p in out.iterdir()) == [

@@ -145,7 +145,7 @@ def test_reminders_export_and_drafts_carry_each_comunes_own_link(campaign, capsy
     links = {(r["comune"], r["province"]): r["link_modulo"] for r in rows}
     sheet = openpyxl.load_workbook(out / "reminders.xlsx").active
     header = [c.value for c in sheet[1]]
-    in_xlsx = [row[header.index("link_modulo")] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    in_xlsx = [row[header.index("Link al modulo")] for row in sheet.iter_rows(min_row=2, values_only=True)]
     assert in_xlsx == [r["link_modulo"] for r in rows]
     with zipfile.ZipFile(out / "reminder-drafts.zip") as archive:
         bodies = {

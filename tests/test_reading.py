@@ -217,13 +217,13 @@ def test_the_pictures_panel_titles_line_up(drawn):
 
 def test_the_coverage_axis_labels_have_room(drawn):
     labels = [(t, x) for role, t, x, _ in drawn if role == "axis-label" and t.endswith("%") and x > 900]
-    assert [t for t, _ in labels] == ["0%", "25%", "50%", "75%", "100%"]
+    assert [t for t, _ in labels] == ["0\u00a0%", "25\u00a0%", "50\u00a0%", "75\u00a0%", "100\u00a0%"]
     gaps = [b - a for (_, a), (_, b) in itertools.pairwise(labels)]
-    assert min(gaps) >= 60  # «100%» at 14 px is about 35 px wide
+    assert min(gaps) >= 60  # «100 %» at 14 px is about 40 px wide
 
 
 def test_the_total_line_is_labelled_and_the_map_legend_states_its_range(drawn):
     texts = [t for _, t, _, _ in drawn]
     assert "Totale: 7 comuni" in texts
     # Shares answered per province here: 0 % (four provinces), 100 % (three): the whole range.
-    assert "(scala dei colori: da 0% a 100%)" in texts
+    assert "(scala dei colori: da 0\u00a0% a 100\u00a0%)" in texts

@@ -242,7 +242,7 @@ def test_the_zip_holds_one_eml_per_comune_and_an_index(snap, letters):
     calliano = parse_eml(archive.read("001 Calliano (AT).eml"))
     assert calliano["To"] is None  # no usable address: the draft is there, the PM fills the recipient in
     index = pd.read_csv(io.BytesIO(archive.read("elenco.csv")), encoding="utf-8-sig", dtype=str, keep_default_na=False)
-    assert index[["file", "to", "address"]].values.tolist()[:2] == [
+    assert index[["File", "Destinatario", "Fonte dell'indirizzo"]].values.tolist()[:2] == [
         ["001 Calliano (AT).eml", "", "nessun indirizzo utilizzabile (nessun contatto disponibile)"],
         ["002 Melito di Napoli (NA).eml", "urp@comune.melito.na.it", "elenco comuni"],
     ]

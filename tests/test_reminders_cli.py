@@ -54,7 +54,7 @@ def test_mark_then_export_in_new_processes(files):
     first = rollout_process(files, "reminders", "mark", "--comune", "Melito di Napoli", "--date", "2023-09-15")
     assert first.returncode == 0, first.stderr
     assert first.stdout.splitlines()[0] == (
-        f"Registrati 1 promemoria (email, 15/09/2023) in {files / 'stato' / 'promemoria.sqlite3'}."
+        f"Registrato 1 promemoria (email, 15/09/2023) in {files / 'stato' / 'promemoria.sqlite3'}."
     )
     everyone = rollout_process(files, "reminders", "mark", "--all", "--date", "20/09/2023", "--channel", "pec")
     assert everyone.returncode == 0, everyone.stderr

@@ -108,8 +108,8 @@ def test_a_damaged_log_is_a_warning_and_the_counts_are_left_empty(campaign, caps
     assert len(rows) == 6
     assert {(r["reminders_sent"], r["last_reminder"], r["last_channel"]) for r in rows.values()} == {("", "", "")}
     header, *cells = xlsx_rows(out / "reminders.xlsx")
-    assert header[-3:] == ("reminders_sent", "last_reminder", "last_channel")
-    assert {c[-3:] for c in cells} == {(None, None, None)}
+    assert header[-4:-1] == ("Promemoria inviati", "Ultimo promemoria", "Canale")  # for people: Italian headers
+    assert {c[-4:-1] for c in cells} == {(None, None, None)}
     assert log.read_bytes() == b"\x00" * 4096  # left for the user to move away
 
 
@@ -123,9 +123,9 @@ def _marked_log(campaign: Path) -> Path:
 def _assert_melito_counted(out: Path) -> None:
     melito = reminders_rows(out / "reminders.csv")["Melito di Napoli NA"]
     assert (melito["reminders_sent"], melito["last_reminder"], melito["last_channel"]) == ("2", "2023-09-20", "PEC")
-    _, *cells = xlsx_rows(out / "reminders.xlsx")
-    row = next(c for c in cells if c[0] == "Melito di Napoli")
-    assert row[-3:] == (2, "2023-09-20", "PEC")
+    header, *cells = xlsx_rows(out / "reminders.xlsx")
+    row = dict(zip(header, next(c for c in cells if c[0] == "Melito di Napoli"), strict=True))
+    assert (row["Promemoria inviati"], row["Ultimo promemoria"], row["Canale"]) == (2, "20/09/2023", "PEC")
 
 
 def test_a_log_whose_wal_index_cannot_be_created_is_still_read(campaign, capsys):
@@ -211,7 +211,7 @@ def test_a_hidden_formula_in_the_comuni_list_reaches_the_report_inert(campaign, 
     assert rows["Melito di Napoli NA"]["contact_name"] == "'=1+1"
     header, *cells = xlsx_rows(out / "reminders.xlsx")
     melito = dict(zip(header, next(c for c in cells if c[0] == "Melito di Napoli"), strict=True))
-    assert melito["contact_name"] == "'=1+1"
+    assert melito["Referente"] == "'=1+1"
     book = openpyxl.load_workbook(out / "reminders.xlsx")
     assert all(c.data_type != "f" for row in book.active.iter_rows() for c in row)
     with zipfile.ZipFile(out / "reminder-drafts.zip") as archive:

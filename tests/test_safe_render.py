@@ -120,7 +120,7 @@ def test_other_pages(campaign, page):
     assert_inert(at)
     if page == "qualita":
         assert [i.value for i in at.info] == [
-            md_escape("1 righe duplicate nell'elenco dei comuni, conteggiate una volta sola: riga 5 (= riga 4).")
+            md_escape("1 riga duplicata nell'elenco dei comuni, conteggiata una volta sola: riga 5 (= riga 4).")
         ]
         unknown = at.dataframe[3].value
         assert unknown["text"].tolist() == [":red[rosso]", f"Altro: {IMG}"]

@@ -312,7 +312,7 @@ def test_kill_9_during_a_batch_then_resume_sends_no_comune_twice(small, few, cap
             address = next(a for a, (c, _) in few.items() if c == comune)
             if address not in box.recipients():  # checked as one checks the sent folder: it did not go
                 code, out = run(small, path, "--yes", "--retry-uncertain", capsys=capsys)
-                assert out.out.splitlines()[0] == "Liberati 1 messaggi con esito incerto: partiranno di nuovo."
+                assert out.out.splitlines()[0] == "Liberato 1 messaggio con esito incerto: partirà di nuovo."
                 assert code == 0
         else:
             assert code == 0

@@ -233,7 +233,7 @@ def test_a_log_written_before_identifiers_finds_its_comuni_under_their_codes(tmp
         )
         code, out = run(folder, secrets(folder, server.port), "--yes", "--retry-uncertain", "--comune", "A881",
                         capsys=capsys)  # fmt: skip
-        assert code == 0 and out.out.splitlines()[0] == "Liberati 1 messaggi con esito incerto: partiranno di nuovo."
+        assert code == 0 and out.out.splitlines()[0] == "Liberato 1 messaggio con esito incerto: partirà di nuovo."
     assert "protocollo@pec.comune.bisaccia.av.it" in received_once(box) and AVELLA not in box.recipients()
     with sqlite3.connect(path) as con:
         assert con.execute("PRAGMA user_version").fetchone()[0] == 3

@@ -74,11 +74,12 @@ def test_kpis_carry_the_exact_figures_and_weekly_change(picture):
     (kpis,) = datasets_with(picture, "kpi")
     assert [(k["kpi"], k["valore"], k["variazione"], k["testo_variazione"], k["quota"]) for k in kpis] == [
         ("Comuni", 7, 0, "invariato in 7 giorni", ""),
-        ("In tempo", 3, 0, "invariato in 7 giorni", "43% dei comuni"),
-        ("In ritardo", 2, 1, "+1 in 7 giorni", "29% dei comuni"),  # Melito answered on 25/09
-        ("In attesa", 0, 0, "invariato in 7 giorni", "0% dei comuni"),
-        ("Mancanti", 2, -1, "−1 in 7 giorni", "29% dei comuni"),
-        ("Senza editor AT", 4, -1, "−1 in 7 giorni", "57% dei comuni"),
+        ("In tempo", 3, 0, "invariato in 7 giorni", "43\xa0% dei comuni"),
+        ("In ritardo", 2, 1, "+1 in 7 giorni", "29\xa0% dei comuni"),  # Melito answered on 25/09
+        ("In attesa", 0, 0, "invariato in 7 giorni", "0\xa0% dei comuni"),
+        ("Mancanti", 2, -1, "-1 in 7 giorni", "29\xa0% dei comuni"),
+        # every comune without an AT editor (status.json's figure) and, beside it, those that answered
+        ("Senza editor AT", 4, -1, "-1 in 7 giorni", "di cui 2 hanno risposto"),
     ]
     assert [k["colore"] for k in kpis if k["variazione"]] == ["#2e7d32", "#2e7d32", "#2e7d32"]  # all good news
 
@@ -98,17 +99,18 @@ def test_title_curve_coverage_and_todo(picture):
     assert [(d["giorno"][:16], d["etichetta"]) for d in deadline] == [("2023-09-13T23:59", "Scadenza 13/09")]
     (coverage,) = datasets_with(picture, "permesso")
     assert [(c["permesso"], c["comuni"], c["etichetta"]) for c in coverage] == [
-        ("Sito web", 2, "29% (2/7)"),
-        ("Newsletter", 1, "14% (1/7)"),
-        ("Amm. trasparente", 3, "43% (3/7)"),
-        ("Demografico", 0, "0% (0/7)"),
-        ("Segreteria", 0, "0% (0/7)"),
-        ("Tecnico", 0, "0% (0/7)"),
-        ("Tributi", 1, "14% (1/7)"),
+        ("Sito web", 2, "29\xa0% (2/7)"),
+        ("Newsletter", 1, "14\xa0% (1/7)"),
+        ("Amm. trasparente", 3, "43\xa0% (3/7)"),
+        ("Demografico", 0, "0\xa0% (0/7)"),
+        ("Segreteria", 0, "0\xa0% (0/7)"),
+        ("Tecnico", 0, "0\xa0% (0/7)"),
+        ("Tributi", 1, "14\xa0% (1/7)"),
     ]
     texts = [rows[0]["t"] for rows in datasets_with(picture, "t") if rows[0]["t"].startswith("Da fare")]
     assert texts == [
-        "Da fare: 2 comuni mancanti da sollecitare · 2 comuni hanno risposto senza editor Amministrazione Trasparente"
+        "Da fare: 2 comuni mancanti da sollecitare · 4 comuni senza editor Amministrazione Trasparente, di cui 2 "
+        "hanno risposto"
     ]
 
 

@@ -169,16 +169,16 @@ def test_a_weekly_run_sends_the_due_reminders_and_one_summary_with_the_picture(w
     assert plain.split("\n\n")[:3] == [
         "Situazione al 08/09/2023 18:00 (scadenza 13/09/2023: mancano 5 giorni alla scadenza).\n"
         "- Comuni: 130 (invariato in 7 giorni)\n"
-        "- In tempo: 60 (+31 in 7 giorni)\n"
-        "- In ritardo: 0 (invariato in 7 giorni)\n"
-        "- In attesa: 70 (−31 in 7 giorni)\n"
-        "- Mancanti: 0 (invariato in 7 giorni)\n"
-        "- Senza editor AT: 79 (−26 in 7 giorni)",
+        "- In tempo: 60 (46\u00a0% dei comuni; +31 in 7 giorni)\n"
+        "- In ritardo: 0 (0\u00a0% dei comuni; invariato in 7 giorni)\n"
+        "- In attesa: 70 (54\u00a0% dei comuni; -31 in 7 giorni)\n"
+        "- Mancanti: 0 (0\u00a0% dei comuni; invariato in 7 giorni)\n"
+        "- Senza editor AT: 79 (di cui 9 hanno risposto; -26 in 7 giorni)",
         "Negli ultimi 7 giorni 31 comuni hanno risposto per la prima volta.",
         "Promemoria: 79 comuni, 74 inviati, 5 senza indirizzo.",
     ]
     assert '<th scope="row" style="text-align: left; padding-right: 1em">In tempo</th>' in html
-    assert "+31 in 7 giorni" in html
+    assert "46\u00a0% dei comuni; +31 in 7 giorni" in html
     assert (week.out / "ultimo").is_symlink() and (week.out / "ultimo").readlink() == Path("2023-09-08")
 
 
@@ -250,7 +250,7 @@ def test_from_shrunk_data_no_reminder_goes_and_the_summary_says_why_first(week, 
     ), first
     assert html.index("Nessun promemoria inviato") < html.index("Situazione al")
     # The picture and the figures are those of the last good copy.
-    assert "- In tempo: 60 (+31 in 7 giorni)" in plain
+    assert "- In tempo: 60 (46\u00a0% dei comuni; +31 in 7 giorni)" in plain
 
     # With the sheet whole again, the same day's dry run lists the 74 reminders the suspect data held back.
     code, printed = weekly(week.folder, "--dry-run")

@@ -36,6 +36,7 @@ from rollout.access import (
 )
 from rollout.config import Config
 from rollout.errors import InputError
+from rollout.italian import plural
 from ui.format import md_escape
 
 PASSWORD_OK = "_auth_password_ok"  # fingerprint of the password this session entered
@@ -228,7 +229,7 @@ def _password_gate(expected: str, proxies: tuple[Network, ...]) -> bool:
         where = "da questo indirizzo" if result.limit == "address" else "su questo server in questo momento"
         st.warning(
             f"Troppi tentativi di accesso {where}: la password non è stata verificata. "
-            f"Riprova tra {seconds} {'secondo' if seconds == 1 else 'secondi'}."
+            f"Riprova tra {plural(seconds, 'secondo', 'secondi')}."
         )
         return False
     _LOG.warning("wrong dashboard password (%d in this session)", failures + 1)

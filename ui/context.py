@@ -11,13 +11,14 @@ import streamlit as st
 
 from data_sources import describe_source
 from rollout.config import Config
-from rollout.italian import countdown, short_date
+from rollout.italian import countdown, of_total, short_date, typed_day
 from rollout.pipeline import SourceState
 from rollout.status import STATUS_LABELS, Settings, Snapshot
 from rollout.views import filter_comuni
 from ui import auth, state
 from ui.data import Loaded, current_config, default_as_of, load, snapshot_at, snapshot_key
-from ui.format import day, md_escape, moment
+from ui.format import day as day_text
+from ui.format import md_escape, moment
 from ui.navigation import through_entry_point
 
 
@@ -128,7 +129,7 @@ def header(ctx: Context, title: str) -> None:
         f"**Situazione al {moment(s.as_of)}** · scadenza {short_date(s.deadline)} · {countdown(s.days_past_deadline)}"
     )
     if ctx.filtered:
-        line += f" · filtro attivo: {len(ctx.view)} comuni su {len(ctx.snap.comuni)}"
+        line += f" · filtro attivo: {of_total(len(ctx.view), len(ctx.snap.comuni))}"
     if ctx.config.demo:
         line += " · :orange-badge[:material/science: Dati dimostrativi: nessuna configurazione trovata]"
     st.markdown(line)
@@ -200,17 +201,49 @@ def _accept(fingerprint: str) -> None:
 
 
 def _moment_box(config: Config) -> Settings:
+    """«Situazione al»: the day, typed (applied on Enter, as any text field) or chosen from the
+    calendar, and the time. ``state.AS_OF_DATE`` holds the day in force."""
     tz = ZoneInfo(config.timezone)
     default = default_as_of(config)
     st.session_state.setdefault(state.AS_OF_DATE, default.date())
     st.session_state.setdefault(state.AS_OF_TIME, default.time())
+    day = st.session_state[state.AS_OF_DATE]
+    if not st.session_state.get(state.AS_OF_PROBLEM):  # a wrong text stays, to be corrected
+        st.session_state[state.AS_OF_TEXT] = short_date(day)
+    st.session_state[state.AS_OF_PICKER] = day
     st.markdown("**Situazione al**")
-    left, right = st.columns([3, 2])
-    date = left.date_input("Data", key=state.AS_OF_DATE, format="DD/MM/YYYY", label_visibility="collapsed")
+    left, middle, right = st.columns([5, 2, 4], vertical_alignment="bottom")
+    left.text_input(
+        "Data", key=state.AS_OF_TEXT, on_change=_typed_day, placeholder="gg/mm/aaaa", max_chars=10,
+        label_visibility="collapsed", help="Scrivi la data (gg/mm/aaaa) e premi Invio",
+    )  # fmt: skip
+    with middle.popover("", icon=":material/calendar_month:", help="Scegli la data dal calendario"):
+        st.date_input("Data", key=state.AS_OF_PICKER, format="DD/MM/YYYY", on_change=_picked_day)
     time = right.time_input("Ora", key=state.AS_OF_TIME, label_visibility="collapsed", step=dt.timedelta(minutes=30))
-    as_of = pd.Timestamp(dt.datetime.combine(date, time, tz)).tz_convert("UTC")
-    st.caption(f"Scadenza: {day(config.deadline)}, ore 23:59")
+    if problem := st.session_state.get(state.AS_OF_PROBLEM):
+        st.error(problem, icon=":material/event_busy:")
+    as_of = pd.Timestamp(dt.datetime.combine(day, time, tz)).tz_convert("UTC")
+    st.caption(f"Scadenza: {day_text(config.deadline)}, ore 23:59")
     return Settings(config.deadline, as_of, config.timezone)
+
+
+def _typed_day() -> None:
+    """The day typed in «Situazione al», on Enter: in force if it is a date, else why not."""
+    text = st.session_state[state.AS_OF_TEXT]
+    day = typed_day(text)
+    if day is None:
+        st.session_state[state.AS_OF_PROBLEM] = (
+            f"Data non valida: «{md_escape(text.strip())}». Scrivi giorno/mese/anno, per esempio 20/09/2023, e premi "
+            "Invio."
+        )
+        return
+    st.session_state[state.AS_OF_DATE] = day
+    st.session_state[state.AS_OF_PROBLEM] = ""
+
+
+def _picked_day() -> None:
+    st.session_state[state.AS_OF_DATE] = st.session_state[state.AS_OF_PICKER]
+    st.session_state[state.AS_OF_PROBLEM] = ""
 
 
 def _filters_box(snap: Snapshot) -> tuple:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
-from rollout.outputs import quality
+from rollout.outputs import charts, quality
 from rollout.outputs.links import FormLink
 from rollout.reminders.drafts import reminders_list
 from rollout.views import permission_matrix
@@ -31,9 +31,10 @@ def spec(key: tuple, _build: Callable[[], object]) -> dict:
     could cost a tenth of a second per rerun; Streamlit only reads the spec (it copies the top
     level before changing it). Not validated against the Vega-Lite schema (a tenth of a second
     per page): the charts are fixed by ``rollout.outputs`` and rendered by vl-convert in the tests.
+    Numbers and dates are written the Italian way (``charts.with_locale``), not the browser's.
     """
     made = _build()
-    return made if isinstance(made, dict) else made.to_dict(validate=False)
+    return charts.with_locale(made if isinstance(made, dict) else made.to_dict(validate=False))
 
 
 @st.cache_data(max_entries=16, show_spinner=False)

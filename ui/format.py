@@ -6,14 +6,15 @@ import re
 
 import pandas as pd
 
-from rollout.italian import moment, weekday_date
+from rollout.italian import moment, percent, weekday_date
 
 day = weekday_date  # the pages' names for rollout.italian's formats
 __all__ = ["compact", "day", "fit_height", "md_escape", "moment", "share", "text_width", "wrapped"]
 
 
 def share(value: float) -> str:
-    return f"{value:.0%}".replace(".", ",")
+    """``61 %``: ``rollout.italian.percent``."""
+    return percent(value)
 
 
 # U+2060 WORD JOINER: invisible, zero width, no line break. Put before "@" and ":", and between

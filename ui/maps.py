@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from rollout.italian import not_on_map
 from rollout.outputs import map_charts, maps
 from ui.derived import chart
 
@@ -42,7 +43,7 @@ def status_map(
         caption = "● hanno risposto senza editor AT · " + caption
     st.caption(caption)
     if len(md.not_on_map):
-        with st.expander(f"{len(md.not_on_map)} comuni {maps.NOT_ON_MAP} (contati in tutti i totali)"):
+        with st.expander(f"{not_on_map(len(md.not_on_map))} (contati in tutti i totali)"):
             st.caption("Comuni senza confini ISTAT di giugno 2023 (fusi o istituiti dopo) o non riconosciuti.")
             st.dataframe(
                 md.not_on_map,

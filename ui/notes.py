@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from rollout.errors import InputError
-from rollout.italian import number
+from rollout.italian import agree, answered_without_at_text, count_comuni, number, plural
 from rollout.outputs.notes import (
     NoteTemplate,
     kinds,
@@ -96,10 +96,11 @@ def all_comuni(ctx: Context, comuni: pd.DataFrame) -> None:
     with_editors = comuni.loc[comuni["editors"] > 0]
     without_at = int((~with_editors["has_at_editor"]).sum())
     st.caption(
-        f"Una nota (Word) per ciascuno dei {number(len(with_editors))} comuni con editor"
-        + (" (con i filtri attivi)" if ctx.filtered else "")
-        + f": gli editor attuali e i permessi rilasciati. {number(without_at)} senza editor Amministrazione "
-        "Trasparente: la loro nota chiede di indicarne uno."
+        f"Una nota (Word) per ogni comune con editor ({count_comuni(len(with_editors))}"
+        + (", con i filtri attivi" if ctx.filtered else "")
+        + f"): gli editor attuali e i permessi rilasciati. {answered_without_at_text(without_at)}: "
+        + agree(without_at, "la sua nota chiede", "la loro nota chiede")
+        + " di indicarne uno."
     )
     note = template(ctx)
     if note is not None:  # one comune of each kind: a template error is shown before any click
@@ -113,7 +114,7 @@ def all_comuni(ctx: Context, comuni: pd.DataFrame) -> None:
     scope = left.selectbox(
         "Note da scaricare",
         list(scopes),
-        format_func=lambda s: f"{s} · {number(len(scopes[s]))} {'nota' if len(scopes[s]) == 1 else 'note'}",
+        format_func=lambda s: f"{s} · {plural(len(scopes[s]), 'nota', 'note')}",
         key="notes_scope",
     )
     chosen = scopes.get(scope, with_editors.index)
@@ -150,7 +151,7 @@ def all_comuni(ctx: Context, comuni: pd.DataFrame) -> None:
         )
     size = f"{len(ready['data']) / 1e6:.1f}".replace(".", ",")
     count = ready["count"]
-    ready_words = "Pronta 1 nota" if count == 1 else f"Pronte {number(count)} note"
+    ready_words = f"{agree(count, 'Pronta', 'Pronte')} {plural(count, 'nota', 'note')}"
     st.caption(f"{ready_words} ({size} MB): {md_escape(scope)}.")
 
 

@@ -15,6 +15,7 @@ import streamlit as st
 
 from rollout.config import PROJECT_ROOT, Config
 from rollout.errors import InputError
+from rollout.italian import agree, number
 from rollout.reminders.drafts import Templates, drafts
 from rollout.reminders.log import CHANNELS, ReminderLog
 from rollout.reminders.mail_settings import SmtpSettings, options_from_config, smtp_from_table
@@ -98,7 +99,7 @@ def send_section(ctx: Context, table: pd.DataFrame, templates: Templates | None,
     due = [i for i in items if i.result == "due"]
     _overview(settings, options.max_per_minute, items, due)
     if due:
-        st.checkbox(f"Confermo l'invio di {len(due)} promemoria", key=CONFIRM)
+        st.checkbox(f"Confermo l'invio di {number(len(due))} promemoria", key=CONFIRM)
         st.button(
             "Invia i promemoria",
             type="primary",
@@ -114,17 +115,18 @@ def send_section(ctx: Context, table: pd.DataFrame, templates: Templates | None,
 def _overview(settings: SmtpSettings, per_minute: int, items: list[Outcome], due: list[Outcome]) -> None:
     excluded = [i for i in items if i.result != "due"]
     line = (
-        f"**{len(due)} promemoria da inviare** via {CHANNELS[settings.channel]} tramite {md_escape(settings.host)}, "
+        f"**{number(len(due))} promemoria da inviare** via {CHANNELS[settings.channel]} tramite {md_escape(settings.host)}, "
         f"al massimo {per_minute} al minuto."
     )
     if excluded:
         line += f" Esclusi: {count_words(excluded)}."
     st.markdown(line)
     if excluded:
-        with st.expander(f"Comuni esclusi dall'invio ({len(excluded)})"):
+        with st.expander(f"Comuni esclusi dall'invio ({number(len(excluded))})"):
             _table(outcomes_frame(excluded), "send_excluded")
     if due and not screenshot_mode():
-        with st.expander(f"Anteprima dei primi {min(PREVIEW, len(due))} messaggi"):
+        shown = min(PREVIEW, len(due))
+        with st.expander("Anteprima del primo messaggio" if shown == 1 else f"Anteprima dei primi {shown} messaggi"):
             for item in due[:PREVIEW]:
                 st.markdown(f"**A:** {md_escape(item.to)} · **Oggetto:** {md_escape(item.subject)}")
                 st.code(item.body, language=None, wrap_lines=True)
@@ -135,7 +137,7 @@ def _send(settings, log, options, templates, today, items: list[Outcome]) -> Non
     bar = st.progress(0.0, text=f"Connessione a {settings.host}…")
 
     def progress(done: int, total: int, item: Outcome) -> None:
-        bar.progress(done / total, text=f"{done} di {total}: {item.label} — {RESULTS[item.result]}")
+        bar.progress(done / total, text=f"{number(done)} di {number(total)}: {item.label} — {RESULTS[item.result]}")
 
     try:
         Sender(settings, log, options, sender=templates.sender, today=today).run(items, progress)
@@ -144,7 +146,7 @@ def _send(settings, log, options, templates, today, items: list[Outcome]) -> Non
         st.error(f"Nessun promemoria inviato. {md_escape(str(err))}")
         return
     st.session_state[OUTCOME] = [i for i in items if i.result != "due"]
-    st.toast(f"Invio concluso: {due} promemoria elaborati.")
+    st.toast(f"Invio concluso: {number(due)} promemoria {agree(due, 'elaborato', 'elaborati')}.")
     st.rerun()  # the list above shows the reminders just recorded
 
 

@@ -6,6 +6,9 @@ import streamlit as st
 
 AS_OF_DATE = "as_of_date"
 AS_OF_TIME = "as_of_time"
+AS_OF_TEXT = "as_of_text"  # the day as typed in the sidebar: applied on Enter (or when the field is left)
+AS_OF_PICKER = "as_of_picker"  # the same day, chosen from the calendar
+AS_OF_PROBLEM = "_as_of_problem"  # why the day typed last could not be read ("" when it could)
 PROVINCES = "filter_provinces"
 STATUSES = "filter_statuses"
 WAVES = "filter_waves"

@@ -131,7 +131,10 @@ def write_csv(frame: pd.DataFrame, out_dir: Path, stem: str) -> Path:
     return path
 
 
-def write_xlsx_file(frame: pd.DataFrame, out_dir: Path, stem: str, labels: Mapping[str, str] | None = None) -> Path:
+def write_xlsx_file(
+    frame: pd.DataFrame, out_dir: Path, stem: str, labels: Mapping[str, str] | None = None, sheet: str = ""
+) -> Path:
+    """``stem.xlsx`` in ``out_dir``, its sheet named ``sheet`` (default: the stem, capitalised)."""
     path = out_dir / f"{stem}.xlsx"
-    write_xlsx(frame, path, stem.capitalize(), labels)
+    write_xlsx(frame, path, sheet or stem.capitalize(), labels)
     return path

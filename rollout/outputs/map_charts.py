@@ -13,6 +13,7 @@ from functools import lru_cache
 import altair as alt
 import pandas as pd
 
+from rollout.italian import percent
 from rollout.outputs.charts import STATUS_COLORS
 from rollout.outputs.maps import (
     MapData,
@@ -180,7 +181,7 @@ def _provinces_chart(records: list[dict], width: int, height: int, span: tuple[f
         .encode(
             color=alt.Color(
                 "quota:Q",
-                title=["Quota di comuni che hanno risposto", f"(scala dei colori: da {lo:.0%} a {hi:.0%})"],
+                title=["Quota di comuni che hanno risposto", f"(scala dei colori: da {percent(lo)} a {percent(hi)})"],
                 scale=alt.Scale(domain=[lo, hi], scheme="yellowgreen", clamp=True),
                 legend=alt.Legend(
                     orient="bottom",
@@ -247,7 +248,7 @@ def province_status_chart(progress: pd.DataFrame, label: str = "provincia", row:
         .mark_bar()
         .encode(
             y=_territory_axis(order),
-            x=alt.X("n:Q", stack="zero", title="Comuni", axis=alt.Axis(format="d", tickMinStep=1)),
+            x=alt.X("n:Q", stack="zero", title="Comuni", axis=alt.Axis(format=",d", tickMinStep=1)),
             order="ordine:Q",
             color=alt.Color(
                 "stato:N",

@@ -23,7 +23,6 @@ from rollout.status import STATUS_LABELS
 
 GEO_DIR = Path(__file__).resolve().parents[2] / "data" / "geo"
 CREDIT = "Confini: ISTAT, elaborazione openpolis (CC BY 4.0)"
-NOT_ON_MAP = "non sul mappa"
 NATIONAL_CHOICE = "Italia, per provincia"  # the map's first choice nationally: provinces by share answered
 # More regions than this: the national view draws provinces, the comuni one click away.
 MAX_REGIONS_FOR_COMUNI = 3

@@ -112,7 +112,7 @@ def legend() -> list[dict[str, str]]:
 
 
 def signature(config: Config) -> str:
-    return plain(config.accounts.get("signature") or config.reminders.get("signature") or "")
+    return plain(config.signature(notes=True))
 
 
 def note_contexts(snap: Snapshot, config: Config | None = None, comuni: pd.DataFrame | None = None) -> list[dict]:

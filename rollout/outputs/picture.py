@@ -11,10 +11,11 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
-from rollout.italian import DATE_TIME, countdown, long_date, number
+from rollout.italian import DATE_TIME, VEGA_LOCALE, countdown, long_date, of_total
+from rollout.italian import not_on_map as not_on_map_text
 from rollout.outputs import charts, map_charts, maps, render
 from rollout.status import Settings, Snapshot, coverage_of
-from rollout.views import KPIS, NOTHING_TO_DO, Overview, change_text, to_do, week_totals
+from rollout.views import KPIS, NOTHING_TO_DO, Overview, answered_without_at, kpi_figures, to_do, week_totals
 
 WIDTH, HEIGHT = 1600, 900
 PADDING = 28
@@ -25,24 +26,22 @@ _INK, _MUTED = "#263238", "#607d8b"
 _GOOD, _BAD = "#2e7d32", "#c62828"
 
 
-def kpi_data(now: dict[str, int], before: dict[str, int]) -> pd.DataFrame:
-    """One row per KPI: value, share of all comuni, change over the previous week and its colour."""
-    total = now["comuni"]
+def kpi_data(now: dict[str, int], before: dict[str, int], answered: int | None = None) -> pd.DataFrame:
+    """One row per KPI: value, the line under it (``kpi_figures``), change over the previous week and
+    its colour; ``answered``: the comuni without an AT editor that answered (``answered_without_at``)."""
     rows = []
-    for i, kpi in enumerate(KPIS):
-        label, key, rise_is_bad = kpi.label, kpi.key, kpi.rise_is_bad
-        value, delta = now[key], now[key] - before[key]
-        change = change_text(delta)
+    for i, figure in enumerate(kpi_figures(now, before, answered)):
+        kpi, delta = figure.kpi, figure.change
+        change = figure.week_text
         if delta == 0:
             colour = _MUTED
         else:
-            good = (delta < 0) if rise_is_bad else (delta > 0)
+            good = (delta < 0) if kpi.rise_is_bad else (delta > 0)
             colour = _GOOD if good else _BAD
-        share = "" if key == "comuni" else f"{value / total:.0%} dei comuni" if total else ""
         rows.append({
-            "i": i, "kpi": label, "key": key, "valore": value, "variazione": delta, "testo_variazione": change,
-            "colore": colour, "quota": share, "evidenza": key == "without_at_editor",
-            "testo_valore": number(value),
+            "i": i, "kpi": kpi.label, "key": kpi.key, "valore": figure.value, "variazione": delta,
+            "testo_variazione": change, "colore": colour, "quota": figure.note,
+            "evidenza": kpi.key == "without_at_editor", "testo_valore": figure.value_text,
         })  # fmt: skip
     return pd.DataFrame(rows)
 
@@ -127,8 +126,8 @@ def overview_picture(data: Overview, campaign: str, comuni: pd.DataFrame | None 
         f"{countdown(s.days_past_deadline)}"
     )
     if len(view) != len(data.comuni):
-        subtitle += f" · filtro: {len(view)} comuni su {len(data.comuni)}"
-    kpis = kpi_band(kpi_data(now, before))
+        subtitle += f" · filtro: {of_total(len(view), len(data.comuni))}"
+    kpis = kpi_band(kpi_data(now, before, answered_without_at(view)))
     gap = _SPACING + 20
     left_w, map_w = 510, 330
     # The coverage chart's axis labels take ~150 px left, its bar labels up to ~120 px right of 100%.
@@ -150,7 +149,7 @@ def overview_picture(data: Overview, campaign: str, comuni: pd.DataFrame | None 
     )
     note = "Dati aggregati, senza dati personali. Variazioni rispetto a 7 giorni prima. " + maps.CREDIT
     if not_on_map:
-        note += f" · {not_on_map} comuni {maps.NOT_ON_MAP} (contati nei totali)"
+        note += f" · {not_on_map_text(not_on_map)} (contati nei totali)"
     footer = _text_line(note, 13, _MUTED, 18)
     title = alt.Title(
         campaign,
@@ -174,6 +173,8 @@ def overview_picture(data: Overview, campaign: str, comuni: pd.DataFrame | None 
         title=title,
         background="white",
         config=alt.Config(
+            locale=VEGA_LOCALE,  # 6.583 and 61 %, as everywhere (vl-convert reads it, like a browser)
+            numberFormat=charts.NUMBER_FORMAT,
             view=alt.ViewConfig(stroke=None),
             axis=alt.AxisConfig(labelFontSize=14, titleFontSize=14, labelColor=_INK, titleColor=_MUTED),
             legend=alt.LegendConfig(labelFontSize=14),

@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from rollout.italian import local_clock, short_date
+from rollout.italian import days, local_clock, rounded_share, short_date
 from rollout.outputs.contacts import contacts_of
 from rollout.outputs.links import FormLink
 from rollout.read.permissions import BY_KEY, PERMISSION_KEYS
@@ -51,8 +51,7 @@ def status_dict(snap: Snapshot) -> dict[str, Any]:
         "deadline": snap.settings.deadline_last_second.isoformat(timespec="seconds"),
         "totals": snap.totals,
         "coverage": {
-            k: {"comuni": int(cov.at[k, "comuni"]), "share": round(float(cov.at[k, "share"]), 2)}
-            for k in PERMISSION_KEYS
+            k: {"comuni": int(cov.at[k, "comuni"]), "share": rounded_share(cov.at[k, "share"])} for k in PERMISSION_KEYS
         },
         "comuni": entries,
         "unmatched": [{"row": int(r), "comune": raw.at[r]} for r in sorted(unmatched)],
@@ -102,7 +101,7 @@ def reminders_table(
         if row.status == "pending":
             reasons.append(f"nessuna risposta (scadenza {deadline})")
         elif row.status == "missing":
-            reasons.append(f"nessuna risposta: scadenza del {deadline} superata da {row.days_late} giorni")
+            reasons.append(f"nessuna risposta: scadenza del {deadline} superata da {days(row.days_late)}")
         else:
             reasons.append("nessun editor Amministrazione Trasparente")
     contact, source = contacts_of(chase, bounced)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from data_sources import Grid
+from rollout.italian import agree, number, plural
 from rollout.read.columns import COMUNI_RULES, Rule, recognise
 from rollout.read.names import keys_frame
 from rollout.read.reference import ISTAT_PROVINCES, national_comuni, province_code
@@ -195,12 +196,15 @@ def _finish(frame: pd.DataFrame, kind: str, notes: tuple[str, ...]) -> ComuniLis
     excluded.append(frame.loc[blank, ["row", "name"]].assign(reason="riga vuota"))
     excluded.append(frame.loc[totals, ["row", "name"]].assign(reason="riga dei totali, non un comune"))
     excluded.append(frame.loc[header, ["row", "name"]].assign(reason="intestazione ripetuta, non un comune"))
-    for rows, what in (
-        (frame.loc[totals, "row"], "righe dei totali"),
-        (frame.loc[header, "row"], "intestazioni ripetute"),
+    for rows, one, many in (
+        (frame.loc[totals, "row"], "riga dei totali", "righe dei totali"),
+        (frame.loc[header, "row"], "intestazione ripetuta", "intestazioni ripetute"),
     ):
         if len(rows):
-            notes_out.append(f"{len(rows)} {what} nell'elenco dei comuni ({_rows_text(rows)}): non sono comuni.")
+            notes_out.append(
+                f"{plural(len(rows), one, many)} nell'elenco dei comuni ({_rows_text(rows)}): "
+                f"{agree(len(rows), 'non è un comune', 'non sono comuni')}."
+            )
     frame = frame.loc[~(empty | totals | header)].reset_index(drop=True)
 
     frame["code"], code_note = _normalise_codes(frame["code"])
@@ -222,7 +226,8 @@ def _finish(frame: pd.DataFrame, kind: str, notes: tuple[str, ...]) -> ComuniLis
         excluded.append(dupes.drop(columns="first"))
         pairs = [f"{r} (= riga {f})" for r, f in zip(dupes["row"], dupes["first"], strict=True)]
         notes_out.append(
-            f"{len(dupes)} righe duplicate nell'elenco dei comuni, conteggiate una volta sola: "
+            f"{plural(len(dupes), 'riga duplicata', 'righe duplicate')} nell'elenco dei comuni, "
+            f"{agree(len(dupes), 'conteggiata', 'conteggiate')} una volta sola: "
             f"{_rows_text(pairs, 'riga', 'righe')}."
         )
     excluded_frame = pd.concat(excluded, ignore_index=True).sort_values("row", ignore_index=True)
@@ -232,8 +237,8 @@ def _finish(frame: pd.DataFrame, kind: str, notes: tuple[str, ...]) -> ComuniLis
 def _rows_text(rows: object, one: str = "riga", many: str = "righe", limit: int = 10) -> str:
     """Row numbers as a message says them: "riga 7", "righe 7, 9", "righe 7, 9, … (+3)"."""
     items = [str(r) for r in rows]
-    shown = ", ".join(items[:limit]) + (f", … (+{len(items) - limit})" if len(items) > limit else "")
-    return f"{one if len(items) == 1 else many} {shown}"
+    shown = ", ".join(items[:limit]) + (f", … (+{number(len(items) - limit)})" if len(items) > limit else "")
+    return f"{agree(len(items), one, many)} {shown}"
 
 
 def _normalise_codes(codes: pd.Series) -> tuple[pd.Series, str]:
@@ -249,7 +254,8 @@ def _normalise_codes(codes: pd.Series) -> tuple[pd.Series, str]:
     padded = codes.where(~digits, codes.str.zfill(6))
     fixed = int((digits & (codes.str.len() < 6)).sum())
     out = padded.where(~codes.str.fullmatch(_CADASTRAL.pattern), codes.str.upper())
-    note = f"{fixed} codici ISTAT avevano perso gli zeri iniziali: completati a 6 cifre." if fixed else ""
+    lost = plural(fixed, "codice ISTAT aveva", "codici ISTAT avevano")
+    note = f"{lost} perso gli zeri iniziali: {agree(fixed, 'completato', 'completati')} a 6 cifre." if fixed else ""
     return out, note
 
 

@@ -17,12 +17,20 @@ import pandas as pd
 
 from rollout.config import Config
 from rollout.errors import InputError
-from rollout.italian import DATE, short_date
-from rollout.outputs.files import write_csv, write_xlsx_file
+from rollout.italian import DATE, agree, marked_reminders, number, plural, recorded_reminders, short_date
+from rollout.outputs.columns import write_for_people
+from rollout.outputs.files import write_csv
 from rollout.outputs.links import FormLink
 from rollout.outputs.staging import run_jobs, staged
 from rollout.read.text import words
-from rollout.reminders.drafts import Templates, drafts, drafts_zip, reminders_list, templates_from_config
+from rollout.reminders.drafts import (
+    Templates,
+    drafts,
+    drafts_zip,
+    export_frame,
+    reminders_list,
+    templates_from_config,
+)
 from rollout.reminders.log import CHANNELS, Mark, ReminderLog, TrackingError, comune_keys, database_path
 from rollout.reminders.mail_settings import find_smtp, options_from_config
 from rollout.reminders.send import PROBLEMS, Sender, plan, release_uncertain, summary_line
@@ -106,11 +114,12 @@ class Reminders:
         return cls(snap, config, table, templates, warnings)
 
     def jobs(self, out: Path) -> dict[str, Callable[[], object]]:
-        """One job per file: ``reminders.csv``, ``reminders.xlsx`` and the drafts' ZIP."""
+        """One job per file: ``reminders.csv`` (machine names, every column), ``reminders.xlsx`` (for
+        people: the dashboard's columns and Italian headers) and the drafts' ZIP."""
         export = self.table.drop(columns=["key", "reason"])
         return {
             "reminders.csv": lambda: write_csv(export, out, "reminders"),
-            "reminders.xlsx": lambda: write_xlsx_file(export, out, "reminders"),
+            "reminders.xlsx": lambda: write_for_people(export_frame(self.table), out, "reminders"),
             DRAFTS_ZIP: lambda: self.write_drafts(out),
         }
 
@@ -140,7 +149,7 @@ def run_log_action(args: argparse.Namespace, config: Config, snap: Snapshot) -> 
         removed = log.undo(args.batch)
         if not removed:
             raise InputError(f"Nessuna registrazione con codice {args.batch} in {log.path}.")
-        return [f"Annullati {removed} promemoria registrati (codice {args.batch})."]
+        return [f"{recorded_reminders(removed, 'Annullato', 'Annullati')} (codice {args.batch})."]
     channel = _CHANNEL_WORDS.get(args.channel.strip().lower())
     if channel is None:
         raise InputError(f"Canale sconosciuto: '{args.channel}'. Usa email, pec, telefono o altro.")
@@ -154,7 +163,7 @@ def run_log_action(args: argparse.Namespace, config: Config, snap: Snapshot) -> 
         marks = [find_comune(snap.comuni, text) for text in args.comune]
     batch = log.record(marks, sent_on, channel, args.note)
     return [
-        f"Registrati {len(set(marks))} promemoria ({CHANNELS[channel]}, {short_date(sent_on)}) in {log.path}.",
+        f"{marked_reminders(len(set(marks)))} ({CHANNELS[channel]}, {short_date(sent_on)}) in {log.path}.",
         f"Per annullare: python -m rollout reminders undo {batch}",
     ]
 
@@ -218,7 +227,8 @@ def run_send(
                 out(f"non da sollecitare: {m.comune} non è nell'elenco dei promemoria")
     if args.retry_uncertain and not args.dry_run:
         freed = release_uncertain(log, only)
-        out(f"Liberati {freed} messaggi con esito incerto: partiranno di nuovo.")
+        freed_text = plural(freed, "messaggio con esito incerto", "messaggi con esito incerto")
+        out(f"{agree(freed, 'Liberato', 'Liberati')} {freed_text}: {agree(freed, 'partirà', 'partiranno')} di nuovo.")
     letters = drafts(table, snap.settings, templates, config.campaign, config.form_url)
     today = dt.datetime.now(ZoneInfo(config.timezone)).date()
     items = plan(table, letters, options, today, log.blocked(), only, args.limit)
@@ -232,10 +242,10 @@ def run_send(
         return 0
     assert settings is not None
     if due and not args.yes:
-        question = f"Inviare {len(due)} promemoria tramite {settings.host}? [s/N] "
+        question = f"Inviare {number(len(due))} promemoria tramite {settings.host}? [s/N] "
         if not interactive or ask(question).strip().lower() not in ("s", "si", "sì", "y", "yes"):
             why = "" if interactive else " Senza un terminale serve --yes (oppure usa --dry-run per vederli)."
-            out(f"Nessun messaggio inviato: {len(due)} promemoria da inviare.{why}")
+            out(f"Nessun messaggio inviato: {number(len(due))} promemoria da inviare.{why}")
             return 1
     sender = Sender(settings, log, options, sender=templates.sender, today=today)
     sender.run(items, progress=lambda done, total, item: out(f"[{done}/{total}] {item.line()}"))

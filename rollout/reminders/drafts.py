@@ -23,7 +23,8 @@ import pandas as pd
 
 from rollout.config import Config
 from rollout.errors import InputError
-from rollout.italian import countdown, days, long_date, short_date
+from rollout.italian import count_comuni, countdown, days, long_date, short_date
+from rollout.outputs.columns import DRAFTS_INDEX, REMINDERS, for_people
 from rollout.outputs.files import to_csv_bytes
 from rollout.outputs.links import FormLink
 from rollout.outputs.tables import reminders_table
@@ -136,7 +137,7 @@ def templates_from_config(config: Config) -> Templates:
     sender = str(section.get("sender", "")).strip()
     if sender and not usable_address(parseaddr(sender)[1]):
         raise InputError(f"[reminders] sender non è un indirizzo email valido: '{sender}'.")
-    return Templates(texts, sender, str(section.get("signature", "")).strip())
+    return Templates(texts, sender, config.signature())
 
 
 def check_template(text: str, where: str) -> None:
@@ -222,20 +223,12 @@ def _lookup(
     return pd.DataFrame({"reminders_sent": sent, "last_reminder": last, "last_channel": channel})
 
 
-EXPORT_COLUMNS = ("comune", "province", "code", "status_label", "reasons", "missing_permissions", "days_late",
-                  "contact_name", "contact", "contact_source", "wave", "reminders_sent", "last_reminder",
-                  "last_channel", "link_modulo")  # fmt: skip
-EXPORT_LABELS = {
-    "comune": "Comune", "province": "Provincia", "code": "Codice", "status_label": "Stato", "reasons": "Motivo",
-    "missing_permissions": "Permessi mancanti", "days_late": "Giorni di ritardo", "contact_name": "Referente",
-    "contact": "Contatto", "contact_source": "Fonte del contatto", "wave": "Ondata",
-    "reminders_sent": "Promemoria inviati", "last_reminder": "Ultimo promemoria", "last_channel": "Canale",
-    "link_modulo": "Link al modulo",
-}  # fmt: skip
+EXPORT_LABELS = REMINDERS.headers  # the columns people read (reminders.xlsx, the dashboard), Italian headers
+EXPORT_COLUMNS = tuple(EXPORT_LABELS)
 
 
 def export_frame(table: pd.DataFrame) -> pd.DataFrame:
-    """The columns written to reminders.csv / reminders.xlsx, in order."""
+    """The columns people read (the dashboard's downloads, reminders.xlsx), machine names, in order."""
     return table.loc[:, list(EXPORT_COLUMNS)]
 
 
@@ -328,7 +321,8 @@ def eml_name(number: int, comune: str, province: str) -> str:
 
 
 def drafts_zip(frame: pd.DataFrame, templates: Templates, when: dt.datetime) -> bytes:
-    """A ZIP with one .eml per comune, ``elenco.csv`` (which file is whose) and ``LEGGIMI.txt``."""
+    """A ZIP with one .eml per comune, ``elenco.csv`` (which file is whose, Italian headers: it is for
+    people) and ``LEGGIMI.txt``."""
     stamp = (max(when.year, 1980), when.month, when.day, when.hour, when.minute, when.second)
     buffer = io.BytesIO()
     index = []
@@ -346,8 +340,10 @@ def drafts_zip(frame: pd.DataFrame, templates: Templates, when: dt.datetime) -> 
                 "file": name, "comune": row.comune, "province": row.province, "code": row.code,
                 "reason": REASON_LABELS[row.reason], "to": row.to, "address": row.address,
             })  # fmt: skip
-        add("elenco.csv", to_csv_bytes(pd.DataFrame(index, columns=["file", "comune", "province", "code", "reason",
-                                                                     "to", "address"])))  # fmt: skip
+        add(
+            "elenco.csv",
+            to_csv_bytes(for_people(pd.DataFrame(index, columns=list(DRAFTS_INDEX.headers)), DRAFTS_INDEX)),
+        )
         add("LEGGIMI.txt", _readme(frame).encode("utf-8"))
     return buffer.getvalue()
 
@@ -355,13 +351,13 @@ def drafts_zip(frame: pd.DataFrame, templates: Templates, when: dt.datetime) -> 
 def _readme(frame: pd.DataFrame) -> str:
     without = frame.loc[frame["to"] == ""]
     lines = [
-        f"Bozze di promemoria: {len(frame)} comuni, una bozza per comune (file .eml).",
+        f"Bozze di promemoria: {count_comuni(len(frame))}, una bozza per comune (file .eml).",
         "Apri ogni file con il programma di posta (Outlook, Thunderbird, Posta di Windows, Apple Mail),",
         "controlla il testo e invia. elenco.csv dice a quale comune corrisponde ogni file.",
         "",
     ]
     if len(without):
-        lines.append(f"{len(without)} comuni senza un indirizzo utilizzabile: la bozza non ha destinatario.")
+        lines.append(f"{count_comuni(len(without))} senza un indirizzo utilizzabile: la bozza non ha destinatario.")
         lines += [f"- {r.comune}{f' ({r.province})' if r.province else ''}: {r.address}" for r in without.itertuples()]
     else:
         lines.append("Tutte le bozze hanno un destinatario.")

@@ -33,7 +33,7 @@ from email.utils import format_datetime, make_msgid, parseaddr
 import pandas as pd
 
 from rollout.errors import InputError
-from rollout.italian import short_date
+from rollout.italian import count_comuni, plural, short_date
 from rollout.reminders.headers import header, mailbox_header, one_line, text_message, usable_address
 from rollout.reminders.identity import identifiers, key_identifiers
 from rollout.reminders.log import CHANNELS, Mark, ReminderLog, TrackingError
@@ -141,7 +141,7 @@ def plan(
         elif blocker is not None:
             item.result, item.detail = blocker
         elif limit is not None and due >= limit:
-            item.result, item.detail = "deferred", f"oltre il limite di {limit} messaggi"
+            item.result, item.detail = "deferred", f"oltre il limite di {plural(limit, 'messaggio', 'messaggi')}"
         else:
             due += 1
         out.append(item)
@@ -598,15 +598,17 @@ def counts(items: Sequence[Outcome]) -> dict[str, int]:
 
 def count_words(items: Sequence[Outcome]) -> str:
     """«15 inviati, 1 rifiutato, 2 senza indirizzo»: each result with its count, in Italian."""
-    words = {
-        k: PLURALS.get(k, RESULTS[k]) if n > 1 or k == "uncertain" else RESULTS[k] for k, n in counts(items).items()
-    }
-    return ", ".join(f"{n} {words[k]}" for k, n in counts(items).items())
+    return ", ".join(plural(n, *_counted(k)) for k, n in counts(items).items())
+
+
+def _counted(result: str) -> tuple[str, str]:
+    """A result's words after a count of one and of many: «1 rifiutato», «2 rifiutati»."""
+    many = PLURALS.get(result, RESULTS[result])
+    return (many if result == "uncertain" else RESULTS[result]), many  # «1 con esito incerto»
 
 
 def summary_line(items: Sequence[Outcome]) -> str:
-    comuni = "1 comune" if len(items) == 1 else f"{len(items)} comuni"
-    return f"Promemoria: {comuni}, {count_words(items) or 'nessuno da inviare'}."
+    return f"Promemoria: {count_comuni(len(items))}, {count_words(items) or 'nessuno da inviare'}."
 
 
 def outcomes_frame(items: Sequence[Outcome]) -> pd.DataFrame:

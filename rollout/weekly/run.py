@@ -25,7 +25,7 @@ from data_sources import SourceError
 from data_sources.gsecrets import find_secrets
 from rollout.config import Config
 from rollout.errors import InputError
-from rollout.italian import countdown, moment, short_date
+from rollout.italian import countdown, moment, plural, short_date
 from rollout.outputs.links import FormLink
 from rollout.pipeline import Load, cache_folder, load, load_warnings, settings_for
 from rollout.reminders.drafts import drafts, reminders_list, templates_from_config
@@ -36,7 +36,7 @@ from rollout.reminders.mail_settings import find_smtp, options_from_config
 from rollout.reminders.send import PROBLEMS, RESULTS, Outcome, Sender, SendError, count_words, plan, summary_line
 from rollout.status import Snapshot
 from rollout.terminal import say
-from rollout.views import week_totals
+from rollout.views import answered_without_at, week_totals
 from rollout.weekly.folders import (
     LATEST,
     LOG_NAME,
@@ -334,7 +334,8 @@ class WeeklyRun:
         if self.folder is not None:
             lines.append(f"Rapporto completo sul server: {self.folder} (l'ultimo è sempre in {self.out / LATEST}).")
         subject = f"{c.campaign}: situazione al {short_date(s.as_of_local.date())}"
-        return Summary(subject, tuple(self.first), situation, kpi_rows(now, before), tuple(lines), self.picture)
+        kpis = kpi_rows(now, before, answered_without_at(snap.comuni))
+        return Summary(subject, tuple(self.first), situation, kpis, tuple(lines), self.picture)
 
 
 def _why(err: OSError) -> str:
@@ -342,7 +343,7 @@ def _why(err: OSError) -> str:
 
 
 def _recipients(n: int) -> str:
-    return "1 destinatario" if n == 1 else f"{n} destinatari"
+    return plural(n, "destinatario", "destinatari")
 
 
 def run_weekly(

@@ -24,7 +24,7 @@ import uuid
 from dataclasses import dataclass, field
 from email.utils import format_datetime, make_msgid, parseaddr
 
-from rollout.italian import number
+from rollout.italian import plural
 from rollout.reminders.headers import address_list_header, header, mailbox_header, text_part, usable_address
 from rollout.reminders.log import TrackingError
 from rollout.reminders.mail_settings import SmtpSettings
@@ -37,7 +37,7 @@ from rollout.reminders.send import (
     hand_over,
     open_with_retries,
 )
-from rollout.views import KPIS, change_text
+from rollout.views import kpi_figures
 from rollout.weekly.state import WeeklyLog
 
 PICTURE_NAME = "status.png"
@@ -121,9 +121,13 @@ def _multipart(subtype: str, parts: list[bytes], params: str = "") -> bytes:
     return b"".join(out)
 
 
-def kpi_rows(now: dict[str, int], before: dict[str, int]) -> tuple[tuple[str, str, str], ...]:
-    """The KPIs of the Panoramica and of the picture: label, value the Italian way, change in 7 days."""
-    return tuple((k.label, number(now[k.key]), change_text(now[k.key] - before[k.key])) for k in KPIS)
+def kpi_rows(now: dict[str, int], before: dict[str, int], answered: int) -> tuple[tuple[str, str, str], ...]:
+    """The KPIs as the Panoramica and the picture write them (``kpi_figures``): label, value, and the
+    line under it with the change in seven days; ``answered``: ``answered_without_at``."""
+    return tuple(
+        (f.kpi.label, f.value_text, "; ".join(t for t in (f.note, f.week_text) if t))
+        for f in kpi_figures(now, before, answered)
+    )
 
 
 def answered_this_week(now: dict[str, int], before: dict[str, int]) -> str:
@@ -131,8 +135,7 @@ def answered_this_week(now: dict[str, int], before: dict[str, int]) -> str:
     n = now["on_time"] + now["late"] - before["on_time"] - before["late"]
     if n <= 0:
         return "Negli ultimi 7 giorni nessun comune ha risposto per la prima volta."
-    who = "1 comune ha" if n == 1 else f"{number(n)} comuni hanno"
-    return f"Negli ultimi 7 giorni {who} risposto per la prima volta."
+    return f"Negli ultimi 7 giorni {plural(n, 'comune ha', 'comuni hanno')} risposto per la prima volta."
 
 
 # -- sending ----------------------------------------------------------------------------------------
