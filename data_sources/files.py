@@ -1,4 +1,4 @@
-"""Turn the bytes of a CSV or XLSX file into a Grid of text cells.
+"""Turn the bytes of a CSV or XLSX file into a Grid of text cells (workbooks: ``xlsx``).
 
 The format is recognised from the content, not the file name: Google Sheets downloads, Excel
 exports (cp1252, semicolons, UTF-16 "Unicode text") and the open-data CSVs all come through here.
@@ -7,7 +7,6 @@ exports (cp1252, semicolons, UTF-16 "Unicode text") and the open-data CSVs all c
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 import itertools
 import re
@@ -33,7 +32,9 @@ def read_bytes(data: bytes, origin: str, sheet: str | None = None) -> Grid:
     if not data or not data.strip():
         raise SourceError(f"Il file {origin} è vuoto.")
     if data.startswith(XLSX_MAGIC):
-        return read_xlsx(data, origin, sheet)
+        from data_sources.xlsx import read_workbook  # only workbooks pay for it (and it imports this module)
+
+        return read_workbook(data, origin, sheet)
     if is_encrypted_office(data):
         raise SourceError(_protected(origin))
     if data.startswith(OLE2_MAGIC):
@@ -365,79 +366,6 @@ def _drop_trailing_empty(cells: pd.DataFrame) -> pd.DataFrame:
     return cells.iloc[:last]
 
 
-ODS_MIME = b"mimetypeapplication/vnd.oasis.opendocument.spreadsheet"
-_HEAD_ROWS = 10  # where a header is looked for: what another sheet of a workbook is judged by
-
-
-def read_xlsx(data: bytes, origin: str, sheet: str | None = None) -> Grid:
-    """Read one worksheet of an XLSX (or ODS) file: the first, or the one named ``sheet``.
-
-    Read with calamine; every cell becomes the text a CSV download of the same sheet would carry.
-    When the first sheet is read, the first rows of the others come along (``Grid.other_sheets``),
-    so a cover page can be told apart from the sheet that has the columns.
-    """
-    from python_calamine import CalamineWorkbook, PasswordError, SheetTypeEnum  # only XLSX inputs pay for it
-
-    kind = "ODS" if ODS_MIME in data[:100] else "XLSX"
-    try:
-        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        names = [m.name for m in book.sheets_metadata if m.typ == SheetTypeEnum.WorkSheet] or list(book.sheet_names)
-    except PasswordError:
-        raise SourceError(_protected(origin)) from None
-    except Exception:  # noqa: BLE001 - CalamineError, ZipError, XmlError...: a damaged archive
-        raise SourceError(_damaged(origin, kind)) from None
-    try:
-        if sheet:
-            if sheet not in names:
-                shown = ", ".join(f"'{n}'" for n in names)
-                raise SourceError(f"Il foglio '{sheet}' non esiste in {origin}; fogli presenti: {shown}.")
-            name = sheet
-        elif names:
-            name = names[0]
-        else:
-            raise SourceError(f"{origin} non contiene fogli di lavoro.")
-        rows = _sheet_rows(book, name)
-        others = (
-            ()
-            if sheet
-            else tuple(
-                (other, cells_from_rows(_sheet_rows(book, other, _HEAD_ROWS))) for other in names if other != name
-            )
-        )
-    except SourceError:
-        raise
-    except Exception:  # noqa: BLE001 - a damaged sheet inside a readable archive
-        raise SourceError(_damaged(origin, kind)) from None
-    finally:
-        book.close()
-    cells = cells_from_rows(rows)
-    shown_origin = origin if not sheet else f"{origin} (foglio '{sheet}')"
-    if kind == "XLSX":
-        missing = _formulas_without_values(data, name)
-        if missing:
-            raise SourceError(
-                f"{shown_origin}: il foglio '{name}' ha {missing} celle con formule senza valore calcolato "
-                "(il file è stato creato da un programma e mai aperto in Excel), quindi quelle celle risultano "
-                "vuote. Aprilo con Excel o LibreOffice e salvalo di nuovo, oppure scaricalo come CSV, e riprova."
-            )
-    if cells.empty:
-        raise SourceError(f"Il foglio di {origin} è vuoto.")
-    return Grid(cells=cells, origin=shown_origin, other_sheets=others)
-
-
-def _sheet_rows(book: object, name: str, nrows: int | None = None) -> list[list[str]]:
-    # skip_empty_area=False: the rows keep their sheet numbers even when the first ones are empty.
-    values = book.get_sheet_by_name(name).to_python(skip_empty_area=False, nrows=nrows)  # type: ignore[attr-defined]
-    return [[_cell_text(v) for v in row] for row in values]
-
-
-def _damaged(origin: str, kind: str) -> str:
-    return (
-        f"{origin} non è un file {kind} leggibile: è danneggiato o incompleto. Scaricalo o salvalo di nuovo "
-        "(o come CSV) e riprova."
-    )
-
-
 def _protected(origin: str) -> str:
     return (
         f"{origin} è protetto da password (cifrato): non si può leggere. Salvane una copia senza password "
@@ -449,47 +377,3 @@ def _protected(origin: str) -> str:
 def is_encrypted_office(data: bytes) -> bool:
     """An OLE2 container holding an encrypted Office Open XML package (a password-protected XLSX)."""
     return data.startswith(OLE2_MAGIC) and "EncryptedPackage".encode("utf-16-le") in data
-
-
-def _formulas_without_values(data: bytes, sheet: str) -> int:
-    """How many formula cells of ``sheet`` carry no computed value (written by a script, never
-    recalculated): calamine reads them as empty."""
-    import re
-    import xml.etree.ElementTree as ET
-    import zipfile
-
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-        rel = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
-        main = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-        book = ET.fromstring(archive.read("xl/workbook.xml"))
-        rid = next(s.get(rel) for s in book.iter(f"{main}sheet") if s.get("name") == sheet)
-        rels = ET.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
-        target = next(r.get("Target") for r in rels if r.get("Id") == rid)
-        target = target.lstrip("/") if target.startswith("/") else "xl/" + target
-        xml = archive.read(target)
-    except (zipfile.BadZipFile, KeyError, StopIteration, ET.ParseError, TypeError, AttributeError):
-        return 0
-    if b"<f" not in xml:
-        return 0
-    cells = re.findall(rb"<c\b[^>]*>((?:(?!</c>).)*?<f\b(?:(?!</c>).)*?)</c>", xml, re.DOTALL)
-    return sum(1 for body in cells if not re.search(rb"<v>[^<]", body))
-
-
-def _cell_text(value: object) -> str:
-    """One XLSX cell as the text a CSV download of the same sheet would carry."""
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, dt.datetime):
-        return value.isoformat(sep=" ", timespec="microseconds" if value.microsecond else "seconds")
-    if isinstance(value, dt.date):  # a date cell: read as midnight, as openpyxl did
-        return f"{value.isoformat()} 00:00:00"
-    if isinstance(value, dt.time):
-        return value.isoformat()
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
-    return str(value)

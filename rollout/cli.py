@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from data_sources import SourceError
+from rollout import interrupts
 from rollout.config import Config, load_config
 from rollout.errors import InputError
 from rollout.italian import (
@@ -43,7 +44,7 @@ from rollout.weekly.run import run_weekly
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERNAL = 3
-EXIT_INTERRUPTED = 130
+# Stopped (Ctrl-C, SIGTERM, SIGHUP): 128 + the signal's number, as a shell reports it (interrupts.exit_code).
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -238,7 +239,30 @@ def accounts_notes(snap: Snapshot, config: Config, out: Path, template: str | No
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    """The command line. Ctrl-C, SIGTERM and SIGHUP stop it alike, at any point: no worker and no
+    temporary folder left, one line ``errore: interrotto (…)``, exit 128 + the signal's number."""
+    args = None
+    with interrupts.handled():
+        try:
+            args = build_parser().parse_args(argv)
+            return _run(args)
+        except KeyboardInterrupt as err:
+            say(f"errore: {interrupted_line(args, err)}", err=True)
+            return interrupts.exit_code(err)
+
+
+def interrupted_line(args: argparse.Namespace | None, err: BaseException) -> str:
+    """What a stopped command says it left behind."""
+    what = f"interrotto ({interrupts.signal_name(err)})"
+    command = (getattr(args, "command", None), getattr(args, "action", None))
+    if command == ("reminders", "send"):
+        return f"{what}: i messaggi già inviati sono registrati; rilancia per riprendere"
+    if command[0] == "report" or command == ("accounts", "notes") or command == ("reminders", "export"):
+        return f"{what}: nessun file lasciato a metà in {args.out}; rilancia il comando"
+    return what
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         if args.command == "weekly":
             code, line = run_weekly(load_config(args.config), secrets=args.secrets, dry_run=args.dry_run,
@@ -271,9 +295,6 @@ def main(argv: list[str] | None = None) -> int:
         where = getattr(args, "out", None) or err.filename or "?"
         say(f"errore: impossibile scrivere in {where}: {err.strerror or err}", err=True)
         return EXIT_BAD_INPUT
-    except KeyboardInterrupt:
-        say("errore: interrotto (i messaggi già inviati sono registrati; rilancia per riprendere)", err=True)
-        return EXIT_INTERRUPTED
     except Exception as err:
         if os.environ.get("ROLLOUT_DEBUG"):
             raise

@@ -11,7 +11,7 @@ from data_sources import SourceError, read_source
 from data_sources import http as http_reader
 from data_sources.gsheets import sheet_ref
 from local_http import serve_routes
-from office_files import encrypted_xlsx, ods
+from office_files import encrypted_xlsx, inline, ods, xlsx
 from rollout.errors import InputError
 from rollout.read.comuni import load_comuni
 
@@ -226,21 +226,48 @@ def test_a_password_protected_workbook_is_named_as_such():
     assert "97-2003" not in str(err.value)
 
 
-def test_formulas_without_values_are_named_with_the_fix():
+def test_formulas_without_values_are_read_as_their_text_and_named_by_cell():
+    """A file written by a script (openpyxl) and never recalculated: before, the whole file was
+    refused; now each such cell reads as its formula and the note names sheet and cell."""
     book = openpyxl.Workbook()
     ws = book.active
     ws.title = "Comuni"
     ws.append(["Comune", "Provincia"])
     for i in range(2, 6):
         ws.append([f'=PROPER("comune {i}")', "NA"])  # a script wrote formulas; nothing computed them
+    ws["C3"] = '=A3&" (NA)"'
     buffer = io.BytesIO()
     book.save(buffer)
-    with pytest.raises(SourceError) as err:
-        read_source(io.BytesIO(buffer.getvalue()))
-    assert str(err.value) == (
-        "file caricato: il foglio 'Comuni' ha 4 celle con formule senza valore calcolato (il file è stato creato "
-        "da un programma e mai aperto in Excel), quindi quelle celle risultano vuote. Aprilo con Excel o "
-        "LibreOffice e salvalo di nuovo, oppure scaricalo come CSV, e riprova."
+    grid = read_source(io.BytesIO(buffer.getvalue()))
+    assert cells(grid) == [
+        ["Comune", "Provincia", ""],
+        ['=PROPER("comune 2")', "NA", ""],
+        ['=PROPER("comune 3")', "NA", '=A3&" (NA)"'],
+        ['=PROPER("comune 4")', "NA", ""],
+        ['=PROPER("comune 5")', "NA", ""],
+    ]
+    assert grid.notes == (
+        "file caricato: il foglio 'Comuni' ha 5 celle con formule senza valore calcolato (il file è stato scritto "
+        "da un programma e mai ricalcolato): sono lette come il testo della formula. Celle: Comuni!A2, Comuni!A3, "
+        "Comuni!C3, Comuni!A4, Comuni!A5. Per avere i valori, apri il file con Excel o LibreOffice, salvalo e "
+        "caricalo di nuovo.",
+    )
+
+
+def test_one_formula_without_value_is_named_alone_and_a_sheet_name_with_spaces_is_quoted():
+    data = xlsx(
+        '<row r="1">' + inline("A1", "Comune") + "</row>"
+        '<row r="7"><c r="C7"><f>UPPER(B7)</f></c><c r="D7"><f>1+1</f><v>2</v></c></row>',
+        name="Risposte del modulo 1",
+    )
+    grid = read_source(io.BytesIO(data))
+    assert cells(grid)[-1] == ["", "", "=UPPER(B7)", "2"]
+    assert list(grid.cells.index) == [1, 2, 3, 4, 5, 6, 7]
+    assert grid.notes == (
+        "file caricato: il foglio 'Risposte del modulo 1' ha 1 cella con una formula senza valore calcolato (il "
+        "file è stato scritto da un programma e mai ricalcolato): è letta come il testo della formula. Cella: "
+        "'Risposte del modulo 1'!C7. Per avere il valore, apri il file con Excel o LibreOffice, salvalo e "
+        "caricalo di nuovo.",
     )
 
 

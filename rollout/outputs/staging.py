@@ -11,6 +11,10 @@ picture (the dashboard, a test session), everything runs here, in order.
 ``start_worker`` forks the worker of one side job before its data exist: while this process reads
 and evaluates the sources, the worker loads what the job needs (imports, a runtime to start) on
 the other processor; ``run_jobs`` then sends it the job instead of forking a new process.
+
+A worker never outlives this process: the kernel kills it when its parent dies, however it dies
+(``PR_SET_PDEATHSIG``), and a stop (Ctrl-C, SIGTERM: ``rollout.interrupts``) ends every worker before
+the temporary folder is removed, so that none writes into it afterwards.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import multiprocessing
 import os
 import pickle
 import shutil
+import signal
 import sys
 import tempfile
 import threading
@@ -32,6 +37,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
+
+from rollout import interrupts
 
 # Libraries running threads of their own (vl-convert's JavaScript runtime): a process forked after
 # they started inherits their locks but not their threads, and hangs. Once one is loaded, no fork.
@@ -47,6 +54,7 @@ class _Worker:
     process: multiprocessing.process.BaseProcess
     results: Connection
     jobs: Connection | None = None
+    sender: threading.Thread | None = None  # the thread handing the job over, which then closes ``jobs``
 
 
 _WAITING: dict[str, _Worker] = {}  # workers started early, by the name of their job
@@ -57,18 +65,22 @@ def staged(out: Path) -> Iterator[Path]:
     """A fresh folder beside ``out`` to write into; on success its files replace those of ``out``."""
     out = Path(out).absolute()
     out.parent.mkdir(parents=True, exist_ok=True)
-    temporary = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
+    temporary = None
     try:
+        with interrupts.deferred():  # created and known, so that the clean-up below removes it
+            temporary = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
         yield temporary
         out.mkdir(exist_ok=True)
         written = sorted(temporary.iterdir())
         for path in written:  # checked before anything moves
             if (out / path.name).is_dir():
                 raise IsADirectoryError(errno.EISDIR, f"{out / path.name} è una cartella", str(out / path.name))
-        for path in written:
-            path.replace(out / path.name)
+        with interrupts.deferred():  # a stop arriving now comes after the last move: never half a report
+            for path in written:
+                path.replace(out / path.name)
     finally:
-        shutil.rmtree(temporary, ignore_errors=True)
+        if temporary is not None:
+            shutil.rmtree(temporary, ignore_errors=True)
 
 
 def workers() -> int:
@@ -89,10 +101,11 @@ def start_worker(name: str, warm_up: Job) -> bool:
     if name in _WAITING or not workers():
         return False
     jobs_out, jobs_in = multiprocessing.get_context("fork").Pipe(duplex=False)
-    worker = _fork(name, _serve, name, warm_up, jobs_out)
-    jobs_out.close()
-    worker.jobs = jobs_in
-    _WAITING[name] = worker
+    with interrupts.deferred():  # forked and recorded, or neither
+        worker = _fork(name, _serve, name, warm_up, jobs_out)
+        jobs_out.close()
+        worker.jobs = jobs_in
+        _WAITING[name] = worker
     return True
 
 
@@ -100,10 +113,26 @@ def _fork(name: str, target: Callable[..., None], *args: object) -> _Worker:
     """A forked process running ``target(*args, results)``, ``results`` the end it replies on."""
     context = multiprocessing.get_context("fork")
     results_out, results_in = context.Pipe(duplex=False)
-    process = context.Process(target=target, args=(*args, results_in), name=f"rollout: {name}", daemon=True)
+    process = context.Process(
+        target=_as_worker, args=(os.getpid(), target, *args, results_in), name=f"rollout: {name}", daemon=True
+    )
     process.start()
     results_in.close()
     return _Worker(process, results_out)
+
+
+PR_SET_PDEATHSIG = 1  # prctl(2): the signal this process gets when its parent dies
+
+
+def _as_worker(parent: int, target: Callable[..., None], *args: object) -> None:
+    """In a forked worker: die with the parent, however it dies (even killed, or aborted by a
+    library); SIGTERM ends the worker at once; then run ``target``."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:  # the parent died before prctl took effect: nothing will tell us
+        os._exit(0)
+    interrupts.for_workers()
+    target(*args)
 
 
 def stop_workers() -> None:
@@ -113,10 +142,21 @@ def stop_workers() -> None:
         _end(_WAITING.popitem()[1])
 
 
+END_SECONDS = 5.0  # how long a worker asked to stop may take before it is killed
+
+
 def _end(worker: _Worker) -> None:
+    """Stop a worker and wait for it: its job pipe closed (a worker waiting for its job sees the end
+    of it and returns), SIGTERM, and SIGKILL if it has not ended within ``END_SECONDS``."""
+    if worker.sender is None and worker.jobs is not None:
+        worker.jobs.close()
     worker.process.terminate()
-    worker.process.join()
-    worker.jobs.close()
+    worker.process.join(END_SECONDS)
+    if worker.process.is_alive():
+        worker.process.kill()
+        worker.process.join()
+    if worker.sender is not None:
+        worker.sender.join()  # its write fails at once now that the worker is gone; it closes ``jobs``
     worker.results.close()
 
 
@@ -150,7 +190,9 @@ def run_jobs(here: Mapping[str, Job], side: Mapping[str, Job] | None = None) -> 
         forking = [name for name in side if name not in early]
         if forking and workers():  # first: these start from nothing, the early ones are ready
             shed_memory()  # the workers start as copies of this process: smaller copies
-            started += [(name, _fork(name, _run_inherited, name)) for name in forking]
+            for name in forking:
+                with interrupts.deferred():  # forked and recorded, or neither
+                    started.append((name, _fork(name, _run_inherited, name)))
         else:
             here = {**{name: side[name] for name in forking}, **here}
         for name, worker in early.items():
@@ -161,21 +203,26 @@ def run_jobs(here: Mapping[str, Job], side: Mapping[str, Job] | None = None) -> 
                 here = {name: side[name], **here}
                 continue
             # Sent by a thread: the worker may still be warming up, and this process has work to do.
-            threading.Thread(target=_hand_over, args=(worker.jobs, payload), daemon=True).start()
+            worker.sender = threading.Thread(target=_hand_over, args=(worker.jobs, payload), daemon=True)
+            worker.sender.start()
             started.append((name, worker))
         failure: BaseException | None = None
         try:
             for name, job in here.items():
                 seconds.update(_timed(name, job))
+        except KeyboardInterrupt:  # stopping: the workers are ended below, not waited for
+            raise
         except BaseException as err:  # noqa: BLE001 -- raised below, once the workers are waited for
             failure = err
-        for name, worker in started:
+        while started:
+            name, worker = started[0]
             try:
                 ok, value = worker.results.recv()
             except EOFError:
                 code = worker.process.exitcode
                 ok, value = False, RuntimeError(f"the worker writing {name} stopped (exit code {code})")
             worker.process.join()
+            started.pop(0)
             if ok:
                 seconds.update(value)
             elif failure is None:
@@ -184,6 +231,8 @@ def run_jobs(here: Mapping[str, Job], side: Mapping[str, Job] | None = None) -> 
             raise failure
     finally:
         _JOBS = {}
+        for _, worker in started:  # stopped (Ctrl-C, SIGTERM) or failed before waiting: no worker keeps writing
+            _end(worker)
     return seconds
 
 
