@@ -257,6 +257,8 @@ def interrupted_line(args: argparse.Namespace | None, err: BaseException) -> str
     command = (getattr(args, "command", None), getattr(args, "action", None))
     if command == ("reminders", "send"):
         return f"{what}: i messaggi già inviati sono registrati; rilancia per riprendere"
+    if command[0] == "weekly":
+        return f"{what}: nessun rapporto lasciato a metà, i messaggi già inviati sono registrati; rilancia il comando"
     if command[0] == "report" or command == ("accounts", "notes") or command == ("reminders", "export"):
         return f"{what}: nessun file lasciato a metà in {args.out}; rilancia il comando"
     return what

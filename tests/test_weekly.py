@@ -16,6 +16,7 @@ import io
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import threading
@@ -25,6 +26,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from processes import TIMEOUT, Command, left_running
 from smtp_server import Mailbox, Server, free_port
 
 from conftest import ROOT
@@ -60,14 +62,16 @@ def serve(sheets: Routes, name: str, rows: list[str]) -> None:
     sheets.routes[f"/{name}"] = (200, CSV, "".join(rows).encode("utf-8"))
 
 
-def write_campaign(folder: Path, comuni: str, submissions: str, port: int, campaign: str = "Demo") -> Path:
+def write_campaign(
+    folder: Path, comuni: str, submissions: str, port: int, campaign: str = "Demo", send_reminders: bool = True
+) -> Path:
     """rollout.toml and secrets.toml in ``folder``: the moment of the demo, reminders and summary on."""
     (folder / "rollout.toml").write_text(
         f"campaign = {json.dumps(campaign)}\ndeadline = 2023-09-13\nas_of = 2023-09-08T18:00:00\n"
         f'form_url = "https://forms.gle/x"\ncomuni = "{comuni}"\nsubmissions = "{submissions}"\n'
         '[reminders]\nsender = "Ufficio PNRR <pnrr@azienda.it>"\nsignature = "Ufficio PNRR"\n'
         "max_per_minute = 100000\nresend_after_days = 1\n"
-        f"[weekly]\nsend_reminders = true\nrecipients = {json.dumps(COMMITTEE)}\nkeep_weeks = 2\n",
+        f"[weekly]\nsend_reminders = {json.dumps(send_reminders)}\nrecipients = {json.dumps(COMMITTEE)}\nkeep_weeks = 2\n",
         encoding="utf-8",
     )
     (folder / "secrets.toml").write_text(
@@ -304,14 +308,16 @@ def test_without_any_data_the_summary_says_the_read_failed(tmp_path, monkeypatch
 
 
 class GatedMailbox(Mailbox):
-    """Holds every message's answer until ``gate`` is set."""
+    """Holds every message's answer until ``gate`` is set; ``arrived`` once a message is all here."""
 
     def __init__(self) -> None:
         super().__init__()
         self.gate = threading.Event()
+        self.arrived = threading.Event()
 
     async def handle_DATA(self, server, session, envelope):
-        await asyncio.get_running_loop().run_in_executor(None, self.gate.wait, 120)
+        self.arrived.set()
+        await asyncio.get_running_loop().run_in_executor(None, self.gate.wait, TIMEOUT)
         return await super().handle_DATA(server, session, envelope)
 
 
@@ -330,8 +336,8 @@ def test_two_runs_started_together_send_one_summary(tmp_path):
                      for _ in range(2)]  # fmt: skip
         try:
             with concurrent.futures.ThreadPoolExecutor(2) as pool:
-                ends = {pool.submit(p.communicate, timeout=120): p for p in processes}
-                done, _ = concurrent.futures.wait(ends, timeout=120, return_when=concurrent.futures.FIRST_COMPLETED)
+                ends = {pool.submit(p.communicate, timeout=TIMEOUT): p for p in processes}
+                done, _ = concurrent.futures.wait(ends, timeout=TIMEOUT, return_when=concurrent.futures.FIRST_COMPLETED)
                 [first] = done
                 loser = ends[first]
                 out, err = first.result()
@@ -358,6 +364,39 @@ def test_two_runs_started_together_send_one_summary(tmp_path):
     assert len(summaries(box)) == 1
     assert len(reminders(box)) == 16
     assert ReminderLog(tmp_path / "promemoria.sqlite3").outbox()["state"].value_counts().to_dict() == {"sent": 16}
+
+
+def test_a_run_stopped_while_the_summary_is_with_the_server_never_sends_it_again(tmp_path):
+    """SIGTERM (systemd's stop) once the summary's text is all with the server, before its answer:
+    one line, 143, the summary recorded as possibly sent; a new run that day sends no other."""
+    (tmp_path / "comuni.csv").write_text("".join(COMUNI[:19]), encoding="utf-8")
+    (tmp_path / "risposte.csv").write_text(RESPONSES[0], encoding="utf-8")
+    box = GatedMailbox()
+    with Server(box) as server:
+        write_campaign(tmp_path, "comuni.csv", "risposte.csv", server.port, send_reminders=False)
+        run = Command(tmp_path, "weekly", "--config", "rollout.toml", "--secrets", "secrets.toml")
+        run.wait_until(box.arrived.is_set, "handing the summary over")
+        code, out, err = run.stop(signal.SIGTERM)
+        box.gate.set()  # the server takes it after all: it did arrive
+        assert (code, out, err) == (
+            143,
+            "",
+            "errore: interrotto (SIGTERM): nessun rapporto lasciato a metà, i messaggi già inviati sono registrati; "
+            "rilancia il comando\n",
+        )
+        assert left_running(run.pid) == []
+        day = dt.datetime.now(ROME).date()  # the subprocess ran on the real clock
+        assert WeeklyLog(tmp_path / "promemoria.sqlite3").summary_state(day) == "uncertain"
+        log = (tmp_path / "out" / "weekly.log").read_text(encoding="utf-8").splitlines()
+        assert log[-1].endswith("interrotto: i messaggi già inviati sono registrati")
+        assert [p.name for p in (tmp_path / "out").iterdir() if p.name.startswith(".")] == []
+        box.arrived.clear()
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(weekly_run, "CLOCK", on(day))
+            code, printed = weekly(tmp_path)
+    assert code == 1
+    assert "riepilogo di oggi già avviato; da controllare: riepilogo di oggi con esito incerto;" in printed
+    assert box.received == []  # the stopped run's connection went with it; the new run sent nothing
 
 
 # --- the summary is never sent twice ---------------------------------------------------------------

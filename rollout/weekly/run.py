@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 
 from data_sources import SourceError
 from data_sources.gsecrets import find_secrets
+from rollout import interrupts
 from rollout.config import Config
 from rollout.errors import InputError
 from rollout.italian import countdown, moment, plural, short_date
@@ -200,7 +201,8 @@ class WeeklyRun:
             *(f"avviso: {w}" for w in written.warnings),
         )
         try:
-            self.log.write(f"{point_latest(self.out, folder)} punta a {folder.name}")
+            with interrupts.deferred():  # a stop comes after the link is in place, never between
+                self.log.write(f"{point_latest(self.out, folder)} punta a {folder.name}")
         except OSError as err:
             self.problems.append(f"{LATEST} non aggiornato")
             self.log.write(f"{self.out / LATEST} non aggiornato: {_why(err)}")
@@ -211,7 +213,8 @@ class WeeklyRun:
                 f"Prova: non elimino {len(old)} settimane oltre [weekly] keep_weeks: {', '.join(p.name for p in old)}"
             )
         elif old:
-            prune(old)
+            with interrupts.deferred():  # never a week deleted half way
+                prune(old)
             self.log.write(f"eliminate le settimane oltre [weekly] keep_weeks: {', '.join(p.name for p in old)}")
 
     # -- 3. receipts and bounces --------------------------------------------------------------------

@@ -185,6 +185,10 @@ def send_summary(
     except Uncertain as err:
         return _settled(log, message_id, Delivery("uncertain", f"{err}: il riepilogo potrebbe essere arrivato"))
     except BaseException:  # interrupted: recorded for what it may be, then the interruption goes on
+        if smtp is not None:
+            with contextlib.suppress(OSError):
+                smtp.close()  # no QUIT: a server still busy with the message would hold the stop up
+            smtp = None
         state = "uncertain" if handing else "failed"
         _settled(log, message_id, Delivery(state, "invio del riepilogo interrotto"))
         raise
