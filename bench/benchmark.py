@@ -538,9 +538,9 @@ def report_process_figures(directory: Path, runs: int = 3) -> dict[str, object]:
 
 def output_seconds(directory: Path) -> dict[str, float]:
     """The seconds each output file of the report took (``write_report`` in a fresh process)."""
-    from rollout.cli import start_workers, write_report
     from rollout.config import load_config
     from rollout.pipeline import run_report
+    from rollout.usecases.report import start_workers, write_report
 
     config = load_config(write_bench_config(directory))
     start_workers()  # as `report` does: the two slowest files' workers start while the pipeline runs

@@ -8,18 +8,11 @@ import streamlit as st
 from rollout.config import missing_signature
 from rollout.errors import InputError
 from rollout.italian import count_comuni, marked_reminders, recorded_reminders, short_date, to_chase
-from rollout.outputs.columns import REMINDERS, for_people
-from rollout.outputs.files import to_csv_bytes, to_xlsx_bytes
 from rollout.outputs.links import FormLink
-from rollout.reminders.drafts import (
-    EXPORT_LABELS,
-    drafts,
-    drafts_zip,
-    export_frame,
-    templates_from_config,
-)
-from rollout.reminders.log import CHANNELS, Mark
+from rollout.reminders.drafts import EXPORT_LABELS
+from rollout.reminders.log import CHANNELS
 from rollout.status import STATUS_LABELS
+from rollout.usecases import reminders as kit
 from ui import notes
 from ui.comuni import short_permissions
 from ui.context import current, header
@@ -41,32 +34,20 @@ log = reminder_log(ctx.config)
 table = reminders(ctx.snap, ctx.view, ctx.view_key, load_marks(log), FormLink.from_config(ctx.config))
 no_answer = int(table["status"].isin(["pending", "missing"]).sum())
 st.markdown(to_chase(no_answer, len(table) - no_answer))
-try:
-    templates = templates_from_config(ctx.config)
-except InputError as err:
-    templates = None
-    st.error(f"Modelli dei promemoria non validi: bozze non disponibili. {md_escape(str(err))}")
 if unsigned := missing_signature(ctx.config):
     st.warning(md_escape(unsigned), icon=":material/signature:")
-
-
-def letters_for(rows):
-    """The drafts of some rows of the list (computed on demand: thousands of comuni at national scale)."""
-    return drafts(rows, ctx.settings, templates, ctx.config.campaign, ctx.config.form_url)
-
-
-export = export_frame(table)
+chase = kit.Reminders.of_table(ctx.snap, ctx.config, table)  # the drafts are made on demand (thousands of comuni)
 stamp = ctx.settings.as_of_local.strftime("%Y%m%d")
 downloads = st.container(horizontal=True)  # the buttons side by side, each as wide as its label
 # Generated at the click, so that no file with contacts waits on the media endpoint (ui/downloads.py).
 download_button(
-    downloads, "Scarica CSV", lambda: to_csv_bytes(for_people(export, REMINDERS)), f"promemoria_{stamp}.csv", "text/csv",
-    icon=":material/download:", key="dl_csv",
+    downloads, "Scarica CSV", chase.download_csv, f"promemoria_{stamp}.csv", "text/csv", icon=":material/download:",
+    key="dl_csv",
 )  # fmt: skip
 download_button(
     downloads,
     "Scarica Excel",
-    lambda: to_xlsx_bytes(for_people(export, REMINDERS), REMINDERS.sheet),
+    chase.download_xlsx,
     f"promemoria_{stamp}.xlsx",
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     icon=":material/download:",
@@ -75,12 +56,12 @@ download_button(
 download_button(
     downloads,
     "Scarica bozze (.eml)",
-    (lambda: drafts_zip(letters_for(table), templates, ctx.settings.as_of_local)) if templates else bytes,
+    chase.drafts_zip,
     f"bozze_promemoria_{stamp}.zip",
     "application/zip",
     icon=":material/mail:",
     key="dl_drafts",
-    disabled=templates is None or table.empty,
+    disabled=table.empty,
     help="Una bozza per comune, da aprire con il programma di posta; chi non ha un indirizzo utilizzabile "
     "ha la bozza senza destinatario.",
 )
@@ -90,9 +71,9 @@ shown = table.assign(
     last_reminder=table["last_reminder"].map(shown_day),
     missing_permissions=table["missing_permissions"].map(short_permissions),
 )
-with_links = templates is not None and len(table) <= MAX_LINKS
+with_links = len(table) <= MAX_LINKS
 if with_links:
-    shown["mailto"] = letters_for(table)["mailto"].to_numpy()
+    shown["mailto"] = chase.letters()["mailto"].to_numpy()
 shown = hide_personal(shown)
 # The columns in sets, each readable whole at 1440 px beside the sidebar; the others one click away.
 COLUMNS = {
@@ -124,13 +105,13 @@ st.dataframe(
     key="reminders",
 )
 notice()
-if templates is not None and not with_links:
+if not with_links:
     st.caption(
         f"Con più di {MAX_LINKS} comuni in elenco i link «scrivi» non sono mostrati: "
         "restringi l'elenco con i filtri oppure usa «Scarica bozze»."
     )
 
-send_section(ctx, table, templates, log)
+send_section(ctx, table, log)
 
 st.subheader("Registra i promemoria inviati")
 labels = {k: f"{n} ({p})" if p else n for k, n, p in zip(table["key"], table["comune"], table["province"], strict=True)}
@@ -154,20 +135,19 @@ if submitted and log is not None:
     if not picked:
         st.warning("Scegli i comuni oppure spunta «Tutti i comuni dell'elenco».")
     else:
-        names = dict(zip(table["key"], table["comune"], strict=True))
         try:
-            batch = log.record([Mark(k, names[k]) for k in picked], sent_on, channel, note)
+            done = kit.mark(log, kit.marks_for(table, picked), sent_on, channel, note)
         except InputError as err:
             st.error(md_escape(str(err)))
         else:
-            text = f"{marked_reminders(len(picked))} ({CHANNELS[channel]}, {short_date(sent_on)})."
-            st.session_state[FLASH] = {"batch": batch, "text": text}
+            text = f"{marked_reminders(done.count)} ({CHANNELS[done.channel]}, {short_date(done.sent_on)})."
+            st.session_state[FLASH] = {"batch": done.batch, "text": text}
             st.rerun()
 if (flash := st.session_state.get(FLASH)) and log is not None:
     st.success(flash["text"], icon=":material/check_circle:")
     if st.button("Annulla questa registrazione", icon=":material/undo:", key="undo_marks"):
         try:
-            removed = log.undo(flash["batch"])
+            removed = kit.undo(log, flash["batch"])
         except InputError as err:
             st.error(md_escape(str(err)))
         else:
@@ -178,9 +158,9 @@ if (flash := st.session_state.get(FLASH)) and log is not None:
 st.subheader("Bozza per un comune")
 if screenshot_mode():
     st.info("Le bozze contengono referenti e indirizzi: sono nascoste in modalità screenshot.")
-elif templates is not None and not table.empty:
+elif not table.empty:
     pick = st.selectbox("Comune", list(labels), format_func=labels.get, key="draft_comune")
-    letter = letters_for(table.loc[table["key"] == pick]).iloc[0]
+    letter = chase.letters(table.loc[table["key"] == pick]).iloc[0]
     # Without a usable address, ``address`` already says so and why: «nessun indirizzo utilizzabile (…)».
     to = f"{md_escape(letter['to'])} · " if letter["to"] else "— "
     st.markdown(f"**A:** {to}{md_escape(letter['address'])}  \n**Oggetto:** {md_escape(letter['subject'])}")

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import importlib.util
 import ipaddress
 import math
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 
 from rollout.errors import InputError
 
@@ -238,6 +239,101 @@ def parse_trusted_proxies(value: object) -> tuple[Network, ...]:
                 '("127.0.0.1", "::1") né una rete ("10.0.0.0/8").'
             ) from None
     return tuple(dict.fromkeys(out))
+
+
+ACCESS_SECRET_KEYS = frozenset({"password", "trusted_proxies"})  # [access] of the secrets
+_AUTH_ORDER = ("redirect_uri", "cookie_secret")  # as the messages name them
+_PROVIDER_ORDER = ("client_id", "client_secret", "server_metadata_url")
+AUTH_KEYS = frozenset(_AUTH_ORDER)  # [auth], for every provider
+PROVIDER_KEYS = frozenset(_PROVIDER_ORDER)  # [auth] or [auth.<provider>]
+PROVIDER_OPTIONAL_KEYS = frozenset({"client_kwargs"})  # extra parameters of the provider (a table), e.g. prompt
+
+
+@dataclass(frozen=True)
+class AccessSecrets:
+    """``[access]`` and ``[auth]`` of the secrets file, checked.
+
+    ``password``: the team's password (None: no password); ``proxies``: the reverse proxies whose
+    X-Forwarded-For names the client; ``providers``: the OIDC providers of ``[auth]`` ("default"
+    for keys directly in it), empty without a login."""
+
+    password: str | None = field(default=None, repr=False)
+    proxies: tuple[Network, ...] = ()
+    providers: tuple[str, ...] = ()
+
+    @property
+    def login(self) -> bool:
+        return bool(self.providers)
+
+    @property
+    def protected(self) -> bool:
+        """A password or a login guards the dashboard."""
+        return self.password is not None or self.login
+
+
+def access_secrets(access: Mapping[str, object] | None, auth: Mapping[str, object] | None) -> AccessSecrets:
+    """Check ``[access]`` and ``[auth]`` of the secrets (mappings, e.g. ``st.secrets``' sections; None
+    when absent). InputError (Italian) says what is wrong: the dashboard then stays closed."""
+    password = None
+    proxies: tuple[Network, ...] = ()
+    if access is not None:
+        if not isinstance(access, Mapping):
+            raise InputError("Nei segreti [access] deve essere una sezione.")
+        _no_unknown(access, ACCESS_SECRET_KEYS, "nei segreti [access]")
+        if "password" in access:
+            password = access["password"]
+            if not isinstance(password, str) or not password.strip():
+                raise InputError("La password in [access] dei segreti è vuota o non è un testo.")
+        proxies = parse_trusted_proxies(access.get("trusted_proxies", []))
+    providers: tuple[str, ...] = ()
+    if auth is not None:
+        if not isinstance(auth, Mapping):
+            raise InputError("Nei segreti [auth] deve essere una sezione.")
+        problem = auth_problem(auth)
+        if problem:
+            raise InputError(f"Login non configurato correttamente: {problem}.")
+        providers = tuple(auth_providers(auth))
+    return AccessSecrets(password, proxies, providers)
+
+
+def _no_unknown(table: Mapping[str, object], allowed: Iterable[str], where: str) -> None:
+    allowed = set(allowed)
+    unknown = sorted(str(k) for k in table if k not in allowed)
+    if unknown:
+        raise InputError(
+            f"Chiave sconosciuta {where}: {', '.join(unknown)}. Chiavi ammesse: {', '.join(sorted(allowed))}."
+        )
+
+
+def auth_providers(auth: Mapping[str, object]) -> list[str]:
+    """The OIDC providers of ``[auth]``: "default" for keys directly in it, else its sub-sections."""
+    if "client_id" in auth:
+        return ["default"]
+    return [str(k) for k, v in auth.items() if isinstance(v, Mapping)]
+
+
+def auth_problem(auth: Mapping[str, object]) -> str:
+    """What is wrong with ``[auth]`` for st.login to work (in Italian), or ""."""
+    names = auth_providers(auth)
+    provider_keys = PROVIDER_KEYS | PROVIDER_OPTIONAL_KEYS
+    own = AUTH_KEYS | (provider_keys if names == ["default"] else set())
+    unknown = [str(k) for k, v in auth.items() if k not in own and (names == ["default"] or not isinstance(v, Mapping))]
+    for name in names if names != ["default"] else []:
+        unknown += [f"{name}.{k}" for k in auth[name] if k not in provider_keys]  # type: ignore[union-attr]
+    if unknown:
+        return f"chiave sconosciuta in [auth]: {', '.join(sorted(unknown))}"
+    missing = [k for k in _AUTH_ORDER if not str(auth.get(k) or "").strip()]
+    if not names:
+        return "nessun provider in [auth] (client_id, client_secret, server_metadata_url)"
+    for name in names:
+        section = auth if name == "default" else auth[name]
+        prefix = "" if name == "default" else f"{name}."
+        missing += [prefix + k for k in _PROVIDER_ORDER if not str(section.get(k) or "").strip()]  # type: ignore[union-attr]
+    if missing:
+        return "mancano " + ", ".join(missing)
+    if importlib.util.find_spec("authlib") is None:
+        return "manca il pacchetto Authlib (python3 -m pip install -r requirements.txt)"
+    return ""
 
 
 def client_key(peer: str | None, forwarded: Iterable[str], trusted: tuple[Network, ...]) -> str:

@@ -1,21 +1,18 @@
 """Command line for unattended weekly runs: ``python -m rollout report --out DIR``.
 
-A thin face over the core: on bad input it prints one line (``errore: …``) and exits non-zero.
+A thin face over the use cases (``rollout.usecases``, which the dashboard calls too): it parses the
+arguments, calls them and prints the outcome; on bad input one line (``errore: …``) and a non-zero
+exit. The ``reminders`` command is in ``rollout.cli_reminders``.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
-import functools
-import json
 import os
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from data_sources import SourceError
-from rollout import interrupts
+from rollout import cli_reminders, interrupts
 from rollout.config import Config, load_config
 from rollout.errors import InputError
 from rollout.italian import (
@@ -24,22 +21,18 @@ from rollout.italian import (
     agree,
     answered_without_at_text,
     count_comuni,
+    number,
     plural,
     rows_read,
     status_count,
     without_at,
 )
 from rollout.outputs import staging
-from rollout.outputs.columns import write_for_people
-from rollout.outputs.files import write_csv
-from rollout.outputs.quality import rows_table
-from rollout.outputs.staging import run_jobs, staged
-from rollout.outputs.tables import accounts_table, comuni_table, status_dict
-from rollout.pipeline import run_report
-from rollout.reminders import cli as reminders_cli
+from rollout.pipeline import report_load, settings_for
 from rollout.status import Snapshot
 from rollout.terminal import Progress, say
-from rollout.views import Overview, answered_without_at
+from rollout.usecases.report import start_workers, write_report
+from rollout.views import answered_without_at
 from rollout.weekly.run import run_weekly
 
 EXIT_BAD_INPUT = 2
@@ -55,7 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     report = sub.add_parser("report", help="scrive status.json, promemoria ed elenco account in una cartella")
     add_source_flags(report)
     report.add_argument("--out", required=True, help="cartella in cui scrivere i file")
-    reminders_cli.add_parser(
+    cli_reminders.add_parser(
         sub.add_parser("reminders", help="promemoria: elenco e bozze, registrazione degli invii"), add_source_flags
     )
     accounts = sub.add_parser("accounts", help="account degli editor: note formali per i comuni")
@@ -115,95 +108,6 @@ def resolve_config(args: argparse.Namespace) -> Config:
     )
 
 
-@dataclass
-class Written:
-    """What ``write_report`` wrote: the files (in ``out``), the seconds each took, the warnings."""
-
-    paths: list[Path]
-    seconds: dict[str, float] = field(default_factory=dict)
-    warnings: list[str] = field(default_factory=list)
-
-
-def write_report(snap: Snapshot, out: Path, config: Config | None = None) -> Written:
-    """Write every output of the report into ``out`` (created if needed), all or nothing.
-
-    The files are written into a temporary folder beside ``out`` and moved into it at the end; the
-    status picture and the accounts' XLSX (the slowest) are written by worker processes meanwhile.
-    """
-    config = config or Config()
-    accounts = accounts_table(snap)  # for accounts.csv here and, pickled, for the XLSX worker
-    warnings: list[str] = []
-    with staged(Path(out)) as tmp:
-
-        def reminder_files() -> dict[str, float]:
-            reminders = reminders_cli.Reminders.of(snap, config, tolerant=True)
-            warnings.extend(reminders.warnings)
-            return run_jobs(reminders.jobs(tmp))
-
-        def table(name: str, make) -> Callable[[], object]:
-            return lambda: write_csv(make(snap), tmp, name)
-
-        here = {
-            "status.json": lambda: (tmp / "status.json").write_text(
-                json.dumps(status_dict(snap), ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
-            ),
-            "comuni.csv": table("comuni", comuni_table),
-            "rows.csv": table("rows", rows_table),
-            "reminders": reminder_files,  # the list, its XLSX and the drafts
-            "accounts.csv": lambda: write_csv(accounts, tmp, "accounts"),
-        }
-        side = {
-            # Sent to the workers started early (see start_workers): the picture gets the figures only.
-            STATUS_PNG: functools.partial(write_status_png, Overview.of(snap), config.campaign, tmp),
-            ACCOUNTS_XLSX: functools.partial(write_for_people, accounts, tmp, "accounts"),
-        }
-        seconds = run_jobs(here, side)
-        names = sorted(p.name for p in tmp.iterdir())
-    order = [*REPORT_FILES, *(n for n in names if n not in REPORT_FILES)]
-    paths = [Path(out) / n for n in order if n in names]
-    return Written(paths, seconds, warnings)
-
-
-STATUS_PNG = "status.png"
-ACCOUNTS_XLSX = "accounts.xlsx"
-REPORT_FILES = ("status.json", "comuni.csv", "rows.csv", "reminders.csv", "reminders.xlsx",
-                reminders_cli.DRAFTS_ZIP, "accounts.csv", ACCOUNTS_XLSX, STATUS_PNG)  # fmt: skip
-
-
-def write_status_png(data: Overview, campaign: str, out: Path) -> Path:
-    """The weekly status picture, compared with the week before."""
-    from rollout.outputs import picture  # Altair and vl-convert: loaded only to draw
-
-    path = out / STATUS_PNG
-    path.write_bytes(picture.render_png(picture.overview_picture(data, campaign), apart=True))
-    return path
-
-
-def start_workers() -> None:
-    """Start the workers of the two slowest files now: while the sources are read, the picture's
-    loads Altair and vl-convert on the other processor, instead of after; the accounts' XLSX one
-    starts small, not as a copy of the process holding every table."""
-    staging.start_worker(ACCOUNTS_XLSX, _warm_up_xlsx)
-    staging.start_worker(STATUS_PNG, _warm_up_picture)
-
-
-def _warm_up_xlsx() -> None:
-    import xlsxwriter  # noqa: F401 -- loaded before the table comes
-
-
-def _warm_up_picture() -> None:
-    from rollout.outputs import picture
-
-    # The accounts' XLSX takes longest: when the three processes compete for two processors, the
-    # picture (not the longest) yields; alone, it runs at full speed all the same.
-    with contextlib.suppress(OSError):
-        os.nice(PICTURE_NICENESS)
-    picture.warm_up()
-
-
-PICTURE_NICENESS = 5
-
-
 def summary(snap: Snapshot) -> str:
     """The report's first line: the totals of status.json, in the dashboard's words."""
     t = snap.totals
@@ -216,22 +120,19 @@ def summary(snap: Snapshot) -> str:
 def accounts_notes(snap: Snapshot, config: Config, out: Path, template: str | None) -> list[str]:
     """``accounts notes``: one DOCX per comune with current editors; the lines to print. On a
     terminal a line on stderr tells how many notes are written (nothing when stderr is a file)."""
-    from rollout.italian import number
-    from rollout.outputs import notes  # docxtpl and lxml: loaded only for the notes
+    from rollout.usecases.notes import write_notes  # docxtpl and lxml: loaded only for the notes
 
     progress = Progress(
         lambda done, total: f"Note scritte: {number(done)} di {number(total)} ({done * 100 // max(total, 1)} %)"
     )
     try:
-        written = notes.write_notes(snap, config, out, template, progress.update if progress.active else None)
+        written = write_notes(snap, config, out, template, progress.update if progress.active else None)
     finally:
         progress.close()
-    with_editors = len(written) - 1
-    no_at = int(((snap.comuni["editors"] > 0) & ~snap.comuni["has_at_editor"]).sum())
-    without_editors = len(snap.comuni) - with_editors
+    with_editors, no_at, without_editors = written.with_editors, written.without_at_editor, written.without_editors
     return [
         f"{agree(with_editors, 'Scritta', 'Scritte')} {plural(with_editors, 'nota', 'note')} (una per comune con "
-        f"editor) in {out}; elenco in {notes.INDEX_CSV}.",
+        f"editor) in {out}; elenco in {written.index}.",
         f"{answered_without_at_text(no_at)}: {agree(no_at, 'la sua nota chiede', 'la loro nota chiede')} di "
         "indicarne uno.",
         f"{plural(without_editors, 'comune', 'comuni')} senza editor: nessuna nota.",
@@ -267,22 +168,21 @@ def interrupted_line(args: argparse.Namespace | None, err: BaseException) -> str
 def _run(args: argparse.Namespace) -> int:
     try:
         if args.command == "weekly":
-            code, line = run_weekly(load_config(args.config), secrets=args.secrets, dry_run=args.dry_run,
-                                    write_report=write_report, warm_up=start_workers)  # fmt: skip
+            code, line = run_weekly(load_config(args.config), secrets=args.secrets, dry_run=args.dry_run)
             say(line)
             return code
         config = resolve_config(args)
         if args.command == "report":
             start_workers()
-        sending = args.command == "reminders" and args.action == "send" and not args.dry_run
-        snap, load_warnings = run_report(
-            config, secrets=args.secrets, strict=args.strict, accept_smaller=args.accept_smaller, sending=sending
+        loaded, load_warnings = report_load(
+            config, secrets=args.secrets, strict=args.strict, accept_smaller=args.accept_smaller
         )
+        snap = loaded.prepared.at(settings_for(config))
         code = 0
         if args.command == "reminders" and args.action == "send":
-            lines, code = [], reminders_cli.run_send(args, config, snap)
+            lines, code = [], cli_reminders.run_send(args, config, snap, loaded)
         elif args.command == "reminders":
-            lines, warnings = reminders_cli.run_reminders(args, config, snap)
+            lines, warnings = cli_reminders.run_reminders(args, config, snap)
             load_warnings = [*load_warnings, *warnings]
         elif args.command == "accounts":
             lines = accounts_notes(snap, config, Path(args.out), args.template)

@@ -1,4 +1,11 @@
-"""The configuration: one TOML file (``rollout.toml`` or ``$ROLLOUT_CONFIG``), else the demo."""
+"""The configuration: one TOML file (``rollout.toml`` or ``$ROLLOUT_CONFIG``), else the demo.
+
+Every section is parsed and checked here, once, when the file is read, into typed settings
+(frozen dataclasses): an unknown key or a bad value is one Italian line naming it (InputError),
+for the command line and the dashboard alike. Nothing else reads the file's raw tables; the
+secrets file has its own readers (``data_sources.gsecrets``, ``rollout.reminders.mail_settings``,
+``rollout.access.access_secrets``).
+"""
 
 from __future__ import annotations
 
@@ -14,21 +21,75 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pandas as pd
 
-from rollout.access import parse_allowlist
+from rollout.config_sections import (
+    ACCESS_KEYS,
+    ACCOUNTS_KEYS,
+    CACHE_KEYS,
+    COLUMN_KEYS,
+    COLUMN_TABLES,
+    DEFAULT_CACHE_FOLDER,
+    DEFAULT_DATABASE,
+    DEFAULT_TTL_SECONDS,
+    MIN_TTL_SECONDS,
+    PERMISSION_COLUMN_KEYS,
+    REMINDERS_KEYS,
+    TEMPLATE_KEYS,
+    WEEKLY_KEYS,
+    AccountsSettings,
+    CacheSettings,
+    ReminderSettings,
+    WeeklySettings,
+    check_known,
+    parse_access,
+    parse_accounts,
+    parse_aliases,
+    parse_cache,
+    parse_columns,
+    parse_reminders,
+    parse_weekly,
+)
 from rollout.errors import InputError
 from rollout.italian import DATE
-from rollout.read.text import normalise_email
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEMO_CONFIG = PROJECT_ROOT / "data" / "demo" / "rollout.toml"
 DEFAULT_CONFIG = PROJECT_ROOT / "rollout.toml"
-_TOP_KEYS = {"campaign", "deadline", "as_of", "timezone", "form_url", "date_order", "comuni", "submissions",
-             "contacts", "columns", "aliases", "reminders", "cache", "access", "weekly"}  # fmt: skip
 _PREFILL_KEYS = ("form_prefill_field", "form_prefill_province_field", "form_prefill_code_field")
-_TOP_KEYS |= {*_PREFILL_KEYS, "accounts", "form_hosts"}
-_ACCOUNTS_KEYS = {"note_template", "signature"}
-_ACCESS_KEYS = {"allowed"}  # the password belongs in .streamlit/secrets.toml
-WEEKLY_KEYS = frozenset({"out", "keep_weeks", "send_reminders", "recipients"})
+# The keys each section accepts (docs/configuration.md lists them; tests/test_docs.py checks both agree).
+TOP_KEYS = frozenset({"campaign", "deadline", "as_of", "timezone", "form_url", "form_hosts", "date_order", "comuni",
+                      "submissions", "contacts", "columns", "aliases", "reminders", "cache", "accounts", "access",
+                      "weekly", *_PREFILL_KEYS})  # fmt: skip
+SOURCE_KEYS = frozenset({"source", "sheet", "worksheet"})  # a source given as a table
+# The typed sections and the keys each accepts, for whoever reads the configuration (and tests/test_docs.py).
+__all__ = [
+    "ACCESS_KEYS",
+    "ACCOUNTS_KEYS",
+    "CACHE_KEYS",
+    "COLUMN_KEYS",
+    "COLUMN_TABLES",
+    "DEFAULT_CACHE_FOLDER",
+    "DEFAULT_DATABASE",
+    "DEFAULT_TTL_SECONDS",
+    "MIN_TTL_SECONDS",
+    "PERMISSION_COLUMN_KEYS",
+    "REMINDERS_KEYS",
+    "SOURCE_KEYS",
+    "TEMPLATE_KEYS",
+    "TOP_KEYS",
+    "WEEKLY_KEYS",
+    "AccountsSettings",
+    "CacheSettings",
+    "Config",
+    "ReminderSettings",
+    "SourceSpec",
+    "WeeklySettings",
+    "find_config",
+    "form_link_problem",
+    "load_config",
+    "parse_as_of",
+    "parse_config",
+    "parse_deadline",
+]  # fmt: skip
 _ENTRY = re.compile(r"(?:entry\.)?(\d{1,15})")
 # Links: Google Forms' two hosts (with the path a form has there), else a host of form_hosts.
 GOOGLE_FORMS = {"docs.google.com": "/forms/", "forms.gle": "/"}
@@ -43,22 +104,9 @@ class SourceSpec:
     location: str
     sheet: str | None = None
     base_dir: Path = PROJECT_ROOT
-    options: Mapping[str, object] = field(default_factory=dict)
 
     def __str__(self) -> str:
         return self.location + (f" (foglio '{self.sheet}')" if self.sheet else "")
-
-
-@dataclass(frozen=True)
-class WeeklySettings:
-    """``[weekly]``: the scheduled run (``python -m rollout weekly``). ``out`` is relative to the
-    configuration file; ``keep_weeks`` 0 keeps every week; ``recipients`` are checked addresses in
-    lower case (the steering committee's summary)."""
-
-    out: str = "out"
-    keep_weeks: int = 12
-    send_reminders: bool = False
-    recipients: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -80,9 +128,9 @@ class Config:
     columns_submissions: Mapping[str, str] = field(default_factory=dict)
     columns_contacts: Mapping[str, str] = field(default_factory=dict)
     aliases: Mapping[str, str] = field(default_factory=dict)
-    reminders: Mapping[str, object] = field(default_factory=dict)
-    cache: Mapping[str, object] = field(default_factory=dict)
-    accounts: Mapping[str, str] = field(default_factory=dict)  # [accounts] note_template (resolved), signature
+    reminders: ReminderSettings = field(default_factory=ReminderSettings)
+    cache: CacheSettings = field(default_factory=CacheSettings)
+    accounts: AccountsSettings = field(default_factory=AccountsSettings)
     allowed: tuple[str, ...] = ()  # [access] allowed: emails and @domains admitted after login
     weekly: WeeklySettings = field(default_factory=WeeklySettings)
     path: Path | None = None
@@ -94,6 +142,23 @@ class Config:
         problem = form_link_problem(self.form_url, self.form_hosts) if self.form_url else ""
         if problem:
             raise InputError(problem)
+
+    @property
+    def base_dir(self) -> Path:
+        """The folder that relative paths of the configuration start from: the file's own."""
+        return self.path.resolve().parent if self.path else PROJECT_ROOT
+
+    @property
+    def cache_dir(self) -> Path:
+        """``[cache] folder``, relative to the configuration file; default ``.rollout-cache`` beside it."""
+        folder = Path(self.cache.folder).expanduser()
+        return folder if folder.is_absolute() else self.base_dir / folder
+
+    @property
+    def weekly_dir(self) -> Path:
+        """``[weekly] out``, relative to the configuration file; default ``out`` beside it."""
+        folder = Path(self.weekly.out).expanduser()
+        return folder if folder.is_absolute() else self.base_dir / folder
 
     def with_overrides(self, **values: object) -> Config:
         """A copy with the command-line values that were given (None = keep)."""
@@ -112,8 +177,8 @@ class Config:
     def signature(self, *, notes: bool = False) -> str:
         """Who signs the reminders' drafts (``[reminders] signature``) or, with ``notes``, the notes of
         the accounts (``[accounts] signature``, else the drafts' one); "" when none is set."""
-        own = str(self.accounts.get("signature", "")).strip() if notes else ""
-        return own or str(self.reminders.get("signature", "")).strip()
+        own = self.accounts.signature if notes else ""
+        return own or self.reminders.signature
 
     def require(self) -> None:
         """Raise InputError unless both sources and the deadline are known."""
@@ -166,17 +231,14 @@ def load_config(explicit: str | Path | None = None, env: Mapping[str, str] | Non
 
 
 def parse_config(data: Mapping[str, object], base_dir: Path, *, path: Path | None = None, demo: bool = False) -> Config:
-    unknown = sorted(set(data) - _TOP_KEYS)
-    if unknown:
-        raise InputError(
-            f"Chiave sconosciuta nella configurazione: {', '.join(unknown)}. Chiavi ammesse: {', '.join(sorted(_TOP_KEYS))}."
-        )
+    """Check every section of a configuration file's ``data`` (relative paths start at ``base_dir``)."""
+    check_known(data, TOP_KEYS, "nella configurazione", "Chiavi ammesse")
     tz = str(data.get("timezone", "Europe/Rome"))
     try:
         ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError):
         raise InputError(f"Fuso orario sconosciuto nella configurazione: '{tz}'.") from None
-    columns = _table(data, "columns")
+    columns = parse_columns(data)
     order = str(data.get("date_order", "auto")).upper()
     if order not in ("AUTO", "DMY", "MDY"):
         raise InputError('date_order deve essere "auto", "DMY" o "MDY".')
@@ -192,25 +254,18 @@ def parse_config(data: Mapping[str, object], base_dir: Path, *, path: Path | Non
         form_hosts=_form_hosts(data.get("form_hosts", [])),
         **_prefill_fields(data),
         date_order=order.lower() if order == "AUTO" else order,
-        columns_comuni=_flat_columns(columns.get("comuni", {})),
-        columns_submissions=_flat_columns(columns.get("submissions", {})),
-        columns_contacts=_flat_columns(columns.get("contacts", {})),
-        aliases={str(k): str(v) for k, v in _table(data, "aliases").items()},
-        reminders=_table(data, "reminders"),
-        cache=_table(data, "cache"),
-        accounts=_accounts(data, base_dir),
-        allowed=_access(data),
+        columns_comuni=columns["comuni"],
+        columns_submissions=columns["submissions"],
+        columns_contacts=columns["contacts"],
+        aliases=parse_aliases(data),
+        reminders=parse_reminders(data),
+        cache=parse_cache(data),
+        accounts=parse_accounts(data, base_dir),
+        allowed=parse_access(data),
         weekly=parse_weekly(data),
         path=path,
         demo=demo,
     )
-
-
-def _table(data: Mapping[str, object], key: str) -> dict:
-    value = data.get(key, {})
-    if not isinstance(value, dict):
-        raise InputError(f"Nella configurazione '{key}' deve essere una tabella [{key}].")
-    return value
 
 
 def _prefill_fields(data: Mapping[str, object]) -> dict[str, str]:
@@ -288,96 +343,15 @@ def _form_hosts(value: object) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _accounts(data: Mapping[str, object], base_dir: Path) -> dict[str, str]:
-    """``[accounts] note_template`` (a .docx, relative to this file) and ``signature`` of the notes."""
-    table = _table(data, "accounts")
-    unknown = sorted(set(table) - _ACCOUNTS_KEYS)
-    if unknown:
-        raise InputError(
-            f"Chiave sconosciuta in [accounts]: {', '.join(unknown)}. Chiavi ammesse: {', '.join(sorted(_ACCOUNTS_KEYS))}."
-        )
-    out = {"signature": str(table.get("signature", "")).strip()}
-    template = str(table.get("note_template", "")).strip()
-    if template:
-        path = Path(template).expanduser()
-        out["note_template"] = str(path if path.is_absolute() else base_dir / path)
-    return out
-
-
-def _access(data: Mapping[str, object]) -> tuple[str, ...]:
-    """``[access] allowed = [...]``; the password belongs in .streamlit/secrets.toml, never here."""
-    table = _table(data, "access")
-    if "password" in table:
-        raise InputError(
-            "La password non va in rollout.toml: mettila in .streamlit/secrets.toml, sezione [access] "
-            "(vedi docs/deploying.md, «A team password»)."
-        )
-    unknown = sorted(set(table) - _ACCESS_KEYS)
-    if unknown:
-        raise InputError(
-            f"Chiave sconosciuta in [access]: {', '.join(unknown)}. Chiave ammessa: {', '.join(sorted(_ACCESS_KEYS))}."
-        )
-    return parse_allowlist(table.get("allowed", []))
-
-
-def parse_weekly(data: Mapping[str, object]) -> WeeklySettings:
-    """``[weekly]``, checked: the report's folder, how many weeks to keep, whether to send the reminders,
-    the summary's recipients (an address or a list)."""
-    table = _table(data, "weekly")
-    unknown = sorted(set(table) - WEEKLY_KEYS)
-    if unknown:
-        raise InputError(
-            f"Chiave sconosciuta in [weekly]: {', '.join(unknown)}. Chiavi ammesse: {', '.join(sorted(WEEKLY_KEYS))}."
-        )
-    out = table.get("out", WeeklySettings.out)
-    if not isinstance(out, str) or not out.strip():
-        raise InputError("In [weekly] out deve essere il percorso di una cartella.")
-    keep = table.get("keep_weeks", WeeklySettings.keep_weeks)
-    if isinstance(keep, bool) or not isinstance(keep, int) or keep < 0:
-        raise InputError("In [weekly] keep_weeks deve essere un numero intero di settimane (0: tienile tutte).")
-    send = table.get("send_reminders", False)
-    if not isinstance(send, bool):
-        raise InputError("In [weekly] send_reminders deve essere true o false.")
-    given = table.get("recipients", [])
-    items = [given] if isinstance(given, str) else given
-    if not isinstance(items, list):
-        raise InputError(
-            'In [weekly] recipients deve essere un indirizzo o un elenco, per esempio ["comitato@azienda.it"].'
-        )
-    recipients = []
-    for item in items:
-        address = normalise_email(item) if isinstance(item, str) else ""
-        if not address:
-            shown = "".join(c if c.isprintable() else "?" for c in str(item)[:200])
-            raise InputError(f"In [weekly] recipients non è un indirizzo email valido: '{shown}'.")
-        recipients.append(address)
-    return WeeklySettings(out.strip(), keep, send, tuple(dict.fromkeys(recipients)))
-
-
-def _flat_columns(table: object) -> dict[str, str]:
-    """``{field = "Header"}`` plus ``[columns.submissions.permissions] sito_web = "Header"``."""
-    if not isinstance(table, dict):
-        raise InputError(
-            "Nella configurazione [columns.comuni], [columns.submissions] e [columns.contacts] devono essere tabelle."
-        )
-    out: dict[str, str] = {}
-    for key, value in table.items():
-        if isinstance(value, dict):
-            out.update({f"permission.{k}": str(v) for k, v in value.items()})
-        else:
-            out[str(key)] = str(value)
-    return out
-
-
 def _source(value: object, base_dir: Path, key: str) -> SourceSpec | None:
     if value is None or value == "":
         return None
     if isinstance(value, str):
         return SourceSpec(value, base_dir=base_dir)
     if isinstance(value, dict) and value.get("source"):
+        check_known(value, SOURCE_KEYS, f"nella tabella {key}")
         sheet = value.get("sheet") or value.get("worksheet")
-        options = {k: v for k, v in value.items() if k not in ("source", "sheet")}
-        return SourceSpec(str(value["source"]), str(sheet) if sheet else None, base_dir, options)
+        return SourceSpec(str(value["source"]), str(sheet) if sheet else None, base_dir)
     raise InputError(f"Nella configurazione '{key}' deve essere un percorso, un URL o una tabella con 'source'.")
 
 

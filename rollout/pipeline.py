@@ -27,7 +27,7 @@ from data_sources import Grid, SourceError, read_source
 from data_sources.gsecrets import SheetsAccess, find_secrets
 from data_sources.last_good import Change, ShrinkRule, SnapshotStore, read_with_fallback
 from data_sources.reader import describe_source, remote_identity
-from rollout.config import PROJECT_ROOT, Config, SourceSpec
+from rollout.config import Config, SourceSpec
 from rollout.errors import InputError
 from rollout.italian import moment
 from rollout.read.comuni import ComuniList, load_comuni
@@ -81,7 +81,6 @@ def run(config: Config) -> Snapshot:
     return load(config).prepared.at(settings_for(config))
 
 
-DEFAULT_CACHE_FOLDER = ".rollout-cache"
 ROLES = ("elenco dei comuni", "risposte")
 # When a fresh read is suspect against the last good copy, per role. A form's responses only grow:
 # one row fewer, or first rows that changed, is suspect. A comuni list may lose a few rows (a comune
@@ -157,9 +156,7 @@ class Load:
 
 def cache_folder(config: Config) -> Path:
     """``[cache] folder`` (relative to the configuration file); default ``.rollout-cache`` beside it."""
-    base = config.path.resolve().parent if config.path else PROJECT_ROOT
-    folder = Path(str(config.cache.get("folder") or DEFAULT_CACHE_FOLDER)).expanduser()
-    return folder if folder.is_absolute() else base / folder
+    return config.cache_dir
 
 
 def load(
@@ -283,36 +280,40 @@ def _prepare_last_good(
     raise err
 
 
+def report_load(
+    config: Config,
+    *,
+    secrets: str | None = None,
+    strict: bool = False,
+    accept_smaller: bool = False,
+    env: Mapping[str, str] | None = None,
+) -> tuple[Load, list[str]]:
+    """For the command line: the load (with the last good copies on disk) and the warnings to print.
+
+    A source read from its last good copy is a warning, or with ``strict`` an InputError.
+    ``accept_smaller`` takes fresh data that are suspect against the last good copy (each one is a
+    warning). Whether the data may drive a sending is for ``rollout.usecases.sending`` to decide.
+    """
+    result = load(config, access=find_secrets(secrets, env), cache_dir=cache_folder(config), accept=accept_smaller)
+    if strict and result.stale_required:
+        raise InputError(f"{stale_message(result.stale_required[0], config.timezone)} (--strict: nessun file scritto)")
+    warnings = [stale_message(s, config.timezone) for s in result.stale]
+    warnings += [f"accettati i nuovi dati ({s.role}): {s.change.describe()}." for s in result.sources if s.accepted]  # type: ignore[union-attr]
+    warnings += [s.note for s in result.sources if s.note]
+    return result, warnings
+
+
 def run_report(
     config: Config,
     *,
     secrets: str | None = None,
     strict: bool = False,
     accept_smaller: bool = False,
-    sending: bool = False,
     env: Mapping[str, str] | None = None,
 ) -> tuple[Snapshot, list[str]]:
-    """For the command line: the snapshot at ``config``'s as_of and the warnings to print.
-
-    A source read from its last good copy is a warning, or with ``strict`` an InputError; with
-    ``sending`` (reminders about to be sent) always an InputError. ``accept_smaller`` takes fresh
-    data that are suspect against the last good copy (each one is a warning).
-    """
-    result = load(config, access=find_secrets(secrets, env), cache_dir=cache_folder(config), accept=accept_smaller)
-    if sending and (refusal := result.send_refusal(config.timezone)):
-        raise InputError(f"nessun promemoria inviato: {refusal}")
-    if strict and result.stale_required:
-        raise InputError(f"{stale_message(result.stale_required[0], config.timezone)} (--strict: nessun file scritto)")
-    return result.prepared.at(settings_for(config)), load_warnings(result, config.timezone)
-
-
-def load_warnings(result: Load, tz: str) -> list[str]:
-    """The command line's warnings about a load: each source from its last good copy, each suspect
-    change accepted, each note about a copy on disk."""
-    warnings = [stale_message(s, tz) for s in result.stale]
-    warnings += [f"accettati i nuovi dati ({s.role}): {s.change.describe()}." for s in result.sources if s.accepted]  # type: ignore[union-attr]
-    warnings += [s.note for s in result.sources if s.note]
-    return warnings
+    """``report_load``, then the snapshot at ``config``'s as_of, and the warnings."""
+    result, warnings = report_load(config, secrets=secrets, strict=strict, accept_smaller=accept_smaller, env=env)
+    return result.prepared.at(settings_for(config)), warnings
 
 
 def stale_message(source: SourceState, tz: str, how_to_accept: str = f"rilancia con {ACCEPT_FLAG}") -> str:

@@ -216,6 +216,27 @@ def test_the_lists_own_contact_comes_first_then_indicepa_then_the_filler():
     ]  # fmt: skip
 
 
+def test_an_address_no_server_would_take_is_caught_when_the_list_is_read():
+    """One rule for addresses (``rollout.read.text.normalise_email``): an address of the list that a mail
+    server would refuse is invalid when the list is read, so IndicePA's PEC takes its place. Before, the
+    looser reading rule kept it, and the comune ended with no address at all in the drafts."""
+    comuni = comuni_with(
+        "Comune,Provincia,Codice ISTAT,Email\n"
+        "Enna,EN,086009,urp%sindaco@comune.enna.example\n"
+        "Barrafranca,EN,086004,protocollo@-comune.barrafranca.example\n"
+        "Leonforte,EN,086011,.protocollo@comune.leonforte.example\n"
+    )
+    assert comuni["contact_email"].tolist() == ["", "", ""]
+    address, source = contacts_of(comuni)
+    assert list(zip(comuni.index, address, source, strict=True)) == [
+        ("Enna", ENNA_PEC, "IndicePA (PEC); indirizzo nell'elenco non valido: urp%sindaco@comune.enna.example"),
+        ("Barrafranca", "protocollo@pec.comune.barrafranca.example",
+         "IndicePA (PEC); indirizzo nell'elenco non valido: protocollo@-comune.barrafranca.example"),
+        ("Leonforte", "protocollo@pec.comune.leonforte.example",
+         "IndicePA (PEC); indirizzo nell'elenco non valido: .protocollo@comune.leonforte.example"),
+    ]  # fmt: skip
+
+
 def test_an_address_that_bounced_gives_way_to_the_next_one():
     enna = comuni_with("Comune,Provincia,Codice ISTAT,Email\nEnna,EN,086009,sindaco@comune.enna.example\n").loc["Enna"]
     assert contact_for(enna, {"SINDACO@comune.enna.example"}) == contact_for(enna, ["sindaco@comune.enna.example"])

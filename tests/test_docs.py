@@ -1,7 +1,9 @@
 """The docs cannot drift from the code (as sqlite-utils' tests/test_docs.py).
 
-- every configuration key the code accepts or reads is in a table of docs/configuration.md (as
-  code, ``key``), and every key in those tables is one the code accepts;
+- every configuration key the code accepts (the public constants of ``rollout.config``,
+  ``rollout.access`` and the secrets' readers, which the parsers check every key against) is in a
+  table of docs/configuration.md (as code, ``key``), and every key in those tables is one the code
+  accepts;
 - every command and flag of ``rollout.cli.build_parser()`` is in docs/command-line.md, and
   nothing else is;
 - every Markdown link of the README and docs/ points to a file and heading that exist, and so
@@ -20,11 +22,9 @@ import pytest
 
 from conftest import ROOT
 from data_sources import gsecrets
-from rollout import cli, config, pipeline
-from rollout.read.columns import COMUNI_RULES, CONTACT_RULES, RESPONSE_RULES
-from rollout.read.permissions import PERMISSION_KEYS
-from rollout.reminders import drafts, mail_settings
-from ui import auth, data
+from rollout import access, cli, config
+from rollout.reminder_texts import REASONS
+from rollout.reminders import mail_settings
 
 DOCS = ROOT / "docs"
 README = ROOT / "README.md"
@@ -122,55 +122,27 @@ def section(found: dict[tuple[str, str], set[str]], h2: str, marker: str) -> set
 # --- configuration keys -----------------------------------------------------------------------
 
 
-class Recorder(dict):
-    """A configuration table that notes every key the code looks up in it."""
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.seen: set[str] = set()
-
-    def get(self, key, default=None):
-        self.seen.add(key)
-        return super().get(key, default)
-
-    def __getitem__(self, key):
-        self.seen.add(key)
-        return super().__getitem__(key)
-
-    def __contains__(self, key) -> bool:
-        self.seen.add(key)
-        return super().__contains__(key)
-
-
-def read_keys(*readers: Callable[[Recorder], object], given: dict | None = None) -> set[str]:
-    """The keys the ``readers`` look up in a table (they take the recorder)."""
-    table = Recorder(given or {})
-    for reader in readers:
-        reader(table)
-    return table.seen
-
-
 ROLLOUT_TOML = "`rollout.toml`"
 SECRETS = "`.streamlit/secrets.toml`"
 # (part of the page, section heading, the keys the code accepts or reads, whether the docs may list more)
 CONFIG_SECTIONS: list[tuple[str, str, Callable[[], set[str]], bool]] = [
-    (ROLLOUT_TOML, "Top-level keys", lambda: set(config._TOP_KEYS), False),
-    (ROLLOUT_TOML, "Source tables", lambda: read_keys(lambda t: config._source(t, ROOT, "comuni"), given={"source": "x.csv"}), False),
-    (ROLLOUT_TOML, "`[columns.comuni]`", lambda: {r.field for r in COMUNI_RULES}, False),
-    (ROLLOUT_TOML, "`[columns.submissions]`", lambda: {r.field for r in RESPONSE_RULES}, False),
-    (ROLLOUT_TOML, "`[columns.contacts]`", lambda: {r.field for r in CONTACT_RULES}, False),
-    (ROLLOUT_TOML, "`[columns.submissions.permissions]`", lambda: set(PERMISSION_KEYS), False),
-    (ROLLOUT_TOML, "`[cache]`", lambda: read_keys(lambda t: data.ttl_seconds(config.Config(cache=t)), lambda t: pipeline.cache_folder(config.Config(cache=t))), False),
-    (ROLLOUT_TOML, "`[reminders]`", lambda: set(drafts._CONFIG_KEYS), False),
-    *[(ROLLOUT_TOML, f"`[reminders.{r}]`", lambda r=r: set(drafts.DEFAULT_TEMPLATES[r]), False) for r in drafts.REASONS],
-    (ROLLOUT_TOML, "`[accounts]`", lambda: set(config._ACCOUNTS_KEYS), False),
-    (ROLLOUT_TOML, "`[access]`", lambda: set(config._ACCESS_KEYS), False),
+    (ROLLOUT_TOML, "Top-level keys", lambda: set(config.TOP_KEYS), False),
+    (ROLLOUT_TOML, "Source tables", lambda: set(config.SOURCE_KEYS), False),
+    (ROLLOUT_TOML, "`[columns.comuni]`", lambda: set(config.COLUMN_KEYS["comuni"]), False),
+    (ROLLOUT_TOML, "`[columns.submissions]`", lambda: set(config.COLUMN_KEYS["submissions"]), False),
+    (ROLLOUT_TOML, "`[columns.contacts]`", lambda: set(config.COLUMN_KEYS["contacts"]), False),
+    (ROLLOUT_TOML, "`[columns.submissions.permissions]`", lambda: set(config.PERMISSION_COLUMN_KEYS), False),
+    (ROLLOUT_TOML, "`[cache]`", lambda: set(config.CACHE_KEYS), False),
+    (ROLLOUT_TOML, "`[reminders]`", lambda: set(config.REMINDERS_KEYS), False),
+    *[(ROLLOUT_TOML, f"`[reminders.{r}]`", lambda: set(config.TEMPLATE_KEYS), False) for r in REASONS],
+    (ROLLOUT_TOML, "`[accounts]`", lambda: set(config.ACCOUNTS_KEYS), False),
+    (ROLLOUT_TOML, "`[access]`", lambda: set(config.ACCESS_KEYS), False),
     (ROLLOUT_TOML, "`[weekly]`", lambda: set(config.WEEKLY_KEYS), False),
     # The other fields of a service account's JSON key are copied as they are: the docs name a few more.
     (SECRETS, "`[connections.gsheets]`", lambda: set(gsecrets._NOT_KEY_FIELDS) | set(gsecrets._REQUIRED), True),
     (SECRETS, "`[smtp]`", lambda: set(mail_settings.SMTP_KEYS), False),
-    (SECRETS, "`[access]`", lambda: {"password", "trusted_proxies"}, False),  # ui.auth.read_secrets
-    (SECRETS, "`[auth]`", lambda: {*auth._GENERAL_KEYS, *auth._PROVIDER_KEYS}, False),
+    (SECRETS, "`[access]`", lambda: set(access.ACCESS_SECRET_KEYS), False),
+    (SECRETS, "`[auth]`", lambda: {*access.AUTH_KEYS, *access.PROVIDER_KEYS, *access.PROVIDER_OPTIONAL_KEYS}, False),
 ]  # fmt: skip
 
 

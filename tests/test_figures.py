@@ -124,7 +124,8 @@ def test_the_kpis_agree_and_are_italian(status, panoramica, drawn):
     # «Senza editor AT»: status.json's figure, and beside it, in the same words, those that answered
     part = f"di cui {number(_answered_without_at(status_json))} hanno risposto"
     assert tiles["without_at_editor"]["quota"] == part and part in texts
-    assert part in [c.value for c in panoramica.caption]
+    at_card = next(cards[k.label] for k in KPIS if k.key == "without_at_editor")
+    assert at_card.proto.delta_description == part  # on its card, beside its change
 
 
 def test_the_to_do_agrees_and_is_italian(status, panoramica, drawn):

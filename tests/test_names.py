@@ -1,5 +1,6 @@
 """Name normalisation: properties that must hold for any comune name and any messy typing."""
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -106,6 +107,34 @@ def test_vectorised_text_helpers_equal_the_scalar_ones(texts):
     assert squeeze_series(series).tolist() == [" ".join(t.split()) for t in texts]
     emails = pd.Series([t.replace(" ", "") + "@comune.x.it" for t in texts] + texts, dtype=str)
     assert email_series(emails).tolist() == [normalise_email(e) for e in emails]
+
+
+# The pieces an address rule decides on: "%", "=?", a label starting or ending with "-", dots in a
+# row, an IDN top-level domain, and parts as long as the limits (64 before the "@", 253 after it).
+ADDRESS_PIECES = st.lists(
+    st.sampled_from(["a", "0", "-", ".", "_", "%", "+", "'", "=?", "@", "@", ".it", ".i", "xn--p1ai", "A",
+                     "a" * 30, "b" * 61, "c" * 63, "mailto:", "<", ">", " "]),
+    max_size=14,
+).map("".join)  # fmt: skip
+
+
+@settings(max_examples=400)
+@given(st.lists(ADDRESS_PIECES, min_size=1, max_size=20))
+def test_the_vectorised_address_rule_equals_the_scalar_one(texts):
+    series = pd.Series(texts, dtype=str)
+    assert email_series(series).tolist() == [normalise_email(t) for t in texts]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("a" * 64 + "@comune.it", "a" * 64 + "@comune.it"), ("a" * 65 + "@comune.it", ""),
+     ("m@" + "b" * 61 + "." + "b" * 64 + ".it", ""), ("m@" + ("b" * 61 + ".") * 4 + "cccc", "m@" + ("b" * 61 + ".") * 4 + "cccc"),
+     ("m@" + ("b" * 61 + ".") * 4 + "ccccc", ""),
+     ("urp%sindaco@comune.it", ""), ("urp@-comune.it", ""), ("info@xn--comune-mxa.it", "info@xn--comune-mxa.it")],
+)  # fmt: skip
+def test_the_address_rule_keeps_to_the_limits_in_both_forms(text, expected):
+    assert normalise_email(text) == expected
+    assert email_series(pd.Series([text], dtype=str)).tolist() == [expected]
 
 
 @settings(max_examples=300)

@@ -18,7 +18,7 @@ import pytest
 
 from conftest import ROOT, responses, snapshot
 from rollout import cli
-from rollout.config import Config, parse_config
+from rollout.config import AccountsSettings, Config, parse_config
 from rollout.errors import InputError
 from rollout.outputs.notes import (
     DEFAULT_TEMPLATE,
@@ -67,7 +67,7 @@ CONFIG = Config(
     campaign="Account editor nuovi siti web comunali",
     form_url=FORM,
     form_prefill_field="entry.1234567",
-    accounts={"signature": "Il gruppo di progetto PNRR 1.4.1"},
+    accounts=AccountsSettings(signature="Il gruppo di progetto PNRR 1.4.1"),
 )
 
 
@@ -233,7 +233,7 @@ def test_a_file_that_is_not_a_docx_or_is_missing(tmp_path):
 def test_a_custom_template_from_the_configuration(snap, tmp_path):
     docx_with(tmp_path, "{{ comune }} ({{ provincia }}): {% for d in dipendenti %}{{ d.cognome }} {% endfor %}")
     config = parse_config({"accounts": {"note_template": "modello.docx", "signature": "Ufficio"}}, tmp_path)
-    assert config.accounts == {"signature": "Ufficio", "note_template": str(tmp_path / "modello.docx")}
+    assert config.accounts == AccountsSettings(str(tmp_path / "modello.docx"), "Ufficio")
     template = NoteTemplate.from_config(config)
     context = note_contexts(snap, config)[1]
     assert texts(docx.Document(io.BytesIO(template.render(context)))) == ["Paternò (CT): =1+1 Zeta { Verdi "]

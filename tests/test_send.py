@@ -190,7 +190,8 @@ def test_without_yes_and_without_a_terminal_nothing_is_sent(campaign, capsys):
 
 def test_on_a_terminal_it_asks_first(small, capsys):
     from rollout.cli import build_parser, resolve_config
-    from rollout.reminders.cli import run_send
+    from rollout.cli_reminders import run_send
+    from rollout.pipeline import report_load, settings_for
 
     box = Mailbox()
     with Server(box) as server:
@@ -198,16 +199,17 @@ def test_on_a_terminal_it_asks_first(small, capsys):
                 str(secrets(small, server.port)), "--comune", "Lioni"]  # fmt: skip
         args = build_parser().parse_args(argv)
         config = resolve_config(args)
-        snap, _ = run_report(config)
+        loaded, _ = report_load(config)
+        snap = loaded.prepared.at(settings_for(config))
         questions: list[str] = []
         lines: list[str] = []
 
         def answer(reply):
             return lambda question: questions.append(question) or reply
 
-        assert run_send(args, config, snap, lines.append, answer("n"), interactive=True) == 1
+        assert run_send(args, config, snap, loaded, lines.append, answer("n"), interactive=True) == 1
         assert lines == ["Nessun messaggio inviato: 1 promemoria da inviare."] and box.received == []
-        assert run_send(args, config, snap, lines.append, answer("sì"), interactive=True) == 0
+        assert run_send(args, config, snap, loaded, lines.append, answer("sì"), interactive=True) == 0
         assert questions == ["Inviare 1 promemoria tramite 127.0.0.1? [s/N] "] * 2
         assert lines[1:] == [f"[1/1] inviato: Lioni (AV) → {LIONI}", "Promemoria: 1 comune, 1 inviato."]
     assert box.recipients() == [LIONI]

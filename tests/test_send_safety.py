@@ -17,10 +17,10 @@ from test_send import DEMO, LIONI, log_of, received_once, run, secrets
 
 from rollout.config import load_config
 from rollout.pipeline import run_report
-from rollout.reminders import cli as reminders_cli
 from rollout.reminders import send
 from rollout.reminders.drafts import drafts, reminders_list, templates_from_config
 from rollout.reminders.log import ReminderLog, database_path
+from rollout.usecases import reminders as reminders_kit
 
 pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
 ATTACK = "=?utf-8?q?Avella=0D=0AReply-To:_attacker@evil.example=0D=0A=0D=0AFake_body?="
@@ -121,7 +121,9 @@ def test_a_hostile_list_and_configuration_forge_no_header_of_any_message(tmp_pat
 
 
 def test_addresses_no_server_would_take_are_listed_and_never_used(tmp_path, capsys):
-    """Before: m@-comune.it, a%evil.example@comune.it and m@comune-.it were sent to."""
+    """Before: m@-comune.it, a%evil.example@comune.it and m@comune-.it were sent to; then they were
+    refused when the message was written, leaving the comune with no address; now they are invalid
+    when the list is read, and the comune's next address takes their place."""
     bad = {0: "m@-comune.it", 2: "a%evil.example@comune.it", 3: "m@comune-.it"}
     rows = [demo_row(n, **{"Email referente": bad[n]}) if n in bad else demo_row(n) for n in range(18)]
     folder = campaign(tmp_path, rows)
@@ -130,15 +132,16 @@ def test_addresses_no_server_would_take_are_listed_and_never_used(tmp_path, caps
         code, out = run(folder, secrets(folder, server.port), "--yes", capsys=capsys)
     assert code == 0
     lines = out.out.splitlines()
-    assert [line for line in lines if line.startswith("senza indirizzo")][:3] == [
-        "senza indirizzo: Avella (AV): nessun indirizzo utilizzabile (indirizzo non valido: m@-comune.it)",
-        "senza indirizzo: Capriglia Irpina (AV): nessun indirizzo utilizzabile "
-        "(indirizzo non valido: a%evil.example@comune.it)",
-        "senza indirizzo: Cassano Irpino (AV): nessun indirizzo utilizzabile (indirizzo non valido: m@comune-.it)",
-    ]
-    assert lines[-1] == "Promemoria: 18 comuni, 13 inviati, 5 senza indirizzo."
+    # One address rule, applied when the list is read: the comune's next address (its PEC) is used.
+    named = ("Avella (AV)", "Capriglia Irpina (AV)", "Cassano Irpino (AV)")
+    assert [line for line in lines if any(f" {name} " in line for name in named)] == [
+        "[1/16] inviato: Avella (AV) → protocollo@pec.comune.avella.av.it",
+        "[3/16] inviato: Capriglia Irpina (AV) → protocollo@pec.comune.caprigliairpina.av.it",
+        "[4/16] inviato: Cassano Irpino (AV) → protocollo@pec.comune.cassanoirpino.av.it",
+    ]  # fmt: skip
+    assert lines[-1] == "Promemoria: 18 comuni, 16 inviati, 2 senza indirizzo."
     assert not set(bad.values()) & {a for rcpts, _ in box.received for a in rcpts}
-    assert len(box.received) == 13
+    assert len(box.received) == 16
 
 
 # -- 2. Never twice ---------------------------------------------------------------------------------------
@@ -273,7 +276,7 @@ class LockAfterAccepted:
 @pytest.fixture
 def quick_log(monkeypatch):
     """The log gives up on a lock after 0.2 s (10 s in real use), and pauses take no time."""
-    monkeypatch.setattr(reminders_cli, "reminder_log", lambda config, override=None: ReminderLog(
+    monkeypatch.setattr(reminders_kit, "reminder_log", lambda config, override=None: ReminderLog(
         database_path(config), timeout=0.2))  # fmt: skip
     monkeypatch.setattr(send, "SLEEP", lambda seconds: None)
 

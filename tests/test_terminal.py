@@ -91,5 +91,5 @@ PRINTERS = {"rollout/terminal.py", "rollout/__main__.py"}
 def test_only_the_terminal_module_prints():
     printing = re.compile(r"\bprint\(|sys\.(?:stdout|stderr)\.write\(")
     sources = {p.relative_to(ROOT).as_posix(): p.read_text(encoding="utf-8") for p in (ROOT / "rollout").rglob("*.py")}
-    assert "rollout/reminders/cli.py" in sources
+    assert "rollout/cli_reminders.py" in sources
     assert sorted(path for path, text in sources.items() if printing.search(text)) == sorted(PRINTERS)

@@ -208,14 +208,16 @@ def test_the_docs_map_every_column_as_the_code_does(page):
 
 
 def test_one_rule_says_who_signs():
-    from rollout.config import Config, missing_signature
+    from rollout.config import AccountsSettings, Config, ReminderSettings, missing_signature
 
-    drafts_only = Config(reminders={"signature": "Ufficio PNRR"})
+    drafts_only = Config(reminders=ReminderSettings(signature="Ufficio PNRR"))
     assert (drafts_only.signature(), drafts_only.signature(notes=True)) == ("Ufficio PNRR", "Ufficio PNRR")
-    both = Config(reminders={"signature": "Ufficio PNRR"}, accounts={"signature": "Il dirigente"})
+    both = Config(
+        reminders=ReminderSettings(signature="Ufficio PNRR"), accounts=AccountsSettings(signature="Il dirigente")
+    )
     assert (both.signature(), both.signature(notes=True)) == ("Ufficio PNRR", "Il dirigente")
     assert missing_signature(both) == ""
-    notes_only = Config(accounts={"signature": "Il dirigente"})
+    notes_only = Config(accounts=AccountsSettings(signature="Il dirigente"))
     assert notes_only.signature() == ""
     assert missing_signature(notes_only) == (
         "Firma non impostata: bozze e promemoria finiscono con «Cordiali saluti» e nessuna firma. Aggiungi "

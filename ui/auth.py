@@ -13,26 +13,25 @@ The embedded demo is always open. A secrets file that cannot be read keeps every
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 import math
 import time
-from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import streamlit as st
 from streamlit.errors import StreamlitAuthError
 
 from rollout.access import (
+    AccessSecrets,
     LoginLimits,
     Network,
+    access_secrets,
     attempt,
     client_key,
     email_allowed,
     failure_delay,
     fingerprint,
-    parse_trusted_proxies,
 )
 from rollout.config import Config
 from rollout.errors import InputError
@@ -44,8 +43,6 @@ FAILURES_KEY = "_auth_failures"  # wrong or refused passwords in this session
 LIMITS = LoginLimits()  # password checks on this server: per client address, then all together
 sleep = time.sleep  # tests replace it: the delays are real seconds otherwise
 _LOG = logging.getLogger("rollout.access")
-_GENERAL_KEYS = ("redirect_uri", "cookie_secret")
-_PROVIDER_KEYS = ("client_id", "client_secret", "server_metadata_url")
 _LOCKED = "Il cruscotto resta chiuso finché non è corretto (vedi docs/deploying.md, «Who gets in»)."
 
 
@@ -59,12 +56,25 @@ class Access:
 
 @dataclass(frozen=True)
 class Secrets:
-    """The access-related secrets, read once per run; ``problem`` when they are unusable."""
+    """The access-related secrets, read once per run (``rollout.access.AccessSecrets``); ``problem``
+    when they are unusable."""
 
-    password: str | None = None
-    auth: Mapping[str, object] | None = None
+    checked: AccessSecrets = field(default_factory=AccessSecrets)
     problem: str = ""
-    proxies: tuple[Network, ...] = ()  # [access] trusted_proxies: their X-Forwarded-For is believed
+
+    @property
+    def password(self) -> str | None:
+        return self.checked.password
+
+    @property
+    def proxies(self) -> tuple[Network, ...]:
+        """``[access] trusted_proxies``: their X-Forwarded-For is believed."""
+        return self.checked.proxies
+
+    @property
+    def providers(self) -> tuple[str, ...]:
+        """The OIDC providers of ``[auth]``; empty without a login."""
+        return self.checked.providers
 
 
 def gate(config: Config | None) -> Access | None:
@@ -75,11 +85,11 @@ def gate(config: Config | None) -> Access | None:
     if secrets.problem:
         _closed(secrets.problem)
         return None
-    if secrets.password is None and secrets.auth is None:
+    if not secrets.checked.protected:
         return Access("open")
     email = ""
-    if secrets.auth is not None:
-        email = _login_gate(secrets.auth, config)
+    if secrets.providers:
+        email = _login_gate(secrets.providers, config)
         if not email:
             return None
     if secrets.password is not None and not _password_gate(secrets.password, secrets.proxies):
@@ -88,7 +98,8 @@ def gate(config: Config | None) -> Access | None:
 
 
 def read_secrets() -> Secrets:
-    """``[access]`` and ``[auth]`` from st.secrets, checked; a broken file closes the dashboard."""
+    """``[access]`` and ``[auth]`` from st.secrets, checked (``rollout.access.access_secrets``); a
+    broken file closes the dashboard."""
     try:
         access = st.secrets.get("access")
         auth = st.secrets.get("auth")
@@ -96,50 +107,10 @@ def read_secrets() -> Secrets:
         if any(Path(p).exists() for p in st.get_option("secrets.files")):
             return Secrets(problem=f"Il file dei segreti (.streamlit/secrets.toml) non è leggibile. {_LOCKED}")
         return Secrets()
-    password = None
-    proxies: tuple[Network, ...] = ()
-    if access is not None:
-        if not isinstance(access, Mapping):
-            return Secrets(problem=f"Nei segreti [access] deve essere una sezione. {_LOCKED}")
-        if "password" in access:
-            password = access["password"]
-            if not isinstance(password, str) or not password.strip():
-                return Secrets(problem=f"La password in [access] dei segreti è vuota o non è un testo. {_LOCKED}")
-        try:
-            proxies = parse_trusted_proxies(access.get("trusted_proxies", []))
-        except InputError as err:
-            return Secrets(problem=f"{err} {_LOCKED}")
-    if auth is not None:
-        if not isinstance(auth, Mapping):
-            return Secrets(problem=f"Nei segreti [auth] deve essere una sezione. {_LOCKED}")
-        problem = auth_problem(auth)
-        if problem:
-            return Secrets(problem=f"Login non configurato correttamente: {problem}. {_LOCKED}")
-    return Secrets(password, auth, proxies=proxies)
-
-
-def providers(auth: Mapping[str, object]) -> list[str]:
-    """The OIDC providers of ``[auth]``: "default" for keys directly in it, else its sub-sections."""
-    if "client_id" in auth:
-        return ["default"]
-    return [str(k) for k, v in auth.items() if isinstance(v, Mapping)]
-
-
-def auth_problem(auth: Mapping[str, object]) -> str:
-    """What is missing from ``[auth]`` for st.login to work (in Italian), or ""."""
-    missing = [k for k in _GENERAL_KEYS if not str(auth.get(k) or "").strip()]
-    names = providers(auth)
-    if not names:
-        return "nessun provider in [auth] (client_id, client_secret, server_metadata_url)"
-    for name in names:
-        section = auth if name == "default" else auth[name]
-        prefix = "" if name == "default" else f"{name}."
-        missing += [prefix + k for k in _PROVIDER_KEYS if not str(section.get(k) or "").strip()]  # type: ignore[union-attr]
-    if missing:
-        return "mancano " + ", ".join(missing)
-    if importlib.util.find_spec("authlib") is None:
-        return "manca il pacchetto Authlib (python3 -m pip install -r requirements.txt)"
-    return ""
+    try:
+        return Secrets(access_secrets(access, auth))
+    except InputError as err:
+        return Secrets(problem=f"{err} {_LOCKED}")
 
 
 def _closed(message: str) -> None:
@@ -155,12 +126,12 @@ def _page_title() -> None:
     )
 
 
-def _login_gate(auth: Mapping[str, object], config: Config | None) -> str:
+def _login_gate(providers: tuple[str, ...], config: Config | None) -> str:
     """The logged-in email when it is allowed, else "" with the login or the refusal shown."""
     user = st.user.to_dict()
     if user.get("is_logged_in") is not True:
         _page_title()
-        for name in providers(auth):
+        for name in providers:
             label = "Accedi" if name == "default" else f"Accedi con {name.capitalize()}"
             if st.button(label, key=f"_auth_login_{name}", type="primary", icon=":material/login:"):
                 try:

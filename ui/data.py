@@ -22,8 +22,6 @@ from rollout.errors import InputError
 from rollout.pipeline import Prepared, SourceState
 from rollout.status import Settings, Snapshot
 
-DEFAULT_TTL_SECONDS = 300
-
 
 @dataclass(frozen=True)
 class Loaded:
@@ -53,10 +51,6 @@ class Loaded:
         """The sources shown from their last good copy: reading them failed now, or what was read is suspect."""
         return self.result.stale if self.result else ()
 
-    def send_refusal(self, tz: str, how_to_accept: str) -> str:
-        """Why no reminder may be sent from the data on screen (Italian), or ""."""
-        return self.result.send_refusal(tz, how_to_accept) if self.result else ""
-
     @property
     def last_success(self) -> dt.datetime:
         """When the data on screen were last read successfully."""
@@ -71,19 +65,12 @@ def current_config() -> tuple[Config | None, str]:
         return None, str(err)
 
 
-def ttl_seconds(config: Config) -> int:
-    try:
-        return max(10, int(config.cache.get("ttl_seconds", DEFAULT_TTL_SECONDS)))
-    except (TypeError, ValueError):
-        return DEFAULT_TTL_SECONDS
-
-
 def load(config: Config, token: int, accept: frozenset[str] = frozenset()) -> Loaded:
     """Read and prepare both sources, at most once per TTL window or reload ``token``; ``accept``:
     the fingerprints of suspect fresh data the user accepted (``pipeline.load``)."""
     path, _ = find_config()
     mtime = path.stat().st_mtime if path.exists() else 0.0
-    bucket = int(time.time() // ttl_seconds(config))
+    bucket = int(time.time() // config.cache.ttl_seconds)
     return _load(config, str(path), mtime, bucket, token, tuple(sorted(accept)))
 
 

@@ -14,7 +14,7 @@ import streamlit as st
 
 from rollout.outputs import charts, quality
 from rollout.outputs.links import FormLink
-from rollout.reminders.drafts import reminders_list
+from rollout.usecases.reminders import chase_list
 from rollout.views import permission_matrix
 
 
@@ -61,5 +61,6 @@ def quality_tables(_snap, key: tuple) -> dict[str, object]:
 @st.cache_data(max_entries=16, show_spinner=False)
 def reminders(_snap, _view: pd.DataFrame, view_key: tuple, marks: pd.DataFrame | None, form: FormLink) -> pd.DataFrame:
     """The comuni to chase among the filtered ones, with the reminders already sent (``marks`` is
-    part of the key: a reminder recorded makes a new list)."""
-    return reminders_list(_snap, _view, marks, form)
+    part of the key: a reminder recorded makes a new list; None: the log is unreadable, the counts
+    unknown)."""
+    return chase_list(_snap, marks, form, _view)

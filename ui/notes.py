@@ -12,16 +12,8 @@ import streamlit as st
 
 from rollout.errors import InputError
 from rollout.italian import agree, answered_without_at_text, count_comuni, number, plural
-from rollout.outputs.notes import (
-    NoteTemplate,
-    kinds,
-    note_contexts,
-    note_names,
-    note_subject,
-    note_territories,
-    note_text,
-    notes_zip,
-)
+from rollout.outputs.notes import NoteTemplate, note_territories
+from rollout.usecases import notes
 from ui.context import Context
 from ui.downloads import download_button
 from ui.format import md_escape
@@ -33,7 +25,7 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 def template(ctx: Context) -> NoteTemplate | None:
     """The configured template; None (with the reason shown) when it cannot be used."""
     try:
-        return NoteTemplate.from_config(ctx.config)
+        return notes.note_template(ctx.config)
     except InputError as err:
         st.error(f"Note degli account non disponibili. {md_escape(str(err))}")
         return None
@@ -41,24 +33,25 @@ def template(ctx: Context) -> NoteTemplate | None:
 
 def one_comune(ctx: Context, cid: int) -> None:
     """Comuni page: the note of one comune (DOCX) and the same text for an email."""
-    contexts = note_contexts(ctx.snap, ctx.config, ctx.snap.comuni.loc[[cid]])
-    if not contexts:
+    if not (ctx.snap.comuni.at[cid, "editors"] > 0):
         st.caption("Nota degli account: disponibile quando il comune avrà almeno un editor.")
         return
     note = template(ctx)
     if note is None:
         return
-    context = contexts[0]
     try:
-        data = note.render(context)
+        made = notes.comune_note(ctx.snap, ctx.config, cid, note)
     except InputError as err:
         st.error(md_escape(str(err)))
+        return
+    if made is None:
+        st.caption("Nota degli account: disponibile quando il comune avrà almeno un editor.")
         return
     download_button(  # served at the click, then swept from the media endpoint (ui/downloads.py)
         st,
         "Scarica la nota degli account (Word)",
-        lambda: data,
-        note_names(contexts)[0],
+        lambda: made.data,
+        made.name,
         DOCX,
         icon=":material/description:",
         key="dl_note",
@@ -66,19 +59,15 @@ def one_comune(ctx: Context, cid: int) -> None:
     )
     if not screenshot_mode():
         with st.expander("Testo della nota per un'email"):
-            st.markdown(f"**Oggetto:** {md_escape(note_subject(context))}")
-            st.code(note_text(context), language=None, wrap_lines=True)
+            st.markdown(f"**Oggetto:** {md_escape(made.subject)}")
+            st.code(made.text, language=None, wrap_lines=True)
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
 def _problem(data: bytes, path: str, contexts: list[dict]) -> str:
     """Why the template cannot make these notes ("" when it can); cached: the check takes a second."""
     del data  # part of the cache key only: an edited template is checked again
-    try:
-        NoteTemplate(Path(path)).check(contexts)
-    except InputError as err:
-        return str(err)
-    return ""
+    return notes.template_problem(NoteTemplate(Path(path)), contexts)
 
 
 READY = "notes_zip"  # the ZIP prepared for the selector's choice: {"key", "data", "name", "count"}
@@ -104,7 +93,7 @@ def all_comuni(ctx: Context, comuni: pd.DataFrame) -> None:
     )
     note = template(ctx)
     if note is not None:  # one comune of each kind: a template error is shown before any click
-        problem = _problem(note.data, str(note.path), note_contexts(ctx.snap, ctx.config, kinds(comuni)))
+        problem = _problem(note.data, str(note.path), notes.kind_contexts(ctx.snap, ctx.config, comuni))
         if problem:
             st.error(md_escape(problem))
             note = None
@@ -158,8 +147,7 @@ def all_comuni(ctx: Context, comuni: pd.DataFrame) -> None:
 def _prepare(ctx: Context, note: NoteTemplate, comuni: pd.DataFrame, key: tuple, name: str) -> dict | None:
     """Every note of ``comuni`` into a ZIP, with a progress bar; kept in the session for the same
     choice (the download's link exists only from its click, as for every download)."""
-    contexts = note_contexts(ctx.snap, ctx.config, comuni)
-    total = len(contexts)
+    total = int((comuni["editors"] > 0).sum())
     bar = st.progress(0.0, text=f"Note preparate: 0 di {number(total)}")
     shown = [0]
 
@@ -170,7 +158,7 @@ def _prepare(ctx: Context, note: NoteTemplate, comuni: pd.DataFrame, key: tuple,
             bar.progress(percent / 100, text=f"Note preparate: {number(done)} di {number(total)}")
 
     try:
-        data = notes_zip(note, contexts, ctx.settings.as_of_local, tell)
+        data, total = notes.notes_zip(ctx.snap, ctx.config, comuni, note, ctx.settings.as_of_local, tell)
     except InputError as err:
         bar.empty()
         st.error(md_escape(str(err)))

@@ -10,14 +10,15 @@ import streamlit as st
 from rollout.config import Config
 from rollout.errors import InputError
 from rollout.italian import short_date
-from rollout.reminders.log import ReminderLog, database_path
+from rollout.reminders.log import ReminderLog
+from rollout.usecases import reminders
 from ui.format import md_escape
 
 
 def reminder_log(config: Config) -> ReminderLog | None:
     """The log named by the configuration; None (with a message shown) when the path is unusable."""
     try:
-        return ReminderLog(database_path(config))
+        return reminders.reminder_log(config)
     except InputError as err:
         st.error(md_escape(str(err)))
         return None
@@ -27,11 +28,10 @@ def load_marks(log: ReminderLog | None) -> pd.DataFrame | None:
     """The reminders already sent per comune; None (with a warning shown) when the file is unusable."""
     if log is None:
         return None
-    try:
-        return log.summary()
-    except InputError as err:
-        st.warning(f"Promemoria inviati non disponibili. {md_escape(str(err))}")
-        return None
+    marks, problem = reminders.read_marks(log, tolerant=True)
+    if problem:
+        st.warning(f"Promemoria inviati non disponibili. {md_escape(problem)}")
+    return marks
 
 
 def shown_day(iso_day: str) -> str:

@@ -1,14 +1,13 @@
 """«Invia i promemoria» on the Promemoria page: preview, count, confirmation, progress, outcome.
 
-Only shown: what to send and how is decided by ``rollout.reminders.send``. Offered only on a
-protected dashboard (password or login) with ``[smtp]`` in the secrets, never on the open demo.
+Only shown: what to send, to whom and whether the data may drive a sending at all is decided by
+``rollout.usecases.sending.prepare_sending``, as for the command line. Offered only on a protected
+dashboard (password or login) with ``[smtp]`` in the secrets, never on the open demo.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping
-from zoneinfo import ZoneInfo
 
 import pandas as pd
 import streamlit as st
@@ -16,10 +15,10 @@ import streamlit as st
 from rollout.config import PROJECT_ROOT, Config
 from rollout.errors import InputError
 from rollout.italian import agree, number
-from rollout.reminders.drafts import Templates, drafts
 from rollout.reminders.log import CHANNELS, ReminderLog
-from rollout.reminders.mail_settings import SmtpSettings, options_from_config, smtp_from_table
-from rollout.reminders.send import PROBLEMS, RESULTS, Outcome, Sender, count_words, outcomes_frame, plan, summary_line
+from rollout.reminders.mail_settings import SmtpSettings, smtp_from_table
+from rollout.reminders.send import PROBLEMS, RESULTS, Outcome, count_words, outcomes_frame, summary_line
+from rollout.usecases.sending import Sending, prepare_sending
 from ui import auth
 from ui.context import ACCEPT_HINT, Context
 from ui.format import md_escape
@@ -55,7 +54,7 @@ def protected(config: Config) -> bool:
     if config.demo:
         return False
     secrets = auth.read_secrets()
-    return not secrets.problem and (secrets.password is not None or secrets.auth is not None)
+    return not secrets.problem and secrets.checked.protected
 
 
 def _request() -> None:
@@ -64,7 +63,8 @@ def _request() -> None:
     st.session_state[CONFIRM] = False  # a second click needs a new confirmation
 
 
-def send_section(ctx: Context, table: pd.DataFrame, templates: Templates | None, log: ReminderLog | None) -> None:
+def send_section(ctx: Context, table: pd.DataFrame, log: ReminderLog | None) -> None:
+    """The sending of the reminders ``table`` (the page's list, filtered) recorded in ``log``."""
     st.subheader("Invia i promemoria")
     if not protected(ctx.config):
         st.caption(
@@ -79,25 +79,30 @@ def send_section(ctx: Context, table: pd.DataFrame, templates: Templates | None,
     if settings is None:
         st.caption("Per inviare i promemoria da qui, configura il server di posta nella sezione [smtp] dei segreti.")
         return
-    if templates is None or log is None:
+    if log is None:
         return  # the page has already said why
-    if paused := ctx.loaded.send_refusal(ctx.settings.tz, ACCEPT_HINT):  # stale data never drive sending
-        st.session_state.pop(REQUESTED, None)
-        st.warning(f"Invio sospeso: {md_escape(paused)}", icon=":material/block:")
-        st.button("Invia i promemoria", type="primary", icon=":material/send:", key="send_go", disabled=True)
-        return
     try:
-        options = options_from_config(ctx.config)
-        today = dt.datetime.now(ZoneInfo(ctx.settings.tz)).date()
-        letters = drafts(table, ctx.settings, templates, ctx.config.campaign, ctx.config.form_url)
-        items = plan(table, letters, options, today, log.blocked())
+        sending = prepare_sending(
+            ctx.snap,
+            ctx.config,
+            source=ctx.loaded.result,
+            smtp=settings,
+            log=log,
+            table=table,
+            how_to_accept=ACCEPT_HINT,
+        )
     except InputError as err:
         st.error(f"Invio non disponibile: {md_escape(str(err))}")
         return
+    if sending.refusal:  # stale data never drive sending
+        st.session_state.pop(REQUESTED, None)
+        st.warning(f"Invio sospeso: {md_escape(sending.refusal)}", icon=":material/block:")
+        st.button("Invia i promemoria", type="primary", icon=":material/send:", key="send_go", disabled=True)
+        return
     if st.session_state.pop(REQUESTED, False):
-        _send(settings, log, options, templates, today, items)
-    due = [i for i in items if i.result == "due"]
-    _overview(settings, options.max_per_minute, items, due)
+        _send(sending)
+    due = sending.due
+    _overview(settings, sending.options.max_per_minute, sending.items, due)
     if due:
         st.checkbox(f"Confermo l'invio di {number(len(due))} promemoria", key=CONFIRM)
         st.button(
@@ -132,20 +137,20 @@ def _overview(settings: SmtpSettings, per_minute: int, items: list[Outcome], due
                 st.code(item.body, language=None, wrap_lines=True)
 
 
-def _send(settings, log, options, templates, today, items: list[Outcome]) -> None:
-    due = sum(i.result == "due" for i in items)
-    bar = st.progress(0.0, text=f"Connessione a {settings.host}…")
+def _send(sending: Sending) -> None:
+    due = len(sending.due)
+    bar = st.progress(0.0, text=f"Connessione a {sending.smtp.host if sending.smtp else '?'}…")
 
     def progress(done: int, total: int, item: Outcome) -> None:
         bar.progress(done / total, text=f"{number(done)} di {number(total)}: {item.label} — {RESULTS[item.result]}")
 
     try:
-        Sender(settings, log, options, sender=templates.sender, today=today).run(items, progress)
+        sending.run(progress)
     except InputError as err:
         bar.empty()
         st.error(f"Nessun promemoria inviato. {md_escape(str(err))}")
         return
-    st.session_state[OUTCOME] = [i for i in items if i.result != "due"]
+    st.session_state[OUTCOME] = [i for i in sending.items if i.result != "due"]
     st.toast(f"Invio concluso: {number(due)} promemoria {agree(due, 'elaborato', 'elaborati')}.")
     st.rerun()  # the list above shows the reminders just recorded
 

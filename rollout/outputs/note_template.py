@@ -72,7 +72,7 @@ class NoteTemplate:
 
     @classmethod
     def from_config(cls, config: Config, override: str | None = None) -> NoteTemplate:
-        chosen = override or config.accounts.get("note_template")
+        chosen = override or config.accounts.note_template
         return cls(Path(chosen) if chosen else None)
 
     def _open(self) -> DocxTemplate:

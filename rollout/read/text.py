@@ -17,7 +17,16 @@ APOSTROPHES = "’‘`´ʼ′ʻ"  # read as '
 DASHES = "‐‑‒–—―−﹘﹣－"  # read as -
 _ASCII_REPLACED = "".join(sorted({c for c in APOSTROPHES + DASHES if c.isascii()}))  # "`": ASCII, yet replaced
 _NON_WORD = re.compile(r"[^0-9a-z]+")
-_EMAIL = re.compile(r"^[a-z0-9._%+'-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}$")
+# The one rule of an email address, applied when a list or the responses are read and again when a
+# message is written: an address as mail servers take it (RFC 5321). A dot-atom local part of the
+# characters real addresses use (no "%" relay hack, no "=?" a parser could decode), a domain of
+# letter-digit-hyphen labels, none starting or ending with "-", ending in a letter-only or an IDN
+# top-level domain; at most 64 characters before the "@", 253 after it, 254 in all.
+_LOCAL = r"[a-z0-9_+'-]+(?:\.[a-z0-9_+'-]+)*"
+_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+EMAIL = rf"({_LOCAL})@((?:{_LABEL}\.)+(?:[a-z]{{2,63}}|xn--[a-z0-9-]{{1,59}}))"
+_EMAIL = re.compile(EMAIL)
+LOCAL_MAX, DOMAIN_MAX, EMAIL_MAX = 64, 253, 254
 
 
 # Characters that show as nothing: byte-order mark / zero-width no-break space, zero-width space,
@@ -111,12 +120,16 @@ def person_key(value: object) -> str:
 
 
 def normalise_email(value: object) -> str:
-    """A plausible email address in lower case, or "" when the value is not one."""
+    """The email address in ``value``, in lower case, when a mail server would accept it (``EMAIL``);
+    else "". ``mailto:``, angle brackets and a trailing ``;`` or ``,`` are dropped first."""
     text = clean(value).lower()  # not casefold: "ß" must not become another address's "ss"
     if text.startswith("mailto:"):
         text = text[7:]
     text = text.strip(" <>;,")
-    return text if _EMAIL.match(text) else ""
+    found = _EMAIL.fullmatch(text)
+    if not found or len(found[1]) > LOCAL_MAX or len(found[2]) > DOMAIN_MAX or len(text) > EMAIL_MAX:
+        return ""
+    return text
 
 
 def email_domain(email: str) -> str:
@@ -164,7 +177,15 @@ def email_series(values: pd.Series) -> pd.Series:
     arr = pc.utf8_lower(clean_arrow(arrow_strings(values)))
     arr = pc.replace_substring_regex(arr, r"^mailto:", "")
     arr = pc.utf8_trim(arr, " <>;,")
-    arr = pc.if_else(pc.match_substring_regex(arr, _EMAIL.pattern), arr, "")
+    local = pc.find_substring(arr, "@")  # an address has one "@": its position is the local part's length
+    length = pc.utf8_length(arr)  # the rule admits ASCII only: characters are bytes
+    fits = pc.and_(
+        pc.and_(pc.match_substring_regex(arr, f"^{EMAIL}$"), pc.less_equal(local, LOCAL_MAX)),
+        pc.and_(
+            pc.less_equal(pc.subtract(pc.subtract(length, local), 1), DOMAIN_MAX), pc.less_equal(length, EMAIL_MAX)
+        ),
+    )
+    arr = pc.if_else(fits, arr, "")
     return pd.Series(arr, index=values.index, dtype=str)
 
 

@@ -1,1 +1,1 @@
-"""Reminders: the list and drafts, the log of what was sent, the command line."""
+"""Reminders: the list and drafts, the log of what was sent, sending, and the mailbox's receipts."""

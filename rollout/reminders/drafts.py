@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
-import string
 import zipfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -22,88 +21,25 @@ from urllib.parse import quote
 import pandas as pd
 
 from rollout.config import Config
-from rollout.errors import InputError
 from rollout.italian import count_comuni, countdown, days, long_date, short_date
 from rollout.outputs.columns import DRAFTS_INDEX, REMINDERS, for_people
 from rollout.outputs.files import to_csv_bytes
 from rollout.outputs.links import FormLink
 from rollout.outputs.tables import reminders_table
+from rollout.reminder_texts import DEFAULT_TEMPLATES, PLACEHOLDERS, REASONS, check_template
 from rollout.reminders.headers import header, mailbox_header, one_line, text_message, usable_address
 from rollout.reminders.identity import identifiers
 from rollout.reminders.log import CHANNELS, SUMMARY_COLUMNS, comune_keys
 from rollout.status import Settings, Snapshot
 
-REASONS = ("pending", "missing", "no_at_editor")
+__all__ = ["DEFAULT_TEMPLATES", "PLACEHOLDERS", "REASONS", "check_template"]  # the texts live in rollout.reminder_texts
+
 REASON_LABELS = {
     "pending": "nessuna risposta (scadenza non ancora passata)",
     "missing": "nessuna risposta (scadenza superata)",
     "no_at_editor": "nessun editor Amministrazione Trasparente",
 }
-PLACEHOLDERS = {
-    "comune": "il nome del comune, come nell'elenco",
-    "provincia": "la sigla della provincia",
-    "codice": "il codice ISTAT o catastale",
-    "referente": "il referente nell'elenco dei comuni (può essere vuoto)",
-    "saluto": "«Gentile <referente>» o, senza referente, «Spettabile Comune di <comune>»",
-    "scadenza": "la scadenza, 13/09/2023",
-    "scadenza_estesa": "la scadenza per esteso, mercoledì 13 settembre 2023",
-    "tempo": "«mancano 5 giorni alla scadenza», «la scadenza è oggi», «scadenza superata da 3 giorni»",
-    "giorni_ritardo": "i giorni di ritardo, 16",
-    "ritardo": "i giorni di ritardo in parole, «16 giorni»",
-    "permessi_mancanti": "i permessi ancora senza editor",
-    "link_modulo": "il link del modulo, precompilato con il nome del comune (form_url, form_prefill_field)",
-    "campagna": "il titolo della campagna (campaign)",
-    "firma": "la firma ([reminders] signature)",
-}
-_INTRO = (
-    "per configurare gli account e rilasciare i permessi ai dipendenti incaricati dell'aggiornamento del "
-    "nuovo sito web comunale e dei servizi digitali per il cittadino (Misura 1.4.1 del PNRR)"
-)
-_HOW = (
-    "Il modulo va compilato e inviato una volta per ciascun dipendente, barrando uno o più permessi di editor:\n"
-    "{link_modulo}"
-)
-DEFAULT_TEMPLATES: dict[str, dict[str, str]] = {
-    "pending": {
-        "subject": "Promemoria: nominativi degli editor del nuovo sito web - Comune di {comune}",
-        "body": (
-            "{saluto},\n\nvi ricordiamo che, " + _INTRO + ", attendiamo i nominativi dei dipendenti del Comune di "
-            "{comune}, da inviare attraverso il modulo on-line entro {scadenza_estesa} ({tempo}).\n\n" + _HOW + "\n\n"
-            "Vi chiediamo di indicare almeno un dipendente con il permesso Editor Amministrazione Trasparente, "
-            "necessario per pubblicare e gestire la sezione Amministrazione Trasparente del nuovo sito.\n\n"
-            "Grazie per la collaborazione.\nCordiali saluti\n{firma}"
-        ),
-    },
-    "missing": {
-        "subject": "Sollecito: nominativi degli editor del nuovo sito web - Comune di {comune}",
-        "body": (
-            "{saluto},\n\nla scadenza di {scadenza_estesa} per l'invio dei nominativi dei dipendenti a cui rilasciare "
-            "i permessi di editor del nuovo sito web comunale e dei servizi digitali per il cittadino (Misura 1.4.1 "
-            "del PNRR) è stata superata da {ritardo}, e non abbiamo ancora ricevuto nessuna risposta dal Comune di "
-            "{comune}.\n\n"
-            "Senza questi dati non possiamo configurare gli account: vi preghiamo di compilare il modulo on-line "
-            "al più presto.\n\n" + _HOW + "\n\n"
-            "Ricordiamo di indicare almeno un dipendente con il permesso Editor Amministrazione Trasparente.\n\n"
-            "Grazie per la collaborazione.\nCordiali saluti\n{firma}"
-        ),
-    },
-    "no_at_editor": {
-        "subject": "Manca l'editor Amministrazione Trasparente - Comune di {comune}",
-        "body": (
-            "{saluto},\n\ngrazie per averci inviato i nominativi dei dipendenti del Comune di {comune}. Tra i permessi "
-            "indicati non risulta però nessun Editor Amministrazione Trasparente: senza un dipendente con questo "
-            "permesso non sarà possibile pubblicare e gestire la sezione Amministrazione Trasparente del nuovo sito.\n\n"
-            "Vi chiediamo di indicarne almeno uno con il modulo on-line:\n{link_modulo}\n"
-            "Se il permesso va a un dipendente già indicato, compilate di nuovo il modulo per lui barrando tutti i "
-            "permessi da assegnargli: vale l'ultima risposta inviata.\n\n"
-            "Permessi ancora senza editor: {permessi_mancanti}.\n\n"
-            "Grazie per la collaborazione.\nCordiali saluti\n{firma}"
-        ),
-    },
-}
 _NO_LINK = "(il link del modulo è nella richiesta che avete ricevuto)"
-# resend_after_days, max_per_minute, reply_to and bcc are read by rollout.reminders.send
-_CONFIG_KEYS = {"database", "sender", "signature", "resend_after_days", "max_per_minute", "reply_to", "bcc", *REASONS}
 _UNSAFE_FILENAME = re.compile(r"[^\w '().,-]+")
 
 
@@ -117,44 +53,9 @@ class Templates:
 
 
 def templates_from_config(config: Config) -> Templates:
-    """The ``[reminders]`` templates of the configuration, checked; the defaults for what is not set."""
+    """The drafts' texts, sender and signature of ``[reminders]`` (checked when the configuration was read)."""
     section = config.reminders
-    unknown = sorted(set(section) - _CONFIG_KEYS)
-    if unknown:
-        raise InputError(
-            f"Chiave sconosciuta in [reminders]: {', '.join(unknown)}. Chiavi ammesse: {', '.join(sorted(_CONFIG_KEYS))}."
-        )
-    texts: dict[str, dict[str, str]] = {}
-    for reason in REASONS:
-        given = section.get(reason, {})
-        if not isinstance(given, dict) or set(given) - {"subject", "body"}:
-            raise InputError(f"[reminders.{reason}] deve contenere solo subject e body (testi).")
-        texts[reason] = {}
-        for part in ("subject", "body"):
-            text = str(given.get(part, DEFAULT_TEMPLATES[reason][part]))
-            check_template(text, f"[reminders.{reason}] {part}")
-            texts[reason][part] = text
-    sender = str(section.get("sender", "")).strip()
-    if sender and not usable_address(parseaddr(sender)[1]):
-        raise InputError(f"[reminders] sender non è un indirizzo email valido: '{sender}'.")
-    return Templates(texts, sender, config.signature())
-
-
-def check_template(text: str, where: str) -> None:
-    """Raise InputError for an unknown ``{placeholder}`` or a stray brace."""
-    try:
-        fields = [(name, spec, conv) for _, name, spec, conv in string.Formatter().parse(text) if name is not None]
-    except ValueError:
-        raise InputError(
-            f"{where}: parentesi graffe non bilanciate (per scrivere una graffa usa {{{{ o }}}})."
-        ) from None
-    for name, spec, conv in fields:
-        if name not in PLACEHOLDERS or spec or conv:
-            raise InputError(
-                f"{where}: segnaposto sconosciuto {{{name}}}. Segnaposto ammessi: "
-                + ", ".join(f"{{{p}}}" for p in PLACEHOLDERS)
-                + "."
-            )
+    return Templates(section.texts, section.sender, config.signature())
 
 
 def reason_of(status: str) -> str:

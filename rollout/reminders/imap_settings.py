@@ -7,15 +7,12 @@ project, then of the home). A PEC mailbox has one login for both: without ``user
 
 from __future__ import annotations
 
-import os
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from data_sources.gsecrets import DEFAULT_FILES, ENV_VAR
 from rollout.errors import InputError
-from rollout.reminders.mail_settings import LOCAL_HOSTS, SECURITY
+from rollout.reminders.mail_settings import LOCAL_HOSTS, SECURITY, secrets_table
 
 IMAP_KEYS = {"host", "port", "security", "username", "password", "folder", "ca_file", "timeout"}
 _DEFAULT_PORTS = {"ssl": 993, "starttls": 143, "none": 143}
@@ -91,29 +88,3 @@ def find_imap(explicit: str | Path | None = None, env: Mapping[str, str] | None 
     table, path, data = found
     login = data.get("smtp") if isinstance(data.get("smtp"), dict) else None
     return imap_from_table(table, path.resolve().parent, f"{path.name} [imap]", login)
-
-
-def secrets_table(
-    name: str, explicit: str | Path | None = None, env: Mapping[str, str] | None = None
-) -> tuple[dict, Path, dict] | None:
-    """The first secrets file (``--secrets``, ``$ROLLOUT_SECRETS``, then the default places) with a table
-    ``[name]``: the table, the file and all of it; None when none has it. InputError when unreadable."""
-    env = os.environ if env is None else env
-    chosen = explicit or env.get(ENV_VAR)
-    paths = [Path(chosen).expanduser()] if chosen else [p for p in DEFAULT_FILES if p.is_file()]
-    for path in paths:
-        if path.suffix.lower() == ".json":
-            continue
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise InputError(f"File dei segreti non trovato: {path}.") from None
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
-            raise InputError(f"Il file dei segreti {path.name} non è leggibile: {err}.") from None
-        table = data.get(name)
-        if table is None:
-            continue
-        if not isinstance(table, dict):
-            raise InputError(f"In {path.name} [{name}] deve essere una tabella.")
-        return table, path, data
-    return None

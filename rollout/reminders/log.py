@@ -29,7 +29,6 @@ from rollout.config import Config
 from rollout.errors import InputError
 from rollout.reminders.identity import joined, key_identifiers
 
-DEFAULT_DATABASE = "promemoria.sqlite3"
 CHANNELS = {"email": "email", "pec": "PEC", "phone": "telefono", "other": "altro"}
 SCHEMA_VERSION = 3  # 2: the outbox of the messages sent by SMTP; 3: identifiers, hand-over times
 _SCHEMA = """
@@ -103,10 +102,7 @@ def comune_keys(code: pd.Series, name: pd.Series, province: pd.Series) -> list[s
 
 def database_path(config: Config) -> Path:
     """``[reminders] database`` (relative to the configuration file), else ``promemoria.sqlite3`` beside it."""
-    value = config.reminders.get("database", DEFAULT_DATABASE)
-    if not isinstance(value, str) or not value.strip():
-        raise InputError("Nella configurazione [reminders] database deve essere il percorso di un file.")
-    path = Path(value.strip()).expanduser()
+    path = Path(config.reminders.database).expanduser()
     if not path.is_absolute():
         base = config.path.resolve().parent if config.path else Path.cwd()
         path = base / path

@@ -1,5 +1,12 @@
 """The settings of the reminders' sending: ``[smtp]`` of the secrets file (found as the Google
-credentials are) and the ``[reminders]`` keys of rollout.toml about sending."""
+credentials are) and the ``[reminders]`` keys of rollout.toml about sending (checked by
+``rollout.config`` when it is read).
+
+The reader of the mail sections of the secrets file: ``secrets_table`` finds a section the way the
+Google credentials are found, and each section has its parser, which checks every key once and
+returns typed settings: ``smtp_from_table`` here, ``imap_from_table`` (the mailbox of the receipts)
+in ``rollout.reminders.imap_settings``, which finds its section with the same ``secrets_table``.
+"""
 
 from __future__ import annotations
 
@@ -82,6 +89,19 @@ def smtp_from_table(table: Mapping[str, object], base_dir: Path | None = None, w
 def find_smtp(explicit: str | Path | None = None, env: Mapping[str, str] | None = None) -> SmtpSettings | None:
     """``[smtp]`` of the secrets file, found as the Google credentials are (``--secrets``,
     ``$ROLLOUT_SECRETS``, ``.streamlit/secrets.toml`` of the project, then of the home); None if absent."""
+    found = secrets_table("smtp", explicit, env)
+    if found is None:
+        return None
+    table, path, _ = found
+    return smtp_from_table(table, path.resolve().parent, f"{path.name} [smtp]")
+
+
+def secrets_table(
+    name: str, explicit: str | Path | None = None, env: Mapping[str, str] | None = None
+) -> tuple[dict, Path, dict] | None:
+    """The first secrets file (``--secrets``, ``$ROLLOUT_SECRETS``, then the default places) with a
+    section ``[name]``: the section, the file and all of it; None when none has it. InputError when
+    a file cannot be read or the section is not a table."""
     env = os.environ if env is None else env
     chosen = explicit or env.get(ENV_VAR)
     paths = [Path(chosen).expanduser()] if chosen else [p for p in DEFAULT_FILES if p.is_file()]
@@ -94,12 +114,12 @@ def find_smtp(explicit: str | Path | None = None, env: Mapping[str, str] | None 
             raise InputError(f"File dei segreti non trovato: {path}.") from None
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
             raise InputError(f"Il file dei segreti {path.name} non è leggibile: {err}.") from None
-        table = data.get("smtp")
+        table = data.get(name)
         if table is None:
             continue
         if not isinstance(table, dict):
-            raise InputError(f"In {path.name} [smtp] deve essere una tabella.")
-        return smtp_from_table(table, path.resolve().parent, f"{path.name} [smtp]")
+            raise InputError(f"In {path.name} [{name}] deve essere una tabella.")
+        return table, path, data
     return None
 
 
@@ -114,26 +134,6 @@ class SendOptions:
 
 
 def options_from_config(config: Config) -> SendOptions:
-    section = config.reminders
-    try:
-        days = int(section.get("resend_after_days", 7))  # type: ignore[arg-type]
-        rate = int(section.get("max_per_minute", 20))  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        raise InputError("In [reminders] resend_after_days e max_per_minute devono essere numeri interi.") from None
-    if days < 1 or rate < 1:
-        raise InputError("In [reminders] resend_after_days e max_per_minute devono essere almeno 1.")
-    reply_to = str(section.get("reply_to", "")).strip()
-    if reply_to and not usable_address(parseaddr(reply_to)[1]):
-        raise InputError(f"In [reminders] reply_to non è un indirizzo email valido: '{reply_to}'.")
-    given = section.get("bcc", [])
-    bcc = [given] if isinstance(given, str) else given
-    if not isinstance(bcc, list):
-        raise InputError("In [reminders] bcc deve essere un indirizzo o un elenco di indirizzi.")
-    checked = []
-    for text in bcc:
-        address = usable_address(text) if str(text).strip() else ""
-        if str(text).strip() and not address:
-            raise InputError(f"In [reminders] bcc non è un indirizzo email valido: '{text}'.")
-        if address:
-            checked.append(address)
-    return SendOptions(days, rate, reply_to, tuple(checked))
+    """The ``[reminders]`` keys about sending (checked when the configuration was read)."""
+    r = config.reminders
+    return SendOptions(r.resend_after_days, r.max_per_minute, r.reply_to, r.bcc)

@@ -18,7 +18,7 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
-from rollout.config import PROJECT_ROOT, Config
+from rollout.config import Config
 from rollout.read.text import printable
 from rollout.reminders.log import database_path
 
@@ -28,14 +28,6 @@ LOG_NAME = "weekly.log"
 LOG_LIMIT = 1_000_000  # bytes: a longer log becomes weekly.log.1 (the one before is dropped)
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 _ADDRESS = re.compile(r"[^\s<>@()\[\]]+@[^\s<>@()\[\]]+")
-
-
-def out_folder(config: Config) -> Path:
-    """``[weekly] out``, relative to the configuration file."""
-    folder = Path(config.weekly.out).expanduser()
-    if folder.is_absolute():
-        return folder
-    return (config.path.resolve().parent if config.path else PROJECT_ROOT) / folder
 
 
 def lock_path(config: Config) -> Path:

@@ -18,25 +18,24 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.utils import parseaddr
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from data_sources import SourceError
-from data_sources.gsecrets import find_secrets
 from rollout import interrupts
 from rollout.config import Config
 from rollout.errors import InputError
 from rollout.italian import countdown, moment, plural, short_date
-from rollout.outputs.links import FormLink
-from rollout.pipeline import Load, cache_folder, load, load_warnings, settings_for
-from rollout.reminders.drafts import drafts, reminders_list, templates_from_config
+from rollout.pipeline import Load, report_load, settings_for
+from rollout.reminders.drafts import templates_from_config
 from rollout.reminders.headers import usable_address
 from rollout.reminders.imap_settings import find_imap
 from rollout.reminders.log import TrackingError, database_path
-from rollout.reminders.mail_settings import find_smtp, options_from_config
-from rollout.reminders.send import PROBLEMS, RESULTS, Outcome, Sender, SendError, count_words, plan, summary_line
+from rollout.reminders.mail_settings import find_smtp
+from rollout.reminders.send import PROBLEMS, RESULTS, Outcome, SendError, count_words, summary_line
 from rollout.status import Snapshot
 from rollout.terminal import say
+from rollout.usecases.report import STATUS_PNG, start_workers, write_report
+from rollout.usecases.sending import prepare_sending
 from rollout.views import answered_without_at, week_totals
 from rollout.weekly.folders import (
     LATEST,
@@ -46,13 +45,12 @@ from rollout.weekly.folders import (
     day_folder,
     lock_path,
     old_weeks,
-    out_folder,
     point_latest,
     prune,
     run_lock,
 )
 from rollout.weekly.state import WeeklyLog
-from rollout.weekly.summary import PICTURE_NAME, Delivery, Summary, answered_this_week, kpi_rows, send_summary
+from rollout.weekly.summary import Delivery, Summary, answered_this_week, kpi_rows, send_summary
 
 DONE, PROBLEMS_FOUND, NOTHING_DONE = 0, 1, 2
 # The run's moment (its day names the report's folder and the summary); tests replace it.
@@ -70,8 +68,6 @@ class WeeklyRun:
     config: Config
     secrets: str | None = None
     dry_run: bool = False
-    write_report: Callable[[Snapshot, Path, Config], Any] | None = None  # the report's writer (rollout.cli)
-    warm_up: Callable[[], None] | None = None  # starts the report's slow workers while the sources are read
     show: Callable[[str], None] = say  # the dry run's lines
     first: list[str] = field(default_factory=list)  # what went wrong: the summary's first lines
     lines: list[str] = field(default_factory=list)  # the summary's lines about the week's actions
@@ -82,7 +78,7 @@ class WeeklyRun:
         self.now = CLOCK()
         self.tz = ZoneInfo(self.config.timezone)
         self.today = self.now.astimezone(self.tz).date()
-        self.out = out_folder(self.config)
+        self.out = self.config.weekly_dir
         self.snap: Snapshot | None = None
         self.loaded: Load | None = None
         self.stale = ""  # why reminders may not be sent from these data
@@ -113,7 +109,6 @@ class WeeklyRun:
             )
         c.require()
         self.templates = templates_from_config(c)
-        self.options = options_from_config(c)
         self.smtp = find_smtp(self.secrets)
         if (c.weekly.send_reminders or c.weekly.recipients) and self.smtp is None and not self.dry_run:
             raise InputError(
@@ -133,8 +128,7 @@ class WeeklyRun:
     def steps(self) -> tuple[int, str]:
         self.log.write(f"inizio{' (prova: --dry-run, nessun invio)' if self.dry_run else ''}: {self.config.path}")
         try:
-            if self.warm_up is not None:
-                self.warm_up()
+            start_workers()  # the report's slowest files get ready while the sources are read
             if self.read():
                 self.report()
             self.receipts()
@@ -165,7 +159,7 @@ class WeeklyRun:
         """The sources, as every command reads them; False when there are no data at all."""
         c = self.config
         try:
-            self.loaded = load(c, access=find_secrets(self.secrets), cache_dir=cache_folder(c))
+            self.loaded, warnings = report_load(c, secrets=self.secrets)
         except (InputError, SourceError) as err:
             why = str(err).rstrip(".")
             self.first.append(
@@ -175,7 +169,7 @@ class WeeklyRun:
             self.log.write(f"lettura non riuscita: {why}")
             return False
         self.snap = self.loaded.prepared.at(settings_for(c))
-        notes = [*load_warnings(self.loaded, c.timezone), *self.snap.comuni_list.notes, *self.snap.responses.notes]
+        notes = [*warnings, *self.snap.comuni_list.notes, *self.snap.responses.notes]
         self.log.write(*(f"avviso: {note}" for note in notes))
         self.stale = self.loaded.send_refusal(c.timezone, ACCEPT_HOW).rstrip(".")
         if self.stale:
@@ -184,18 +178,18 @@ class WeeklyRun:
 
     # -- 2. the dated report ------------------------------------------------------------------------
     def report(self) -> None:
-        assert self.snap is not None and self.write_report is not None
+        assert self.snap is not None
         folder = day_folder(self.out, self.today)
         try:
-            written = self.write_report(self.snap, folder, self.config)
+            written = write_report(self.snap, folder, self.config)
         except OSError as err:
             self.lines.append(f"Rapporto non scritto in {folder}: {_why(err)}.")
             self.problems.append("rapporto non scritto")
             self.log.write(f"rapporto non scritto in {folder}: {_why(err)}")
             return
         self.folder = folder
-        if (folder / PICTURE_NAME).is_file():
-            self.picture = (folder / PICTURE_NAME).read_bytes()
+        if (folder / STATUS_PNG).is_file():
+            self.picture = (folder / STATUS_PNG).read_bytes()
         self.log.write(
             f"rapporto scritto in {folder}: {', '.join(p.name for p in written.paths)}",
             *(f"avviso: {w}" for w in written.warnings),
@@ -252,23 +246,22 @@ class WeeklyRun:
             self.log.write(f"promemoria non inviati: {why}")
 
     def send_reminders(self, log: WeeklyLog) -> None:
-        """Those due, as ``reminders send --yes`` sends them; the dry run lists them."""
-        c, snap = self.config, self.snap
-        assert snap is not None
-        table = reminders_list(snap, marks=log.summary(), form=FormLink.from_config(c))
-        letters = drafts(table, snap.settings, self.templates, c.campaign, c.form_url)
-        items = plan(table, letters, self.options, self.today, log.blocked())
+        """Those due, as ``reminders send --yes`` sends them (``prepare_sending``); the dry run lists them."""
+        assert self.snap is not None
+        sending = prepare_sending(
+            self.snap, self.config, source=self.loaded, smtp=self.smtp, log=log, dry_run=self.dry_run,
+            how_to_accept=ACCEPT_HOW, today=self.today,
+        )  # fmt: skip
+        items = sending.items
         if self.dry_run:
             for item in items:
                 self.show(item.line() + (f" · {item.subject}" if item.result == "due" else ""))
             self.show(summary_line(items))
-            self.done.append(f"promemoria da inviare: {sum(i.result == 'due' for i in items)}")
+            self.done.append(f"promemoria da inviare: {len(sending.due)}")
             return
-        due = [i for i in items if i.result == "due"]
+        due = sending.due
         if due:
-            assert self.smtp is not None
-            sender = Sender(self.smtp, log, self.options, sender=self.templates.sender, today=self.today)
-            sender.run(items, progress=lambda done, total, item: self.log.write(self.item_line(item)))
+            sending.run(progress=lambda done, total, item: self.log.write(self.item_line(item)))
         self.log.write(*(self.item_line(i) for i in items if i not in due))
         self.lines.append(summary_line(items))
         self.done.append(f"promemoria: {count_words(items) or 'nessuno da inviare'}")
@@ -350,14 +343,8 @@ def _recipients(n: int) -> str:
 
 
 def run_weekly(
-    config: Config,
-    *,
-    secrets: str | None = None,
-    dry_run: bool = False,
-    write_report: Callable[[Snapshot, Path, Config], Any],
-    warm_up: Callable[[], None] | None = None,
-    show: Callable[[str], None] = say,
+    config: Config, *, secrets: str | None = None, dry_run: bool = False, show: Callable[[str], None] = say
 ) -> tuple[int, str]:
     """``python -m rollout weekly``: the exit code (0 done, 1 done with problems, 2 nothing done) and
     the one line to print. InputError before anything is done when the settings are wrong."""
-    return WeeklyRun(config, secrets, dry_run, write_report, warm_up, show).run()
+    return WeeklyRun(config, secrets, dry_run, show).run()
