@@ -13,15 +13,15 @@ import sys
 import tempfile
 from pathlib import Path
 
+from rollout.synthetic.national import N_COMUNI, SEED, generate
+
 ROOT = Path(__file__).resolve().parents[1]
 SIZES = (30_000, 200_000)
-N_COMUNI = 6600
 
 CHILD = r"""
 import json, resource, sys, time
-sys.path.insert(0, sys.argv[3])
-import benchmark
-config = benchmark.bench_config(sys.argv[1], sys.argv[2])
+from rollout.synthetic.national import campaign_config
+config = campaign_config(sys.argv[1], sys.argv[2])
 start = time.perf_counter()
 from rollout.pipeline import prepare, read_grid, settings_for
 grids = [read_grid(config.comuni), read_grid(config.submissions)]
@@ -36,12 +36,9 @@ print(json.dumps({"read": read - start, "prepare": ready - read, "evaluate": don
 
 
 def measure(folder: Path, n_responses: int) -> dict:
-    sys.path.insert(0, str(ROOT / "bench"))
-    import benchmark
-
-    data = folder / str(n_responses)
-    comuni, responses = benchmark.generate_in_child(data, benchmark.SEED, N_COMUNI, n_responses)
-    out = subprocess.run([sys.executable, "-c", CHILD, str(comuni), str(responses), str(ROOT / "bench")],
+    """Generate the campaign, then read, prepare and evaluate it in a fresh process."""
+    comuni, responses = generate(folder / str(n_responses), SEED, n_comuni=N_COMUNI, n_responses=n_responses)
+    out = subprocess.run([sys.executable, "-c", CHILD, str(comuni), str(responses)],
                          check=True, capture_output=True, text=True, cwd=ROOT)  # fmt: skip
     return json.loads(out.stdout.strip().splitlines()[-1])
 

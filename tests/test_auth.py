@@ -33,6 +33,7 @@ from rollout.access import (
 )
 from rollout.config import parse_config
 from rollout.errors import InputError
+from ui.navigation import MENU
 
 APP = str(ROOT / "dashboard.py")
 PASSWORD = "corretta-cavallo-batteria-graffetta"
@@ -173,7 +174,9 @@ def test_an_admitted_session_sees_the_overview(campaign, waits):
     assert not at.sidebar.warning  # protected: no "open access" warning
 
 
-@pytest.mark.parametrize("page", ["comuni", "copertura", "promemoria", "qualita"])
+@pytest.mark.parametrize(
+    "page", [Path(p.file).stem for p in MENU[1:] if p.data]
+)  # the overview is first; the guide: test_guide.py
 def test_every_page_is_behind_the_password(campaign, waits, page):
     at = app({"access": {"password": PASSWORD}}, page=page)
     assert_no_data(at)

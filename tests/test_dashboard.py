@@ -12,8 +12,11 @@ import pytest
 from conftest import ROOT, run_app
 from ui.data import _long_lived
 from ui.format import compact, md_escape
+from ui.navigation import MENU
 
-PAGES = ["pages/panoramica.py", "pages/comuni.py", "pages/copertura.py", "pages/promemoria.py", "pages/qualita.py"]
+PAGES = [
+    f"pages/{page.file}" for page in MENU if page.data
+]  # as AppTest's switch_page takes them (the guide: test_guide.py)
 
 
 @pytest.fixture

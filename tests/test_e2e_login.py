@@ -37,7 +37,7 @@ PROXY, ATTACKER, FORGER = "127.0.0.2", "127.0.0.3", "127.0.0.4"
 WARNING = "missing ScriptRunContext"  # what Streamlit logs when a cache is filled outside a page's run
 
 pytestmark = [
-    pytest.mark.e2e,
+    pytest.mark.browser,
     pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (.ci/run installs it)"),
 ]
 

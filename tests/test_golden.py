@@ -492,13 +492,13 @@ def test_form_download_codes_get_back_their_leading_zeros(outputs: dict[str, Pat
 def test_comuni_xlsx_is_generated_by_its_script() -> None:
     from openpyxl import load_workbook
 
-    script = runpy.run_path(str(FORM / "make_xlsx.py"))
+    script = runpy.run_path(str(ROOT / "tools" / "make_golden_xlsx.py"))
     cells = list(load_workbook(FORM / "comuni.xlsx").active.iter_rows(values_only=True))
     assert cells == [script["HEADER"], *script["COMUNI"]]
 
 
 def test_xlsx_is_generated_from_the_csv() -> None:
-    """The committed XLSX is what make_xlsx.py builds from the committed CSV."""
+    """The committed XLSX is what tools/make_golden_xlsx.py builds from the committed CSV."""
     from openpyxl import load_workbook
 
     committed = load_workbook(SHEET / "risposte.xlsx").active

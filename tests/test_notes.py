@@ -7,6 +7,7 @@ import csv
 import io
 import itertools
 import re
+import runpy
 import subprocess
 import sys
 import zipfile
@@ -242,11 +243,7 @@ def test_a_custom_template_from_the_configuration(snap, tmp_path):
 
 
 def test_the_committed_template_is_what_the_script_makes(tmp_path):
-    sys.path.insert(0, str(ROOT / "tools"))
-    try:
-        from make_note_template import build
-    finally:
-        sys.path.remove(str(ROOT / "tools"))
+    build = runpy.run_path(str(ROOT / "tools" / "make_note_template.py"))["build"]
     build(tmp_path / "nuovo.docx")
     assert (tmp_path / "nuovo.docx").read_bytes() == DEFAULT_TEMPLATE.read_bytes()
     with zipfile.ZipFile(DEFAULT_TEMPLATE) as package:  # lean: what a letter needs, nothing more

@@ -12,9 +12,10 @@ import conftest
 from conftest import ROOT
 from rollout.reminders.drafts import PLACEHOLDERS
 from ui.format import md_escape
+from ui.navigation import MENU
 
 DEMO = ROOT / "data" / "demo"
-PAGES = ["pages/panoramica.py", "pages/comuni.py", "pages/copertura.py", "pages/promemoria.py", "pages/qualita.py"]
+PAGES = [f"pages/{page.file}" for page in MENU]  # as AppTest's switch_page takes them
 
 
 @pytest.fixture

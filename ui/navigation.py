@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import streamlit as st
@@ -9,15 +10,33 @@ import streamlit as st
 PAGES_FOLDER = Path(__file__).resolve().parents[1] / "pages"
 
 
+@dataclass(frozen=True)
+class MenuPage:
+    """One page of the menu: its file in pages/, its title and icon."""
+
+    file: str
+    title: str
+    icon: str
+    data: bool = True  # shows the campaign's data (the guide does not: it is the same text for everyone)
+
+
+# In menu order; the first is the default page. Plain data, so that the tests read the same list
+# (an st.Page made outside a script run keeps neither its file nor its title).
+MENU = (
+    MenuPage("panoramica.py", "Panoramica", ":material/dashboard:"),
+    MenuPage("comuni.py", "Comuni", ":material/account_balance:"),
+    MenuPage("copertura.py", "Copertura", ":material/extension:"),
+    MenuPage("promemoria.py", "Promemoria", ":material/mail:"),
+    MenuPage("qualita.py", "Qualità dati", ":material/fact_check:"),
+    MenuPage("guida.py", "Guida", ":material/help:", data=False),  # the project manager's guide, docs/guida.md
+)
+
+
 def pages() -> list[st.Page]:
-    """The six pages, in menu order: five over the data, then the project manager's guide."""
+    """The pages of ``MENU``, in menu order: five over the data, then the project manager's guide."""
     return [
-        st.Page(PAGES_FOLDER / "panoramica.py", title="Panoramica", icon=":material/dashboard:", default=True),
-        st.Page(PAGES_FOLDER / "comuni.py", title="Comuni", icon=":material/account_balance:"),
-        st.Page(PAGES_FOLDER / "copertura.py", title="Copertura", icon=":material/extension:"),
-        st.Page(PAGES_FOLDER / "promemoria.py", title="Promemoria", icon=":material/mail:"),
-        st.Page(PAGES_FOLDER / "qualita.py", title="Qualità dati", icon=":material/fact_check:"),
-        st.Page(PAGES_FOLDER / "guida.py", title="Guida", icon=":material/help:"),
+        st.Page(PAGES_FOLDER / page.file, title=page.title, icon=page.icon, default=i == 0)
+        for i, page in enumerate(MENU)
     ]
 
 

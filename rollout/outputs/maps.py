@@ -1,6 +1,6 @@
 """The map's data: each participating comune joined to its boundary, shares per province.
 
-Boundaries are openpolis' TopoJSON of June 2023 in ``data/geo`` (see ``data/geo/reduce.py``).
+Boundaries are openpolis' TopoJSON of June 2023 in ``data/geo`` (made by ``tools/reduce_geo.py``).
 The join goes by ISTAT code; a cadastral code is turned into the ISTAT one; a comune listed
 without a code is found by name and province. Comuni without a shape (merged or created after
 June 2023, or not recognised) are listed as "non sul mappa": they stay in every count.
@@ -73,7 +73,7 @@ def region_names() -> dict[str, str]:
 def shapes() -> pd.DataFrame:
     """Every comune with a shape: ISTAT code (index), cadastral code, name, province, region.
 
-    From ``data/geo/comuni.csv``, the index ``reduce.py`` writes beside the boundaries.
+    From ``data/geo/comuni.csv``, the index ``tools/reduce_geo.py`` writes beside the boundaries.
     """
     frame = pd.read_csv(GEO_DIR / "comuni.csv", dtype=str, keep_default_na=False)
     return frame.drop_duplicates("istat").set_index("istat")

@@ -1,4 +1,5 @@
-"""Synthetic campaigns: helpers shared by the demo generator (data/demo/generate.py) and the benchmark.
+"""Synthetic campaigns: helpers shared by the demo generator (tools/make_demo.py) and the national one
+(``rollout.synthetic.national``, for the benchmark and the browser tests).
 
 Real comune names made official-looking, one-letter typos, timestamps as Google Sheets writes
 them in the Italian locale, and office-hours moments.

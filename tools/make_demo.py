@@ -1,4 +1,4 @@
-"""Generate the embedded demo campaign (deterministic): ``python data/demo/generate.py``.
+"""Generate the embedded demo campaign in data/demo (deterministic): ``python3 tools/make_demo.py``.
 
 Real comuni of the provinces of Salerno and Avellino (from python-codicefiscale's list), a PM's
 comuni sheet with contacts, and the form's responses as Google Sheets exports them (Italian
@@ -31,9 +31,7 @@ from rollout.synthetic import (
     typo,
 )
 
-ROOT = Path(__file__).resolve().parents[2]
-
-HERE = Path(__file__).resolve().parent
+DEMO = Path(__file__).resolve().parents[1] / "data" / "demo"
 SEED = 141
 HEADERS = [
     "Informazioni cronologiche",
@@ -184,8 +182,8 @@ def write(path: Path, rows: list[list[str]]) -> None:
 
 def main() -> None:
     comuni, responses = build(random.Random(SEED))
-    write(HERE / "comuni.csv", comuni)
-    write(HERE / "risposte.csv", responses)
+    write(DEMO / "comuni.csv", comuni)
+    write(DEMO / "risposte.csv", responses)
     print(f"{len(comuni) - 1} comuni, {len(responses) - 1} risposte")
 
 

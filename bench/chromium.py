@@ -1,0 +1,160 @@
+"""The dashboard at national scale in chromium (part of ``python3 bench/benchmark.py``).
+
+A real ``streamlit run`` on 127.0.0.1 over the generated data, driven by Debian's chromium through
+Playwright: Panoramica's first full render on a fresh server, then every page switch and a filter
+change (the sidebar's search), from the click until the page is drawn and the script run has
+finished (``data-test-script-state``), on a first visit and again. Targets: Panoramica first
+render <= 2 s, page switch or filter <= 0.5 s.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from pipeline import ROOT, write_bench_config
+
+BENCHMARK = Path(__file__).resolve().with_name("benchmark.py")  # its --dashboard-only runs dashboard_timings
+
+DASHBOARD_TARGETS = (
+    ("Panoramica first full render <= 2 s", "first", 2.0),
+    ("switching page / filter, slowest <= 0.5 s", "slowest", 0.5),
+)
+CHROMIUM = "/usr/bin/chromium"
+# Counts finished script runs: the stApp element's data-test-script-state goes back to notRunning.
+_WATCH = """() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  if (window.__runs === undefined) {
+    window.__runs = 0;
+    new MutationObserver(() => {
+      if (app.getAttribute('data-test-script-state') === 'notRunning') window.__runs += 1;
+    }).observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+  }
+  return window.__runs;
+}"""
+_DONE = """([before, text]) => window.__runs > before
+  && document.querySelector('[data-testid="stApp"]').getAttribute('data-test-script-state') === 'notRunning'
+  && document.querySelector('[data-testid="stMain"]').innerText.includes(text)"""
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+DASHBOARD_ENTRY = "server.py"  # the README's command; dashboard.py is the same app without the warm start
+
+
+def dashboard_timings(directory: Path, entry: str = DASHBOARD_ENTRY) -> dict[str, float]:
+    """A real ``streamlit run`` on 127.0.0.1 over this data, driven by chromium (Playwright)."""
+    import urllib.request
+
+    from playwright.sync_api import sync_playwright
+
+    config = write_bench_config(directory)
+    port = _free_port()
+    env = {**os.environ, "ROLLOUT_CONFIG": str(config), "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", entry, "--server.headless", "true",
+         "--server.address", "127.0.0.1", "--server.port", str(port), "--server.fileWatcherType", "none"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            try:
+                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                time.sleep(0.3)
+        with sync_playwright() as p:
+            browser = p.chromium.launch(
+                executable_path=CHROMIUM,
+                args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+                      "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
+            )  # fmt: skip
+            try:
+                return _drive(browser.new_page(viewport={"width": 1440, "height": 900}), base)
+            finally:
+                browser.close()
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
+def _drive(page, base: str) -> dict[str, float]:
+    def until(before: int, text: str) -> None:
+        page.wait_for_function(_DONE, arg=[before, text], polling="raf", timeout=120_000)
+
+    start = time.perf_counter()
+    page.goto(base, wait_until="commit")
+    page.wait_for_selector('[data-testid="stApp"]', timeout=120_000)
+    page.evaluate(_WATCH)
+    until(0, "Da fare")
+    figures = {"first": time.perf_counter() - start}
+    page.wait_for_timeout(1000)
+
+    visit = ["first visit"]
+
+    def step(label: str, action, text: str) -> None:
+        before = page.evaluate(_WATCH)
+        start = time.perf_counter()
+        action()
+        until(before, text)
+        figures[f"{label}, {visit[0]}"] = time.perf_counter() - start
+        page.wait_for_timeout(300)
+
+    def nav(name: str):
+        return lambda: page.get_by_role("link", name=name).first.click()
+
+    def search(text: str):
+        def act() -> None:
+            box = page.get_by_label("Cerca comune")
+            box.fill(text)
+            box.press("Enter")
+
+        return act
+
+    for visit[0] in ("first visit", "again"):  # again: every page already seen in this session
+        step("page Comuni", nav("Comuni"), "Dettaglio comune")
+        step("filter on Comuni (search)", search("San"), "comuni su 6600")
+        step("filter cleared on Comuni", search(""), "6600 comuni su 6600")
+        step("page Copertura", nav("Copertura"), "Comuni × permessi")
+        step("page Promemoria", nav("Promemoria"), "Scarica CSV")
+        step("page Qualità dati", nav("Qualità dati"), "righe di risposte lette")
+        step("page Panoramica", nav("Panoramica"), "Da fare")
+        step("filter on Panoramica (search)", search("San"), "filtro attivo")
+        step("filter cleared on Panoramica", search(""), "Da fare")
+    figures["slowest"] = max(v for k, v in figures.items() if k != "first")
+    return figures
+
+
+def report_dashboard(directory: Path, entry: str = DASHBOARD_ENTRY) -> bool:
+    """Run ``dashboard_timings`` in a child process and print its figures."""
+    cmd = [sys.executable, str(BENCHMARK), "--dashboard-only", "--data-dir", str(directory),
+           "--dashboard-entry", entry]  # fmt: skip
+    out = subprocess.run(cmd, check=True, cwd=ROOT, capture_output=True, text=True).stdout
+    figures = json.loads(out.strip().splitlines()[-1])
+    print(f"dashboard (streamlit run {entry} on 127.0.0.1, chromium): Panoramica first full render "
+          f"{figures['first']:.2f} s (fresh server: data loaded, every element drawn)")  # fmt: skip
+    print("  switching page / changing a filter (from the click to the page drawn and the run finished):")
+    for key, value in figures.items():
+        if key not in ("first", "slowest"):
+            print(f"    {key:<44} {value:.2f} s")
+    ok = True
+    for label, key, target in DASHBOARD_TARGETS:
+        passed = figures[key] <= target
+        ok &= passed
+        print(f"  {'PASS' if passed else 'FAIL'}  {label:<44} {figures[key]:.2f} s")
+    return ok
