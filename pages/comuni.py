@@ -7,7 +7,7 @@ from rollout.italian import moments, number, of_total
 from rollout.outputs.contacts import contact_for
 from rollout.outputs.links import FormLink
 from rollout.read.permissions import PERMISSION_KEYS
-from rollout.reminders.drafts import comuni_marks
+from rollout.reminders.drafts import comuni_marks, outcome_texts
 from rollout.views import employees_of, filter_comuni
 from ui import notes, state
 from ui.comuni import CONTACT_COLUMNS, comuni_display
@@ -15,7 +15,7 @@ from ui.context import current, header
 from ui.format import compact, fit_height, md_escape, text_width
 from ui.labels import LONG, SHORT, permission_columns, status_badge, status_column
 from ui.privacy import notice
-from ui.reminders import load_marks, reminder_log, shown_day
+from ui.reminders import load_bounced, load_marks, reminder_log, shown_day
 
 ctx = current()
 tz = ctx.settings.tz
@@ -29,24 +29,29 @@ missing = st.selectbox(
     placeholder="qualsiasi permesso",
     key=state.MISSING_PERMISSION,
 )
-every, labels, keys = comuni_display(ctx.snap, ctx.key)  # built once per snapshot, sliced here
+log = reminder_log(ctx.config)
+marks = load_marks(log)  # reminders recorded or sent from the Promemoria page
+bounced = load_bounced(log, ctx.snap.comuni)  # addresses that bounced: never shown as the contact
+every, labels, keys = comuni_display(ctx.snap, ctx.key, bounced)  # built once per snapshot, sliced here
 view = filter_comuni(ctx.view, missing_permission=missing)
 view = view.loc[every.index.intersection(view.index, sort=False)]  # by status, then by name
-marks = load_marks(reminder_log(ctx.config))  # reminders recorded on the Promemoria page
 sent = comuni_marks(view, marks, keys.loc[view.index].tolist())
 form = FormLink.from_config(ctx.config)
 links = form.for_comuni(view["name"], view["province"], view["code"])
 visible = every.drop(columns=list(CONTACT_COLUMNS)) if state.screenshot_mode() else every
 table = visible.loc[view.index].assign(
     Promemoria=sent["reminders_sent"],
-    **{"Ultimo promemoria": sent["last_reminder"].map(shown_day)},
+    **{
+        "Ultimo promemoria": sent["last_reminder"].map(shown_day),
+        "Esito ultimo invio": outcome_texts(sent, short=True),
+    },
     **({"Modulo": list(links)} if form.url else {}),
 )
 # The columns in three sets, each readable whole at 1440 px beside the sidebar; the others one click away.
 COLUMNS = {
     "Stato e lacune": ["Comune", "Prov.", "Stato", "Prima risposta", "Editor", "Mancano"],
     "Permessi": ["Comune", "Prov.", *PERMISSION_KEYS],
-    "Promemoria": ["Comune", "Prov.", "Stato", "Promemoria", "Ultimo promemoria", "Modulo"],
+    "Promemoria": ["Comune", "Prov.", "Stato", "Promemoria", "Ultimo promemoria", "Esito ultimo invio", "Modulo"],
     "Contatti": ["Comune", "Prov.", "Stato", *CONTACT_COLUMNS],
 }
 line = st.container(horizontal=True, vertical_alignment="bottom")
@@ -91,7 +96,7 @@ choice = st.selectbox(
 )
 if choice is not None:
     row = view.loc[choice]
-    found = contact_for(row)
+    found = contact_for(row, bounced)
     contact = f"{found.address} ({found.source})" if found.address else found.source
     mine = sent.loc[choice]
     last = f"il {shown_day(mine['last_reminder'])} ({mine['last_channel']})"
@@ -104,7 +109,9 @@ if choice is not None:
         if state.screenshot_mode()
         else f" · Referente: {md_escape(row['contact_name']) or '—'} · Contatto: {md_escape(contact)}"
     )
-    st.caption(f"Stato: {status_badge(row['status'])}{who} · Promemoria inviati: {reminded}")
+    outcome = outcome_texts(sent.loc[[choice]])[0]
+    outcome = f" · Esito dell'ultimo invio: {md_escape(outcome)}" if outcome else ""
+    st.caption(f"Stato: {status_badge(row['status'])}{who} · Promemoria inviati: {reminded}{outcome}")
     if form.url:
         what = "precompilato con il nome del comune" if form.prefills else "non precompilato: vedi form_prefill_field"
         st.markdown(f"**Link al modulo** ({what}), da copiare:")

@@ -7,21 +7,23 @@ import streamlit as st
 
 from rollout.config import missing_signature
 from rollout.errors import InputError
-from rollout.italian import count_comuni, marked_reminders, recorded_reminders, short_date, to_chase
+from rollout.italian import count_comuni, marked_reminders, plural, recorded_reminders, short_date, to_chase
 from rollout.outputs.links import FormLink
-from rollout.reminders.drafts import EXPORT_LABELS
+from rollout.reminders.drafts import EXPORT_LABELS, outcome_texts
 from rollout.reminders.log import CHANNELS
+from rollout.reminders.reading import report_line
 from rollout.status import STATUS_LABELS
 from rollout.usecases import reminders as kit
 from ui import notes
 from ui.comuni import short_permissions
 from ui.context import current, header
-from ui.derived import reminders
+from ui.derived import outcomes, reminders
 from ui.downloads import download_button
 from ui.format import compact, fit_height, md_escape, text_width
 from ui.labels import status_column
 from ui.privacy import hide_personal, notice
-from ui.reminders import load_marks, reminder_log, shown_day
+from ui.receipts import receipts_section
+from ui.reminders import load_bounced, load_marks, reminder_log, shown_day
 from ui.sending import send_section
 from ui.state import screenshot_mode
 
@@ -31,9 +33,22 @@ MAX_LINKS = 400  # above this many comuni the table leaves out its «scrivi» li
 ctx = current()
 header(ctx, "Promemoria")
 log = reminder_log(ctx.config)
-table = reminders(ctx.snap, ctx.view, ctx.view_key, load_marks(log), FormLink.from_config(ctx.config))
+marks = load_marks(log)
+bounced = load_bounced(log, ctx.snap.comuni)  # never written to again: the comune's next address instead
+table = reminders(ctx.snap, ctx.view, ctx.view_key, marks, FormLink.from_config(ctx.config), bounced)
 no_answer = int(table["status"].isin(["pending", "missing"]).sum())
 st.markdown(to_chase(no_answer, len(table) - no_answer))
+section, dead = outcomes(ctx.view, ctx.view_key, marks, bounced)
+if marks is not None and len(marks):
+    st.caption(md_escape(report_line(section)))
+if len(dead):
+    names = ", ".join(f"{n} ({p})" if p else n for n, p in zip(dead["name"], dead["province"], strict=True))
+    st.warning(
+        f"**{plural(len(dead), 'comune', 'comuni')} senza un indirizzo funzionante** (ogni indirizzo noto è stato "
+        f"respinto): {md_escape(names)}. Aggiorna l'indirizzo nell'elenco dei comuni: quello nuovo verrà usato al "
+        "prossimo invio.",
+        icon=":material/unsubscribe:",
+    )
 if unsigned := missing_signature(ctx.config):
     st.warning(md_escape(unsigned), icon=":material/signature:")
 chase = kit.Reminders.of_table(ctx.snap, ctx.config, table)  # the drafts are made on demand (thousands of comuni)
@@ -69,6 +84,7 @@ download_button(
 shown = table.assign(
     status=table["status"].map(STATUS_LABELS),
     last_reminder=table["last_reminder"].map(shown_day),
+    outcome=outcome_texts(table, short=True),  # the whole reason: the downloads, the Comuni page's detail
     missing_permissions=table["missing_permissions"].map(short_permissions),
 )
 with_links = len(table) <= MAX_LINKS
@@ -79,9 +95,10 @@ shown = hide_personal(shown)
 COLUMNS = {
     "Motivo": ["comune", "province", "status", "reasons", "days_late", "mailto"],
     "Contatti": ["comune", "province", "contact", "contact_source", "contact_name", "mailto"],
-    "Promemoria inviati": ["comune", "province", "status", "reminders_sent", "last_reminder", "last_channel", "mailto"],
+    "Promemoria inviati": ["comune", "province", "status", "reminders_sent", "last_reminder", "last_channel",
+                           "outcome", "mailto"],
     "Permessi mancanti": ["comune", "province", "status", "missing_permissions"],
-}
+}  # fmt: skip
 columns = st.segmented_control("Colonne", list(COLUMNS), default="Motivo", key="reminders_columns") or "Motivo"
 st.dataframe(
     compact(shown),
@@ -98,6 +115,7 @@ st.dataframe(
             "Promemoria inviati", width=text_width([], "Promemoria inviati")
         ),
         "last_reminder": st.column_config.TextColumn("Ultimo promemoria", width=text_width([], "Ultimo promemoria")),
+        "outcome": st.column_config.TextColumn("Esito dell'ultimo invio", width=text_width(shown["outcome"], "Esito")),
         "mailto": st.column_config.LinkColumn(
             "Bozza", display_text="scrivi", help="Apre la bozza nella posta", width=64
         ),
@@ -111,6 +129,7 @@ if not with_links:
         "restringi l'elenco con i filtri oppure usa «Scarica bozze»."
     )
 
+receipts_section(ctx, log)
 send_section(ctx, table, log)
 
 st.subheader("Registra i promemoria inviati")

@@ -158,6 +158,8 @@ def interrupted_line(args: argparse.Namespace | None, err: BaseException) -> str
     command = (getattr(args, "command", None), getattr(args, "action", None))
     if command == ("reminders", "send"):
         return f"{what}: i messaggi già inviati sono registrati; rilancia per riprendere"
+    if command == ("reminders", "receipts"):
+        return f"{what}: nessuna ricevuta registrata; rilancia per leggerle"
     if command[0] == "weekly":
         return f"{what}: nessun rapporto lasciato a metà, i messaggi già inviati sono registrati; rilancia il comando"
     if command[0] == "report" or command == ("accounts", "notes") or command == ("reminders", "export"):
@@ -166,6 +168,8 @@ def interrupted_line(args: argparse.Namespace | None, err: BaseException) -> str
 
 
 def _run(args: argparse.Namespace) -> int:
+    if args.command == "reminders" and args.action == "receipts":
+        return receipts(args)  # the mailbox and the log only: no source to read
     try:
         if args.command == "weekly":
             code, line = run_weekly(load_config(args.config), secrets=args.secrets, dry_run=args.dry_run)
@@ -189,7 +193,8 @@ def _run(args: argparse.Namespace) -> int:
         else:
             written = write_report(snap, Path(args.out), config)
             load_warnings = [*load_warnings, *written.warnings]
-            lines = [summary(snap), f"File scritti in {args.out}: {', '.join(p.name for p in written.paths)}"]
+            lines = [summary(snap), written.reminders,
+                     f"File scritti in {args.out}: {', '.join(p.name for p in written.paths)}"]  # fmt: skip
     except (InputError, SourceError) as err:
         say(f"errore: {err}", err=True)
         return EXIT_BAD_INPUT
@@ -211,3 +216,17 @@ def _run(args: argparse.Namespace) -> int:
     if lines:
         say(*lines)
     return code
+
+
+def receipts(args: argparse.Namespace) -> int:
+    """``reminders receipts``: exit 0, or 2 with one line ``errore: …`` (server down, login refused, no folder)."""
+    try:
+        return cli_reminders.run_receipts(args, load_config(args.config))
+    except (InputError, SourceError) as err:
+        say(f"errore: {err}", err=True)
+        return EXIT_BAD_INPUT
+    except Exception as err:  # Ctrl-C and the signals: ``main`` says what was left (nothing recorded)
+        if os.environ.get("ROLLOUT_DEBUG"):
+            raise
+        say(f"errore interno ({type(err).__name__}): imposta ROLLOUT_DEBUG=1 per i dettagli", err=True)
+        return EXIT_INTERNAL

@@ -1,4 +1,4 @@
-"""``python -m rollout reminders export|mark|undo|send``: the reminders' command line.
+"""``python -m rollout reminders export|mark|undo|send|receipts``: the reminders' command line.
 
 A face over ``rollout.usecases``: it parses the arguments, calls the use cases and prints their
 outcome; for ``send`` it also asks for confirmation and shows the progress.
@@ -17,12 +17,14 @@ from rollout.errors import InputError
 from rollout.italian import marked_reminders, number, recorded_reminders, short_date
 from rollout.pipeline import Load
 from rollout.reminders.drafts import reminders_list
+from rollout.reminders.imap_settings import find_imap
 from rollout.reminders.log import CHANNELS
 from rollout.reminders.mail_settings import find_smtp
+from rollout.reminders.reading import summary_line as receipts_line
 from rollout.reminders.send import summary_line
 from rollout.status import Snapshot
 from rollout.terminal import say
-from rollout.usecases import reminders
+from rollout.usecases import receipts, reminders
 from rollout.usecases.sending import prepare_sending
 
 
@@ -33,8 +35,16 @@ def add_parser(parser: argparse.ArgumentParser, add_sources) -> None:
     mark = actions.add_parser("mark", help="registra i promemoria inviati (un comune o tutto l'elenco)")
     undo = actions.add_parser("undo", help="annulla una registrazione (il codice stampato da mark)")
     send = actions.add_parser("send", help="invia i promemoria per email o PEC (server SMTP in [smtp] dei segreti)")
+    receipts_cmd = actions.add_parser(
+        "receipts", help="legge ricevute, mancate consegne e risposte dalla casella del mittente ([imap] dei segreti)"
+    )
     for action in (export, mark, undo, send):
         add_sources(action)
+    receipts_cmd.add_argument("--config", help="file TOML di configurazione (default: rollout.toml o $ROLLOUT_CONFIG)")
+    receipts_cmd.add_argument(
+        "--secrets", help="file dei segreti con [imap] (default: $ROLLOUT_SECRETS o .streamlit/secrets.toml)"
+    )
+    for action in (export, mark, undo, send, receipts_cmd):
         action.add_argument("--database", help="registro dei promemoria (default: [reminders] database)")
     export.add_argument("--out", required=True, help="cartella in cui scrivere i file")
     who = mark.add_mutually_exclusive_group(required=True)
@@ -123,3 +133,13 @@ def run_send(
     sending.run(progress=lambda done, total, item: out(f"[{done}/{total}] {item.line()}"))
     out(summary_line(items))
     return 1 if sending.problems else 0
+
+
+def run_receipts(args: argparse.Namespace, config: Config, out: Callable[[str], None] | None = None) -> int:
+    """``reminders receipts``: one line per message whose outcome changed, then a summary; 0 when read."""
+    out = out or say
+    done = receipts.read(config, lambda: find_imap(args.secrets), database=args.database)
+    for change in done.changes:
+        out(change.line())
+    out(receipts_line(done))
+    return 0

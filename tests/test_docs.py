@@ -24,7 +24,7 @@ from conftest import ROOT
 from data_sources import gsecrets
 from rollout import access, cli, config
 from rollout.reminder_texts import REASONS
-from rollout.reminders import mail_settings
+from rollout.reminders import imap_settings, mail_settings
 
 DOCS = ROOT / "docs"
 README = ROOT / "README.md"
@@ -141,6 +141,7 @@ CONFIG_SECTIONS: list[tuple[str, str, Callable[[], set[str]], bool]] = [
     # The other fields of a service account's JSON key are copied as they are: the docs name a few more.
     (SECRETS, "`[connections.gsheets]`", lambda: set(gsecrets._NOT_KEY_FIELDS) | set(gsecrets._REQUIRED), True),
     (SECRETS, "`[smtp]`", lambda: set(mail_settings.SMTP_KEYS), False),
+    (SECRETS, "`[imap]`", lambda: set(imap_settings.IMAP_KEYS), False),
     (SECRETS, "`[access]`", lambda: set(access.ACCESS_SECRET_KEYS), False),
     (SECRETS, "`[auth]`", lambda: {*access.AUTH_KEYS, *access.PROVIDER_KEYS, *access.PROVIDER_OPTIONAL_KEYS}, False),
 ]  # fmt: skip
@@ -218,7 +219,7 @@ COMMANDS = {" ".join(path): parser for path, parser in commands(cli.build_parser
 
 
 def test_the_command_line_has_the_commands_the_docs_describe():
-    assert {"report", "reminders send", "accounts notes"} <= COMMANDS.keys()
+    assert {"report", "reminders send", "reminders receipts", "accounts notes"} <= COMMANDS.keys()
     prefix = "`python3 -m rollout "
     documented = {h.removeprefix(prefix).strip("`") for h in cli_sections() if h.startswith(prefix)}
     assert sorted(documented) == sorted(COMMANDS)

@@ -205,7 +205,7 @@ def test_reminders_csv_download(server, browser):
     headers = [
         "Comune", "Provincia", "Codice", "Stato", "Motivo", "Permessi mancanti", "Giorni di ritardo", "Referente",
         "Contatto", "Fonte del contatto", "Ondata", "Promemoria inviati", "Ultimo promemoria", "Canale",
-        "Link al modulo",
+        "Esito dell'ultimo invio", "Link al modulo",
     ]  # fmt: skip
     assert list(rows[0]) == headers
     assert sum(r["Stato"] == "in attesa" for r in rows) == 70

@@ -208,7 +208,7 @@ def test_expected_files_respect_the_contract() -> None:
     files += [OPEN_DATA / "expected_status.json", FORM / "expected_status.json"]
     for path in files:
         expected = json.loads(path.read_text(encoding="utf-8"))
-        assert list(expected) == ["as_of", "deadline", "totals", "coverage", "comuni", "unmatched"]
+        assert list(expected) == ["as_of", "deadline", "totals", "coverage", "comuni", "unmatched", "reminders"]
         comuni = expected["comuni"]
         assert expected["totals"]["comuni"] == len(comuni)
         counts = Counter(c["status"] for c in comuni)

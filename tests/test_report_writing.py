@@ -102,14 +102,15 @@ def test_a_damaged_log_is_a_warning_and_the_counts_are_left_empty(campaign, caps
     assert (
         f"avviso: Il registro dei promemoria {log} è danneggiato o non è un file SQLite: spostalo altrove (i "
         "promemoria già registrati sono lì dentro) e ne verrà creato uno nuovo. I promemoria già inviati non sono "
-        "noti: le colonne Promemoria inviati, Ultimo promemoria e Canale di reminders.csv e reminders.xlsx sono vuote."
+        "noti: le colonne Promemoria inviati, Ultimo promemoria, Canale ed Esito dell'ultimo invio di reminders.csv "
+        "e reminders.xlsx sono vuote."
     ) in err
     rows = reminders_rows(out / "reminders.csv")
     assert len(rows) == 6
     assert {(r["reminders_sent"], r["last_reminder"], r["last_channel"]) for r in rows.values()} == {("", "", "")}
     header, *cells = xlsx_rows(out / "reminders.xlsx")
-    assert header[-4:-1] == ("Promemoria inviati", "Ultimo promemoria", "Canale")  # for people: Italian headers
-    assert {c[-4:-1] for c in cells} == {(None, None, None)}
+    assert header[-5:-1] == ("Promemoria inviati", "Ultimo promemoria", "Canale", "Esito dell'ultimo invio")
+    assert {c[-5:-1] for c in cells} == {(None, None, None, None)}
     assert log.read_bytes() == b"\x00" * 4096  # left for the user to move away
 
 
@@ -126,6 +127,7 @@ def _assert_melito_counted(out: Path) -> None:
     header, *cells = xlsx_rows(out / "reminders.xlsx")
     row = dict(zip(header, next(c for c in cells if c[0] == "Melito di Napoli"), strict=True))
     assert (row["Promemoria inviati"], row["Ultimo promemoria"], row["Canale"]) == (2, "20/09/2023", "PEC")
+    assert row["Esito dell'ultimo invio"] is None  # recorded by hand: no outcome
 
 
 def test_a_log_whose_wal_index_cannot_be_created_is_still_read(campaign, capsys):

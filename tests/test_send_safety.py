@@ -19,7 +19,7 @@ from rollout.config import load_config
 from rollout.pipeline import run_report
 from rollout.reminders import send
 from rollout.reminders.drafts import drafts, reminders_list, templates_from_config
-from rollout.reminders.log import ReminderLog, database_path
+from rollout.reminders.log import SCHEMA_VERSION, ReminderLog, database_path
 from rollout.usecases import reminders as reminders_kit
 
 pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
@@ -213,7 +213,7 @@ PRAGMA user_version = 2;
 
 def test_a_log_written_before_identifiers_finds_its_comuni_under_their_codes(tmp_path, capsys):
     """A log of the previous version, written from a list without codes: Avella reminded by PEC, Bisaccia
-    of uncertain outcome. The list now has codes: neither is mailed; the file is brought to version 3."""
+    of uncertain outcome. The list now has codes: neither is mailed; the file is brought to the current version."""
     folder = campaign(tmp_path, ROWS)
     path = database_path(load_config(folder / "rollout.toml"))
     path.parent.mkdir()
@@ -239,7 +239,7 @@ def test_a_log_written_before_identifiers_finds_its_comuni_under_their_codes(tmp
         assert code == 0 and out.out.splitlines()[0] == "Liberato 1 messaggio con esito incerto: partirà di nuovo."
     assert "protocollo@pec.comune.bisaccia.av.it" in received_once(box) and AVELLA not in box.recipients()
     with sqlite3.connect(path) as con:
-        assert con.execute("PRAGMA user_version").fetchone()[0] == 3
+        assert con.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     con.close()
 
 

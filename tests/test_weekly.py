@@ -26,10 +26,13 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from imap_server import DOVECOT, MISSING, Dovecot
 from processes import TIMEOUT, Command, left_running
 from smtp_server import Mailbox, Server, free_port
+from test_outcomes import MAILBOX_PASSWORD, answer, put
+from test_receipts import SENT
 
-from conftest import ROOT
+from conftest import ROOT, run_cli
 from data_sources import http
 from local_http import Routes, serve_routes
 from rollout.cli import main
@@ -302,6 +305,50 @@ def test_without_any_data_the_summary_says_the_read_failed(tmp_path, monkeypatch
     assert first.startswith("Lettura dei dati non riuscita: ") and "503" in first
     assert first.endswith("Nessun rapporto scritto, nessun promemoria inviato.")
     assert not any(part.get_content_type() == "image/png" for part in message.walk())
+
+
+# --- receipts and bounces -------------------------------------------------------------------------
+
+
+@pytest.mark.skipif(DOVECOT is None, reason=MISSING)
+def test_the_bounces_are_read_before_the_reminders_go_and_the_summary_counts_them(tmp_path, monkeypatch):
+    """Reminders sent this morning; a bounce for Avella's arrives in the mailbox (Dovecot); the weekly
+    run reads it first, chases Avella again at its PEC, and tells the committee."""
+    monkeypatch.setattr(send, "SLEEP", lambda seconds: None)
+    today = dt.datetime.now(ROME).date()  # the day `reminders send` records its messages on
+    monkeypatch.setattr(weekly_run, "CLOCK", on(today))
+    (tmp_path / "comuni.csv").write_text("".join(COMUNI[:19]), encoding="utf-8")  # 16 with an address
+    (tmp_path / "risposte.csv").write_text(RESPONSES[0], encoding="utf-8")
+    box = Mailbox()
+    with Dovecot({"pnrr": MAILBOX_PASSWORD}) as dovecot, Server(box) as server:
+        write_campaign(tmp_path, "comuni.csv", "risposte.csv", server.port)
+        with (tmp_path / "secrets.toml").open("a", encoding="utf-8") as secrets:
+            secrets.write(f'[imap]\nhost = "127.0.0.1"\nport = {dovecot.port}\nsecurity = "none"\n'
+                          f'username = "pnrr"\npassword = "{MAILBOX_PASSWORD}"\n')  # fmt: skip
+        sent = run_cli("reminders", "send", "--config", tmp_path / "rollout.toml", "--secrets",
+                       tmp_path / "secrets.toml", "--yes")  # fmt: skip
+        assert sent.returncode == 0, sent.stderr
+        avella = next(m for _, m in box.received if m["To"].addresses[0].display_name == "Comune di Avella")
+        bounce = answer("postfix-dsn.eml", SENT["avella_mail"], (avella["Message-ID"], "segreteria@comune.avella.av.it"),
+                        "<dsn-1@mail.azienda.it>", "segreteria@comune.avella.av.it")  # fmt: skip
+        put(dovecot, "pnrr", [bounce])
+        before = len(box.received)
+        code, printed = weekly(tmp_path)
+    assert code == 1
+    assert printed.splitlines() == [
+        f"weekly {today:%d/%m/%Y}: rapporto in {tmp_path / 'out' / today.isoformat()}; promemoria: 1 inviato, "
+        "15 saltati, 2 senza indirizzo; riepilogo inviato a 2 destinatari; da controllare: 1 promemoria respinto; "
+        f"dettagli in {tmp_path / 'out' / 'weekly.log'}."
+    ]
+    resent, (recipients, message) = box.received[before:]
+    assert resent[0] == ["protocollo@pec.comune.avella.av.it"]  # the bounced address is not written to again
+    assert recipients == COMMITTEE
+    plain, _ = texts(message)
+    assert "Ricevute: 1 messaggio letto, 1 esito aggiornato (1 respinto)." in plain.split("\n\n")
+    assert "Promemoria: 18 comuni, 1 inviato, 15 saltati, 2 senza indirizzo." in plain.split("\n\n")
+    log = (tmp_path / "out" / "weekly.log").read_text(encoding="utf-8")
+    assert "respinto: Avella (A508): indirizzo inesistente: 550 5.1.1 <indirizzo>: " in log
+    assert "segreteria@" not in log and "protocollo@" not in log
 
 
 # --- two runs at once ------------------------------------------------------------------------------

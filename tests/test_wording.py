@@ -112,7 +112,7 @@ CAMPAIGN = responses(
 )
 REMINDERS_CSV = ["comune", "province", "code", "status", "status_label", "reasons", "missing_permissions",
                  "days_late", "contact_name", "contact", "contact_source", "wave", "link_modulo", "reminders_sent",
-                 "last_reminder", "last_channel"]  # fmt: skip
+                 "last_reminder", "last_channel", "outcome"]  # fmt: skip
 ACCOUNTS_CSV = ["comune", "code", "province", "surname", "first_name", "full_name", "email", "fiscal_code",
                 "sito_web", "newsletter", "amministrazione_trasparente", "servizi_demografico", "servizi_segreteria",
                 "servizi_tecnico", "servizi_tributi", "response_time", "row"]  # fmt: skip
@@ -148,7 +148,7 @@ def test_the_xlsx_files_speak_italian(report):
     assert list(header) == [
         "Comune", "Provincia", "Codice", "Stato", "Motivo", "Permessi mancanti", "Giorni di ritardo", "Referente",
         "Contatto", "Fonte del contatto", "Ondata", "Promemoria inviati", "Ultimo promemoria", "Canale",
-        "Link al modulo",
+        "Esito dell'ultimo invio", "Link al modulo",
     ]  # fmt: skip
     melito = dict(zip(header, next(r for r in rows if r[0] == "Melito di Napoli"), strict=True))
     assert (melito["Stato"], melito["Promemoria inviati"], melito["Ultimo promemoria"]) == ("mancante", 1, "20/09/2023")

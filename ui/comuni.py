@@ -18,13 +18,16 @@ CONTACT_COLUMNS = ("Contatto", "Fonte del contatto")
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def comuni_display(_snap: Snapshot, key: tuple) -> tuple[pd.DataFrame, pd.Series, pd.Series]:
+def comuni_display(
+    _snap: Snapshot, key: tuple, bounced: frozenset[str] = frozenset()
+) -> tuple[pd.DataFrame, pd.Series, pd.Series]:
     """For every comune of ``_snap`` (``key`` identifies it), in ``by_status`` order: the table's
     columns, the label shown in the drill-down's choice, «Name (PR)», and the key its reminders
     are recorded under. The columns in ``CONTACT_COLUMNS`` hold personal data (a referent's
-    address): the page hides them in screenshot mode."""
+    address): the page hides them in screenshot mode. ``bounced``: addresses that bounced, never
+    shown as the contact."""
     c = _snap.comuni.loc[by_status(_snap.comuni)]
-    address, origin = contacts_of(c)
+    address, origin = contacts_of(c, bounced)
     table = pd.DataFrame({
         "Comune": c["name"],
         "Prov.": c["province"],

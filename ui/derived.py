@@ -14,6 +14,7 @@ import streamlit as st
 
 from rollout.outputs import charts, quality
 from rollout.outputs.links import FormLink
+from rollout.reminders.reading import reminders_section, without_address
 from rollout.usecases.reminders import chase_list
 from rollout.views import permission_matrix
 
@@ -59,8 +60,20 @@ def quality_tables(_snap, key: tuple) -> dict[str, object]:
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def reminders(_snap, _view: pd.DataFrame, view_key: tuple, marks: pd.DataFrame | None, form: FormLink) -> pd.DataFrame:
-    """The comuni to chase among the filtered ones, with the reminders already sent (``marks`` is
-    part of the key: a reminder recorded makes a new list; None: the log is unreadable, the counts
-    unknown)."""
-    return chase_list(_snap, marks, form, _view)
+def reminders(
+    _snap, _view: pd.DataFrame, view_key: tuple, marks: pd.DataFrame | None, form: FormLink,
+    bounced: frozenset[str] = frozenset(),
+) -> pd.DataFrame:  # fmt: skip
+    """The comuni to chase among the filtered ones, with the reminders already sent and the addresses
+    that bounced left out (``marks`` and ``bounced`` are part of the key: a reminder recorded or a
+    receipt read makes a new list; ``marks`` None: the log is unreadable, the counts unknown)."""
+    return chase_list(_snap, marks, form, _view, bounced)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def outcomes(
+    _view: pd.DataFrame, view_key: tuple, marks: pd.DataFrame | None, bounced: frozenset[str]
+) -> tuple[dict, pd.DataFrame]:
+    """The reminders' counts of the filtered comuni (``status.json``'s section) and those without a
+    working address: computed again only when the log or the filters change."""
+    return reminders_section(_view, marks, bounced), without_address(_view, bounced)

@@ -34,6 +34,12 @@ def load_marks(log: ReminderLog | None) -> pd.DataFrame | None:
     return marks
 
 
+def load_bounced(log: ReminderLog | None, comuni: pd.DataFrame) -> frozenset[str]:
+    """The addresses of ``comuni`` that bounced (never used again); none when the file is unusable
+    (``load_marks`` has already said why)."""
+    return frozenset() if log is None else reminders.read_bounced(log, comuni, tolerant=True)
+
+
 def shown_day(iso_day: str) -> str:
     """``2023-09-20`` as ``20/09/2023``; "" stays ""."""
     return short_date(dt.date.fromisoformat(iso_day)) if iso_day else ""

@@ -34,7 +34,7 @@ REMINDERS = PeopleFile(
         "reasons": "Motivo", "missing_permissions": "Permessi mancanti", "days_late": "Giorni di ritardo",
         "contact_name": "Referente", "contact": "Contatto", "contact_source": "Fonte del contatto",
         "wave": "Ondata", "reminders_sent": "Promemoria inviati", "last_reminder": "Ultimo promemoria",
-        "last_channel": "Canale", "link_modulo": "Link al modulo",
+        "last_channel": "Canale", "outcome": "Esito dell'ultimo invio", "link_modulo": "Link al modulo",
     },
 )  # fmt: skip
 ACCOUNTS = PeopleFile(

@@ -32,6 +32,9 @@ _ORDER = (
 )
 
 
+ADDRESS_COLUMNS = tuple(column for column, _ in _ORDER)  # every column an address may come from
+
+
 @dataclass(frozen=True)
 class Contact:
     """The address to write to ("" when there is none) and where it came from, in Italian."""
@@ -70,6 +73,15 @@ def contacts_of(comuni: pd.DataFrame, bounced: Iterable[str] = frozenset()) -> t
     dead = frozenset(bounced)
     found = [contact_for(row, dead) for row in comuni.itertuples(index=False)]
     return [c.address for c in found], [c.source for c in found]
+
+
+def addresses_of(comuni: pd.DataFrame) -> set[str]:
+    """Every address ``contact_for`` may choose for the rows of ``comuni`` (to ask which ones bounced)."""
+    found: set[str] = set()
+    for column in ADDRESS_COLUMNS:
+        if column in comuni.columns:
+            found.update(a for a in comuni[column].fillna("").astype(str) if a)
+    return found
 
 
 def _get(comune: Any, column: str) -> object:

@@ -27,8 +27,11 @@ def iso_texts(moments: pd.Series, tz: str, missing: str | None = None) -> list[s
     return [missing if o is None else t + o for t, o in zip(wall.tolist(), offsets, strict=True)]
 
 
-def status_dict(snap: Snapshot) -> dict[str, Any]:
-    """The ``status.json`` contract (see DESIGN.md): no personal data, keys always present."""
+def status_dict(snap: Snapshot, reminders: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The ``status.json`` contract (docs/domain.md): no personal data, keys always present.
+
+    ``reminders``: the reminders' counts (``rollout.reminders.reading.reminders_section``); None when
+    the log could not be read (then ``null``)."""
     tz = snap.settings.tz
     comuni = snap.comuni
     entries = []
@@ -55,6 +58,7 @@ def status_dict(snap: Snapshot) -> dict[str, Any]:
         },
         "comuni": entries,
         "unmatched": [{"row": int(r), "comune": raw.at[r]} for r in sorted(unmatched)],
+        "reminders": reminders,
     }
 
 

@@ -30,6 +30,7 @@ from rollout.reminder_texts import DEFAULT_TEMPLATES, PLACEHOLDERS, REASONS, che
 from rollout.reminders.headers import header, mailbox_header, one_line, text_message, usable_address
 from rollout.reminders.identity import identifiers
 from rollout.reminders.log import CHANNELS, SUMMARY_COLUMNS, comune_keys
+from rollout.reminders.outcomes import outcome_text
 from rollout.status import Settings, Snapshot
 
 __all__ = ["DEFAULT_TEMPLATES", "PLACEHOLDERS", "REASONS", "check_template"]  # the texts live in rollout.reminder_texts
@@ -75,8 +76,9 @@ def reminders_list(
     ``marks`` is ``ReminderLog.summary()``: reminders sent, date of the last one and its channel,
     found under any identifier of the comune (a reminder recorded when the list had no codes counts
     once the list has them, and the other way round).
-    ``bounced``: addresses known to bounce; the next address of the comune is used instead
-    (``rollout.outputs.contacts.contact_for``).
+    ``bounced``: addresses known to bounce (``ReminderLog.bounced_among``); the next address of the
+    comune is used instead (``rollout.outputs.contacts.contact_for``). ``outcome``: what became of
+    the last message the tracker sent, in Italian (``last_outcome``: its state).
     """
     table = reminders_table(snap, comuni, form, bounced)
     keys = comune_keys(table["code"], table["comune"], table["province"])
@@ -85,7 +87,15 @@ def reminders_list(
     found = _lookup(keys, table["code"], table["comune"], table["province"], marks)
     for column in SUMMARY_COLUMNS:
         table[column] = found[column].to_numpy()
+    table["outcome"] = outcome_texts(table)
     return table
+
+
+def outcome_texts(frame: pd.DataFrame, short: bool = False) -> list[str]:
+    """The last message's outcome in Italian, per row (``last_outcome`` and ``outcome_detail``);
+    ``short``: the reason of a bounce in its first words (``outcome_text``)."""
+    pairs = zip(frame["last_outcome"], frame["outcome_detail"], strict=True)
+    return [outcome_text(s, d, short) for s, d in pairs]
 
 
 def comuni_marks(comuni: pd.DataFrame, marks: pd.DataFrame | None, keys: list[str] | None = None) -> pd.DataFrame:
@@ -101,8 +111,11 @@ def comuni_marks(comuni: pd.DataFrame, marks: pd.DataFrame | None, keys: list[st
 def _lookup(
     keys: list[str], codes: pd.Series, names: pd.Series, provinces: pd.Series, marks: pd.DataFrame | None
 ) -> pd.DataFrame:
-    """Per comune, the reminders recorded under its key or under any key sharing one of its identifiers."""
-    sent, last, channel = [0] * len(keys), [""] * len(keys), [""] * len(keys)
+    """Per comune, the reminders recorded under its key or under any key sharing one of its identifiers:
+    how many, the last one's date and channel, the last that counts for the resend interval, and the
+    outcome of the last message the tracker sent (``last_outcome``: a state; ``outcome_detail``)."""
+    out = {column: [""] * len(keys) for column in SUMMARY_COLUMNS}
+    out["reminders_sent"] = [0] * len(keys)
     if marks is not None and len(marks):
         stored = marks["ids"] if "ids" in marks.columns else pd.Series("", index=marks.index)
         by_id: dict[str, set[str]] = {}
@@ -110,18 +123,33 @@ def _lookup(
             for ident in text.split():
                 by_id.setdefault(ident, set()).add(key)
         counts = marks["reminders_sent"].to_dict()
-        dates = marks["last_reminder"].fillna("").astype(str).to_dict()
-        channels = marks["last_channel"].fillna("").astype(str).to_dict()
+        texts = {c: _column(marks, c, "").to_dict() for c in SUMMARY_COLUMNS[1:]}
+        if "last_counted" not in marks.columns:  # a summary from before the outcomes: every reminder counts
+            texts["last_counted"] = texts["last_reminder"]
+        order = _column(marks, "outcome_order", 0).to_dict()
         rows = zip(keys, codes, names, provinces, strict=True)
         for n, (key, code, name, province) in enumerate(rows):
             found = {key} & counts.keys()
             for ident in identifiers(code, name, province):
                 found |= by_id.get(ident, set())
-            if found:
-                latest = max(found, key=lambda k: (dates[k], k))
-                sent[n] = int(sum(counts[k] for k in found))
-                last[n], channel[n] = dates[latest], CHANNELS.get(channels[latest], "")
-    return pd.DataFrame({"reminders_sent": sent, "last_reminder": last, "last_channel": channel})
+            if not found:
+                continue
+            latest = max(found, key=lambda k: (texts["last_reminder"][k], k))
+            out["reminders_sent"][n] = int(sum(counts[k] for k in found))
+            out["last_reminder"][n] = texts["last_reminder"][latest]
+            out["last_channel"][n] = CHANNELS.get(texts["last_channel"][latest], "")
+            out["last_counted"][n] = max(texts["last_counted"][k] for k in found)
+            tracked = max(found, key=lambda k: (int(order[k]), k))
+            if int(order[tracked]):
+                out["last_outcome"][n] = texts["last_outcome"][tracked]
+                out["outcome_detail"][n] = texts["outcome_detail"][tracked]
+    return pd.DataFrame(out, columns=list(SUMMARY_COLUMNS))
+
+
+def _column(frame: pd.DataFrame, name: str, missing: object) -> pd.Series:
+    if name not in frame.columns:
+        return pd.Series(missing, index=frame.index)
+    return frame[name].fillna(missing).astype(type(missing))
 
 
 EXPORT_LABELS = REMINDERS.headers  # the columns people read (reminders.xlsx, the dashboard), Italian headers

@@ -28,9 +28,20 @@ import pandas as pd
 from rollout.config import Config
 from rollout.errors import InputError
 from rollout.reminders.identity import joined, key_identifiers
+from rollout.reminders.outcomes import (
+    NOT_BOUNCED,
+    TRACKED,
+    OutcomeBook,
+    columns,
+    digest,
+    log_key,
+    migrate_outcomes,
+    replay,
+)
 
 CHANNELS = {"email": "email", "pec": "PEC", "phone": "telefono", "other": "altro"}
-SCHEMA_VERSION = 3  # 2: the outbox of the messages sent by SMTP; 3: identifiers, hand-over times
+SCHEMA_VERSION = 4  # 2: the outbox of the messages sent by SMTP; 3: identifiers, hand-over times;
+# 4: the receipts read from the mailbox, the outcomes, the digest of each message's address (outcomes.py)
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS reminders (
     id INTEGER PRIMARY KEY,
@@ -74,11 +85,12 @@ CREATE TABLE IF NOT EXISTS comune_ids (
 CREATE INDEX IF NOT EXISTS comune_ids_by_key ON comune_ids (comune_key);
 CREATE INDEX IF NOT EXISTS outbox_by_time ON outbox (handed_at);
 """
-SUMMARY_COLUMNS = ("reminders_sent", "last_reminder", "last_channel")
+SUMMARY_COLUMNS = ("reminders_sent", "last_reminder", "last_channel", "last_counted", "last_outcome", "outcome_detail")
 # The outbox: a message is written ``queued`` before it is handed to the server, then ``sent`` (and
 # a reminder is recorded with it), ``refused`` or ``failed``; ``uncertain`` when the connection broke
 # after the message was handed over. A ``queued`` or ``uncertain`` row blocks its comune: it is
-# never sent again until someone has checked (``release``).
+# never sent again until someone has checked (``release``). The mailbox then tells what became of a
+# ``sent`` message: ``delivered``, ``bounced`` or ``replied`` (``rollout.reminders.outcomes``).
 OUTBOX_STATES = ("queued", "sent", "refused", "failed", "uncertain")
 BLOCKING = ("queued", "uncertain")
 
@@ -126,7 +138,7 @@ def _stamp(now: dt.datetime | None) -> str:
     return (now or dt.datetime.now(dt.UTC)).isoformat(timespec="seconds")
 
 
-class ReminderLog:
+class ReminderLog(OutcomeBook):
     """The marks in one SQLite file; created on first write, every write one transaction."""
 
     def __init__(self, path: str | Path, timeout: float = 10.0) -> None:
@@ -191,6 +203,7 @@ class ReminderLog:
         *,
         per_minute: int | None = None,
         at: float | None = None,
+        address: str = "",
     ) -> str:
         """Reserve one comune's message before it goes to the server: "" when reserved, else why not:
         ``reminded|<day>|<channel>``, ``queued|<owner>|<message id>``, ``uncertain|<owner>|<message id>``,
@@ -200,7 +213,9 @@ class ReminderLog:
         ``since`` (any channel) and no message queued or of uncertain outcome, and that the limit
         per minute leaves room (the messages of every process count), then writes the message
         ``queued``: two processes (or two clicks) can never both reserve the same comune, nor
-        together pass the limit. ``at``: seconds since the epoch (``time.time()``).
+        together pass the limit. ``at``: seconds since the epoch (``time.time()``). A reminder whose
+        message bounced on a dead address does not count. ``address``: where the message goes (kept
+        as a keyed digest, to recognise it in a bounce).
         """
         stamp = _stamp(now)
         at = time.time() if at is None else at
@@ -208,8 +223,8 @@ class ReminderLog:
             keys = _keys_of(con, mark)
             marks = ", ".join("?" * len(keys))
             last = con.execute(
-                f"SELECT sent_on, channel FROM reminders WHERE comune_key IN ({marks}) AND sent_on >= ?"
-                " ORDER BY sent_on DESC, id DESC LIMIT 1",
+                f"SELECT sent_on, channel FROM reminders r WHERE comune_key IN ({marks}) AND sent_on >= ?"
+                f" AND {NOT_BOUNCED} ORDER BY sent_on DESC, id DESC LIMIT 1",
                 (*keys, since.isoformat()),
             ).fetchone()
             if last:
@@ -228,11 +243,14 @@ class ReminderLog:
                 )]  # fmt: skip
                 if len(recent) >= per_minute:
                     return f"wait|{max(recent[len(recent) - per_minute] + 60 - at, 0.01)}"
+            key = log_key(con, create=True)
+            assert key is not None
             con.execute(
                 "INSERT INTO outbox (comune_key, comune, message_id, channel, state, owner, batch, created_at,"
-                " updated_at, handed_at) VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?)",
-                (mark.key, mark.comune, message_id, channel, owner, batch, stamp, stamp, at),
-            )
+                " updated_at, handed_at, recipient) VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?)",
+                (mark.key, mark.comune, message_id, channel, owner, batch, stamp, stamp, at,
+                 digest(key, address) if address else None),
+            )  # fmt: skip
             _remember(con, mark.key, mark.identifiers())
         return ""
 
@@ -247,7 +265,8 @@ class ReminderLog:
         """The outcome of a queued message; ``sent`` also records the reminder, in the same transaction.
 
         Only a ``queued`` message changes: the state it has afterwards is returned (an outcome
-        already recorded is never overwritten, e.g. ``sent`` by an interruption just after it)."""
+        already recorded is never overwritten, e.g. ``sent`` by an interruption just after it).
+        Receipts of the message read from the mailbox meanwhile are applied then."""
         if state not in OUTBOX_STATES:
             raise ValueError(state)
         stamp = _stamp(now)
@@ -277,6 +296,10 @@ class ReminderLog:
                         stamp,
                     ),
                 )
+            if state in ("sent", "uncertain"):
+                replay(con, message_id, stamp)
+                final = con.execute("SELECT state FROM outbox WHERE message_id = ?", (message_id,)).fetchone()[0]
+                state = "sent" if final in TRACKED else final  # a receipt proved an uncertain one left
         return state
 
     def blocked(self) -> pd.DataFrame:
@@ -320,31 +343,48 @@ class ReminderLog:
 
     # -- reading ----------------------------------------------------------------------------------
     def summary(self) -> pd.DataFrame:
-        """Per comune key: reminders sent, the date of the last one (ISO), its channel, and ``ids``,
-        every identifier of the comune (space-separated: ``drafts`` finds a comune by any of them)."""
+        """Per comune key: reminders sent, the date of the last one (ISO), its channel, ``ids`` (every
+        identifier of the comune, space-separated: ``drafts`` finds a comune by any of them),
+        ``last_counted`` (the last reminder that counts for the resend interval: not one whose message
+        bounced on a dead address), and the outcome of the last message sent by the tracker:
+        ``last_outcome`` (one of ``TRACKED``, or ""), ``outcome_detail`` (why it bounced) and
+        ``outcome_order`` (which message is more recent, 0 for none)."""
+        names = ["reminders_sent", "last_reminder", "last_channel", "ids", "last_counted", "last_outcome",
+                 "outcome_detail", "outcome_order"]  # fmt: skip
         empty = pd.DataFrame(
-            {"reminders_sent": pd.Series(dtype=int), "last_reminder": pd.Series(dtype=str),
-             "last_channel": pd.Series(dtype=str), "ids": pd.Series(dtype=str)},
+            {n: pd.Series(dtype=int if n in ("reminders_sent", "outcome_order") else str) for n in names},
             index=pd.Index([], name="comune_key", dtype=str),
-        )  # fmt: skip
+        )
         if not self.path.exists():
             return empty
-        query = """
-            SELECT comune_key, MAX(comune), COUNT(*) AS n,
-                   (SELECT r2.sent_on || '|' || r2.channel FROM reminders r2 WHERE r2.comune_key = r.comune_key
-                    ORDER BY r2.sent_on DESC, r2.id DESC LIMIT 1) AS last
-            FROM reminders r GROUP BY comune_key
-        """
         with self._read() as con:
-            rows = con.execute(query).fetchall()
+            counted = NOT_BOUNCED if "address_bounced" in columns(con, "outbox") else "1"
+            rows = con.execute(f"""
+                SELECT comune_key, MAX(comune), COUNT(*) AS n,
+                       (SELECT r2.sent_on || '|' || r2.channel FROM reminders r2 WHERE r2.comune_key = r.comune_key
+                        ORDER BY r2.sent_on DESC, r2.id DESC LIMIT 1) AS last,
+                       COALESCE(MAX(CASE WHEN {counted} THEN sent_on END), '')
+                FROM reminders r GROUP BY comune_key
+            """).fetchall()  # fmt: skip
             ids = _identifiers(con, {row[0]: row[1] for row in rows})
+            outcomes = {
+                key: (state, detail, order)
+                for key, order, state, detail in con.execute(
+                    f"SELECT comune_key, id, state, detail FROM outbox WHERE state IN ({', '.join('?' * len(TRACKED))})"
+                    " ORDER BY id",
+                    TRACKED,
+                )
+            }
         if not rows:
             return empty
-        keys, _, counts, last = zip(*rows, strict=True)
+        keys, _, counts, last, counted_on = zip(*rows, strict=True)
         dates, channels = zip(*(value.split("|", 1) for value in last), strict=True)
+        outcome = [outcomes.get(key, ("", "", 0)) for key in keys]
         return pd.DataFrame(
             {"reminders_sent": list(counts), "last_reminder": list(dates), "last_channel": list(channels),
-             "ids": [ids[key] for key in keys]},
+             "ids": [ids[key] for key in keys], "last_counted": list(counted_on),
+             "last_outcome": [o[0] for o in outcome], "outcome_detail": [o[1] for o in outcome],
+             "outcome_order": [o[2] for o in outcome]},
             index=pd.Index(list(keys), name="comune_key", dtype=str),
         )  # fmt: skip
 
@@ -493,7 +533,7 @@ class ReminderLog:
 def _migrate(con: sqlite3.Connection) -> None:
     """Bring the file to SCHEMA_VERSION in one transaction (another process may be doing the same:
     the version is read again once the file is reserved). Version 3 stores the identifiers of the
-    keys already recorded, derived from each key and name."""
+    keys already recorded, derived from each key and name; version 4 adds the outcomes (outcomes.py)."""
     con.execute("BEGIN IMMEDIATE")
     if con.execute("PRAGMA user_version").fetchone()[0] >= SCHEMA_VERSION:
         con.execute("COMMIT")
@@ -512,6 +552,7 @@ def _migrate(con: sqlite3.Connection) -> None:
     ).fetchall()
     for key, comune in known:
         _remember(con, key, key_identifiers(key, comune))
+    migrate_outcomes(con)
     con.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
     con.execute("COMMIT")
 

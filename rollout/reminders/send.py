@@ -133,11 +133,10 @@ def plan(
         blocker = next((stuck[i] for i in (f"key:{row.key}", *ids) if i in stuck), None)
         if not letter.to:
             item.result, item.detail = "no_address", letter.address
-        elif row.last_reminder and dt.date.fromisoformat(row.last_reminder) >= since:
+        elif row.last_counted and dt.date.fromisoformat(row.last_counted) >= since:  # not one that bounced
             item.result = "skipped"
-            item.detail = (
-                f"promemoria già inviato il {short_date(dt.date.fromisoformat(row.last_reminder))} ({row.last_channel})"
-            )
+            channel = f" ({row.last_channel})" if row.last_counted == row.last_reminder else ""
+            item.detail = f"promemoria già inviato il {short_date(dt.date.fromisoformat(row.last_counted))}{channel}"
         elif blocker is not None:
             item.result, item.detail = blocker
         elif limit is not None and due >= limit:
@@ -346,7 +345,7 @@ class Sender:
         since = resend_since(self.today, self.options)
         while True:
             why = self.log.claim(mark, since, message_id, self.settings.channel, self.owner, self.batch,
-                                 per_minute=self.options.max_per_minute, at=self.clock())  # fmt: skip
+                                 per_minute=self.options.max_per_minute, at=self.clock(), address=item.to)  # fmt: skip
             if not why.startswith("wait|"):
                 return why
             self.sleep(float(why.partition("|")[2]))  # nothing queued while waiting: an interruption costs nothing

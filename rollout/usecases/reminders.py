@@ -31,14 +31,17 @@ from rollout.reminders.drafts import (
     templates_from_config,
 )
 from rollout.reminders.log import CHANNELS, Mark, ReminderLog, comune_keys, database_path
+from rollout.reminders.reading import bounced_addresses, reminders_section
 from rollout.status import Snapshot
 
 DRAFTS_ZIP = "reminder-drafts.zip"
 FILES = ("reminders.csv", "reminders.xlsx", DRAFTS_ZIP)
 UNKNOWN_COUNTS = (
-    "I promemoria già inviati non sono noti: le colonne Promemoria inviati, Ultimo promemoria e Canale "
-    "di reminders.csv e reminders.xlsx sono vuote."
+    "I promemoria già inviati non sono noti: le colonne Promemoria inviati, Ultimo promemoria, Canale ed "
+    "Esito dell'ultimo invio di reminders.csv e reminders.xlsx sono vuote."
 )
+# Columns of the reminders list that only the tracker uses (the outcome is written as ``outcome``).
+INTERNAL_COLUMNS = ("last_counted", "last_outcome", "outcome_detail")
 # The words a channel may be given with (the command line's --channel; the dashboard gives the key).
 CHANNEL_WORDS = {**{k: k for k in CHANNELS}, "telefono": "phone", "altro": "other", "posta": "email"}
 
@@ -59,12 +62,29 @@ def read_marks(log: ReminderLog, *, tolerant: bool = False) -> tuple[pd.DataFram
         return None, str(err)
 
 
+def read_bounced(log: ReminderLog, comuni: pd.DataFrame, *, tolerant: bool = False) -> frozenset[str]:
+    """The addresses of ``comuni`` that bounced (``rollout.reminders.reading.bounced_addresses``): never
+    written to again. ``tolerant``: none when the log cannot be read (``read_marks`` says why)."""
+    try:
+        return bounced_addresses(log, comuni)
+    except InputError:
+        if not tolerant:
+            raise
+        return frozenset()
+
+
 def chase_list(
-    snap: Snapshot, marks: pd.DataFrame | None, form: FormLink, comuni: pd.DataFrame | None = None
+    snap: Snapshot,
+    marks: pd.DataFrame | None,
+    form: FormLink,
+    comuni: pd.DataFrame | None = None,
+    bounced: frozenset[str] = frozenset(),
 ) -> pd.DataFrame:
     """The comuni to chase (of ``comuni``, a subset of ``snap.comuni``; all by default) with the
-    reminders already recorded; with ``marks`` None (the log unreadable) those counts are unknown, not 0."""
-    table = reminders_list(snap, comuni, marks=marks, form=form)
+    reminders already recorded and the outcome of the last message sent; with ``marks`` None (the log
+    unreadable) those counts are unknown, not 0. ``bounced``: addresses never used again, the comune's
+    next address instead."""
+    table = reminders_list(snap, comuni, marks=marks, form=form, bounced=bounced)
     if marks is None:
         table["reminders_sent"] = pd.array([pd.NA] * len(table), dtype="Int64")
         table["last_reminder"] = table["last_channel"] = ""
@@ -81,16 +101,19 @@ class Reminders:
     table: pd.DataFrame
     templates: Templates
     warnings: list[str] = field(default_factory=list)
+    section: dict | None = None  # status.json's ``reminders`` (None: the log could not be read)
 
     @classmethod
     def of(cls, snap: Snapshot, config: Config, database: str | None = None, *, tolerant: bool = False) -> Reminders:
         """Read the reminders log. ``tolerant`` (the weekly report): a damaged or unreadable log leaves
         the counts unknown, with a warning, instead of stopping everything."""
-        marks, problem = read_marks(reminder_log(config, database), tolerant=tolerant)
-        table = chase_list(snap, marks, FormLink.from_config(config))
-        return cls(
-            snap, config, table, templates_from_config(config), [f"{problem} {UNKNOWN_COUNTS}"] if problem else []
-        )
+        log = reminder_log(config, database)
+        marks, problem = read_marks(log, tolerant=tolerant)
+        bounced = read_bounced(log, snap.comuni, tolerant=True) if marks is not None else frozenset()
+        table = chase_list(snap, marks, FormLink.from_config(config), bounced=bounced)
+        section = None if marks is None else reminders_section(snap.comuni, marks, bounced)
+        warnings = [f"{problem} {UNKNOWN_COUNTS}"] if problem else []
+        return cls(snap, config, table, templates_from_config(config), warnings, section)
 
     @classmethod
     def of_table(cls, snap: Snapshot, config: Config, table: pd.DataFrame) -> Reminders:
@@ -99,9 +122,9 @@ class Reminders:
 
     # -- files (the report, ``reminders export``) ---------------------------------------------------
     def jobs(self, out: Path) -> dict[str, Callable[[], object]]:
-        """One job per file: ``reminders.csv`` (machine names, every column), ``reminders.xlsx`` (for
-        people: the dashboard's columns and Italian headers) and the drafts' ZIP."""
-        export = self.table.drop(columns=["key", "reason"])
+        """One job per file: ``reminders.csv`` (machine names, every column but the tracker's own),
+        ``reminders.xlsx`` (for people: the dashboard's columns and Italian headers) and the drafts' ZIP."""
+        export = self.table.drop(columns=["key", "reason", *INTERNAL_COLUMNS])
         return {
             "reminders.csv": lambda: write_csv(export, out, "reminders"),
             "reminders.xlsx": lambda: write_for_people(export_frame(self.table), out, "reminders"),

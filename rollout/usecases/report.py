@@ -18,6 +18,7 @@ from rollout.outputs.files import write_csv
 from rollout.outputs.quality import rows_table
 from rollout.outputs.staging import run_jobs, staged
 from rollout.outputs.tables import accounts_table, comuni_table, status_dict
+from rollout.reminders.reading import report_line
 from rollout.status import Snapshot
 from rollout.usecases.reminders import DRAFTS_ZIP, Reminders
 from rollout.views import Overview
@@ -36,6 +37,7 @@ class Written:
     paths: list[Path]
     seconds: dict[str, float] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    reminders: str = ""  # the line on the reminders' outcomes (``rollout.reminders.reading.report_line``)
 
 
 def write_report(snap: Snapshot, out: Path, config: Config | None = None) -> Written:
@@ -46,20 +48,20 @@ def write_report(snap: Snapshot, out: Path, config: Config | None = None) -> Wri
     """
     config = config or Config()
     accounts = accounts_table(snap)  # for accounts.csv here and, pickled, for the XLSX worker
-    warnings: list[str] = []
+    reminders = Reminders.of(snap, config, tolerant=True)  # the log, read once: its files and status.json
+    warnings: list[str] = [*reminders.warnings]
     with staged(Path(out)) as tmp:
 
         def reminder_files() -> dict[str, float]:
-            reminders = Reminders.of(snap, config, tolerant=True)
-            warnings.extend(reminders.warnings)
             return run_jobs(reminders.jobs(tmp))
 
         def table(name: str, make) -> Callable[[], object]:
             return lambda: write_csv(make(snap), tmp, name)
 
+        status = status_dict(snap, reminders.section)
         here = {
             "status.json": lambda: (tmp / "status.json").write_text(
-                json.dumps(status_dict(snap), ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+                json.dumps(status, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
             ),
             "comuni.csv": table("comuni", comuni_table),
             "rows.csv": table("rows", rows_table),
@@ -75,7 +77,7 @@ def write_report(snap: Snapshot, out: Path, config: Config | None = None) -> Wri
         names = sorted(p.name for p in tmp.iterdir())
     order = [*REPORT_FILES, *(n for n in names if n not in REPORT_FILES)]
     paths = [Path(out) / n for n in order if n in names]
-    return Written(paths, seconds, warnings)
+    return Written(paths, seconds, warnings, report_line(reminders.section))
 
 
 def write_status_png(data: Overview, campaign: str, out: Path) -> Path:

@@ -108,7 +108,8 @@ def prepare_sending(
         raise InputError(NOT_CONFIGURED)
     log = log or reminders.reminder_log(config, database)
     if table is None:
-        table = reminders.chase_list(snap, reminders.read_marks(log)[0], FormLink.from_config(config))
+        bounced = reminders.read_bounced(log, snap.comuni)  # never written to again: the next address instead
+        table = reminders.chase_list(snap, reminders.read_marks(log)[0], FormLink.from_config(config), bounced=bounced)
     notices = []
     wanted = None
     if only := list(only):

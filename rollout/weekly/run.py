@@ -31,9 +31,11 @@ from rollout.reminders.headers import usable_address
 from rollout.reminders.imap_settings import find_imap
 from rollout.reminders.log import TrackingError, database_path
 from rollout.reminders.mail_settings import find_smtp
+from rollout.reminders.reading import summary_line as receipts_line
 from rollout.reminders.send import PROBLEMS, RESULTS, Outcome, SendError, count_words, summary_line
 from rollout.status import Snapshot
 from rollout.terminal import say
+from rollout.usecases import receipts
 from rollout.usecases.report import STATUS_PNG, start_workers, write_report
 from rollout.usecases.sending import prepare_sending
 from rollout.views import answered_without_at, week_totals
@@ -213,14 +215,26 @@ class WeeklyRun:
 
     # -- 3. receipts and bounces --------------------------------------------------------------------
     def receipts(self) -> None:
-        """The receipts, bounces and replies in the sender's mailbox, when ``[imap]`` is set."""
+        """The receipts, bounces and replies in the sender's mailbox, when ``[imap]`` is set: applied to
+        the outbox (``rollout.usecases.receipts``) before any reminder goes, so that a bounced address
+        is not written to again."""
         settings = find_imap(self.secrets)
         if settings is None:
             return
-        # CALL POINT (issue 21 §2, branch receipts-wiring): read the mailbox into the outbox here,
-        # through the function that `reminders receipts` calls, and add its counts (delivered,
-        # bounced, replied) to self.lines and its bounces to self.problems. Not on main yet.
-        self.log.write("ricevute: [imap] configurato, ma la lettura della casella non è ancora disponibile")
+        try:
+            done = receipts.read(self.config, settings, log=WeeklyLog(database_path(self.config)))
+        except InputError as err:  # the mailbox (MailboxError) or the log (TrackingError): nothing recorded
+            why = str(err).rstrip(".")
+            self.lines.append(f"Ricevute non lette: {why}.")
+            self.problems.append("ricevute non lette")
+            self.log.write(f"ricevute non lette: {why}")
+            return
+        line = receipts_line(done)
+        self.log.write(*(change.line() for change in done.changes), line)
+        self.lines.append(line)
+        bounced = sum(change.after == "bounced" for change in done.changes)
+        if bounced:
+            self.problems.append(plural(bounced, "promemoria respinto", "promemoria respinti"))
 
     # -- 4. the reminders due -----------------------------------------------------------------------
     def reminders(self) -> None:
