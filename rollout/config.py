@@ -61,35 +61,11 @@ TOP_KEYS = frozenset({"campaign", "deadline", "as_of", "timezone", "form_url", "
                       "weekly", *_PREFILL_KEYS})  # fmt: skip
 SOURCE_KEYS = frozenset({"source", "sheet", "worksheet"})  # a source given as a table
 # The typed sections and the keys each accepts, for whoever reads the configuration (and tests/test_docs.py).
-__all__ = [
-    "ACCESS_KEYS",
-    "ACCOUNTS_KEYS",
-    "CACHE_KEYS",
-    "COLUMN_KEYS",
-    "COLUMN_TABLES",
-    "DEFAULT_CACHE_FOLDER",
-    "DEFAULT_DATABASE",
-    "DEFAULT_TTL_SECONDS",
-    "MIN_TTL_SECONDS",
-    "PERMISSION_COLUMN_KEYS",
-    "REMINDERS_KEYS",
-    "SOURCE_KEYS",
-    "TEMPLATE_KEYS",
-    "TOP_KEYS",
-    "WEEKLY_KEYS",
-    "AccountsSettings",
-    "CacheSettings",
-    "Config",
-    "ReminderSettings",
-    "SourceSpec",
-    "WeeklySettings",
-    "find_config",
-    "form_link_problem",
-    "load_config",
-    "parse_as_of",
-    "parse_config",
-    "parse_deadline",
-]  # fmt: skip
+__all__ = ["ACCESS_KEYS", "ACCOUNTS_KEYS", "CACHE_KEYS", "COLUMN_KEYS", "COLUMN_TABLES", "DEFAULT_CACHE_FOLDER",
+           "DEFAULT_DATABASE", "DEFAULT_TTL_SECONDS", "MIN_TTL_SECONDS", "PERMISSION_COLUMN_KEYS", "REMINDERS_KEYS",
+           "SOURCE_KEYS", "TEMPLATE_KEYS", "TOP_KEYS", "WEEKLY_KEYS", "AccountsSettings", "CacheSettings", "Config",
+           "ReminderSettings", "SourceSpec", "WeeklySettings", "find_config", "form_link_problem", "load_config",
+           "parse_as_of", "parse_config", "parse_deadline"]  # fmt: skip
 _ENTRY = re.compile(r"(?:entry\.)?(\d{1,15})")
 # Links: Google Forms' two hosts (with the path a form has there), else a host of form_hosts.
 GOOGLE_FORMS = {"docs.google.com": "/forms/", "forms.gle": "/"}

@@ -482,6 +482,25 @@ def test_a_summary_never_handed_over_may_go_later_the_same_day(tmp_path, monkeyp
     assert [rcpt for rcpt, _ in box.received] == [COMMITTEE]
 
 
+def test_a_refused_committee_address_is_reported_and_the_others_get_the_summary(tmp_path):
+    log = WeeklyLog(tmp_path / "promemoria.sqlite3")
+    summary = Summary("Demo: situazione al 08/09/2023")
+    box = Mailbox(refuse={"direzione@azienda.it"})
+    with Server(box) as server:
+        settings = smtp_from_table({"host": "127.0.0.1", "port": server.port, "security": "none"})
+        sent = send_summary(summary, settings, log, DAY, "pnrr@azienda.it", COMMITTEE, on(DAY)())
+        assert (sent.result, sent.refused_copies, sent.problem) == ("sent", 1, True)
+        assert (
+            sent.detail == "1 destinatario rifiutato: 550 5.1.1 <indirizzo>: Recipient address rejected: User unknown"
+        )
+        box.refuse = set(COMMITTEE)
+        nobody = send_summary(
+            summary, settings, log, DAY + dt.timedelta(days=1), "pnrr@azienda.it", COMMITTEE, on(DAY)()
+        )
+        assert nobody.result == "refused" and log.summary_state(DAY + dt.timedelta(days=1)) == "failed"
+    assert [rcpt for rcpt, _ in box.received] == [["comitato@azienda.it"]]
+
+
 # --- the dated folders ---------------------------------------------------------------------------
 
 

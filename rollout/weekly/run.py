@@ -118,14 +118,11 @@ class WeeklyRun:
                 "nel file dei segreti (.streamlit/secrets.toml o --secrets); vedi docs/reminders.md, «Settings»."
             )
         self.sender = (self.smtp.sender if self.smtp else "") or self.templates.sender
-        if c.weekly.recipients:
-            unusable = [a for a in c.weekly.recipients if not usable_address(a)]
-            if unusable:
-                raise InputError(f"In [weekly] recipients non è un indirizzo utilizzabile: '{unusable[0]}'.")
-            if not usable_address(parseaddr(self.sender)[1]):
-                raise InputError(
-                    "Manca il mittente del riepilogo: indica sender in [smtp] dei segreti o in [reminders] di rollout.toml."
-                )
+        if c.weekly.recipients and not usable_address(parseaddr(self.sender)[1]):
+            raise InputError(
+                "Manca il mittente del riepilogo: indica sender in [smtp] dei segreti o in [reminders] di rollout.toml."
+            )
+        self.imap = find_imap(self.secrets)  # a mistake in [imap] stops the run before it starts, too
 
     def steps(self) -> tuple[int, str]:
         self.log.write(f"inizio{' (prova: --dry-run, nessun invio)' if self.dry_run else ''}: {self.config.path}")
@@ -204,25 +201,28 @@ class WeeklyRun:
             self.log.write(f"{self.out / LATEST} non aggiornato: {_why(err)}")
         self.done.append(f"rapporto in {folder}")
         old = old_weeks(self.out, self.today, self.config.weekly.keep_weeks, keep=folder)
+        names = ", ".join(p.name for p in old)
         if old and self.dry_run:
-            self.show(
-                f"Prova: non elimino {len(old)} settimane oltre [weekly] keep_weeks: {', '.join(p.name for p in old)}"
-            )
+            self.show(f"Prova: non elimino {plural(len(old), 'settimana', 'settimane')} oltre keep_weeks: {names}")
         elif old:
-            with interrupts.deferred():  # never a week deleted half way
-                prune(old)
-            self.log.write(f"eliminate le settimane oltre [weekly] keep_weeks: {', '.join(p.name for p in old)}")
+            try:
+                with interrupts.deferred():  # never a week deleted half way
+                    prune(old)
+            except OSError as err:
+                self.problems.append("settimane vecchie non eliminate")
+                self.log.write(f"settimane vecchie non eliminate ({names}): {_why(err)}")
+            else:
+                self.log.write(f"eliminate le settimane oltre [weekly] keep_weeks: {names}")
 
     # -- 3. receipts and bounces --------------------------------------------------------------------
     def receipts(self) -> None:
         """The receipts, bounces and replies in the sender's mailbox, when ``[imap]`` is set: applied to
         the outbox (``rollout.usecases.receipts``) before any reminder goes, so that a bounced address
         is not written to again."""
-        settings = find_imap(self.secrets)
-        if settings is None:
+        if self.imap is None:
             return
         try:
-            done = receipts.read(self.config, settings, log=WeeklyLog(database_path(self.config)))
+            done = receipts.read(self.config, self.imap, log=WeeklyLog(database_path(self.config)))
         except InputError as err:  # the mailbox (MailboxError) or the log (TrackingError): nothing recorded
             why = str(err).rstrip(".")
             self.lines.append(f"Ricevute non lette: {why}.")
@@ -313,24 +313,23 @@ class WeeklyRun:
         self.record(delivery, len(recipients))
 
     def record(self, delivery: Delivery, recipients: int) -> None:
-        if delivery.result == "sent":
+        """The summary's outcome: in the one line, among the problems, in the log."""
+        result, detail = delivery.result, delivery.detail
+        if result == "sent":
             self.done.append(f"riepilogo inviato a {_recipients(recipients - delivery.refused_copies)}")
-        elif delivery.result == "held":
-            self.done.append(
-                "riepilogo già inviato oggi" if delivery.detail == "sent" else "riepilogo di oggi già avviato"
-            )
-            if delivery.detail != "sent":  # an earlier run stopped while sending it: someone should check
-                self.problems.append("riepilogo di oggi con esito incerto")
-        if delivery.problem:
-            self.problems.append(
-                "riepilogo con destinatari rifiutati"
-                if delivery.result == "sent"
-                else f"riepilogo {RESULTS[delivery.result]}"
-            )
-        what = {"held": f"riepilogo non inviato: quello di oggi è già registrato ({delivery.detail})"}
-        self.log.write(
-            what.get(delivery.result, f"riepilogo {delivery.result}{': ' if delivery.detail else ''}{delivery.detail}")
-        )
+            if delivery.refused_copies:
+                self.problems.append("riepilogo con destinatari rifiutati")
+        elif result == "held" and detail == "sent":
+            self.done.append("riepilogo già inviato oggi")
+        elif result == "held":  # an earlier run stopped while handing it over: someone should check
+            self.done.append("riepilogo di oggi già avviato")
+            self.problems.append("riepilogo di oggi con esito incerto")
+        else:
+            self.problems.append(_SUMMARY_PROBLEMS[result])
+        if result == "held":
+            self.log.write(f"riepilogo non inviato: quello di oggi è già registrato ({detail})")
+        else:
+            self.log.write(f"riepilogo {RESULTS[result]}" + (f": {detail}" if detail else ""))
 
     def compose(self) -> Summary:
         """The summary of what this run found and did."""
@@ -346,6 +345,10 @@ class WeeklyRun:
         subject = f"{c.campaign}: situazione al {short_date(s.as_of_local.date())}"
         kpis = kpi_rows(now, before, answered_without_at(snap.comuni))
         return Summary(subject, tuple(self.first), situation, kpis, tuple(lines), self.picture)
+
+
+_SUMMARY_PROBLEMS = {"refused": "riepilogo rifiutato", "failed": "riepilogo non inviato",
+                     "uncertain": "riepilogo con esito incerto"}  # fmt: skip
 
 
 def _why(err: OSError) -> str:

@@ -195,8 +195,8 @@ def send_summary(
     finally:
         if smtp is not None:
             _quit(smtp)
-    detail = f"{len(refused)} destinatari rifiutati: {'; '.join(refused)}" if refused else ""
-    return _settled(log, message_id, Delivery("sent", detail, len(refused)))
+    detail = f"{plural(len(refused), 'destinatario rifiutato', 'destinatari rifiutati')}: {'; '.join(refused)}"
+    return _settled(log, message_id, Delivery("sent", detail if refused else "", len(refused)))
 
 
 def _settled(log: WeeklyLog, message_id: str, delivery: Delivery) -> Delivery:
