@@ -37,10 +37,10 @@ from rollout.reminders.send import (
     hand_over,
     open_with_retries,
 )
+from rollout.usecases.report import STATUS_PNG
 from rollout.views import kpi_figures
 from rollout.weekly.state import WeeklyLog
 
-PICTURE_NAME = "status.png"
 FOOTER = "Dati aggregati, senza dati personali. Messaggio automatico del tracker (python -m rollout weekly)."
 
 
@@ -89,7 +89,7 @@ class Summary:
         """The whole message (CRLF line ends), ready for DATA."""
         name, address = parseaddr(sender)
         domain = message_id.strip("<>").rpartition("@")[2] or "localhost"
-        cid = f"{PICTURE_NAME}.{uuid.uuid4().hex}@{domain}"
+        cid = f"{STATUS_PNG}.{uuid.uuid4().hex}@{domain}"
         fields = [
             mailbox_header("From", name, usable_address(address)),
             address_list_header("To", recipients),
@@ -102,8 +102,8 @@ class Summary:
         html_part = text_part(self.html(cid), "html")
         if self.picture is not None:
             image = (
-                f'Content-Type: image/png; name="{PICTURE_NAME}"\r\nContent-Transfer-Encoding: base64\r\n'
-                f'Content-ID: <{cid}>\r\nContent-Disposition: inline; filename="{PICTURE_NAME}"\r\n\r\n'
+                f'Content-Type: image/png; name="{STATUS_PNG}"\r\nContent-Transfer-Encoding: base64\r\n'
+                f'Content-ID: <{cid}>\r\nContent-Disposition: inline; filename="{STATUS_PNG}"\r\n\r\n'
             ).encode("ascii") + base64.encodebytes(self.picture).replace(b"\n", b"\r\n")
             html_part = _multipart("related", [html_part, image], '; type="text/html"')
         body = _multipart("alternative", [text_part(self.text()), html_part])
