@@ -70,6 +70,11 @@ class KpiFigure:
     def change_text(self) -> str:
         return signed(self.change)
 
+    @property
+    def week_text(self) -> str:
+        """The change in words: ``+31 in 7 giorni``, ``invariato in 7 giorni``."""
+        return f"{self.change_text} in 7 giorni" if self.change else "invariato in 7 giorni"
+
 
 def kpi_figures(now: dict[str, int], before: dict[str, int], answered: int | None = None) -> list[KpiFigure]:
     """The KPIs of ``week_totals``; ``answered``: ``answered_without_at`` of the same comuni (without

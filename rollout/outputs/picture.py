@@ -32,11 +32,11 @@ def kpi_data(now: dict[str, int], before: dict[str, int], answered: int | None =
     rows = []
     for i, figure in enumerate(kpi_figures(now, before, answered)):
         kpi, delta = figure.kpi, figure.change
+        change = figure.week_text
         if delta == 0:
-            change, colour = "invariato in 7 giorni", _MUTED
+            colour = _MUTED
         else:
             good = (delta < 0) if kpi.rise_is_bad else (delta > 0)
-            change = f"{figure.change_text} in 7 giorni"
             colour = _GOOD if good else _BAD
         rows.append({
             "i": i, "kpi": kpi.label, "key": kpi.key, "valore": figure.value, "variazione": delta,
