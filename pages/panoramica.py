@@ -3,6 +3,7 @@
 import streamlit as st
 
 from rollout.italian import countdown
+from rollout.keys import MarkCols as M
 from rollout.outputs import charts, picture
 from rollout.reminders.drafts import comuni_marks
 from rollout.status import coverage_of
@@ -77,7 +78,7 @@ with actions:
     )
     st.markdown("**Da fare**")
     marks = load_marks(reminder_log(ctx.config))  # reminders recorded on the Promemoria page
-    last = comuni_marks(ctx.view, marks)["last_reminder"] if marks is not None and len(marks) else None
+    last = comuni_marks(ctx.view, marks)[M.LAST_REMINDER] if marks is not None and len(marks) else None
 
     def detail(todo) -> str:
         """What follows the count."""

@@ -51,6 +51,8 @@ class ComuniCols:
     FILLER_EMAIL: Final = "filler_email"  # who filled the form in last
     # comuni.csv: the missing permissions as one text
     MISSING_PERMISSIONS: Final = "missing_permissions"
+    # ComuniList.excluded (ROW, NAME and this): why a row of the list is not a participating comune
+    REASON: Final = "reason"
 
 
 class ResponseCols:
@@ -89,6 +91,31 @@ class OutcomeCols:
     OUTCOME: Final = "outcome"  # rollout.status.OUTCOMES
     REASON: Final = "reason"
     REPLACED_BY: Final = "replaced_by"
+
+
+class QualityCols:
+    """The Qualità dati tables (``rollout.outputs.quality``): every response row with its outcome
+    (``rows.csv``), the rows not matched, not valid or replaced, the permissions' unknown texts and
+    the possible duplicates; each takes the names it needs."""
+
+    ROW: Final = "row"
+    OUTCOME: Final = "outcome"
+    OUTCOME_LABEL: Final = "outcome_label"
+    REASON: Final = "reason"
+    TIMESTAMP: Final = "timestamp"
+    COMUNE_TYPED: Final = "comune_typed"
+    COMUNE: Final = "comune"
+    MATCH: Final = "match"
+    REPLACED_BY: Final = "replaced_by"
+    PROBLEM: Final = "problem"
+    SUGGESTION: Final = "suggestion"
+    ALIAS: Final = "alias"  # a line for [aliases] in rollout.toml
+    NAME: Final = "name"  # the employee
+    EMAIL: Final = "email"
+    NOTE: Final = "note"
+    TEXT: Final = "text"
+    COUNTED: Final = "counted"
+    ROWS: Final = "rows"  # the duplicates' rows, comma-separated
 
 
 class CoverageCols:
@@ -134,6 +161,65 @@ class ReminderCols:
     LAST_OUTCOME: Final = "last_outcome"
     OUTCOME_DETAIL: Final = "outcome_detail"
     OUTCOME: Final = "outcome"  # the last outcome in Italian
+
+
+class DraftCols:
+    """The reminders' drafts (``rollout.reminders.drafts.drafts``): one per row of the reminders list;
+    ``elenco.csv`` in the drafts' ZIP takes ``FILE`` and the first seven."""
+
+    KEY: Final = ReminderCols.KEY
+    COMUNE: Final = ReminderCols.COMUNE
+    PROVINCE: Final = ReminderCols.PROVINCE
+    CODE: Final = ReminderCols.CODE
+    REASON: Final = ReminderCols.REASON
+    TO: Final = "to"  # the recipient, "" when there is no usable address
+    ADDRESS: Final = "address"  # where the address comes from, or why there is none
+    SUBJECT: Final = "subject"
+    BODY: Final = "body"
+    MAILTO: Final = "mailto"
+    FILE: Final = "file"  # elenco.csv: the draft's .eml
+
+
+class MarkCols:
+    """``ReminderLog.summary``: the reminders recorded, per comune key (index ``COMUNE_KEY``); the
+    reminders list takes the first six under the same names."""
+
+    COMUNE_KEY: Final = "comune_key"
+    REMINDERS_SENT: Final = ReminderCols.REMINDERS_SENT
+    LAST_REMINDER: Final = ReminderCols.LAST_REMINDER
+    LAST_CHANNEL: Final = ReminderCols.LAST_CHANNEL
+    LAST_COUNTED: Final = ReminderCols.LAST_COUNTED
+    LAST_OUTCOME: Final = ReminderCols.LAST_OUTCOME
+    OUTCOME_DETAIL: Final = ReminderCols.OUTCOME_DETAIL
+    IDS: Final = "ids"  # every identifier of the comune, space-separated
+    OUTCOME_ORDER: Final = "outcome_order"  # which message is more recent, 0 for none
+
+
+class EmployeeCols:
+    """One comune's employees (``rollout.views.employees_of``, the Comuni page): one row per response
+    of a current editor, or of one replaced by a later response (``REPLACED_BY``)."""
+
+    ROW: Final = "row"
+    TS: Final = "ts"
+    NAME: Final = "name"
+    EMAIL: Final = "email"
+    FISCAL_CODE: Final = "fiscal_code"
+    PERMISSIONS: Final = "permissions"  # the keys of the permissions ticked, a list
+    OFFICE: Final = "office"
+    REPLACED_BY: Final = "replaced_by"
+
+
+class NoteIndexCols:
+    """``elenco-note.csv`` in the notes' ZIP or folder: which note is whose (``rollout.outputs.notes``)."""
+
+    FILE: Final = "file"
+    COMUNE: Final = "comune"
+    PROVINCE: Final = "province"
+    CODE: Final = "code"
+    EDITORS: Final = "editors"
+    HAS_AT_EDITOR: Final = "has_at_editor"
+    PEC: Final = "pec"
+    CONTACT: Final = "contact"
 
 
 class AccountCols:
