@@ -34,7 +34,7 @@ def template(ctx: Context) -> NoteTemplate | None:
 
 def one_comune(ctx: Context, cid: int) -> None:
     """Comuni page: the note of one comune (DOCX) and the same text for an email."""
-    if not (ctx.snap.comuni.at[cid, "editors"] > 0):
+    if not (ctx.snap.comuni.at[cid, C.EDITORS] > 0):
         st.caption("Nota degli account: disponibile quando il comune avrà almeno un editor.")
         return
     note = template(ctx)

@@ -10,6 +10,7 @@ import pandas as pd
 
 from rollout.italian import DATE, VEGA_LOCALE, count_comuni, share_of
 from rollout.keys import ComuniCols as C
+from rollout.keys import CoverageCols
 from rollout.read.permissions import PERMISSIONS
 from rollout.status import STATUS_LABELS, Settings
 
@@ -108,7 +109,7 @@ def with_locale(spec: dict) -> dict:
 
 def coverage_data(coverage: pd.DataFrame, total: int) -> pd.DataFrame:
     rows = []
-    counts, shares = coverage["comuni"].astype(int), coverage["share"].astype(float)
+    counts, shares = coverage[CoverageCols.COMUNI].astype(int), coverage[CoverageCols.SHARE].astype(float)
     for perm in PERMISSIONS:
         n, share = int(counts[perm.key]), float(shares[perm.key])
         rows.append({

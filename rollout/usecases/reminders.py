@@ -231,6 +231,6 @@ def find_comune(comuni: pd.DataFrame, text: str) -> Mark:
     if len(hits) == 1:
         return Mark(keys[hits[0]], names[hits[0]])
     if len(hits) > 1:
-        options = ", ".join(f"{names[i]} ({comuni.at[i, 'province']!s})" for i in hits)
+        options = ", ".join(f"{names[i]} ({comuni.at[i, C.PROVINCE]!s})" for i in hits)
         raise InputError(f"'{wanted}' indica più comuni: {options}. Usa il codice o «Nome (PR)».")
     raise InputError(f"Comune non trovato nell'elenco dei partecipanti: '{wanted}'.")
