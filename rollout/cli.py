@@ -27,6 +27,7 @@ from rollout.italian import (
     status_count,
     without_at,
 )
+from rollout.keys import TotalKeys
 from rollout.outputs import staging
 from rollout.pipeline import report_load, settings_for
 from rollout.status import Snapshot
@@ -113,8 +114,8 @@ def summary(snap: Snapshot) -> str:
     t = snap.totals
     when = snap.settings.as_of_local.strftime(DATE_TIME)
     statuses = ", ".join(status_count(t[s], s) for s in STATUS_LABELS)
-    at = without_at(t["without_at_editor"], answered_without_at(snap.comuni))
-    return f"Situazione al {when}: {count_comuni(t['comuni'])}, {statuses}; {at}; {rows_read(len(snap.rows))}."
+    at = without_at(t[TotalKeys.WITHOUT_AT_EDITOR], answered_without_at(snap.comuni))
+    return f"Situazione al {when}: {count_comuni(t[TotalKeys.COMUNI])}, {statuses}; {at}; {rows_read(len(snap.rows))}."
 
 
 def accounts_notes(snap: Snapshot, config: Config, out: Path, template: str | None) -> list[str]:

@@ -13,6 +13,7 @@ import pandas as pd
 
 from rollout.italian import DATE_TIME, VEGA_LOCALE, countdown, long_date, of_total
 from rollout.italian import not_on_map as not_on_map_text
+from rollout.keys import TotalKeys
 from rollout.outputs import charts, map_charts, maps, render
 from rollout.status import Settings, Snapshot, coverage_of
 from rollout.views import KPIS, NOTHING_TO_DO, Overview, answered_without_at, kpi_figures, to_do, week_totals
@@ -41,7 +42,7 @@ def kpi_data(now: dict[str, int], before: dict[str, int], answered: int | None =
         rows.append({
             "i": i, "kpi": kpi.label, "key": kpi.key, "valore": figure.value, "variazione": delta,
             "testo_variazione": change, "colore": colour, "quota": figure.note,
-            "evidenza": kpi.key == "without_at_editor", "testo_valore": figure.value_text,
+            "evidenza": kpi.key == TotalKeys.WITHOUT_AT_EDITOR, "testo_valore": figure.value_text,
         })  # fmt: skip
     return pd.DataFrame(rows)
 

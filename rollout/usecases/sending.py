@@ -19,6 +19,7 @@ import pandas as pd
 from rollout.config import Config
 from rollout.errors import InputError
 from rollout.italian import agree, plural
+from rollout.keys import ReminderCols
 from rollout.outputs.links import FormLink
 from rollout.pipeline import ACCEPT_FLAG, Load
 from rollout.reminders.drafts import Templates, drafts, templates_from_config
@@ -115,7 +116,7 @@ def prepare_sending(
     if only := list(only):
         picked = [reminders.find_comune(snap.comuni, text) for text in only]
         wanted = {m.key for m in picked}
-        listed = set(table["key"])
+        listed = set(table[ReminderCols.KEY])
         notices += [
             f"non da sollecitare: {m.comune} non è nell'elenco dei promemoria" for m in picked if m.key not in listed
         ]
