@@ -76,7 +76,7 @@ def identities(check: list[str]) -> None:
     if cold > 2:
         check.append(f"identifiers cold {cold:.1f} s > 2 s")
 
-    from rollout.reminders.drafts import _lookup
+    from rollout.reminders.drafts import comuni_marks
 
     istat = [next((i[6:] for i in ids if i.startswith("istat:")), "") for ids in found]
     marks = pd.DataFrame(
@@ -84,11 +84,10 @@ def identities(check: list[str]) -> None:
          "ids": [f"istat:{c}" for c in istat]},
         index=pd.Index([c or f"x{n}" for n, c in enumerate(istat)], name="comune_key"),
     )  # fmt: skip
-    names = pd.Series([n for n, _ in comuni])
-    provinces = pd.Series([p for _, p in comuni])
+    listed = pd.DataFrame({"code": "", "name": [n for n, _ in comuni], "province": [p for _, p in comuni]})
     keys = [f"{n} ({p})" for n, p in comuni]
     start = time.perf_counter()
-    table = _lookup(keys, pd.Series([""] * len(comuni)), names, provinces, marks)
+    table = comuni_marks(listed, marks, keys)
     took = time.perf_counter() - start
     print(f"reminders found again for {len(comuni):,} comuni listed without codes, recorded by ISTAT code: "
           f"{took * 1000:.0f} ms ({int((table['reminders_sent'] > 0).sum()):,} found)")  # fmt: skip

@@ -27,6 +27,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.report import process_figures
+
 ROOT = Path(__file__).resolve().parents[1]
 
 TARGET_SECONDS = 15.0
@@ -43,35 +45,12 @@ submissions = "risposte.csv"
 signature = "Il gruppo di progetto PNRR 1.4.1"
 """
 
-# Started from this (large) process, a child's ru_maxrss would count this process's memory too (the
-# kernel charges the pages it had before exec); a small launcher process starts the command instead.
-_LAUNCHER = """
-import json, os, subprocess, sys, time
-start = time.perf_counter()
-proc = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-_, status, usage = os.wait4(proc.pid, 0)
-seconds = time.perf_counter() - start
-err = proc.stderr.read().decode(errors="replace")
-cpu = usage.ru_utime + usage.ru_stime
-print(json.dumps([seconds, usage.ru_maxrss, os.waitstatus_to_exitcode(status), err[-2000:], cpu]))
-"""
-
 
 def generate(directory: Path, seed: int | None) -> None:
     """The benchmark's national campaign (``comuni.csv``, ``risposte.csv``) in ``directory``."""
     from rollout.synthetic import national
 
     national.generate(directory, national.SEED if seed is None else seed)
-
-
-def run_process(cmd: list[str], cwd: Path) -> tuple[float, float, float]:
-    """Wall seconds, peak RSS (MB, its largest process, workers included) and processor seconds
-    (the process and its workers) of one process."""
-    out = subprocess.run([sys.executable, "-c", _LAUNCHER, *cmd], cwd=cwd, capture_output=True, text=True, check=True)
-    seconds, maxrss, code, err, cpu = json.loads(out.stdout)
-    if code:
-        raise RuntimeError(f"{cmd[:5]} failed ({code}): {err}")
-    return seconds, maxrss / 1024, cpu
 
 
 def folder_mb(folder: Path) -> tuple[int, float]:
@@ -87,7 +66,7 @@ def measure_cli(directory: Path, runs: int) -> list[tuple[float, float, float, i
         out = directory / f"note-{i}"
         cmd = [sys.executable, "-m", "rollout", "accounts", "notes", "--config", str(directory / "rollout.toml"),
                "--out", str(out)]  # fmt: skip
-        figures.append((*run_process(cmd, ROOT), *folder_mb(out)))
+        figures.append((*process_figures(cmd, ROOT), *folder_mb(out)))
     return figures
 
 

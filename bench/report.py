@@ -34,17 +34,25 @@ proc = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subproce
 _, status, usage = os.wait4(proc.pid, 0)
 seconds = time.perf_counter() - start
 err = proc.stderr.read().decode(errors="replace")
-print(json.dumps([seconds, usage.ru_maxrss, os.waitstatus_to_exitcode(status), err[-2000:]]))
+cpu = usage.ru_utime + usage.ru_stime
+print(json.dumps([seconds, usage.ru_maxrss, os.waitstatus_to_exitcode(status), err[-2000:], cpu]))
 """
+
+
+def process_figures(cmd: list[str], cwd: Path) -> tuple[float, float, float]:
+    """Wall seconds, peak RSS (MB, its largest process, workers included) and processor seconds
+    (the process and its workers) of one process."""
+    out = subprocess.run([sys.executable, "-c", _LAUNCHER, *cmd], cwd=cwd, capture_output=True, text=True, check=True)
+    seconds, maxrss, code, err, cpu = json.loads(out.stdout)
+    if code:
+        raise RuntimeError(f"{cmd[:5]} failed ({code}): {err}")
+    peak = maxrss / (1024 * 1024) if sys.platform == "darwin" else maxrss / 1024
+    return seconds, peak, cpu
 
 
 def run_process(cmd: list[str], cwd: Path) -> tuple[float, float]:
     """Wall seconds and peak RSS (MB) of one process (its largest process, workers included)."""
-    out = subprocess.run([sys.executable, "-c", _LAUNCHER, *cmd], cwd=cwd, capture_output=True, text=True, check=True)
-    seconds, maxrss, code, err = json.loads(out.stdout)
-    if code:
-        raise RuntimeError(f"{cmd[:4]} failed ({code}): {err}")
-    peak = maxrss / (1024 * 1024) if sys.platform == "darwin" else maxrss / 1024
+    seconds, peak, _ = process_figures(cmd, cwd)
     return seconds, peak
 
 

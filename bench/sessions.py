@@ -36,6 +36,7 @@ import argparse
 import contextlib
 import json
 import os
+import socket
 import statistics
 import subprocess
 import sys
@@ -46,7 +47,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.chromium import CHROMIUM, _free_port
+from bench.chromium import CHROMIUM
 from bench.pipeline import ROOT, write_bench_config
 
 # Streamlit's own floor: the smallest app a Streamlit dashboard can be, served and measured the same
@@ -122,6 +123,13 @@ _PAINT_WATCH = """(() => {
 _FINISHED = "() => window.__done !== undefined"
 
 
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU of process ``pid`` so far (``/proc/<pid>/stat``, fields 14 and 15)."""
     fields = Path(f"/proc/{pid}/stat").read_text(encoding="ascii").rsplit(")", 1)[1].split()
@@ -163,7 +171,7 @@ def wait_quiet(pid: int, still: float = 0.5, limit: float = 15.0) -> float:
 @contextlib.contextmanager
 def served(app: App, config: Path) -> Iterator[tuple[str, int]]:
     """``streamlit run`` of ``app`` on 127.0.0.1 over ``config``: its base URL and process id, once it answers."""
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "ROLLOUT_CONFIG": str(config), "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
            "PYTHONPATH": str(app.cwd)}  # fmt: skip
     server = subprocess.Popen(

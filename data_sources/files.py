@@ -13,8 +13,8 @@ import re
 
 import pandas as pd
 
-from data_sources.errors import SourceError
-from data_sources.grid import Grid
+from data_sources.errors import SourceError, protected_workbook
+from data_sources.grid import Grid, drop_trailing_empty, text_frame
 
 XLSX_MAGIC = b"PK\x03\x04"
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -32,11 +32,11 @@ def read_bytes(data: bytes, origin: str, sheet: str | None = None) -> Grid:
     if not data or not data.strip():
         raise SourceError(f"Il file {origin} è vuoto.")
     if data.startswith(XLSX_MAGIC):
-        from data_sources.xlsx import read_workbook  # only workbooks pay for it (and it imports this module)
+        from data_sources.xlsx import read_workbook  # only workbooks pay for its import
 
         return read_workbook(data, origin, sheet)
     if is_encrypted_office(data):
-        raise SourceError(_protected(origin))
+        raise SourceError(protected_workbook(origin))
     if data.startswith(OLE2_MAGIC):
         raise SourceError(
             f"{origin} è un file Excel 97-2003 (.xls), non supportato: salvalo come .xlsx o .csv e riprova."
@@ -165,7 +165,7 @@ def _read_csv_arrow(data: bytes, encoding: str, sep: str) -> pd.DataFrame | None
         return None  # ragged rows, stray quotes: the tolerant reader keeps every cell
     cells = table.to_pandas()
     cells.columns = range(width)
-    return _drop_trailing_empty(cells)
+    return drop_trailing_empty(cells)
 
 
 def sniff_delimiter(text: str) -> str:
@@ -227,7 +227,7 @@ def read_csv_text(text: str, origin: str, sep: str | None = None) -> Grid:
             )
     if why := _short_last_line(text, sep):  # after the parse: it has ruled out an open quote at the end
         raise SourceError(_cut(origin, why))
-    cells = _drop_trailing_empty(cells)
+    cells = drop_trailing_empty(cells)
     if cells.empty:
         raise SourceError(f"Il file {origin} è vuoto.")
     return Grid(cells=cells, origin=origin, notes=tuple(notes))
@@ -335,43 +335,7 @@ def _read_ragged(text: str, sep: str) -> tuple[pd.DataFrame, int]:
             extra += 1
             row = [*row[: width - 1], sep.join(row[width - 1 :])]
         fixed.append(row + [""] * (width - len(row)))
-    return _frame(fixed), extra
-
-
-def cells_from_rows(rows: list[list[str]]) -> pd.DataFrame:
-    """Rows of text cells (of any lengths) as grid cells: padded, numbered from 1, no trailing blanks."""
-    width = max((len(r) for r in rows), default=0)
-    cells = _frame([r + [""] * (width - len(r)) for r in rows])
-    return _drop_trailing_empty(cells) if not cells.empty else cells
-
-
-def _frame(rows: list[list[str]]) -> pd.DataFrame:
-    frame = pd.DataFrame(rows, dtype=str)
-    if frame.empty:
-        return frame
-    frame = frame.fillna("")
-    frame.index = pd.RangeIndex(1, len(frame) + 1)
-    return frame
-
-
-def _drop_trailing_empty(cells: pd.DataFrame) -> pd.DataFrame:
-    """Blank rows after the last filled one are not input rows (sheets export them)."""
-    cells = cells.reset_index(drop=True)
-    cells.index = pd.RangeIndex(1, len(cells) + 1)
-    cells.columns = pd.RangeIndex(cells.shape[1])
-    if cells.empty:
-        return cells
-    filled = (cells != "").any(axis=1).to_numpy()
-    last = len(filled) - filled[::-1].argmax() if filled.any() else 0
-    return cells.iloc[:last]
-
-
-def _protected(origin: str) -> str:
-    return (
-        f"{origin} è protetto da password (cifrato): non si può leggere. Salvane una copia senza password "
-        "(in Excel: File > Informazioni > Proteggi cartella di lavoro > Crittografa con password, lascia vuoto) "
-        "oppure scaricalo come CSV, e riprova."
-    )
+    return text_frame(fixed), extra
 
 
 def is_encrypted_office(data: bytes) -> bool:

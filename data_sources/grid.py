@@ -37,3 +37,32 @@ class Grid:
     @property
     def stale(self) -> bool:
         return bool(self.stale_reason)
+
+
+def cells_from_rows(rows: list[list[str]]) -> pd.DataFrame:
+    """Rows of text cells (of any lengths) as grid cells: padded, numbered from 1, no trailing blanks."""
+    width = max((len(r) for r in rows), default=0)
+    cells = text_frame([r + [""] * (width - len(r)) for r in rows])
+    return drop_trailing_empty(cells) if not cells.empty else cells
+
+
+def text_frame(rows: list[list[str]]) -> pd.DataFrame:
+    """Rows of text cells as a frame numbered from 1 (as the sheet numbers its rows), blanks as ""."""
+    frame = pd.DataFrame(rows, dtype=str)
+    if frame.empty:
+        return frame
+    frame = frame.fillna("")
+    frame.index = pd.RangeIndex(1, len(frame) + 1)
+    return frame
+
+
+def drop_trailing_empty(cells: pd.DataFrame) -> pd.DataFrame:
+    """Blank rows after the last filled one are not input rows (sheets export them)."""
+    cells = cells.reset_index(drop=True)
+    cells.index = pd.RangeIndex(1, len(cells) + 1)
+    cells.columns = pd.RangeIndex(cells.shape[1])
+    if cells.empty:
+        return cells
+    filled = (cells != "").any(axis=1).to_numpy()
+    last = len(filled) - filled[::-1].argmax() if filled.any() else 0
+    return cells.iloc[:last]

@@ -19,8 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from data_sources import retry
 from data_sources.errors import SourceError
-from data_sources.files import cells_from_rows
-from data_sources.grid import Grid
+from data_sources.grid import Grid, cells_from_rows
 from data_sources.gsecrets import SheetsAccess
 
 if TYPE_CHECKING:  # imported where used: a dashboard or report reading files never loads requests

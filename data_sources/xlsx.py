@@ -19,9 +19,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from data_sources.archive import Archive
-from data_sources.errors import SourceError
-from data_sources.files import _protected, cells_from_rows
-from data_sources.grid import Grid
+from data_sources.errors import SourceError, protected_workbook
+from data_sources.grid import Grid, cells_from_rows
 from data_sources.sheet_scan import (
     MAX_CELLS,
     MAX_FORMULAS,
@@ -97,7 +96,7 @@ def _read_with_calamine(
             book = CalamineWorkbook.from_filelike(io.BytesIO(source))
             metadata = [(m.name, m.typ) for m in book.sheets_metadata]
         except PasswordError:
-            raise SourceError(_protected(archive.name)) from None
+            raise SourceError(protected_workbook(archive.name)) from None
         names = [n for n, typ in metadata if typ == SheetTypeEnum.WorkSheet] or list(book.sheet_names)
         if archive.kind == "XLSX" and archive.pristine and names != [s.name for s in _readable(checked.sheets)]:
             raise SourceError(archive.damaged())  # calamine would read other sheets than those checked

@@ -4,6 +4,9 @@ import pandas as pd
 import streamlit as st
 
 from rollout.italian import moments, number, of_total
+from rollout.keys import ComuniCols as C
+from rollout.keys import EmployeeCols as E
+from rollout.keys import MarkCols as M
 from rollout.outputs.contacts import contact_for
 from rollout.outputs.links import FormLink
 from rollout.read.permissions import PERMISSION_KEYS
@@ -37,12 +40,12 @@ view = filter_comuni(ctx.view, missing_permission=missing)
 view = view.loc[every.index.intersection(view.index, sort=False)]  # by status, then by name
 sent = comuni_marks(view, marks, keys.loc[view.index].tolist())
 form = FormLink.from_config(ctx.config)
-links = form.for_comuni(view["name"], view["province"], view["code"])
+links = form.for_comuni(view[C.NAME], view[C.PROVINCE], view[C.CODE])
 visible = every.drop(columns=list(CONTACT_COLUMNS)) if state.screenshot_mode() else every
 table = visible.loc[view.index].assign(
-    Promemoria=sent["reminders_sent"],
+    Promemoria=sent[M.REMINDERS_SENT],
     **{
-        "Ultimo promemoria": sent["last_reminder"].map(shown_day),
+        "Ultimo promemoria": sent[M.LAST_REMINDER].map(shown_day),
         "Esito ultimo invio": outcome_texts(sent, short=True),
     },
     **({"Modulo": list(links)} if form.url else {}),
@@ -66,7 +69,7 @@ st.dataframe(
     column_order=[c for c in COLUMNS[shown or "Stato e lacune"] if c in table.columns],
     column_config=permission_columns()
     | {
-        "Comune": st.column_config.TextColumn("Comune", width=text_width(view["name"], "Comune")),
+        "Comune": st.column_config.TextColumn("Comune", width=text_width(view[C.NAME], "Comune")),
         "Prov.": st.column_config.TextColumn("Prov.", width=56),
         "Stato": status_column(width=100),
         "Prima risposta": st.column_config.TextColumn(
@@ -99,19 +102,19 @@ if choice is not None:
     found = contact_for(row, bounced)
     contact = f"{found.address} ({found.source})" if found.address else found.source
     mine = sent.loc[choice]
-    last = f"il {shown_day(mine['last_reminder'])} ({mine['last_channel']})"
-    sent_count = int(mine["reminders_sent"])
+    last = f"il {shown_day(mine[M.LAST_REMINDER])} ({mine[M.LAST_CHANNEL]})"
+    sent_count = int(mine[M.REMINDERS_SENT])
     reminded = (
         "nessuno" if not sent_count else f"1, {last}" if sent_count == 1 else f"{number(sent_count)}, l'ultimo {last}"
     )
     who = (
         ""
         if state.screenshot_mode()
-        else f" · Referente: {md_escape(row['contact_name']) or '—'} · Contatto: {md_escape(contact)}"
+        else f" · Referente: {md_escape(row[C.CONTACT_NAME]) or '—'} · Contatto: {md_escape(contact)}"
     )
     outcome = outcome_texts(sent.loc[[choice]])[0]
     outcome = f" · Esito dell'ultimo invio: {md_escape(outcome)}" if outcome else ""
-    st.caption(f"Stato: {status_badge(row['status'])}{who} · Promemoria inviati: {reminded}{outcome}")
+    st.caption(f"Stato: {status_badge(row[C.STATUS])}{who} · Promemoria inviati: {reminded}{outcome}")
     if form.url:
         what = "precompilato con il nome del comune" if form.prefills else "non precompilato: vedi form_prefill_field"
         st.markdown(f"**Link al modulo** ({what}), da copiare:")
@@ -123,14 +126,14 @@ if choice is not None:
     def show(frame: pd.DataFrame, key: str) -> None:
         st.dataframe(
             pd.DataFrame({
-                "Riga": frame["row"],
-                "Risposta del": moments(frame["ts"], tz).to_numpy(),
+                "Riga": frame[E.ROW],
+                "Risposta del": moments(frame[E.TS], tz).to_numpy(),
                 **({} if state.screenshot_mode() else {
-                    "Dipendente": frame["name"], "Email": frame["email"], "Codice fiscale": frame["fiscal_code"],
+                    "Dipendente": frame[E.NAME], "Email": frame[E.EMAIL], "Codice fiscale": frame[E.FISCAL_CODE],
                 }),
-                "Permessi": [", ".join(SHORT[k] for k in p) for p in frame["permissions"]],
-                "Ufficio": frame["office"],
-                **({"Sostituita dalla riga": frame["replaced_by"]} if "replaced_by" in frame else {}),
+                "Permessi": [", ".join(SHORT[k] for k in p) for p in frame[E.PERMISSIONS]],
+                "Ufficio": frame[E.OFFICE],
+                **({"Sostituita dalla riga": frame[E.REPLACED_BY]} if E.REPLACED_BY in frame else {}),
             }),
             hide_index=True,
             key=key,

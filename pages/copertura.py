@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from rollout.italian import number
+from rollout.keys import ComuniCols as C
 from rollout.outputs import charts, map_charts, maps
 from rollout.read.permissions import PERMISSION_KEYS
 from rollout.status import STATUS_LABELS, coverage_of
@@ -78,7 +79,7 @@ if by == "provincia" and several:
 part = view
 if region:
     region_of = dict(zip(progress["provincia"], progress["regione"], strict=True))
-    part = view.loc[view["province"].replace("", "?").map(region_of) == region]
+    part = view.loc[view[C.PROVINCE].replace("", "?").map(region_of) == region]
 where = f" della regione {names[region]}" if region else ""
 
 
@@ -108,18 +109,18 @@ order = st.segmented_control(
 )
 table = matrix(view, ctx.view_key)
 if order == "Alfabetico":
-    table = table.sort_values(["name", "province"])
+    table = table.sort_values([C.NAME, C.PROVINCE])
 # The name with its province, the status and the seven ticks: every column whole at 1440 px.
-names = (table["name"] + " (" + table["province"] + ")").where(table["province"] != "", table["name"])
-table = table.assign(name=names, status=table["status"].map(STATUS_LABELS))
+names = (table[C.NAME] + " (" + table[C.PROVINCE] + ")").where(table[C.PROVINCE] != "", table[C.NAME])
+table = table.assign(**{C.NAME: names, C.STATUS: table[C.STATUS].map(STATUS_LABELS)})
 st.dataframe(
     compact(table),
     hide_index=True,
     height=fit_height(len(table)),
-    column_order=["name", "status", *PERMISSION_KEYS],
+    column_order=[C.NAME, C.STATUS, *PERMISSION_KEYS],
     column_config={
-        "name": st.column_config.TextColumn("Comune", width=text_width(table["name"], "Comune", most=280)),
-        "status": status_column(width=100),
+        C.NAME: st.column_config.TextColumn("Comune", width=text_width(table[C.NAME], "Comune", most=280)),
+        C.STATUS: status_column(width=100),
         **permission_columns("check"),
     },
     key="matrix",

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from rollout.italian import countdown
+from rollout.keys import TotalKeys
 from rollout.outputs import charts, picture
 from rollout.status import coverage_of
 from rollout.views import NOTHING_TO_DO, answered_without_at, kpi_figures, week_totals
@@ -30,13 +31,13 @@ header(ctx, md_escape(ctx.config.campaign))
 figures = kpi_figures(now, before, answered_without_at(ctx.view))  # the picture's figures, written alike
 # The card of the comuni without an AT editor is wider: beside its change it says how many of them
 # answered («di cui 1.341 hanno risposto»), as the picture does, without a line of its own.
-widths = [2.0 if f.kpi.key == "without_at_editor" else 1 for f in figures]
+widths = [2.0 if f.kpi.key == TotalKeys.WITHOUT_AT_EDITOR else 1 for f in figures]
 for column, figure in zip(st.columns(widths), figures, strict=True):
     kpi = figure.kpi
     column.metric(
         kpi.label, figure.value_text, delta=figure.change_text, border=True,
         delta_color="inverse" if kpi.rise_is_bad else "normal", help=kpi.help or None,
-        delta_description=figure.note if kpi.key == "without_at_editor" else None,
+        delta_description=figure.note if kpi.key == TotalKeys.WITHOUT_AT_EDITOR else None,
     )  # fmt: skip
 line = st.container(horizontal=True, vertical_alignment="center")
 line.caption(f"Sotto ogni numero, la variazione in 7 giorni (dal {moment(ctx.previous.settings.as_of, s.tz)}).")

@@ -8,6 +8,9 @@ import streamlit as st
 from rollout.config import missing_signature
 from rollout.errors import InputError
 from rollout.italian import count_comuni, marked_reminders, plural, recorded_reminders, short_date, to_chase
+from rollout.keys import ComuniCols as C
+from rollout.keys import DraftCols as D
+from rollout.keys import ReminderCols as L
 from rollout.outputs.links import FormLink
 from rollout.reminders.drafts import EXPORT_LABELS, outcome_texts
 from rollout.reminders.log import CHANNELS
@@ -36,13 +39,13 @@ log = reminder_log(ctx.config)
 marks = load_marks(log)
 bounced = load_bounced(log, ctx.snap.comuni)  # never written to again: the comune's next address instead
 table = reminders(ctx.snap, ctx.view, ctx.view_key, marks, FormLink.from_config(ctx.config), bounced)
-no_answer = int(table["status"].isin(["pending", "missing"]).sum())
+no_answer = int(table[L.STATUS].isin(["pending", "missing"]).sum())
 st.markdown(to_chase(no_answer, len(table) - no_answer))
 section, dead = outcomes(ctx.view, ctx.view_key, marks, bounced)
 if marks is not None and len(marks):
     st.caption(md_escape(report_line(section)))
 if len(dead):
-    names = ", ".join(f"{n} ({p})" if p else n for n, p in zip(dead["name"], dead["province"], strict=True))
+    names = ", ".join(f"{n} ({p})" if p else n for n, p in zip(dead[C.NAME], dead[C.PROVINCE], strict=True))
     st.warning(
         f"**{plural(len(dead), 'comune', 'comuni')} senza un indirizzo funzionante** (ogni indirizzo noto è stato "
         f"respinto): {md_escape(names)}. Aggiorna l'indirizzo nell'elenco dei comuni: quello nuovo verrà usato al "
@@ -82,22 +85,24 @@ download_button(
 )
 
 shown = table.assign(
-    status=table["status"].map(STATUS_LABELS),
-    last_reminder=table["last_reminder"].map(shown_day),
-    outcome=outcome_texts(table, short=True),  # the whole reason: the downloads, the Comuni page's detail
-    missing_permissions=table["missing_permissions"].map(short_permissions),
+    **{
+        L.STATUS: table[L.STATUS].map(STATUS_LABELS),
+        L.LAST_REMINDER: table[L.LAST_REMINDER].map(shown_day),
+        L.OUTCOME: outcome_texts(table, short=True),  # the whole reason: the downloads, the Comuni page's detail
+        L.MISSING_PERMISSIONS: table[L.MISSING_PERMISSIONS].map(short_permissions),
+    }
 )
 with_links = len(table) <= MAX_LINKS
 if with_links:
-    shown["mailto"] = chase.letters()["mailto"].to_numpy()
+    shown[D.MAILTO] = chase.letters()[D.MAILTO].to_numpy()
 shown = hide_personal(shown)
 # The columns in sets, each readable whole at 1440 px beside the sidebar; the others one click away.
 COLUMNS = {
-    "Motivo": ["comune", "province", "status", "reasons", "days_late", "mailto"],
-    "Contatti": ["comune", "province", "contact", "contact_source", "contact_name", "mailto"],
-    "Promemoria inviati": ["comune", "province", "status", "reminders_sent", "last_reminder", "last_channel",
-                           "outcome", "mailto"],
-    "Permessi mancanti": ["comune", "province", "status", "missing_permissions"],
+    "Motivo": [L.COMUNE, L.PROVINCE, L.STATUS, L.REASONS, L.DAYS_LATE, D.MAILTO],
+    "Contatti": [L.COMUNE, L.PROVINCE, L.CONTACT, L.CONTACT_SOURCE, L.CONTACT_NAME, D.MAILTO],
+    "Promemoria inviati": [L.COMUNE, L.PROVINCE, L.STATUS, L.REMINDERS_SENT, L.LAST_REMINDER, L.LAST_CHANNEL,
+                           L.OUTCOME, D.MAILTO],
+    "Permessi mancanti": [L.COMUNE, L.PROVINCE, L.STATUS, L.MISSING_PERMISSIONS],
 }  # fmt: skip
 columns = st.segmented_control("Colonne", list(COLUMNS), default="Motivo", key="reminders_columns") or "Motivo"
 st.dataframe(
@@ -107,16 +112,16 @@ st.dataframe(
     column_order=[c for c in COLUMNS[columns] if c in shown.columns],
     column_config={k: EXPORT_LABELS.get(k, k) for k in shown.columns}
     | {
-        "comune": st.column_config.TextColumn("Comune", width=text_width(shown["comune"], "Comune")),
-        "province": st.column_config.TextColumn("Prov.", width=56),
-        "status": status_column(width=100),
-        "days_late": st.column_config.NumberColumn("Giorni di ritardo", width=text_width([], "Giorni di ritardo")),
-        "reminders_sent": st.column_config.NumberColumn(
+        L.COMUNE: st.column_config.TextColumn("Comune", width=text_width(shown[L.COMUNE], "Comune")),
+        L.PROVINCE: st.column_config.TextColumn("Prov.", width=56),
+        L.STATUS: status_column(width=100),
+        L.DAYS_LATE: st.column_config.NumberColumn("Giorni di ritardo", width=text_width([], "Giorni di ritardo")),
+        L.REMINDERS_SENT: st.column_config.NumberColumn(
             "Promemoria inviati", width=text_width([], "Promemoria inviati")
         ),
-        "last_reminder": st.column_config.TextColumn("Ultimo promemoria", width=text_width([], "Ultimo promemoria")),
-        "outcome": st.column_config.TextColumn("Esito dell'ultimo invio", width=text_width(shown["outcome"], "Esito")),
-        "mailto": st.column_config.LinkColumn(
+        L.LAST_REMINDER: st.column_config.TextColumn("Ultimo promemoria", width=text_width([], "Ultimo promemoria")),
+        L.OUTCOME: st.column_config.TextColumn("Esito dell'ultimo invio", width=text_width(shown[L.OUTCOME], "Esito")),
+        D.MAILTO: st.column_config.LinkColumn(
             "Bozza", display_text="scrivi", help="Apre la bozza nella posta", width=64
         ),
     },
@@ -133,7 +138,7 @@ receipts_section(ctx, log)
 send_section(ctx, table, log)
 
 st.subheader("Registra i promemoria inviati")
-labels = {k: f"{n} ({p})" if p else n for k, n, p in zip(table["key"], table["comune"], table["province"], strict=True)}
+labels = {k: f"{n} ({p})" if p else n for k, n, p in zip(table[L.KEY], table[L.COMUNE], table[L.PROVINCE], strict=True)}
 with st.form("mark_form", border=True):
     everyone = st.checkbox(
         f"Tutti i comuni dell'elenco ({count_comuni(len(table))})" + (" (con i filtri attivi)" if ctx.filtered else ""),
@@ -179,11 +184,11 @@ if screenshot_mode():
     st.info("Le bozze contengono referenti e indirizzi: sono nascoste in modalità screenshot.")
 elif not table.empty:
     pick = st.selectbox("Comune", list(labels), format_func=labels.get, key="draft_comune")
-    letter = chase.letters(table.loc[table["key"] == pick]).iloc[0]
+    letter = chase.letters(table.loc[table[L.KEY] == pick]).iloc[0]
     # Without a usable address, ``address`` already says so and why: «nessun indirizzo utilizzabile (…)».
-    to = f"{md_escape(letter['to'])} · " if letter["to"] else "— "
-    st.markdown(f"**A:** {to}{md_escape(letter['address'])}  \n**Oggetto:** {md_escape(letter['subject'])}")
-    st.code(letter["body"], language=None, wrap_lines=True)
-    st.link_button("Apri nel programma di posta", letter["mailto"], icon=":material/mail:")
+    to = f"{md_escape(letter[D.TO])} · " if letter[D.TO] else "— "
+    st.markdown(f"**A:** {to}{md_escape(letter[D.ADDRESS])}  \n**Oggetto:** {md_escape(letter[D.SUBJECT])}")
+    st.code(letter[D.BODY], language=None, wrap_lines=True)
+    st.link_button("Apri nel programma di posta", letter[D.MAILTO], icon=":material/mail:")
 
 notes.all_comuni(ctx, ctx.view)  # the formal notes of the accounts, for the comuni that have editors

@@ -3,6 +3,8 @@
 import streamlit as st
 
 from rollout.italian import agree, number, of_total, outcome_counts, rows_read
+from rollout.keys import ComuniCols as C
+from rollout.keys import QualityCols as Q
 from ui.context import current, header
 from ui.derived import quality_tables
 from ui.format import compact, fit_height, md_escape, text_width, wrapped
@@ -47,41 +49,41 @@ with tabs[0]:
     st.caption("Righe il cui comune non è nell'elenco dei partecipanti o non è stato riconosciuto con certezza.")
     st.dataframe(
         unmatched, hide_index=True, key="q_unmatched", **wrapped(len(unmatched)),
-        column_order=["row", "comune_typed", "problem", "suggestion"],  # the aliases: in the block below
-        column_config={"row": st.column_config.NumberColumn("Riga", width=60),
-                       "comune_typed": st.column_config.TextColumn("Comune scritto", width=text_width(unmatched["comune_typed"], "Comune scritto", most=240)),
-                       "problem": "Problema",
-                       "suggestion": st.column_config.TextColumn("Suggerimento", width=text_width(unmatched["suggestion"], "Suggerimento", most=220))},
+        column_order=[Q.ROW, Q.COMUNE_TYPED, Q.PROBLEM, Q.SUGGESTION],  # the aliases: in the block below
+        column_config={Q.ROW: st.column_config.NumberColumn("Riga", width=60),
+                       Q.COMUNE_TYPED: st.column_config.TextColumn("Comune scritto", width=text_width(unmatched[Q.COMUNE_TYPED], "Comune scritto", most=240)),
+                       Q.PROBLEM: "Problema",
+                       Q.SUGGESTION: st.column_config.TextColumn("Suggerimento", width=text_width(unmatched[Q.SUGGESTION], "Suggerimento", most=220))},
     )  # fmt: skip
-    lines = [a for a in unmatched["alias"] if a]
+    lines = [a for a in unmatched[Q.ALIAS] if a]
     if lines:
         st.markdown("Se i suggerimenti sono giusti, aggiungi queste righe a `rollout.toml`:")
         st.code("[aliases]\n" + "\n".join(dict.fromkeys(lines)), language=None)  # no colours below 4.5:1
 with tabs[1]:
     st.dataframe(
         invalid, hide_index=True, key="q_invalid", **wrapped(len(invalid)),
-        column_config={"row": st.column_config.NumberColumn("Riga", width=60),
-                       "comune_typed": st.column_config.TextColumn("Comune scritto", width=text_width(invalid["comune_typed"], "Comune scritto", most=200)),
-                       "comune": st.column_config.TextColumn("Comune", width=text_width(invalid["comune"], "Comune", most=200)),
-                       "reason": "Motivo", "name": st.column_config.TextColumn("Dipendente", width=160)},
+        column_config={Q.ROW: st.column_config.NumberColumn("Riga", width=60),
+                       Q.COMUNE_TYPED: st.column_config.TextColumn("Comune scritto", width=text_width(invalid[Q.COMUNE_TYPED], "Comune scritto", most=200)),
+                       Q.COMUNE: st.column_config.TextColumn("Comune", width=text_width(invalid[Q.COMUNE], "Comune", most=200)),
+                       Q.REASON: "Motivo", Q.NAME: st.column_config.TextColumn("Dipendente", width=160)},
     )  # fmt: skip
 with tabs[2]:
     st.caption("Per ogni dipendente vale la risposta più recente: queste sono state corrette da una successiva.")
     st.dataframe(
         compact(replaced), hide_index=True, key="q_replaced",
-        **(wrapped(len(replaced)) if text_width(replaced.get("note", ())) > 260 else {"height": fit_height(len(replaced))}),
-        column_config={"row": st.column_config.NumberColumn("Riga", width=60),
-                       "replaced_by": st.column_config.NumberColumn("Sostituita dalla riga", width=text_width([], "Sostituita dalla riga")),
-                       "comune": st.column_config.TextColumn("Comune", width=text_width(replaced["comune"], "Comune", most=200)),
-                       "name": st.column_config.TextColumn("Dipendente", width=text_width(replaced.get("name", ()), "Dipendente", most=180)),
-                       "email": st.column_config.TextColumn("Email", width=text_width(replaced.get("email", ()), "Email", most=280)),
-                       "note": st.column_config.TextColumn("Nota", width=260)},
+        **(wrapped(len(replaced)) if text_width(replaced.get(Q.NOTE, ())) > 260 else {"height": fit_height(len(replaced))}),
+        column_config={Q.ROW: st.column_config.NumberColumn("Riga", width=60),
+                       Q.REPLACED_BY: st.column_config.NumberColumn("Sostituita dalla riga", width=text_width([], "Sostituita dalla riga")),
+                       Q.COMUNE: st.column_config.TextColumn("Comune", width=text_width(replaced[Q.COMUNE], "Comune", most=200)),
+                       Q.NAME: st.column_config.TextColumn("Dipendente", width=text_width(replaced.get(Q.NAME, ()), "Dipendente", most=180)),
+                       Q.EMAIL: st.column_config.TextColumn("Email", width=text_width(replaced.get(Q.EMAIL, ()), "Email", most=280)),
+                       Q.NOTE: st.column_config.TextColumn("Nota", width=260)},
     )  # fmt: skip
 with tabs[3]:
     st.caption("Testi nella risposta sui permessi che non corrispondono a nessuno dei sette (es. «Altro»).")
     st.dataframe(
         compact(unknown), hide_index=True, key="q_unknown", height=fit_height(len(unknown)),
-        column_config={"row": "Riga", "comune": "Comune", "text": "Testo", "counted": st.column_config.CheckboxColumn("Riga conteggiata")},
+        column_config={Q.ROW: "Riga", Q.COMUNE: "Comune", Q.TEXT: "Testo", Q.COUNTED: st.column_config.CheckboxColumn("Riga conteggiata")},
     )  # fmt: skip
 with tabs[4]:
     st.caption("Stesso nome nello stesso comune con identità diverse (es. una volta con email, una senza).")
@@ -90,7 +92,7 @@ with tabs[4]:
         hide_index=True,
         height=fit_height(len(duplicates)),
         key="q_duplicates",
-        column_config={"comune": "Comune", "name": "Dipendente", "rows": "Righe"},
+        column_config={Q.COMUNE: "Comune", Q.NAME: "Dipendente", Q.ROWS: "Righe"},
     )
 with tabs[5]:
     st.caption("Righe dell'elenco dei comuni escluse, con il motivo.")
@@ -99,5 +101,5 @@ with tabs[5]:
         hide_index=True,
         key="q_excluded",
         height=fit_height(len(excluded)),
-        column_config={"row": "Riga", "name": "Comune", "reason": "Motivo"},
+        column_config={C.ROW: "Riga", C.NAME: "Comune", C.REASON: "Motivo"},
     )

@@ -27,12 +27,14 @@ from rollout.italian import (
     status_count,
     without_at,
 )
+from rollout.keys import TotalKeys
 from rollout.outputs import staging
 from rollout.pipeline import report_load, settings_for
 from rollout.status import Snapshot
 from rollout.terminal import Progress, say
 from rollout.usecases.report import start_workers, write_report
 from rollout.views import answered_without_at
+from rollout.weekly.run import run_weekly
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERNAL = 3
@@ -56,6 +58,19 @@ def build_parser() -> argparse.ArgumentParser:
     add_source_flags(notes_cmd)
     notes_cmd.add_argument("--template", help="modello DOCX della nota (default: [accounts] note_template)")
     notes_cmd.add_argument("--out", required=True, help="cartella in cui scrivere le note")
+    weekly = sub.add_parser(
+        "weekly", help="la routine della settimana, per cron: rapporto datato, promemoria dovuti, riepilogo al comitato"
+    )
+    weekly.add_argument("--config", help="file TOML di configurazione (default: rollout.toml o $ROLLOUT_CONFIG)")
+    weekly.add_argument(
+        "--secrets",
+        help="file dei segreti: [smtp], [imap], credenziali Google (default: $ROLLOUT_SECRETS o .streamlit/secrets.toml)",
+    )
+    weekly.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="scrive il rapporto e mostra cosa partirebbe e a chi, senza inviare nulla",
+    )
     return parser
 
 
@@ -99,8 +114,8 @@ def summary(snap: Snapshot) -> str:
     t = snap.totals
     when = snap.settings.as_of_local.strftime(DATE_TIME)
     statuses = ", ".join(status_count(t[s], s) for s in STATUS_LABELS)
-    at = without_at(t["without_at_editor"], answered_without_at(snap.comuni))
-    return f"Situazione al {when}: {count_comuni(t['comuni'])}, {statuses}; {at}; {rows_read(len(snap.rows))}."
+    at = without_at(t[TotalKeys.WITHOUT_AT_EDITOR], answered_without_at(snap.comuni))
+    return f"Situazione al {when}: {count_comuni(t[TotalKeys.COMUNI])}, {statuses}; {at}; {rows_read(len(snap.rows))}."
 
 
 def accounts_notes(snap: Snapshot, config: Config, out: Path, template: str | None) -> list[str]:
@@ -148,6 +163,8 @@ def interrupted_line(args: argparse.Namespace | None, err: BaseException) -> str
         return f"{what}: i messaggi già inviati sono registrati; rilancia per riprendere"
     if command == ("reminders", "receipts"):
         return f"{what}: nessuna ricevuta registrata; rilancia per leggerle"
+    if command[0] == "weekly":
+        return f"{what}: nessun rapporto lasciato a metà, i messaggi già inviati sono registrati; rilancia il comando"
     if command[0] == "report" or command == ("accounts", "notes") or command == ("reminders", "export"):
         return f"{what}: nessun file lasciato a metà in {args.out}; rilancia il comando"
     return what
@@ -157,6 +174,10 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "reminders" and args.action == "receipts":
         return receipts(args)  # the mailbox and the log only: no source to read
     try:
+        if args.command == "weekly":
+            code, line = run_weekly(load_config(args.config), secrets=args.secrets, dry_run=args.dry_run)
+            say(line)
+            return code
         config = resolve_config(args)
         if args.command == "report":
             start_workers()

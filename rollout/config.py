@@ -34,9 +34,11 @@ from rollout.config_sections import (
     PERMISSION_COLUMN_KEYS,
     REMINDERS_KEYS,
     TEMPLATE_KEYS,
+    WEEKLY_KEYS,
     AccountsSettings,
     CacheSettings,
     ReminderSettings,
+    WeeklySettings,
     check_known,
     parse_access,
     parse_accounts,
@@ -44,6 +46,7 @@ from rollout.config_sections import (
     parse_cache,
     parse_columns,
     parse_reminders,
+    parse_weekly,
 )
 from rollout.errors import InputError
 from rollout.italian import DATE
@@ -55,14 +58,14 @@ _PREFILL_KEYS = ("form_prefill_field", "form_prefill_province_field", "form_pref
 # The keys each section accepts (docs/configuration.md lists them; tests/test_docs.py checks both agree).
 TOP_KEYS = frozenset({"campaign", "deadline", "as_of", "timezone", "form_url", "form_hosts", "date_order", "comuni",
                       "submissions", "contacts", "columns", "aliases", "reminders", "cache", "accounts", "access",
-                      *_PREFILL_KEYS})  # fmt: skip
+                      "weekly", *_PREFILL_KEYS})  # fmt: skip
 SOURCE_KEYS = frozenset({"source", "sheet", "worksheet"})  # a source given as a table
 # The typed sections and the keys each accepts, for whoever reads the configuration (and tests/test_docs.py).
 __all__ = ["ACCESS_KEYS", "ACCOUNTS_KEYS", "CACHE_KEYS", "COLUMN_KEYS", "COLUMN_TABLES", "DEFAULT_CACHE_FOLDER",
            "DEFAULT_DATABASE", "DEFAULT_TTL_SECONDS", "MIN_TTL_SECONDS", "PERMISSION_COLUMN_KEYS", "REMINDERS_KEYS",
-           "SOURCE_KEYS", "TEMPLATE_KEYS", "TOP_KEYS", "AccountsSettings", "CacheSettings", "Config", "ReminderSettings",
-           "SourceSpec", "find_config", "form_link_problem", "load_config", "parse_as_of", "parse_config",
-           "parse_deadline"]  # fmt: skip
+           "SOURCE_KEYS", "TEMPLATE_KEYS", "TOP_KEYS", "WEEKLY_KEYS", "AccountsSettings", "CacheSettings", "Config",
+           "ReminderSettings", "SourceSpec", "WeeklySettings", "find_config", "form_link_problem", "load_config",
+           "parse_as_of", "parse_config", "parse_deadline"]  # fmt: skip
 _ENTRY = re.compile(r"(?:entry\.)?(\d{1,15})")
 # Links: Google Forms' two hosts (with the path a form has there), else a host of form_hosts.
 GOOGLE_FORMS = {"docs.google.com": "/forms/", "forms.gle": "/"}
@@ -105,6 +108,7 @@ class Config:
     cache: CacheSettings = field(default_factory=CacheSettings)
     accounts: AccountsSettings = field(default_factory=AccountsSettings)
     allowed: tuple[str, ...] = ()  # [access] allowed: emails and @domains admitted after login
+    weekly: WeeklySettings = field(default_factory=WeeklySettings)
     path: Path | None = None
     demo: bool = False
     form_hosts: tuple[str, ...] = ()  # hosts besides Google Forms that form_url may name
@@ -124,6 +128,12 @@ class Config:
     def cache_dir(self) -> Path:
         """``[cache] folder``, relative to the configuration file; default ``.rollout-cache`` beside it."""
         folder = Path(self.cache.folder).expanduser()
+        return folder if folder.is_absolute() else self.base_dir / folder
+
+    @property
+    def weekly_dir(self) -> Path:
+        """``[weekly] out``, relative to the configuration file; default ``out`` beside it."""
+        folder = Path(self.weekly.out).expanduser()
         return folder if folder.is_absolute() else self.base_dir / folder
 
     def with_overrides(
@@ -239,6 +249,7 @@ def parse_config(data: Mapping[str, object], base_dir: Path, *, path: Path | Non
         cache=parse_cache(data),
         accounts=parse_accounts(data, base_dir),
         allowed=parse_access(data),
+        weekly=parse_weekly(data),
         path=path,
         demo=demo,
     )

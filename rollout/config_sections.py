@@ -30,6 +30,7 @@ REMINDERS_KEYS = frozenset({"database", "sender", "signature", "resend_after_day
 TEMPLATE_KEYS = frozenset({"subject", "body"})  # [reminders.pending], [reminders.missing], [reminders.no_at_editor]
 ACCOUNTS_KEYS = frozenset({"note_template", "signature"})
 ACCESS_KEYS = frozenset({"allowed"})  # the password belongs in .streamlit/secrets.toml
+WEEKLY_KEYS = frozenset({"out", "keep_weeks", "send_reminders", "recipients"})
 DEFAULT_CACHE_FOLDER = ".rollout-cache"
 DEFAULT_TTL_SECONDS = 300
 MIN_TTL_SECONDS = 10
@@ -69,6 +70,18 @@ class AccountsSettings:
 
     note_template: str = ""
     signature: str = ""
+
+
+@dataclass(frozen=True)
+class WeeklySettings:
+    """``[weekly]``: the scheduled run (``python -m rollout weekly``). ``out`` is relative to the
+    configuration file (``Config.weekly_dir``); ``keep_weeks`` 0 keeps every week; ``recipients``
+    are checked addresses in lower case (the steering committee's summary)."""
+
+    out: str = "out"
+    keep_weeks: int = 12
+    send_reminders: bool = False
+    recipients: tuple[str, ...] = ()
 
 
 def table_of(data: Mapping[str, object], key: str) -> dict:
@@ -233,3 +246,33 @@ def parse_access(data: Mapping[str, object]) -> tuple[str, ...]:
         )
     check_known(table, ACCESS_KEYS, "in [access]")
     return parse_allowlist(table.get("allowed", []))
+
+
+def parse_weekly(data: Mapping[str, object]) -> WeeklySettings:
+    """``[weekly]``: the reports' folder, how many weeks to keep, whether to send the reminders, the
+    summary's recipients (an address or a list)."""
+    table = table_of(data, "weekly")
+    check_known(table, WEEKLY_KEYS, "in [weekly]")
+    out = table.get("out", WeeklySettings.out)
+    if not isinstance(out, str) or not out.strip():
+        raise InputError("In [weekly] out deve essere il percorso di una cartella.")
+    keep = _whole(table.get("keep_weeks", WeeklySettings.keep_weeks))
+    if keep is None or keep < 0:
+        raise InputError("In [weekly] keep_weeks deve essere un numero intero di settimane (0: tienile tutte).")
+    send = table.get("send_reminders", False)
+    if not isinstance(send, bool):
+        raise InputError("In [weekly] send_reminders deve essere true o false.")
+    given = table.get("recipients", [])
+    items = [given] if isinstance(given, str) else given
+    if not isinstance(items, list):
+        raise InputError(
+            'In [weekly] recipients deve essere un indirizzo o un elenco, per esempio ["comitato@azienda.it"].'
+        )
+    recipients = []
+    for item in items:
+        address = normalise_email(item) if isinstance(item, str) else ""
+        if not address:
+            shown = "".join(c if c.isprintable() else "?" for c in str(item)[:200])
+            raise InputError(f"In [weekly] recipients non è un indirizzo email valido: '{shown}'.")
+        recipients.append(address)
+    return WeeklySettings(out.strip(), keep, send, tuple(dict.fromkeys(recipients)))

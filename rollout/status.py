@@ -16,9 +16,12 @@ import pandas as pd
 # The statuses' and outcomes' names live with the rest of the wording; imported from here too.
 from rollout.italian import OUTCOME_LABELS as OUTCOME_LABELS
 from rollout.italian import STATUS_LABELS as STATUS_LABELS
+from rollout.keys import ComuniCols as C
+from rollout.keys import CoverageCols, OutcomeCols, TotalKeys
+from rollout.keys import ResponseCols as R
 from rollout.read.comuni import ComuniList
 from rollout.read.matching import PROBLEM_LABELS as MATCH_LABELS
-from rollout.read.permissions import PERMISSION_KEYS
+from rollout.read.permissions import AT_KEY, PERMISSION_KEYS
 from rollout.read.responses import PROBLEM_LABELS, Responses
 
 STATUSES = ("on_time", "late", "pending", "missing")
@@ -97,7 +100,7 @@ class Snapshot:
 
     @cached_property
     def outcome_counts(self) -> dict[str, int]:
-        counts = self.rows["outcome"].value_counts()
+        counts = self.rows[OutcomeCols.OUTCOME].value_counts()
         return {o: int(counts.get(o, 0)) for o in OUTCOMES}
 
     @property
@@ -108,10 +111,10 @@ class Snapshot:
 
 def totals_of(comuni: pd.DataFrame) -> dict[str, int]:
     """Comuni by status, and those without an Amministrazione Trasparente editor (any subset)."""
-    counts = comuni["status"].value_counts()
-    out = {"comuni": len(comuni)}
+    counts = comuni[C.STATUS].value_counts()
+    out = {TotalKeys.COMUNI: len(comuni)}
     out.update({s: int(counts.get(s, 0)) for s in STATUSES})
-    out["without_at_editor"] = int((~comuni["has_at_editor"]).sum())
+    out[TotalKeys.WITHOUT_AT_EDITOR] = int((~comuni[C.HAS_AT_EDITOR]).sum())
     return out
 
 
@@ -120,14 +123,17 @@ def coverage_of(comuni: pd.DataFrame) -> pd.DataFrame:
     total = len(comuni)
     counts = [int((comuni[k] > 0).sum()) for k in PERMISSION_KEYS]
     shares = [c / total if total else 0.0 for c in counts]
-    return pd.DataFrame({"comuni": counts, "share": shares}, index=pd.Index(PERMISSION_KEYS, name="permission"))
+    return pd.DataFrame(
+        {CoverageCols.COMUNI: counts, CoverageCols.SHARE: shares},
+        index=pd.Index(PERMISSION_KEYS, name=CoverageCols.PERMISSION),
+    )
 
 
 def evaluate(responses: Responses, comuni: ComuniList, settings: Settings) -> Snapshot:
     """Statuses, current editors and row outcomes at ``settings.as_of``."""
     rows = responses.rows
-    in_view = (rows["ts"] <= settings.as_of).fillna(False).astype(bool).to_numpy()
-    problem = rows["problem"]
+    in_view = (rows[R.TS] <= settings.as_of).fillna(False).astype(bool).to_numpy()
+    problem = rows[R.PROBLEM]
     outcome = np.select(
         [
             problem.isin(["empty_row", "bad_timestamp"]).to_numpy(),
@@ -139,40 +145,40 @@ def evaluate(responses: Responses, comuni: ComuniList, settings: Settings) -> Sn
         default="valid",
     )
     # Only the columns the rules need, with the employee as an integer code: cheap to sort and group.
-    slim = rows.loc[outcome == "valid", ["ts", "cid", "ident", "filler_email", *PERMISSION_KEYS]]
-    valid = slim.sort_values("ts", kind="stable")
-    latest = ~valid.duplicated(["cid", "ident"], keep="last").to_numpy()
+    slim = rows.loc[outcome == "valid", [R.TS, R.CID, R.IDENT, R.FILLER_EMAIL, *PERMISSION_KEYS]]
+    valid = slim.sort_values(R.TS, kind="stable")
+    latest = ~valid.duplicated([R.CID, R.IDENT], keep="last").to_numpy()
     current = valid.loc[latest]
     replaced = valid.loc[~latest]
     successor = pd.Series(current.index.to_numpy(), index=_pair(current))
     replaced_by = pd.Series(successor.reindex(_pair(replaced)).to_numpy(), index=replaced.index)
 
     table = pd.DataFrame(index=rows.index)
-    table["outcome"] = np.where(outcome == "valid", "counted", outcome)
-    table.loc[replaced.index, "outcome"] = "replaced"
-    table["reason"] = _reasons(rows, table["outcome"], replaced_by)
-    table["replaced_by"] = replaced_by.reindex(rows.index).astype("Int64")
+    table[OutcomeCols.OUTCOME] = np.where(outcome == "valid", "counted", outcome)
+    table.loc[replaced.index, OutcomeCols.OUTCOME] = "replaced"
+    table[OutcomeCols.REASON] = _reasons(rows, table[OutcomeCols.OUTCOME], replaced_by)
+    table[OutcomeCols.REPLACED_BY] = replaced_by.reindex(rows.index).astype("Int64")
     status = _comuni_status(comuni, valid, current, settings)
     return Snapshot(settings, status, current.index, table, comuni, responses)
 
 
 def _pair(frame: pd.DataFrame) -> pd.Index:
     """(comune, employee) as one integer per row."""
-    return pd.Index(frame["cid"].to_numpy(np.int64) * (1 << 32) + frame["ident"].to_numpy(np.int64))
+    return pd.Index(frame[R.CID].to_numpy(np.int64) * (1 << 32) + frame[R.IDENT].to_numpy(np.int64))
 
 
 def _reasons(rows: pd.DataFrame, outcome: pd.Series, replaced_by: pd.Series) -> pd.Series:
     reason = pd.Series("", index=rows.index, dtype=str)
     invalid = outcome.eq("invalid")
-    reason[invalid] = rows.loc[invalid, "problem"].map(PROBLEM_LABELS)
-    only_other = invalid & rows["problem"].eq("no_permission") & rows["unknown_text"].ne("")
-    reason[only_other] = "nessun permesso riconosciuto; testo non riconosciuto: " + rows.loc[only_other, "unknown_text"]
-    bad_ts = invalid & rows["problem"].eq("bad_timestamp")
-    reason[bad_ts] = "data/ora della risposta illeggibile: '" + rows.loc[bad_ts, "ts_raw"] + "'"
+    reason[invalid] = rows.loc[invalid, R.PROBLEM].map(PROBLEM_LABELS)
+    only_other = invalid & rows[R.PROBLEM].eq("no_permission") & rows[R.UNKNOWN_TEXT].ne("")
+    reason[only_other] = "nessun permesso riconosciuto; testo non riconosciuto: " + rows.loc[only_other, R.UNKNOWN_TEXT]
+    bad_ts = invalid & rows[R.PROBLEM].eq("bad_timestamp")
+    reason[bad_ts] = "data/ora della risposta illeggibile: '" + rows.loc[bad_ts, R.TS_RAW] + "'"
     unmatched = outcome.eq("unmatched")
     reason[unmatched] = (
-        rows.loc[unmatched, "match_problem"].map(MATCH_LABELS).fillna("comune non riconosciuto")
-        + ": " + rows.loc[unmatched, "match_detail"]
+        rows.loc[unmatched, R.MATCH_PROBLEM].map(MATCH_LABELS).fillna("comune non riconosciuto")
+        + ": " + rows.loc[unmatched, R.MATCH_DETAIL]
     )  # fmt: skip
     reason[replaced_by.index] = "sostituita dalla risposta della riga " + replaced_by.astype(str)
     return reason
@@ -180,28 +186,28 @@ def _reasons(rows: pd.DataFrame, outcome: pd.Series, replaced_by: pd.Series) -> 
 
 def _comuni_status(comuni: ComuniList, valid: pd.DataFrame, current: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     out = comuni.frame.copy()
-    first = valid.groupby("cid")["ts"].min()
-    out["first_response"] = first.reindex(out.index)
-    last = valid.groupby("cid")["ts"].max()
-    out["last_response"] = last.reindex(out.index)
-    out["editors"] = current.groupby("cid").size().reindex(out.index, fill_value=0).astype(int)
-    perms = current.groupby("cid")[list(PERMISSION_KEYS)].sum().reindex(out.index, fill_value=0).astype(int)
+    first = valid.groupby(R.CID)[R.TS].min()
+    out[C.FIRST_RESPONSE] = first.reindex(out.index)
+    last = valid.groupby(R.CID)[R.TS].max()
+    out[C.LAST_RESPONSE] = last.reindex(out.index)
+    out[C.EDITORS] = current.groupby(R.CID).size().reindex(out.index, fill_value=0).astype(int)
+    perms = current.groupby(R.CID)[list(PERMISSION_KEYS)].sum().reindex(out.index, fill_value=0).astype(int)
     for key in PERMISSION_KEYS:
         out[key] = perms[key]
-    answered = out["first_response"].notna()
-    on_time = answered & (out["first_response"] < settings.deadline_end)
+    answered = out[C.FIRST_RESPONSE].notna()
+    on_time = answered & (out[C.FIRST_RESPONSE] < settings.deadline_end)
     passed = settings.as_of >= settings.deadline_end
-    out["status"] = np.select(
+    out[C.STATUS] = np.select(
         [on_time, answered, ~answered & (not passed)], ["on_time", "late", "pending"], default="missing"
     )
-    out["has_at_editor"] = out["amministrazione_trasparente"] > 0
+    out[C.HAS_AT_EDITOR] = out[AT_KEY] > 0
     covered = perms.to_numpy() > 0
-    out["missing"] = [tuple(k for k, has in zip(PERMISSION_KEYS, row, strict=True) if not has) for row in covered]
-    first_day = out["first_response"].dt.tz_convert(settings.tz).dt.tz_localize(None).to_numpy().astype("datetime64[D]")
+    out[C.MISSING] = [tuple(k for k, has in zip(PERMISSION_KEYS, row, strict=True) if not has) for row in covered]
+    first_day = out[C.FIRST_RESPONSE].dt.tz_convert(settings.tz).dt.tz_localize(None).to_numpy().astype("datetime64[D]")
     late = (first_day - np.datetime64(settings.deadline, "D")).astype("timedelta64[D]").astype(np.int64)
-    late = np.where(out["first_response"].isna().to_numpy(), max(settings.days_past_deadline, 0), late)
-    out["days_late"] = np.where(out["status"].isin(["late", "missing"]), late, 0).astype(int)
-    with_filler = current.loc[current["filler_email"] != ""].sort_values("ts", kind="stable")
-    filler = with_filler.groupby("cid")["filler_email"].last()
-    out["filler_email"] = filler.reindex(out.index).fillna("").astype(str)
+    late = np.where(out[C.FIRST_RESPONSE].isna().to_numpy(), max(settings.days_past_deadline, 0), late)
+    out[C.DAYS_LATE] = np.where(out[C.STATUS].isin(["late", "missing"]), late, 0).astype(int)
+    with_filler = current.loc[current[R.FILLER_EMAIL] != ""].sort_values(R.TS, kind="stable")
+    filler = with_filler.groupby(R.CID)[R.FILLER_EMAIL].last()
+    out[C.FILLER_EMAIL] = filler.reindex(out.index).fillna("").astype(str)
     return out

@@ -9,6 +9,10 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from rollout.italian import AT_LONG, answered_part, number, percent, plural, signed, without_at
+from rollout.keys import ComuniCols as C
+from rollout.keys import EmployeeCols as E
+from rollout.keys import OutcomeCols, TotalKeys
+from rollout.keys import ResponseCols as R
 from rollout.read.permissions import PERMISSION_KEYS, PERMISSIONS
 from rollout.read.text import words, words_series
 from rollout.status import totals_of
@@ -28,13 +32,13 @@ class Kpi:
 
 
 KPIS = (
-    Kpi("Comuni", "comuni", False),
+    Kpi("Comuni", TotalKeys.COMUNI, False),
     Kpi("In tempo", "on_time", False),
     Kpi("In ritardo", "late", False),
     Kpi("In attesa", "pending", True, "Nessuna risposta, scadenza non ancora passata"),
     Kpi("Mancanti", "missing", True, "Nessuna risposta, scadenza passata"),
     Kpi(
-        "Senza editor AT", "without_at_editor", True,
+        "Senza editor AT", TotalKeys.WITHOUT_AT_EDITOR, True,
         f"Comuni {AT_LONG}, che abbiano risposto o no; sotto, quanti di loro hanno risposto",
     ),
 )  # fmt: skip
@@ -49,7 +53,7 @@ def week_totals(view: pd.DataFrame, week_before: pd.DataFrame) -> tuple[dict[str
 def answered_without_at(comuni: pd.DataFrame) -> int:
     """The comuni that answered (on time or late) without naming an AT editor: the part of
     ``totals.without_at_editor`` that needs a reminder for the editor alone."""
-    return int((comuni["status"].isin(["on_time", "late"]) & ~comuni["has_at_editor"]).sum())
+    return int((comuni[C.STATUS].isin(["on_time", "late"]) & ~comuni[C.HAS_AT_EDITOR]).sum())
 
 
 @dataclass(frozen=True)
@@ -70,18 +74,23 @@ class KpiFigure:
     def change_text(self) -> str:
         return signed(self.change)
 
+    @property
+    def week_text(self) -> str:
+        """The change in words: ``+31 in 7 giorni``, ``invariato in 7 giorni``."""
+        return f"{self.change_text} in 7 giorni" if self.change else "invariato in 7 giorni"
+
 
 def kpi_figures(now: dict[str, int], before: dict[str, int], answered: int | None = None) -> list[KpiFigure]:
     """The KPIs of ``week_totals``; ``answered``: ``answered_without_at`` of the same comuni (without
     it, «Senza editor AT» gets the share of all comuni like the others)."""
-    total = now["comuni"]
+    total = now[TotalKeys.COMUNI]
     out = []
     for kpi in KPIS:
         value = now[kpi.key]
-        if kpi.key == "without_at_editor" and answered is not None:
+        if kpi.key == TotalKeys.WITHOUT_AT_EDITOR and answered is not None:
             note = answered_part(answered)
         else:
-            note = "" if kpi.key == "comuni" or not total else f"{percent(value / total)} dei comuni"
+            note = "" if kpi.key == TotalKeys.COMUNI or not total else f"{percent(value / total)} dei comuni"
         out.append(KpiFigure(kpi, value, value - before[kpi.key], note))
     return out
 
@@ -135,7 +144,7 @@ def to_do(comuni: pd.DataFrame, review_rows: int = 0, last_reminder: pd.Series |
     """What needs action, in order: missing comuni, pending ones, those that answered without an AT
     editor (each in ``to_chase``'s order), response rows to review (unmatched or invalid)."""
     chase = to_chase(comuni, last_reminder)
-    whole = int((~comuni["has_at_editor"]).sum())
+    whole = int((~comuni[C.HAS_AT_EDITOR]).sum())
     items = [
         Todo(kind, len(names), tuple(names), order, whole if kind == "no_at" else 0)
         for kind, (names, order) in chase.items()
@@ -156,15 +165,15 @@ def filter_comuni(
     """Comuni matching every given filter; an empty filter keeps everything."""
     mask = pd.Series(True, index=comuni.index)
     if provinces := list(provinces):
-        mask &= comuni["province"].isin(provinces)
+        mask &= comuni[C.PROVINCE].isin(provinces)
     if statuses := list(statuses):
-        mask &= comuni["status"].isin(statuses)
+        mask &= comuni[C.STATUS].isin(statuses)
     if waves := list(waves):
-        mask &= comuni["wave"].isin(waves)
+        mask &= comuni[C.WAVE].isin(waves)
     if missing_permission:
         mask &= comuni[missing_permission] == 0
     if text := words(search):
-        mask &= comuni["name"].map(words).str.contains(text, regex=False)
+        mask &= comuni[C.NAME].map(words).str.contains(text, regex=False)
     return comuni.loc[mask]
 
 
@@ -175,20 +184,20 @@ def by_status(comuni: pd.DataFrame) -> pd.Index:
     """The comuni's index by status (``ACTION_ORDER``), then by name (case and accents aside), then
     by province."""
     keys = pd.DataFrame({
-        "status": comuni["status"].map({s: i for i, s in enumerate(ACTION_ORDER)}),
-        "name": words_series(comuni["name"]),
-        "province": comuni["province"].astype(str),
+        C.STATUS: comuni[C.STATUS].map({s: i for i, s in enumerate(ACTION_ORDER)}),
+        C.NAME: words_series(comuni[C.NAME]),
+        C.PROVINCE: comuni[C.PROVINCE].astype(str),
     })  # fmt: skip
-    return keys.sort_values(["status", "name", "province"], kind="stable").index
+    return keys.sort_values([C.STATUS, C.NAME, C.PROVINCE], kind="stable").index
 
 
 def permission_matrix(comuni: pd.DataFrame) -> pd.DataFrame:
     """Comune × permission (True = at least one current editor), most gaps first."""
     covered = comuni[list(PERMISSION_KEYS)] > 0
-    out = pd.DataFrame({"name": comuni["name"], "province": comuni["province"], "status": comuni["status"]})
+    out = pd.DataFrame({C.NAME: comuni[C.NAME], C.PROVINCE: comuni[C.PROVINCE], C.STATUS: comuni[C.STATUS]})
     out = out.join(covered)
     out["gaps"] = (~covered).sum(axis=1).astype(int)
-    return out.sort_values(["gaps", "province", "name"], ascending=[False, True, True], kind="stable")
+    return out.sort_values(["gaps", C.PROVINCE, C.NAME], ascending=[False, True, True], kind="stable")
 
 
 def completeness(comuni: pd.DataFrame) -> dict[str, int]:
@@ -206,26 +215,26 @@ def completeness(comuni: pd.DataFrame) -> dict[str, int]:
 def employees_of(snap: Snapshot, cid: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The current editors of one comune and the responses of theirs that were replaced."""
     rows = snap.responses.rows
-    outcome = snap.rows["outcome"]
-    mine = rows["cid"] == cid
+    outcome = snap.rows[OutcomeCols.OUTCOME]
+    mine = rows[R.CID] == cid
     current = rows.loc[mine & (outcome == "counted")]
     replaced = rows.loc[mine & (outcome == "replaced")]
 
     def table(frame: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame({
-            "row": frame.index.to_numpy(),
-            "ts": frame["ts"].to_numpy(),
-            "name": frame["name"].to_numpy(),
-            "email": frame["email"].where(frame["email"] != "", frame["email_raw"]).to_numpy(),
-            "fiscal_code": frame["fiscal_code"].to_numpy(),
-            "permissions": [
+            E.ROW: frame.index.to_numpy(),
+            E.TS: frame[R.TS].to_numpy(),
+            E.NAME: frame[R.NAME].to_numpy(),
+            E.EMAIL: frame[R.EMAIL].where(frame[R.EMAIL] != "", frame[R.EMAIL_RAW]).to_numpy(),
+            E.FISCAL_CODE: frame[R.FISCAL_CODE].to_numpy(),
+            E.PERMISSIONS: [
                 [k for k in PERMISSION_KEYS if r[k]] for r in frame[list(PERMISSION_KEYS)].to_dict("records")
             ],
-            "office": frame["office"].to_numpy(),
+            E.OFFICE: frame[R.OFFICE].to_numpy(),
         })  # fmt: skip
 
     later = table(replaced)
-    later["replaced_by"] = snap.rows.loc[replaced.index, "replaced_by"].astype("Int64").to_numpy()
+    later[E.REPLACED_BY] = snap.rows.loc[replaced.index, OutcomeCols.REPLACED_BY].astype("Int64").to_numpy()
     return table(current), later
 
 
@@ -241,11 +250,11 @@ def to_chase(comuni: pd.DataFrame, last_reminder: pd.Series | None = None) -> di
     longest without a reminder: never reminded first, then the oldest last reminder
     (``last_reminder``: ISO day per comune, "" for none); then by province and name.
     """
-    answered = comuni["status"].isin(["on_time", "late"])
+    answered = comuni[C.STATUS].isin(["on_time", "late"])
     groups = {
-        "missing": comuni["status"] == "missing",
-        "pending": comuni["status"] == "pending",
-        "no_at": answered & ~comuni["has_at_editor"],
+        "missing": comuni[C.STATUS] == "missing",
+        "pending": comuni[C.STATUS] == "pending",
+        "no_at": answered & ~comuni[C.HAS_AT_EDITOR],
     }
     last = pd.Series("", index=comuni.index) if last_reminder is None else last_reminder.reindex(comuni.index)
     out = {}
@@ -253,11 +262,11 @@ def to_chase(comuni: pd.DataFrame, last_reminder: pd.Series | None = None) -> di
         part = comuni.loc[mask]
         keys = pd.DataFrame({
             "last": last.loc[part.index].fillna("").astype(str),
-            "province": part["province"].astype(str),
-            "name": words_series(part["name"]),
+            C.PROVINCE: part[C.PROVINCE].astype(str),
+            C.NAME: words_series(part[C.NAME]),
         })  # fmt: skip
-        part = part.loc[keys.sort_values(["last", "province", "name"], kind="stable").index]
-        names = (part["name"] + " (" + part["province"] + ")").where(part["province"] != "", part["name"])
+        part = part.loc[keys.sort_values(["last", C.PROVINCE, C.NAME], kind="stable").index]
+        names = (part[C.NAME] + " (" + part[C.PROVINCE] + ")").where(part[C.PROVINCE] != "", part[C.NAME])
         order = LEAST_REMINDED_FIRST if (keys["last"] != "").any() else BY_PROVINCE
         out[kind] = (names.tolist(), order)
     return out

@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pandas.testing import assert_frame_equal
 
 from conftest import grid
 from data_sources import read_source
@@ -35,15 +36,23 @@ def test_open_data_file():
     )
     comuni = load_comuni(grid(text))
     assert comuni.kind == "open_data"
-    assert comuni.frame[["row", "name", "code", "province"]].values.tolist() == [
-        [2, "Cefalù", "082027", "PA"],
-        [3, "Melito di Napoli", "063045", "NA"],  # empty provincia: taken from cod_provincia 063
-    ]
-    assert comuni.excluded.values.tolist() == [
-        [4, "Caivano", "candidatura ritirata (stato_candidatura R)"],
-        [5, "Aosta", "non è un comune (tipologia_ente: Altri Enti)"],
-        [6, "Cefalù", "duplicato della riga 2"],
-    ]
+    expected = pd.DataFrame(
+        [
+            [2, "Cefalù", "082027", "PA"],
+            [3, "Melito di Napoli", "063045", "NA"],  # empty provincia: taken from cod_provincia 063
+        ],
+        columns=["row", "name", "code", "province"],
+    )
+    assert_frame_equal(comuni.frame[expected.columns], expected)
+    expected = pd.DataFrame(
+        [
+            [4, "Caivano", "candidatura ritirata (stato_candidatura R)"],
+            [5, "Aosta", "non è un comune (tipologia_ente: Altri Enti)"],
+            [6, "Cefalù", "duplicato della riga 2"],
+        ],
+        columns=["row", "name", "reason"],
+    )
+    assert_frame_equal(comuni.excluded, expected)
 
 
 def test_pm_sheet_with_its_own_headers():
@@ -57,21 +66,30 @@ def test_pm_sheet_with_its_own_headers():
         "Aosta,AO,007003,,\n"
     )
     comuni = load_comuni(grid(text))
-    assert comuni.frame[["row", "name", "code", "province", "contact_email", "contact_raw"]].values.tolist() == [
-        [3, "Comune di Aosta", "007003", "AO", "m.rossi@comune.aosta.it", "m.rossi@comune.aosta.it"],
-        [4, "Melito di Napoli", "063045", "NA", "", "non ho email"],
-    ]
-    assert comuni.excluded.values.tolist() == [
-        [5, "", "riga vuota"],
-        [6, "", "nome del comune mancante"],
-        [7, "Aosta", "duplicato della riga 3"],
-    ]
+    expected = pd.DataFrame(
+        [
+            [3, "Comune di Aosta", "007003", "AO", "m.rossi@comune.aosta.it", "m.rossi@comune.aosta.it"],
+            [4, "Melito di Napoli", "063045", "NA", "", "non ho email"],
+        ],
+        columns=["row", "name", "code", "province", "contact_email", "contact_raw"],
+    )
+    assert_frame_equal(comuni.frame[expected.columns], expected)
+    expected = pd.DataFrame(
+        [
+            [5, "", "riga vuota"],
+            [6, "", "nome del comune mancante"],
+            [7, "Aosta", "duplicato della riga 3"],
+        ],
+        columns=["row", "name", "reason"],
+    )
+    assert_frame_equal(comuni.excluded, expected)
     assert "1 codice ISTAT aveva perso gli zeri iniziali: completato a 6 cifre." in comuni.notes
 
 
 def test_province_from_the_cadastral_code():
     comuni = load_comuni(grid("Comune,Codice catastale\nBaronissi,a674\n"))
-    assert comuni.frame[["code", "province"]].values.tolist() == [["A674", "SA"]]
+    expected = pd.DataFrame([["A674", "SA"]], columns=["code", "province"])
+    assert_frame_equal(comuni.frame[expected.columns], expected)
 
 
 def test_homonyms_in_two_provinces_are_two_comuni():
@@ -116,23 +134,31 @@ def test_open_data_placeholder_codes_are_no_code_and_duplicates_name_their_rows(
         f"istsc_geic81000a,Istituto Comprensivo Genova Centro,,Genova,010025,GE,010,Liguria,07{TAIL}{ACCEPTED}",
     )
     comuni = load_comuni(grid(text))
-    assert comuni.frame[["row", "name", "code", "province"]].values.tolist() == [
-        [2, "Setteville", "", "RM"],
-        [3, "Santa Caterina d'Este", "", "PD"],  # same placeholder code, another comune
-        [4, "Rifiano", "021073", "BZ"],
-        [6, "Brisighella", "039004", "RA"],  # empty `comune`: named by `ente`
-        [7, "Valbrenta", "", "VI"],
-        [8, "Val di Zoldo", "", "BL"],
-        [9, "Borgo Virgilio", "", "MN"],
-        [10, "Alpago", "", "BL"],
-        [12, "None", "001168", "TO"],  # a real comune (TO), not a missing value
-        [13, "Genova", "010025", "GE"],  # no tipologia_ente: `ente` says "Comune di"
-    ]
-    assert comuni.excluded.values.tolist() == [
-        [5, "Rifiano", "duplicato della riga 4"],
-        [11, "Setteville", "duplicato della riga 2"],
-        [14, "Genova", "non è un comune (tipologia_ente: vuota)"],
-    ]
+    expected = pd.DataFrame(
+        [
+            [2, "Setteville", "", "RM"],
+            [3, "Santa Caterina d'Este", "", "PD"],  # same placeholder code, another comune
+            [4, "Rifiano", "021073", "BZ"],
+            [6, "Brisighella", "039004", "RA"],  # empty `comune`: named by `ente`
+            [7, "Valbrenta", "", "VI"],
+            [8, "Val di Zoldo", "", "BL"],
+            [9, "Borgo Virgilio", "", "MN"],
+            [10, "Alpago", "", "BL"],
+            [12, "None", "001168", "TO"],  # a real comune (TO), not a missing value
+            [13, "Genova", "010025", "GE"],  # no tipologia_ente: `ente` says "Comune di"
+        ],
+        columns=["row", "name", "code", "province"],
+    )
+    assert_frame_equal(comuni.frame[expected.columns], expected)
+    expected = pd.DataFrame(
+        [
+            [5, "Rifiano", "duplicato della riga 4"],
+            [11, "Setteville", "duplicato della riga 2"],
+            [14, "Genova", "non è un comune (tipologia_ente: vuota)"],
+        ],
+        columns=["row", "name", "reason"],
+    )
+    assert_frame_equal(comuni.excluded, expected)
     assert comuni.notes == (
         "2 righe duplicate nell'elenco dei comuni, conteggiate una volta sola: righe 5 (= riga 4), 11 (= riga 2).",
     )
@@ -157,12 +183,17 @@ def test_codes_as_spreadsheets_mangle_them(code, expected):
 
 def test_a_row_without_code_is_the_same_comune_as_the_coded_row():
     comuni = load_comuni(grid("Comune,Provincia,Codice ISTAT\nNola,NA,063047\nAosta,AO,\nNola,NA,N/D\nNola,,\n"))
-    assert comuni.frame[["row", "name", "code", "province"]].values.tolist() == [
-        [2, "Nola", "063047", "NA"],  # province "NA" is Napoli, never a placeholder
-        [3, "Aosta", "", "AO"],
-        [5, "Nola", "", ""],  # no province, no code: cannot be told from a Nola elsewhere
-    ]
-    assert comuni.excluded.values.tolist() == [[4, "Nola", "duplicato della riga 2"]]
+    expected = pd.DataFrame(
+        [
+            [2, "Nola", "063047", "NA"],  # province "NA" is Napoli, never a placeholder
+            [3, "Aosta", "", "AO"],
+            [5, "Nola", "", ""],  # no province, no code: cannot be told from a Nola elsewhere
+        ],
+        columns=["row", "name", "code", "province"],
+    )
+    assert_frame_equal(comuni.frame[expected.columns], expected)
+    expected = pd.DataFrame([[4, "Nola", "duplicato della riga 2"]], columns=["row", "name", "reason"])
+    assert_frame_equal(comuni.excluded, expected)
 
 
 def test_totals_and_repeated_headers_are_never_comuni():
@@ -181,14 +212,18 @@ def test_totals_and_repeated_headers_are_never_comuni():
     )
     comuni = load_comuni(grid(text))
     assert comuni.frame["name"].tolist() == ["Aosta", "Somma Lombardo", "Nola", "Comune di None"]
-    assert comuni.excluded.values.tolist() == [
-        [2, "(nome)", "intestazione ripetuta, non un comune"],
-        [5, "Comune", "intestazione ripetuta, non un comune"],
-        [7, "Totale comuni: 130", "riga dei totali, non un comune"],
-        [8, "TOTALE", "riga dei totali, non un comune"],
-        [9, "Totale", "riga dei totali, non un comune"],
-        [10, "Tot.", "riga dei totali, non un comune"],
-    ]
+    expected = pd.DataFrame(
+        [
+            [2, "(nome)", "intestazione ripetuta, non un comune"],
+            [5, "Comune", "intestazione ripetuta, non un comune"],
+            [7, "Totale comuni: 130", "riga dei totali, non un comune"],
+            [8, "TOTALE", "riga dei totali, non un comune"],
+            [9, "Totale", "riga dei totali, non un comune"],
+            [10, "Tot.", "riga dei totali, non un comune"],
+        ],
+        columns=["row", "name", "reason"],
+    )
+    assert_frame_equal(comuni.excluded, expected)
     assert comuni.notes == (
         "4 righe dei totali nell'elenco dei comuni (righe 7, 8, 9, 10): non sono comuni.",
         "2 intestazioni ripetute nell'elenco dei comuni (righe 2, 5): non sono comuni.",
@@ -206,9 +241,11 @@ def test_english_and_italian_totals_are_never_comuni():
     text += "Somma Vesuviana,NA,063079\nSumirago,VA,012125\nTotalità,,\n"
     comuni = load_comuni(grid(text))
     assert comuni.frame["name"].tolist() == ["Aosta", "Somma Vesuviana", "Sumirago", "Totalità"]
-    assert comuni.excluded.values.tolist() == [
-        [3 + i, t, "riga dei totali, non un comune"] for i, t in enumerate(TOTALS)
-    ]
+    expected = pd.DataFrame(
+        [[3 + i, t, "riga dei totali, non un comune"] for i, t in enumerate(TOTALS)],
+        columns=["row", "name", "reason"],
+    )
+    assert_frame_equal(comuni.excluded, expected)
     assert comuni.notes == (
         "22 righe dei totali nell'elenco dei comuni (righe 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, … (+12)): non sono comuni.",
     )
@@ -233,7 +270,8 @@ def test_a_second_header_line_with_other_words_is_not_a_comune():
     text = "Denominazione,Prov.,Cod. ISTAT\nComune,Provincia,Codice\nAosta,AO,007003\n"
     comuni = load_comuni(grid(text))
     assert comuni.frame["name"].tolist() == ["Aosta"]
-    assert comuni.excluded.values.tolist() == [[2, "Comune", "intestazione ripetuta, non un comune"]]
+    expected = pd.DataFrame([[2, "Comune", "intestazione ripetuta, non un comune"]], columns=["row", "name", "reason"])
+    assert_frame_equal(comuni.excluded, expected)
 
 
 def test_rows_that_only_look_like_labels_stay_comuni():
@@ -266,11 +304,15 @@ def test_istat_list_as_published_keeps_every_comune():
     ]
     data = ("\r\n".join([ISTAT_HEADER, *rows]) + "\r\n").encode("cp1252")
     comuni = load_comuni(read_source(io.BytesIO(data)))
-    assert comuni.frame[["row", "name", "code", "province", "region"]].values.tolist() == [
-        [2, "Rifiano", "021073", "BZ", "Trentino-Alto Adige/Südtirol"],
-        [3, "None", "001168", "TO", "Piemonte"],
-        [4, "Villa San Pietro", "111105", "SU", "Sardegna"],
-    ]
+    expected = pd.DataFrame(
+        [
+            [2, "Rifiano", "021073", "BZ", "Trentino-Alto Adige/Südtirol"],
+            [3, "None", "001168", "TO", "Piemonte"],
+            [4, "Villa San Pietro", "111105", "SU", "Sardegna"],
+        ],
+        columns=["row", "name", "code", "province", "region"],
+    )
+    assert_frame_equal(comuni.frame[expected.columns], expected)
     assert comuni.excluded.empty
 
 

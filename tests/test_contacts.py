@@ -17,7 +17,9 @@ import zipfile
 from email import policy
 
 import openpyxl
+import pandas as pd
 import pytest
+from pandas.testing import assert_frame_equal
 
 from conftest import DATA, grid, run_app, run_cli
 from data_sources import http, read_source
@@ -73,22 +75,29 @@ def official_campaign(tmp_path, contacts: str = "enti.csv"):
 def test_the_enti_file_is_read_by_meaning():
     rows = registry().rows.set_index("ipa")
     # The first PEC among Mail1..Mail5, wherever it is; the first other address apart.
-    assert rows.loc["c_c342", ["pec", "email", "istat", "cadastral", "comune"]].tolist() == [
-        ENNA_PEC, "urp@comune.enna.example", "086009", "C342", True,
-    ]  # fmt: skip
-    assert rows.loc["c_g580", ["pec", "email"]].tolist() == ["", "segreteria@comune.piazzaarmerina.example"]
+    assert rows.loc["c_c342", ["pec", "email", "istat", "cadastral", "comune"]].to_dict() == {
+        "pec": ENNA_PEC, "email": "urp@comune.enna.example", "istat": "086009", "cadastral": "C342", "comune": True,
+    }  # fmt: skip
+    assert rows.loc["c_g580", ["pec", "email"]].to_dict() == {
+        "pec": "", "email": "segreteria@comune.piazzaarmerina.example",
+    }  # fmt: skip
     # Codice_comune_ISTAT is the comune's code; Codice_ISTAT (18201 for Enna) is the administration's own.
     assert "18201" not in rows["istat"].tolist()
     # Not comuni: a union (category L18), a school (L33), a consortium (L6, but not a comune's row).
     assert rows.loc[["ucen_en", "istsc_enic81500d", "cons_nola"], "comune"].tolist() == [False, False, False]
-    assert rows.loc["c_f924", ["pec", "invalid"]].tolist() == ["protocollo@pec.comune.nola.example", 1]
+    assert rows.loc["c_f924", ["pec", "invalid"]].to_dict() == {
+        "pec": "protocollo@pec.comune.nola.example",
+        "invalid": 1,
+    }
     assert len(rows) == 15
 
 
 def test_the_older_tab_separated_layout_is_read_by_meaning():
     rows = registry(OLD).rows.set_index("ipa")
     assert rows.index.tolist() == ["c_a676", "c_c342", "ucen_en", "c_g580", "c_f924", "istsc_enic81500d"]
-    assert rows.loc["c_c342", ["pec", "email", "comune"]].tolist() == [ENNA_PEC, "urp@comune.enna.example", True]
+    assert rows.loc["c_c342", ["pec", "email", "comune"]].to_dict() == {
+        "pec": ENNA_PEC, "email": "urp@comune.enna.example", "comune": True,
+    }  # fmt: skip
     # "null" is no address (the older export writes it in empty cells), not an invalid one.
     assert rows["invalid"].sum() == 0
     # tipologia_istat holds the category there: the union and the school are not comuni.
@@ -123,8 +132,11 @@ def test_the_official_file_finds_the_comuni_by_codice_ipa():
         registry(),
     )
     comuni = prepared.comuni.frame.set_index("name")
-    assert comuni.loc["Enna", ["ipa_code", "registry_match", "registry_pec"]].tolist() == ["c_c342", "ipa", ENNA_PEC]
-    assert comuni.loc["Villarosa", ["ipa_code", "registry_match", "registry_pec"]].tolist() == ["c_m011", "", ""]
+    expected = pd.DataFrame(
+        {"ipa_code": ["c_c342", "c_m011"], "registry_match": ["ipa", ""], "registry_pec": [ENNA_PEC, ""]},
+        index=pd.Index(["Enna", "Villarosa"], name="name"),
+    )
+    assert_frame_equal(comuni.loc[expected.index, expected.columns], expected)
     assert prepared.comuni.notes == (
         "Contatti IndicePA: 8 comuni su 9 trovati (8 per codice IPA), 7 con la PEC.",
         "Contatti IndicePA: 1 comune non trovato in IndicePA (per codice IPA, ISTAT o catastale): Villarosa (EN).",
@@ -136,29 +148,42 @@ def test_istat_codes_find_the_comune_not_a_union_or_a_consortium_sharing_them():
     comuni = comuni_with(
         "Comune,Provincia,Codice ISTAT\nEnna,EN,086009\nPomigliano d'Arco,NA,063057\nNola,NA,063050\nAgira,EN,086001\n"
     )
-    assert comuni[["registry_pec", "registry_ipa", "registry_match"]].values.tolist() == [
-        [ENNA_PEC, "c_c342", "istat"],  # not the union of comuni of Enna (ucen_en)
-        ["protocollo@pec.comune.pomigliano.example", "c_g812", "istat"],  # c_<catasto> over the police's row
-        ["protocollo@pec.comune.nola.example", "c_f924", "istat"],  # not the consortium (cons_nola)
-        ["", "", ""],  # only a school of Agira is registered
-    ]
+    expected = pd.DataFrame(
+        [
+            [ENNA_PEC, "c_c342", "istat"],  # not the union of comuni of Enna (ucen_en)
+            ["protocollo@pec.comune.pomigliano.example", "c_g812", "istat"],  # c_<catasto> over the police's row
+            ["protocollo@pec.comune.nola.example", "c_f924", "istat"],  # not the consortium (cons_nola)
+            ["", "", ""],  # only a school of Agira is registered
+        ],
+        columns=["registry_pec", "registry_ipa", "registry_match"],
+        index=pd.Index(["Enna", "Pomigliano d'Arco", "Nola", "Agira"], name="name"),
+    )
+    assert_frame_equal(comuni[expected.columns], expected)
 
 
 def test_cadastral_codes_find_the_comune_also_in_the_older_layout():
     listed = "Comune,Provincia,Codice catastale\nEnna,EN,C342\nNola,NA,F924\nTroina,EN,L448\n"
-    assert comuni_with(listed)[["registry_pec", "registry_match"]].values.tolist() == [
-        [ENNA_PEC, "cadastral"], ["protocollo@pec.comune.nola.example", "cadastral"],
-        ["protocollo@pec.comune.troina.example", "cadastral"],
-    ]  # fmt: skip
+    names = pd.Index(["Enna", "Nola", "Troina"], name="name")
+    expected = pd.DataFrame({
+        "registry_pec": [ENNA_PEC, "protocollo@pec.comune.nola.example", "protocollo@pec.comune.troina.example"],
+        "registry_match": ["cadastral", "cadastral", "cadastral"],
+    }, index=names)  # fmt: skip
+    assert_frame_equal(comuni_with(listed)[expected.columns], expected)
     # amministrazioni.txt has no codes: a comune's own IPA code, c_<catasto>, says which row is it.
-    assert comuni_with(listed, OLD)[["registry_pec", "registry_match"]].values.tolist() == [
-        [ENNA_PEC, "cadastral"], ["protocollo@pec.comune.nola.example", "cadastral"], ["", ""],
-    ]  # fmt: skip
+    expected = pd.DataFrame({
+        "registry_pec": [ENNA_PEC, "protocollo@pec.comune.nola.example", ""],
+        "registry_match": ["cadastral", "cadastral", ""],
+    }, index=names)  # fmt: skip
+    assert_frame_equal(comuni_with(listed, OLD)[expected.columns], expected)
 
 
 def test_a_comune_is_never_found_by_its_name():
     comuni = comuni_with("Comune,Provincia\nEnna,EN\nComune di Leonforte,EN\n")
-    assert comuni[["registry_pec", "registry_match"]].values.tolist() == [["", ""], ["", ""]]
+    expected = pd.DataFrame(
+        {"registry_pec": ["", ""], "registry_match": ["", ""]},
+        index=pd.Index(["Enna", "Comune di Leonforte"], name="name"),
+    )
+    assert_frame_equal(comuni[expected.columns], expected)
     assert contact_for(comuni.loc["Enna"]).source == "nessun contatto disponibile"
 
 
@@ -273,13 +298,17 @@ def test_with_the_official_file_every_comune_indicepa_lists_has_an_address():
         .all(axis=None)
     )
     table = reminders_list(snap)
-    assert table[["comune", "contact", "contact_source"]].values.tolist() == [
-        ["Piazza Armerina", "segreteria@comune.piazzaarmerina.example", "IndicePA (email, non PEC)"],
-        ["Villarosa", "", "nessun contatto disponibile"],
-        ["Paterno", "comune.paterno@pec.paterno-pz.example", "IndicePA (PEC)"],
-        # IndicePA's PEC before the address that filled Leonforte's form (protocollo@comune.leonforte.en.it)
-        ["Leonforte", "protocollo@pec.comune.leonforte.example", "IndicePA (PEC)"],
-    ]
+    expected = pd.DataFrame(
+        [
+            ["Piazza Armerina", "segreteria@comune.piazzaarmerina.example", "IndicePA (email, non PEC)"],
+            ["Villarosa", "", "nessun contatto disponibile"],
+            ["Paterno", "comune.paterno@pec.paterno-pz.example", "IndicePA (PEC)"],
+            # IndicePA's PEC before the address that filled Leonforte's form (protocollo@comune.leonforte.en.it)
+            ["Leonforte", "protocollo@pec.comune.leonforte.example", "IndicePA (PEC)"],
+        ],
+        columns=["comune", "contact", "contact_source"],
+    )
+    assert_frame_equal(table[expected.columns], expected)
 
 
 def test_reminders_files_and_drafts_say_where_each_address_came_from(tmp_path):
@@ -392,11 +421,16 @@ def test_the_comuni_page_shows_each_contact_and_its_origin(tmp_path, monkeypatch
     at.switch_page("pages/comuni.py").run()
     assert not at.exception and not at.error
     table = at.dataframe[0].value.set_index("Comune")
-    assert table.loc[["Enna", "Piazza Armerina", "Villarosa"], ["Contatto", "Fonte del contatto"]].values.tolist() == [
-        [ENNA_PEC, "IndicePA (PEC)"],
-        ["segreteria@comune.piazzaarmerina.example", "IndicePA (email, non PEC)"],
-        ["", "nessun contatto disponibile"],
-    ]
+    expected = pd.DataFrame(
+        [
+            [ENNA_PEC, "IndicePA (PEC)"],
+            ["segreteria@comune.piazzaarmerina.example", "IndicePA (email, non PEC)"],
+            ["", "nessun contatto disponibile"],
+        ],
+        columns=["Contatto", "Fonte del contatto"],
+        index=pd.Index(["Enna", "Piazza Armerina", "Villarosa"], name="Comune"),
+    )
+    assert_frame_equal(table.loc[expected.index, expected.columns], expected)
     box = at.selectbox(key="detail_comune")
     box.select(next(o for o in box.options if o.startswith("Paterno (PZ)"))).run()
     detail = next(c.value for c in at.caption if c.value.startswith("Stato:"))

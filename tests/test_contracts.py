@@ -133,13 +133,18 @@ def test_the_entry_points_keep_the_pages_contracts():
         assert {n.split(".")[0] for n in names} & forbidden == set(), name
 
 
-def test_the_interface_imports_only_public_names_of_the_project():
-    """dashboard.py, server.py and the pages use the project's public modules and names only."""
+def test_every_module_imports_only_public_names_of_the_project():
+    """dashboard.py, server.py, the pages, the packages, the benchmarks, the data scripts and the test
+    kit use the project's public modules and names only (``__future__`` and dunders aside)."""
     project = set(CONTRACTS["root_packages"])
+    code = [p for p in project_files() if p.relative_to(ROOT).parts[0] in project]
     private = {}
-    for path in [*(ROOT / n for n in ENTRY_POINTS), *sorted((ROOT / "pages").glob("*.py"))]:
+    for path in [*(ROOT / n for n in ENTRY_POINTS), *code]:
         names = imported(path.read_text(encoding="utf-8"))
-        found = [n for n in names if n.split(".")[0] in project and any(p.startswith("_") for p in n.split("."))]
+        found = [
+            n for n in names
+            if n.split(".")[0] in project and any(p.startswith("_") and not p.startswith("__") for p in n.split("."))
+        ]  # fmt: skip
         if found:
             private[path.relative_to(ROOT).as_posix()] = sorted(found)
     assert private == {}

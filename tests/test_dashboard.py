@@ -8,6 +8,7 @@ import weakref
 import pandas as pd
 import pyarrow as pa
 import pytest
+from pandas.testing import assert_frame_equal
 
 from conftest import ROOT, run_app
 from ui.data import _long_lived
@@ -166,7 +167,8 @@ def test_drill_down_shows_the_latest_response(demo):
     assert avallone["Riga"] == 52
     assert avallone["Risposta del"] == "01/09/2023 08:58"
     assert avallone["Permessi"] == "Sito web, Newsletter, Amm. trasparente, Tecnico"
-    assert replaced[["Riga", "Sostituita dalla riga"]].values.tolist() == [[17, 52]]
+    expected = pd.DataFrame([[17, 52]], columns=["Riga", "Sostituita dalla riga"])
+    assert_frame_equal(replaced[expected.columns], expected)
 
 
 def test_reminders_page_lists_who_to_chase(demo):
@@ -186,8 +188,10 @@ def test_quality_page_accounts_for_every_row(demo):
         "7 non valide. Totale: 303."
     )
     unmatched = at.dataframe[0].value
-    assert unmatched["row"].tolist() == [93, 107]
-    assert unmatched["comune_typed"].tolist() == ["Comune di Montecorvino Pugliano", "Provincia di Salerno"]
+    expected = pd.DataFrame(
+        {"row": [93, 107], "comune_typed": ["Comune di Montecorvino Pugliano", "Provincia di Salerno"]}
+    )
+    assert_frame_equal(unmatched[expected.columns], expected)
 
 
 def test_a_broken_configuration_shows_a_message_not_a_traceback(tmp_path, monkeypatch):

@@ -137,6 +137,7 @@ CONFIG_SECTIONS: list[tuple[str, str, Callable[[], set[str]], bool]] = [
     *[(ROLLOUT_TOML, f"`[reminders.{r}]`", lambda: set(config.TEMPLATE_KEYS), False) for r in REASONS],
     (ROLLOUT_TOML, "`[accounts]`", lambda: set(config.ACCOUNTS_KEYS), False),
     (ROLLOUT_TOML, "`[access]`", lambda: set(config.ACCESS_KEYS), False),
+    (ROLLOUT_TOML, "`[weekly]`", lambda: set(config.WEEKLY_KEYS), False),
     # The other fields of a service account's JSON key are copied as they are: the docs name a few more.
     (SECRETS, "`[connections.gsheets]`", lambda: set(gsecrets._NOT_KEY_FIELDS) | set(gsecrets._REQUIRED), True),
     (SECRETS, "`[smtp]`", lambda: set(mail_settings.SMTP_KEYS), False),

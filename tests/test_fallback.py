@@ -15,6 +15,7 @@ import stat
 import pandas as pd
 import pytest
 from fake_google import EDIT_URL, EMAIL, KEY, FakeGoogle, golden_spreadsheet, route_to, secrets_table
+from pandas.testing import assert_frame_equal
 from streamlit.testing.v1 import AppTest
 
 from conftest import DATA, ROOT
@@ -67,7 +68,7 @@ def test_a_snapshot_keeps_every_cell_exactly(tmp_path):
     store = SnapshotStore(tmp_path / "cache")
     assert store.save("https://example.test/x.csv|", Grid(cells, "x.csv", ("nota",), loaded_at=moment)) == ""
     back = store.load("https://example.test/x.csv|")
-    assert back.cells.values.tolist() == cells.values.tolist()
+    assert_frame_equal(back.cells, cells)
     assert list(back.cells.index) == [1, 2, 3, 4] and list(back.cells.columns) == [0, 1, 2]
     assert (back.origin, back.notes, back.loaded_at, back.stale) == ("x.csv", ("nota",), moment, False)
     files = list((tmp_path / "cache").iterdir())

@@ -27,6 +27,7 @@ from rollout import interrupts
 from rollout.cli import main
 from rollout.outputs.staging import staged
 from rollout.reminders.log import ReminderLog
+from rollout.synthetic import national
 from testkit.smtp_server import Mailbox, Server
 
 pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
@@ -104,7 +105,10 @@ def test_a_report_stopped_while_reading_a_slow_source_leaves_no_worker(tmp_path)
 
 
 def test_accounts_notes_stopped_half_way_write_no_note(tmp_path):
-    configure(tmp_path, DEMO / "comuni.csv", DEMO / "risposte.csv")
+    # Some 700 notes (the demo's 60 could all be written between the poll that sees them begin and
+    # the signal, on a busy machine): the signal always comes half way.
+    national.generate(tmp_path, n_comuni=800, n_responses=1500)
+    configure(tmp_path, national.COMUNI_FILE, national.RESPONSES_FILE)
     notes = Command(tmp_path, "accounts", "notes", "--config", "rollout.toml", "--out", "note")
 
     def rendering() -> list[str]:  # the notes' temporary folder: beside the output (staged) or inside it

@@ -7,6 +7,7 @@ import csv
 import json
 
 import pandas as pd
+from pandas.testing import assert_frame_equal
 
 from conftest import COMUNI_CSV, responses, snapshot
 from rollout import cli
@@ -44,13 +45,15 @@ def test_rows_with_invisible_characters_count():
         comuni_csv=COMUNI_CSV.replace("Paterno,PZ", "\u200bPaterno,PZ"),
     )
     rows = snap.responses.rows
-    assert rows["problem"].tolist() == ["", "", ""]
-    assert rows["email"].tolist() == ["m.rossi@x.it", "a.bianchi@x.it", "c.verdi@x.it"]
-    assert rows["comune_raw"].tolist() == [
-        "<U+FEFF>Melito di Napoli",
-        "Castel<U+200B> d'Azzano",
-        "Calliano<U+200B> (TN)",
-    ]
+    expected = pd.DataFrame(
+        {
+            "problem": ["", "", ""],
+            "email": ["m.rossi@x.it", "a.bianchi@x.it", "c.verdi@x.it"],
+            "comune_raw": ["<U+FEFF>Melito di Napoli", "Castel<U+200B> d'Azzano", "Calliano<U+200B> (TN)"],
+        },
+        index=pd.Index([2, 3, 4], name="row"),
+    )
+    assert_frame_equal(rows[expected.columns], expected)
     assert "Paterno" in snap.comuni_list.frame["name"].tolist()  # the listed name without its zero-width space
 
 

@@ -54,9 +54,9 @@ def test_every_demo_comune_is_on_the_map(demo):
     assert (len(md.comuni), len(md.not_on_map)) == (130, 0)
     assert md.regions == ("15",) and md.provinces == ("AV", "SA") and not md.national
     avella = md.comuni.loc[demo.comuni["name"] == "Avella"].iloc[0]
-    assert avella[["istat", "provincia", "stato", "prima_risposta", "editor"]].tolist() == [
-        "064007", "AV", "in tempo", "05/09/2023 10:47", 2,
-    ]  # fmt: skip
+    assert avella[["istat", "provincia", "stato", "prima_risposta", "editor"]].to_dict() == {
+        "istat": "064007", "provincia": "AV", "stato": "in tempo", "prima_risposta": "05/09/2023 10:47", "editor": 2,
+    }  # fmt: skip
     # Only what the tooltips need: no referents, no emails.
     assert list(md.comuni.columns) == [
         "istat", "comune", "provincia", "status", "stato", "prima_risposta", "editor", "senza_at",

@@ -4,6 +4,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pandas.testing import assert_frame_equal
 
 from rollout.errors import InputError
 from rollout.read.matching import ComuneMatcher, Match, alias_line
@@ -259,4 +260,7 @@ def test_a_long_listed_name_counts_the_response_that_names_it():
         comuni_csv=COMUNI_CSV + f'"{LONG}",SA,065999,,\n',
     )
     assert snap.rows["outcome"].tolist() == ["counted"]
-    assert snap.comuni.loc[snap.comuni["code"] == "065999", ["editors", "status"]].values.tolist() == [[1, "on_time"]]
+    expected = pd.DataFrame([[1, "on_time"]], columns=["editors", "status"])
+    assert_frame_equal(
+        snap.comuni.loc[snap.comuni["code"] == "065999", expected.columns].reset_index(drop=True), expected
+    )

@@ -14,8 +14,10 @@ import shutil
 import sqlite3
 from email import policy
 
+import pandas as pd
 import pytest
 from imapclient import IMAPClient
+from pandas.testing import assert_frame_equal
 from streamlit.testing.v1 import AppTest
 from test_receipts import SENT, UNKNOWN
 
@@ -199,7 +201,7 @@ def test_receipts_from_the_command_line_once_and_only_for_our_messages(tmp_path,
     ]
     states = log.outbox().set_index("comune")[["state", "detail"]]
     assert states["state"].value_counts().to_dict() == {"sent": 11, "bounced": 2, "delivered": 2, "replied": 1}
-    assert states.loc["Avella"].tolist() == ["bounced", AVELLA_REASON]
+    assert states.loc["Avella"].to_dict() == {"state": "bounced", "detail": AVELLA_REASON}
     assert states.loc["Bisaccia", "state"] == "sent"  # accepted by the PEC provider: still waiting
     before = log.outbox()
 
@@ -388,13 +390,17 @@ def test_the_promemoria_page_reads_the_receipts_and_shows_each_outcome(tmp_path,
         "non cambiano l'esito, 1 di un messaggio non inviato dal tracker, 1 non pertinente."
     ]
     changes = table_with(at, "Motivo")
-    assert changes.values.tolist() == [
-        ["Avella", "respinto", AVELLA_REASON],
-        ["Cassano Irpino", "respinto", CASSANO_REASON],
-        ["Lioni", "consegnato", ""],
-        ["Melito Irpino", "risposta ricevuta", ""],
-        ["Capriglia Irpina", "consegnato", ""],
-    ]
+    expected = pd.DataFrame(
+        [
+            ["Avella", "respinto", AVELLA_REASON],
+            ["Cassano Irpino", "respinto", CASSANO_REASON],
+            ["Lioni", "consegnato", ""],
+            ["Melito Irpino", "risposta ricevuta", ""],
+            ["Capriglia Irpina", "consegnato", ""],
+        ],
+        columns=["Comune", "Esito", "Motivo"],
+    )
+    assert_frame_equal(changes, expected)
     shown = outcomes_shown(at)
     assert {
         k: shown[k]

@@ -5,6 +5,7 @@ import zipfile
 
 import openpyxl
 import pytest
+from pandas.testing import assert_frame_equal
 
 from conftest import ROOT
 from data_sources import SourceError, read_source
@@ -199,7 +200,7 @@ def test_fast_and_tolerant_csv_readers_agree(path):
     data = path.read_bytes()
     fast = read_bytes(data, path.name).cells
     tolerant = read_csv_text(decode_text(data, path.name), path.name).cells
-    assert fast.values.tolist() == tolerant.values.tolist()
+    assert_frame_equal(fast, tolerant)
     assert list(fast.index) == list(tolerant.index)
 
 

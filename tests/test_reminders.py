@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pandas.testing import assert_frame_equal
 
 from conftest import COMUNI_CSV, responses, snapshot
 from rollout.config import parse_config
@@ -72,22 +73,26 @@ def test_the_list_says_why_and_how_to_reach_each_comune(snap, tmp_path):
     log.record([Mark("063045", "Melito di Napoli")], dt.date(2023, 9, 15), "email")
     log.record([Mark("063045", "Melito di Napoli")], dt.date(2023, 9, 22), "pec")
     table = reminders_list(snap, marks=log.summary())
-    assert table[["comune", "province", "code", "reason", "days_late", "contact", "contact_source"]].values.tolist() == [
-        ["Calliano", "AT", "005013", "missing", 16, "", "nessun contatto disponibile"],
-        ["Melito di Napoli", "NA", "063045", "missing", 16, "urp@comune.melito.na.it", "elenco comuni"],
-        ["Calliano", "TN", "022035", "missing", 16, "", "nessun contatto disponibile"],
-        ["Paternò", "CT", "087033", "no_at_editor", 0, "ufficio@comune.paterno.ct.it",
-         "indirizzo di chi ha compilato il modulo"],
-        ["Montecorvino Rovella", "SA", "065074", "no_at_editor", 0, "segreteria@comune.montecorvinorovella.sa.it",
-         "elenco comuni"],
-    ]  # fmt: skip
+    expected = pd.DataFrame(
+        [
+            ["Calliano", "AT", "005013", "missing", 16, "", "nessun contatto disponibile"],
+            ["Melito di Napoli", "NA", "063045", "missing", 16, "urp@comune.melito.na.it", "elenco comuni"],
+            ["Calliano", "TN", "022035", "missing", 16, "", "nessun contatto disponibile"],
+            ["Paternò", "CT", "087033", "no_at_editor", 0, "ufficio@comune.paterno.ct.it",
+             "indirizzo di chi ha compilato il modulo"],
+            ["Montecorvino Rovella", "SA", "065074", "no_at_editor", 0, "segreteria@comune.montecorvinorovella.sa.it",
+             "elenco comuni"],
+        ],
+        columns=["comune", "province", "code", "reason", "days_late", "contact", "contact_source"],
+    )  # fmt: skip
+    assert_frame_equal(table[expected.columns], expected)
     melito = by_comune(table, "Melito di Napoli", "NA")
-    assert melito[["reminders_sent", "last_reminder", "last_channel"]].tolist() == [2, "2023-09-22", "PEC"]
-    assert by_comune(table, "Paternò", "CT")[["reminders_sent", "last_reminder", "last_channel"]].tolist() == [
-        0,
-        "",
-        "",
-    ]
+    assert melito[["reminders_sent", "last_reminder", "last_channel"]].to_dict() == {
+        "reminders_sent": 2, "last_reminder": "2023-09-22", "last_channel": "PEC",
+    }  # fmt: skip
+    assert by_comune(table, "Paternò", "CT")[["reminders_sent", "last_reminder", "last_channel"]].to_dict() == {
+        "reminders_sent": 0, "last_reminder": "", "last_channel": "",
+    }  # fmt: skip
 
 
 def test_a_missing_comune_gets_the_reminder_past_the_deadline(letters):
@@ -138,10 +143,14 @@ def test_before_the_deadline_the_reminder_counts_the_days_left():
 
 def test_a_comune_without_a_usable_address_is_kept_and_said_so(letters):
     calliano = letters.loc[letters["comune"] == "Calliano"]
-    assert calliano[["province", "to", "address"]].values.tolist() == [
-        ["AT", "", "nessun indirizzo utilizzabile (nessun contatto disponibile)"],
-        ["TN", "", "nessun indirizzo utilizzabile (nessun contatto disponibile)"],
-    ]
+    expected = pd.DataFrame(
+        [
+            ["AT", "", "nessun indirizzo utilizzabile (nessun contatto disponibile)"],
+            ["TN", "", "nessun indirizzo utilizzabile (nessun contatto disponibile)"],
+        ],
+        columns=["province", "to", "address"],
+    )
+    assert_frame_equal(calliano[expected.columns].reset_index(drop=True), expected)
     assert calliano["mailto"].str.startswith("mailto:?subject=Sollecito").all()
 
 
@@ -242,10 +251,14 @@ def test_the_zip_holds_one_eml_per_comune_and_an_index(snap, letters):
     calliano = parse_eml(archive.read("001 Calliano (AT).eml"))
     assert calliano["To"] is None  # no usable address: the draft is there, the PM fills the recipient in
     index = pd.read_csv(io.BytesIO(archive.read("elenco.csv")), encoding="utf-8-sig", dtype=str, keep_default_na=False)
-    assert index[["File", "Destinatario", "Fonte dell'indirizzo"]].values.tolist()[:2] == [
-        ["001 Calliano (AT).eml", "", "nessun indirizzo utilizzabile (nessun contatto disponibile)"],
-        ["002 Melito di Napoli (NA).eml", "urp@comune.melito.na.it", "elenco comuni"],
-    ]
+    expected = pd.DataFrame(
+        [
+            ["001 Calliano (AT).eml", "", "nessun indirizzo utilizzabile (nessun contatto disponibile)"],
+            ["002 Melito di Napoli (NA).eml", "urp@comune.melito.na.it", "elenco comuni"],
+        ],
+        columns=["File", "Destinatario", "Fonte dell'indirizzo"],
+    )
+    assert_frame_equal(index[expected.columns].head(2), expected)
     readme = archive.read("LEGGIMI.txt").decode("utf-8")
     assert "2 comuni senza un indirizzo utilizzabile: la bozza non ha destinatario." in readme
     assert "- Calliano (TN): nessun indirizzo utilizzabile (nessun contatto disponibile)" in readme

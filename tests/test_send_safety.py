@@ -196,7 +196,7 @@ def test_a_comune_is_never_mailed_twice_when_its_list_gains_codes_or_becomes_the
     config = load_config(folder / "rollout.toml")
     table = reminders_list(run_report(config)[0], marks=log_of(folder).summary())
     sent = table.set_index("comune")[["reminders_sent", "last_reminder"]]
-    assert sent.loc["Avella"].tolist() == [1, dt.date.today().isoformat()]
+    assert sent.loc["Avella"].to_dict() == {"reminders_sent": 1, "last_reminder": dt.date.today().isoformat()}
     assert sent["reminders_sent"].sum() == 16  # each comune found again under its ISTAT code
 
 

@@ -1,6 +1,7 @@
 """Validity, latest-wins, status at as_of, coverage: the rules of DESIGN.md, one test each."""
 
 import pandas as pd
+from pandas.testing import assert_frame_equal
 
 from conftest import by_name, responses, snapshot
 from rollout.outputs.tables import status_dict
@@ -222,7 +223,8 @@ def test_the_same_name_under_two_identities_is_listed_as_a_possible_duplicate():
         )
     )
     assert by_name(snap, "Montecorvino Rovella")["editors"] == 3  # DESIGN: email, else name
-    assert possible_duplicates(snap).values.tolist() == [["Montecorvino Rovella", "Greco Anna", "2, 3"]]
+    expected = pd.DataFrame([["Montecorvino Rovella", "Greco Anna", "2, 3"]], columns=["comune", "name", "rows"])
+    assert_frame_equal(possible_duplicates(snap), expected)
 
 
 def test_the_week_before_and_the_to_do_list_shared_by_the_panoramica_and_the_picture():

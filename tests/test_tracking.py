@@ -9,7 +9,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
+from pandas.testing import assert_frame_equal
 
 from conftest import ROOT
 from rollout.config import Config, parse_config
@@ -50,17 +52,25 @@ def test_marks_are_counted_with_the_last_date_and_channel(tmp_path):
     log.record([AVELLA], dt.date(2023, 9, 18), "phone")  # recorded later, sent earlier
     summary = log.summary()
     # the last one that counts for the resend interval; no message sent by the tracker: no outcome
-    assert summary.loc["A508"].tolist() == [
-        3, "2023-09-20", "pec", "catasto:A508 istat:064007 nome:avella|AV", "2023-09-20", "", "", 0,
-    ]  # fmt: skip
-    assert summary.loc["A881"].tolist() == [
-        1, "2023-09-14", "email", "catasto:A881 istat:064011 nome:bisaccia|AV", "2023-09-14", "", "", 0,
-    ]  # fmt: skip
-    assert log.history("A508")[["sent_on", "channel", "note"]].values.tolist() == [
-        ["2023-09-20", "pec", "secondo sollecito"],
-        ["2023-09-18", "phone", ""],
-        ["2023-09-14", "email", ""],
-    ]
+    assert summary.loc["A508"].to_dict() == {
+        "reminders_sent": 3, "last_reminder": "2023-09-20", "last_channel": "pec",
+        "ids": "catasto:A508 istat:064007 nome:avella|AV", "last_counted": "2023-09-20",
+        "last_outcome": "", "outcome_detail": "", "outcome_order": 0,
+    }  # fmt: skip
+    assert summary.loc["A881"].to_dict() == {
+        "reminders_sent": 1, "last_reminder": "2023-09-14", "last_channel": "email",
+        "ids": "catasto:A881 istat:064011 nome:bisaccia|AV", "last_counted": "2023-09-14",
+        "last_outcome": "", "outcome_detail": "", "outcome_order": 0,
+    }  # fmt: skip
+    expected = pd.DataFrame(
+        [
+            ["2023-09-20", "pec", "secondo sollecito"],
+            ["2023-09-18", "phone", ""],
+            ["2023-09-14", "email", ""],
+        ],
+        columns=["sent_on", "channel", "note"],
+    )
+    assert_frame_equal(log.history("A508")[expected.columns], expected)
     con = sqlite3.connect(tmp_path / "promemoria.sqlite3")
     assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     con.close()
@@ -97,9 +107,8 @@ def test_marks_survive_a_restart(tmp_path):
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     # Another process, long after the first one ended, sees the mark.
-    assert ReminderLog(path).history("A508")[["sent_on", "channel", "note"]].values.tolist() == [
-        ["2023-09-14", "email", "primo"]
-    ]
+    expected = pd.DataFrame([["2023-09-14", "email", "primo"]], columns=["sent_on", "channel", "note"])
+    assert_frame_equal(ReminderLog(path).history("A508")[expected.columns], expected)
 
 
 def _write_many(path: str, writer: int, batches: int) -> None:
@@ -179,7 +188,9 @@ def test_a_log_from_before_the_outbox_is_read_without_changing_it(tmp_path):
     before = path.read_bytes()
     log = ReminderLog(path)
     assert log.blocked().empty and log.outbox().empty
-    assert log.summary().loc["A508"].tolist() == [
-        1, "2023-09-14", "email", "catasto:A508 istat:064007 nome:avella|AV", "2023-09-14", "", "", 0,
-    ]  # fmt: skip
+    assert log.summary().loc["A508"].to_dict() == {
+        "reminders_sent": 1, "last_reminder": "2023-09-14", "last_channel": "email",
+        "ids": "catasto:A508 istat:064007 nome:avella|AV", "last_counted": "2023-09-14",
+        "last_outcome": "", "outcome_detail": "", "outcome_order": 0,
+    }  # fmt: skip
     assert path.read_bytes() == before

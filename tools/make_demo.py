@@ -10,7 +10,6 @@ Employees are invented; their fiscal codes are computed from the invented data.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import random
 from pathlib import Path
@@ -23,27 +22,18 @@ from rollout.synthetic import (
     LAST_DAY,
     OPTIONS,
     REQUEST_SENT,
+    RESPONSE_HEADERS,
     office_hours,
     official,
     slug,
     stamp,
     strip_accents,
     typo,
+    write_csv,
 )
 
 DEMO = Path(__file__).resolve().parents[1] / "data" / "demo"
 SEED = 141
-HEADERS = [
-    "Informazioni cronologiche",
-    "Indirizzo email",
-    "Comune",
-    "Cognome del dipendente",
-    "Nome del dipendente",
-    "Codice fiscale del dipendente",
-    "Indirizzo email del dipendente",
-    "Ufficio di appartenenza",
-    "Permessi da assegnare al dipendente",
-]
 FIRST_M = "Antonio Giuseppe Giovanni Francesco Vincenzo Salvatore Luigi Carmine Gerardo Pasquale Alfonso Raffaele Michele Domenico Nicola Enzo Rocco Ciro Massimo Paolo".split()
 FIRST_F = "Maria Anna Giuseppina Rosa Carmela Teresa Angela Lucia Assunta Antonella Raffaella Annalisa Filomena Stefania Concetta Giovanna Elena Marta Sara Ilaria".split()
 SURNAMES = ["Esposito", "Russo", "De Luca", "Ferrara", "Santoro", "Romano", "Coppola", "Rinaldi", "Napolitano",
@@ -171,19 +161,14 @@ def build(rng: random.Random) -> tuple[list[list[str]], list[list[str]]]:
     ]  # fmt: skip
     responses.extend(odd)
     responses.sort(key=lambda r: r[0])
-    rows = [HEADERS] + [[stamp(when), *row] for when, row in responses]
+    rows = [RESPONSE_HEADERS] + [[stamp(when), *row] for when, row in responses]
     return comuni_rows, rows
-
-
-def write(path: Path, rows: list[list[str]]) -> None:
-    with path.open("w", encoding="utf-8", newline="") as fh:
-        csv.writer(fh, lineterminator="\r\n").writerows(rows)
 
 
 def main() -> None:
     comuni, responses = build(random.Random(SEED))
-    write(DEMO / "comuni.csv", comuni)
-    write(DEMO / "risposte.csv", responses)
+    write_csv(DEMO / "comuni.csv", comuni)
+    write_csv(DEMO / "risposte.csv", responses)
     print(f"{len(comuni) - 1} comuni, {len(responses) - 1} risposte")
 
 

@@ -213,7 +213,8 @@ def sidebar(access: Access) -> None:
     if access.mode == "open":
         st.warning(
             "**Accesso libero**: nessuna password né login configurati. Chiunque raggiunga questo "
-            "server vede nomi, email e codici fiscali. Vedi docs/deploying.md, «Deploying safely».",
+            "server vede nomi, email e codici fiscali. Vedi la Guida, «I dati personali» (per chi gestisce "
+            "il server: docs/deploying.md).",
             icon=":material/warning:",
         )
         return

@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from rollout.italian import moments
+from rollout.keys import ComuniCols as C
 from rollout.outputs.contacts import contacts_of
 from rollout.outputs.tables import permission_labels
 from rollout.read.permissions import PERMISSION_KEYS
@@ -29,18 +30,18 @@ def comuni_display(
     c = _snap.comuni.loc[by_status(_snap.comuni)]
     address, origin = contacts_of(c, bounced)
     table = pd.DataFrame({
-        "Comune": c["name"],
-        "Prov.": c["province"],
-        "Stato": c["status"].map(STATUS_LABELS),
-        "Prima risposta": moments(c["first_response"], _snap.settings.tz),
-        "Editor": c["editors"],
+        "Comune": c[C.NAME],
+        "Prov.": c[C.PROVINCE],
+        "Stato": c[C.STATUS].map(STATUS_LABELS),
+        "Prima risposta": moments(c[C.FIRST_RESPONSE], _snap.settings.tz),
+        "Editor": c[C.EDITORS],
         **{k: c[k] for k in PERMISSION_KEYS},
-        "Mancano": [missing_words(m) for m in c["missing"]],
+        "Mancano": [missing_words(m) for m in c[C.MISSING]],
         "Contatto": address,
         "Fonte del contatto": origin,
     }, index=c.index)  # fmt: skip
-    labels = (c["name"] + " (" + c["province"] + ")").where(c["province"] != "", c["name"])
-    keys = pd.Series(comune_keys(c["code"], c["name"], c["province"]), index=c.index)
+    labels = (c[C.NAME] + " (" + c[C.PROVINCE] + ")").where(c[C.PROVINCE] != "", c[C.NAME])
+    keys = pd.Series(comune_keys(c[C.CODE], c[C.NAME], c[C.PROVINCE]), index=c.index)
     return table, labels, keys
 
 

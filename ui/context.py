@@ -12,6 +12,7 @@ import streamlit as st
 from data_sources import describe_source
 from rollout.config import Config
 from rollout.italian import countdown, of_total, short_date, typed_day
+from rollout.keys import ComuniCols as C
 from rollout.pipeline import SourceState
 from rollout.status import STATUS_LABELS, Settings, Snapshot
 from rollout.views import filter_comuni
@@ -250,11 +251,11 @@ def _filters_box(snap: Snapshot) -> tuple:
     """The filter widgets; the values in force, as a hashable tuple (provinces, statuses, waves, search)."""
     comuni = snap.comuni
     st.markdown("**Filtri**")
-    provinces = sorted(p for p in comuni["province"].unique() if p)
+    provinces = sorted(p for p in comuni[C.PROVINCE].unique() if p)
     if len(provinces) > 1:
         st.multiselect("Provincia", provinces, key=state.PROVINCES, placeholder="Tutte")
     st.multiselect("Stato", list(STATUS_LABELS), key=state.STATUSES, format_func=STATUS_LABELS.get, placeholder="Tutti")
-    waves = sorted(w for w in comuni["wave"].unique() if w)
+    waves = sorted(w for w in comuni[C.WAVE].unique() if w)
     if waves:
         st.multiselect("Ondata", waves, key=state.WAVES, placeholder="Tutte")
     st.text_input("Cerca comune", key=state.SEARCH, placeholder="nome del comune")

@@ -12,6 +12,7 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
+from rollout.keys import MarkCols as M
 from rollout.outputs import charts, quality
 from rollout.outputs.links import FormLink
 from rollout.reminders.drafts import comuni_marks
@@ -85,5 +86,5 @@ def todos(_view: pd.DataFrame, view_key: tuple, review_rows: int, marks: pd.Data
     """The Panoramica's «Da fare» for the filtered comuni, each kind's comuni in ``to_chase``'s order
     (who went longest without a reminder first: ``marks``, the reminders' log, is part of the key).
     Shared, not copied: the items are frozen."""
-    last = comuni_marks(_view, marks)["last_reminder"] if marks is not None and len(marks) else None
+    last = comuni_marks(_view, marks)[M.LAST_REMINDER] if marks is not None and len(marks) else None
     return tuple(to_do(_view, review_rows, last))

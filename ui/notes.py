@@ -12,6 +12,7 @@ import streamlit as st
 
 from rollout.errors import InputError
 from rollout.italian import agree, answered_without_at_text, count_comuni, number, plural
+from rollout.keys import ComuniCols as C
 from rollout.outputs.notes import NoteTemplate, note_territories
 from rollout.usecases import notes
 from ui.context import Context
@@ -33,7 +34,7 @@ def template(ctx: Context) -> NoteTemplate | None:
 
 def one_comune(ctx: Context, cid: int) -> None:
     """Comuni page: the note of one comune (DOCX) and the same text for an email."""
-    if not (ctx.snap.comuni.at[cid, "editors"] > 0):
+    if not (ctx.snap.comuni.at[cid, C.EDITORS] > 0):
         st.caption("Nota degli account: disponibile quando il comune avrà almeno un editor.")
         return
     note = template(ctx)
@@ -82,8 +83,8 @@ def all_comuni(ctx: Context, comuni: pd.DataFrame) -> None:
     """The notes of the comuni in ``comuni`` that have current editors, or of one of their regions
     or provinces, as one ZIP: prepared on a click with a progress bar, then downloaded."""
     st.subheader("Note formali degli account")
-    with_editors = comuni.loc[comuni["editors"] > 0]
-    without_at = int((~with_editors["has_at_editor"]).sum())
+    with_editors = comuni.loc[comuni[C.EDITORS] > 0]
+    without_at = int((~with_editors[C.HAS_AT_EDITOR]).sum())
     st.caption(
         f"Una nota (Word) per ogni comune con editor ({count_comuni(len(with_editors))}"
         + (", con i filtri attivi" if ctx.filtered else "")
@@ -147,7 +148,7 @@ def all_comuni(ctx: Context, comuni: pd.DataFrame) -> None:
 def _prepare(ctx: Context, note: NoteTemplate, comuni: pd.DataFrame, key: tuple, name: str) -> dict | None:
     """Every note of ``comuni`` into a ZIP, with a progress bar; kept in the session for the same
     choice (the download's link exists only from its click, as for every download)."""
-    total = int((comuni["editors"] > 0).sum())
+    total = int((comuni[C.EDITORS] > 0).sum())
     bar = st.progress(0.0, text=f"Note preparate: 0 di {number(total)}")
     shown = [0]
 

@@ -5,11 +5,17 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from rollout.keys import AccountCols as A
+from rollout.keys import DraftCols as D
+from rollout.keys import QualityCols as Q
+from rollout.keys import ReminderCols as L
 from ui.state import screenshot_mode
 
 # Columns (in the core's tables, English names) that hold people's names, addresses or free text.
-PERSONAL_COLUMNS = ("name", "full_name", "surname", "first_name", "email", "fiscal_code", "contact_name", "contact",
-                    "note", "text", "mailto")  # fmt: skip
+PERSONAL_COLUMNS = (
+    Q.NAME, A.FULL_NAME, A.SURNAME, A.FIRST_NAME, Q.EMAIL, A.FISCAL_CODE, L.CONTACT_NAME, L.CONTACT,
+    Q.NOTE, Q.TEXT, D.MAILTO,
+)  # fmt: skip
 NOTICE = ":material/visibility_off: Modalità screenshot: nomi, email, codici fiscali e contatti sono nascosti."
 
 

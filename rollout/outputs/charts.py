@@ -9,6 +9,8 @@ import altair as alt
 import pandas as pd
 
 from rollout.italian import DATE, VEGA_LOCALE, count_comuni, share_of
+from rollout.keys import ComuniCols as C
+from rollout.keys import CoverageCols
 from rollout.read.permissions import PERMISSIONS
 from rollout.status import STATUS_LABELS, Settings
 
@@ -19,7 +21,7 @@ GROUP_COLORS = {"Ruoli sito web": "#1f4e79", "Uffici servizi digitali": "#5b9bd5
 
 def response_curve_data(comuni: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     """Per day: comuni that had answered by the end of that day, split by on time / late."""
-    firsts = comuni["first_response"].dropna().dt.tz_convert(settings.tz).dt.date
+    firsts = comuni[C.FIRST_RESPONSE].dropna().dt.tz_convert(settings.tz).dt.date
     today = settings.as_of_local.date()
     start = min([*firsts.tolist(), today - dt.timedelta(days=14), settings.deadline - dt.timedelta(days=14)])
     end = max(today, settings.deadline + dt.timedelta(days=1))
@@ -107,7 +109,7 @@ def with_locale(spec: dict) -> dict:
 
 def coverage_data(coverage: pd.DataFrame, total: int) -> pd.DataFrame:
     rows = []
-    counts, shares = coverage["comuni"].astype(int), coverage["share"].astype(float)
+    counts, shares = coverage[CoverageCols.COMUNI].astype(int), coverage[CoverageCols.SHARE].astype(float)
     for perm in PERMISSIONS:
         n, share = int(counts[perm.key]), float(shares[perm.key])
         rows.append({

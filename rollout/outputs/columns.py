@@ -15,6 +15,9 @@ from pathlib import Path
 import pandas as pd
 
 from rollout.italian import iso_days, iso_moments
+from rollout.keys import AccountCols as A
+from rollout.keys import DraftCols as D
+from rollout.keys import ReminderCols as L
 from rollout.outputs.files import write_xlsx_file
 from rollout.read.permissions import PERMISSIONS
 
@@ -30,34 +33,34 @@ class PeopleFile:
 REMINDERS = PeopleFile(
     "Promemoria",
     {
-        "comune": "Comune", "province": "Provincia", "code": "Codice", "status_label": "Stato",
-        "reasons": "Motivo", "missing_permissions": "Permessi mancanti", "days_late": "Giorni di ritardo",
-        "contact_name": "Referente", "contact": "Contatto", "contact_source": "Fonte del contatto",
-        "wave": "Ondata", "reminders_sent": "Promemoria inviati", "last_reminder": "Ultimo promemoria",
-        "last_channel": "Canale", "outcome": "Esito dell'ultimo invio", "link_modulo": "Link al modulo",
+        L.COMUNE: "Comune", L.PROVINCE: "Provincia", L.CODE: "Codice", L.STATUS_LABEL: "Stato",
+        L.REASONS: "Motivo", L.MISSING_PERMISSIONS: "Permessi mancanti", L.DAYS_LATE: "Giorni di ritardo",
+        L.CONTACT_NAME: "Referente", L.CONTACT: "Contatto", L.CONTACT_SOURCE: "Fonte del contatto",
+        L.WAVE: "Ondata", L.REMINDERS_SENT: "Promemoria inviati", L.LAST_REMINDER: "Ultimo promemoria",
+        L.LAST_CHANNEL: "Canale", L.OUTCOME: "Esito dell'ultimo invio", L.LINK_MODULO: "Link al modulo",
     },
 )  # fmt: skip
 ACCOUNTS = PeopleFile(
     "Account",
     {
-        "comune": "Comune", "code": "Codice", "province": "Provincia", "surname": "Cognome",
-        "first_name": "Nome", "full_name": "Dipendente", "email": "Email", "fiscal_code": "Codice fiscale",
+        A.COMUNE: "Comune", A.CODE: "Codice", A.PROVINCE: "Provincia", A.SURNAME: "Cognome",
+        A.FIRST_NAME: "Nome", A.FULL_NAME: "Dipendente", A.EMAIL: "Email", A.FISCAL_CODE: "Codice fiscale",
         **{p.key: p.label for p in PERMISSIONS},
-        "response_time": "Risposta del", "row": "Riga",
+        A.RESPONSE_TIME: "Risposta del", A.ROW: "Riga",
     },
 )  # fmt: skip
 DRAFTS_INDEX = PeopleFile(  # elenco.csv in the drafts' ZIP: which .eml is whose
     "",
     {
-        "file": "File", "comune": "Comune", "province": "Provincia", "code": "Codice", "reason": "Motivo",
-        "to": "Destinatario", "address": "Fonte dell'indirizzo",
+        D.FILE: "File", D.COMUNE: "Comune", D.PROVINCE: "Provincia", D.CODE: "Codice", D.REASON: "Motivo",
+        D.TO: "Destinatario", D.ADDRESS: "Fonte dell'indirizzo",
     },
 )  # fmt: skip
 PEOPLE_FILES = {"reminders": REMINDERS, "accounts": ACCOUNTS}  # the XLSX files, by their stem
 # Columns for programs that people need in another form: a day (2023-09-20) and a moment
 # (2023-09-01T10:15:32+02:00, local time) become 20/09/2023 and 01/09/2023 10:15.
-DAYS = ("last_reminder",)
-MOMENTS = ("response_time",)
+DAYS = (L.LAST_REMINDER,)
+MOMENTS = (A.RESPONSE_TIME,)
 
 
 def for_people(frame: pd.DataFrame, kind: PeopleFile) -> pd.DataFrame:

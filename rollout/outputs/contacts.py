@@ -14,6 +14,8 @@ from typing import Any
 
 import pandas as pd
 
+from rollout.keys import ComuniCols as C
+
 ORIGINS = {
     "list": "elenco comuni",
     "pec": "elenco comuni (PEC)",
@@ -24,11 +26,11 @@ ORIGINS = {
 }
 # (column of the comune's row, origin), in order of precedence.
 _ORDER = (
-    ("contact_email", "list"),
-    ("pec", "pec"),
-    ("registry_pec", "registry_pec"),
-    ("filler_email", "filler"),
-    ("registry_email", "registry_email"),
+    (C.CONTACT_EMAIL, "list"),
+    (C.PEC, "pec"),
+    (C.REGISTRY_PEC, "registry_pec"),
+    (C.FILLER_EMAIL, "filler"),
+    (C.REGISTRY_EMAIL, "registry_email"),
 )
 
 
@@ -58,12 +60,12 @@ def contact_for(comune: Any, bounced: Iterable[str] = frozenset()) -> Contact:
         source = ORIGINS[origin]
         if skipped:
             source += f"; respinto l'indirizzo di {' e di '.join(skipped)}"
-        elif origin != "list" and (raw := _get(comune, "contact_raw")) and not _get(comune, "contact_email"):
+        elif origin != "list" and (raw := _get(comune, C.CONTACT_RAW)) and not _get(comune, C.CONTACT_EMAIL):
             source += f"; indirizzo nell'elenco non valido: {raw}"
         return Contact(address, source)
     if skipped:
         return Contact("", f"nessun indirizzo funzionante: respinto l'indirizzo di {' e di '.join(skipped)}")
-    if raw := _get(comune, "contact_raw"):
+    if raw := _get(comune, C.CONTACT_RAW):
         return Contact("", f"indirizzo nell'elenco non valido: {raw}")
     return Contact("", ORIGINS["none"])
 

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from rollout.italian import moments
+from rollout.keys import ComuniCols as C
 from rollout.outputs.topology import simplified
 from rollout.read.names import keys_frame, official_keys
 from rollout.read.permissions import PERMISSION_KEYS, PERMISSIONS
@@ -130,12 +131,12 @@ def istat_codes(comuni: pd.DataFrame) -> pd.Series:
     comune renumbered, or merged after June 2023), by name and province.
     """
     by_code = _by_code()
-    codes = comuni["code"].fillna("").astype(str).tolist()
+    codes = comuni[C.CODE].fillna("").astype(str).tolist()
     out = pd.Series([by_code.get(c, "") for c in codes], index=comuni.index, dtype=str)
     todo = (out == "").to_numpy()
     if todo.any():
-        loose = keys_frame(comuni.loc[todo, "name"].astype(str), typed=True)["loose"].to_numpy()
-        provinces = comuni.loc[todo, "province"].astype(str).to_numpy()
+        loose = keys_frame(comuni.loc[todo, C.NAME].astype(str), typed=True)["loose"].to_numpy()
+        provinces = comuni.loc[todo, C.PROVINCE].astype(str).to_numpy()
         out[todo] = np.array([_names_in(p).get(n, "") for n, p in zip(loose, provinces, strict=True)], dtype=object)
     return out
 
@@ -159,25 +160,25 @@ def map_data(comuni: pd.DataFrame, tz: str = "Europe/Rome") -> MapData:
     """Join the comuni (a Snapshot's table, or a filtered part of it) to their shapes."""
     codes = istat_codes(comuni)
     geo = shapes()
-    first = moments(comuni["first_response"], tz, missing="nessuna")
-    answered = comuni["status"].isin(["on_time", "late"])
+    first = moments(comuni[C.FIRST_RESPONSE], tz, missing="nessuna")
+    answered = comuni[C.STATUS].isin(["on_time", "late"])
     table = pd.DataFrame(
         {
             "istat": codes,
-            "comune": comuni["name"].astype(str),
-            "provincia": comuni["province"].astype(str),
-            "status": comuni["status"],
-            "stato": comuni["status"].map(STATUS_LABELS),
+            "comune": comuni[C.NAME].astype(str),
+            "provincia": comuni[C.PROVINCE].astype(str),
+            C.STATUS: comuni[C.STATUS],
+            "stato": comuni[C.STATUS].map(STATUS_LABELS),
             "prima_risposta": first,
-            "editor": comuni["editors"].astype(int),
-            "senza_at": answered & ~comuni["has_at_editor"].astype(bool),
+            "editor": comuni[C.EDITORS].astype(int),
+            "senza_at": answered & ~comuni[C.HAS_AT_EDITOR].astype(bool),
         },
         index=comuni.index,
     )
     on_map = table["istat"] != ""
     # The province of the shape wins (a list may give none, or a wrong one).
     table.loc[on_map, "provincia"] = geo.loc[table.loc[on_map, "istat"], "province"].to_numpy()
-    missing = table.loc[~on_map, ["comune", "provincia"]].assign(codice=comuni.loc[~on_map, "code"].astype(str))
+    missing = table.loc[~on_map, ["comune", "provincia"]].assign(codice=comuni.loc[~on_map, C.CODE].astype(str))
     regions_of = province_regions()
     provinces = tuple(sorted(set(table["provincia"].unique().tolist()) & regions_of.keys()))
     regions = tuple(sorted({regions_of[p] for p in provinces}))
@@ -199,8 +200,8 @@ def province_progress(comuni: pd.DataFrame) -> pd.DataFrame:
     """
     regions_of = province_regions()
     names = region_names()
-    province = comuni["province"].replace("", "?")
-    counts = comuni.groupby([province, "status"]).size().unstack(fill_value=0)
+    province = comuni[C.PROVINCE].replace("", "?")
+    counts = comuni.groupby([province, C.STATUS]).size().unstack(fill_value=0)
     counts = counts.reindex(columns=list(STATUS_LABELS), fill_value=0)
     out = counts.rename_axis("provincia").rename_axis(None, axis=1).reset_index()
     out["comuni"] = counts.sum(axis=1).to_numpy()
@@ -255,7 +256,7 @@ def territory_coverage(comuni: pd.DataFrame, by: str = "provincia") -> pd.DataFr
 
     Long format, territories in the order of ``province_progress`` (most left to do first).
     """
-    frame = comuni.assign(provincia=comuni["province"].replace("", "?"))
+    frame = comuni.assign(provincia=comuni[C.PROVINCE].replace("", "?"))
     regions_of, names = province_regions(), region_names()
     frame["regione"] = frame["provincia"].map(lambda p: names.get(regions_of.get(p, ""), "")).astype(str)
     covered = frame[list(PERMISSION_KEYS)].gt(0).groupby(frame[by]).sum()

@@ -34,12 +34,16 @@ import pandas as pd
 
 from rollout.config import Config
 from rollout.italian import MONTHS, short_date
+from rollout.keys import AccountCols as A
+from rollout.keys import ComuniCols as C
+from rollout.keys import NoteIndexCols as N
+from rollout.keys import ResponseCols as R
 from rollout.outputs import staging
 from rollout.outputs.files import to_csv_bytes
 from rollout.outputs.links import FormLink
 from rollout.outputs.note_template import DEFAULT_TEMPLATE, NoteTemplate
 from rollout.outputs.tables import accounts_table
-from rollout.read.permissions import PERMISSIONS
+from rollout.read.permissions import AT_KEY, PERMISSIONS
 from rollout.status import Snapshot
 
 __all__ = ["DEFAULT_TEMPLATE", "INDEX_CSV", "NoteTemplate", "Progress", "note_contexts", "note_names",
@@ -121,10 +125,10 @@ def note_contexts(snap: Snapshot, config: Config | None = None, comuni: pd.DataF
     config = config or Config()
     form = FormLink.from_config(config)
     if comuni is not None:  # the accounts table of those comuni only (one comune: no work for the others)
-        mine = snap.editors["cid"].isin(comuni.index).to_numpy()
+        mine = snap.editors[R.CID].isin(comuni.index).to_numpy()
         snap = replace(snap, current=snap.current[mine])
     accounts = accounts_table(snap)
-    accounts["cid"] = snap.editors.loc[accounts["row"], "cid"].to_numpy()
+    accounts[R.CID] = snap.editors.loc[accounts[A.ROW], R.CID].to_numpy()
     day = snap.settings.as_of_local.date()
     common = {
         "campagna": plain(config.campaign),
@@ -135,29 +139,29 @@ def note_contexts(snap: Snapshot, config: Config | None = None, comuni: pd.DataF
     }
     by_comune: dict[int, list[dict]] = {}
     for e in accounts.to_dict("records"):  # plain Python: thousands of comuni, no frame per comune
-        by_comune.setdefault(e["cid"], []).append(e)
-    listed = snap.comuni.loc[list(by_comune), ["name", "province", "code", "contact_name", "contact_email", "pec"]]
+        by_comune.setdefault(e[R.CID], []).append(e)
+    listed = snap.comuni.loc[list(by_comune), [C.NAME, C.PROVINCE, C.CODE, C.CONTACT_NAME, C.CONTACT_EMAIL, C.PEC]]
     out = []
     for cid, c in zip(by_comune, listed.to_dict("records"), strict=True):
         employees = []
         for number, e in enumerate(by_comune[cid], start=1):
             labels = [p.label for p in PERMISSIONS if e[p.key]]
             employees.append({
-                "numero": str(number), "nome": plain(e["full_name"]), "cognome": plain(e["surname"]),
-                "nome_proprio": plain(e["first_name"]), "email": plain(e["email"]),
-                "codice_fiscale": plain(e["fiscal_code"]),
+                "numero": str(number), "nome": plain(e[A.FULL_NAME]), "cognome": plain(e[A.SURNAME]),
+                "nome_proprio": plain(e[A.FIRST_NAME]), "email": plain(e[A.EMAIL]),
+                "codice_fiscale": plain(e[A.FISCAL_CODE]),
                 "permessi": labels, "permessi_testo": "; ".join(labels), "permessi_righe": "\n".join(labels),
             })  # fmt: skip
-        referente = plain(c["contact_name"])
-        comune = plain(c["name"])
+        referente = plain(c[C.CONTACT_NAME])
+        comune = plain(c[C.NAME])
         out.append({
             **common,
-            "comune": comune, "provincia": plain(c["province"]), "codice": plain(c["code"]),
-            "referente": referente, "email": plain(c["contact_email"]), "pec": plain(c["pec"]),
+            "comune": comune, "provincia": plain(c[C.PROVINCE]), "codice": plain(c[C.CODE]),
+            "referente": referente, "email": plain(c[C.CONTACT_EMAIL]), "pec": plain(c[C.PEC]),
             "saluto": f"Gentile {referente}" if referente else f"Spettabile Comune di {comune}",
             "dipendenti": employees, "numero_dipendenti": len(employees),
-            "editor_at": any(e["amministrazione_trasparente"] for e in by_comune[cid]),
-            "link_modulo": form.for_comune(c["name"], c["province"], c["code"]),
+            "editor_at": any(e[AT_KEY] for e in by_comune[cid]),
+            "link_modulo": form.for_comune(c[C.NAME], c[C.PROVINCE], c[C.CODE]),
         })  # fmt: skip
     return out
 
@@ -169,7 +173,7 @@ def note_territories(comuni: pd.DataFrame) -> dict[str, pd.Index]:
     from rollout.outputs.maps import province_regions, region_names
     from rollout.read.reference import PROVINCES
 
-    province = comuni["province"].astype(str)
+    province = comuni[C.PROVINCE].astype(str)
     regions_of, names = province_regions(), region_names()
     region = province.map(lambda p: names.get(regions_of.get(p, ""), ""))
     out: dict[str, pd.Index] = {}
@@ -183,10 +187,10 @@ def note_territories(comuni: pd.DataFrame) -> dict[str, pd.Index]:
 def kinds(comuni: pd.DataFrame) -> pd.DataFrame:
     """One comune with editors for each combination of what the template may test (AT editor,
     contact person, PEC, email, province, code): enough to try every branch of a template."""
-    with_editors = comuni.loc[comuni["editors"] > 0]
+    with_editors = comuni.loc[comuni[C.EDITORS] > 0]
     flags = pd.DataFrame({
-        "at": with_editors["has_at_editor"].astype(bool),
-        **{k: with_editors[k] != "" for k in ("contact_name", "pec", "contact_email", "province", "code")},
+        "at": with_editors[C.HAS_AT_EDITOR].astype(bool),
+        **{k: with_editors[k] != "" for k in (C.CONTACT_NAME, C.PEC, C.CONTACT_EMAIL, C.PROVINCE, C.CODE)},
     })  # fmt: skip
     return with_editors.loc[~flags.duplicated()]
 
@@ -266,19 +270,16 @@ def note_names(contexts: list[dict]) -> list[str]:
 
 
 def index_frame(contexts: list[dict], names: list[str]) -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "file": names,
-            "comune": [c["comune"] for c in contexts],
-            "province": [c["provincia"] for c in contexts],
-            "code": [c["codice"] for c in contexts],
-            "editors": [c["numero_dipendenti"] for c in contexts],
-            "has_at_editor": [c["editor_at"] for c in contexts],
-            "pec": [c["pec"] for c in contexts],
-            "contact": [c["email"] for c in contexts],
-        },
-        columns=["file", "comune", "province", "code", "editors", "has_at_editor", "pec", "contact"],
-    )
+    return pd.DataFrame({
+        N.FILE: names,
+        N.COMUNE: [c["comune"] for c in contexts],
+        N.PROVINCE: [c["provincia"] for c in contexts],
+        N.CODE: [c["codice"] for c in contexts],
+        N.EDITORS: [c["numero_dipendenti"] for c in contexts],
+        N.HAS_AT_EDITOR: [c["editor_at"] for c in contexts],
+        N.PEC: [c["pec"] for c in contexts],
+        N.CONTACT: [c["email"] for c in contexts],
+    })  # fmt: skip
 
 
 def notes_zip(

@@ -13,6 +13,7 @@ import pandas as pd
 
 from rollout.italian import DATE_TIME, VEGA_LOCALE, countdown, long_date, of_total
 from rollout.italian import not_on_map as not_on_map_text
+from rollout.keys import TotalKeys
 from rollout.outputs import charts, map_charts, maps, render
 from rollout.status import Settings, Snapshot, coverage_of
 from rollout.views import KPIS, NOTHING_TO_DO, Overview, answered_without_at, kpi_figures, to_do, week_totals
@@ -32,16 +33,16 @@ def kpi_data(now: dict[str, int], before: dict[str, int], answered: int | None =
     rows = []
     for i, figure in enumerate(kpi_figures(now, before, answered)):
         kpi, delta = figure.kpi, figure.change
+        change = figure.week_text
         if delta == 0:
-            change, colour = "invariato in 7 giorni", _MUTED
+            colour = _MUTED
         else:
             good = (delta < 0) if kpi.rise_is_bad else (delta > 0)
-            change = f"{figure.change_text} in 7 giorni"
             colour = _GOOD if good else _BAD
         rows.append({
             "i": i, "kpi": kpi.label, "key": kpi.key, "valore": figure.value, "variazione": delta,
             "testo_variazione": change, "colore": colour, "quota": figure.note,
-            "evidenza": kpi.key == "without_at_editor", "testo_valore": figure.value_text,
+            "evidenza": kpi.key == TotalKeys.WITHOUT_AT_EDITOR, "testo_valore": figure.value_text,
         })  # fmt: skip
     return pd.DataFrame(rows)
 

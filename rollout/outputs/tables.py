@@ -8,6 +8,10 @@ from typing import Any
 import pandas as pd
 
 from rollout.italian import days, local_clock, rounded_share, short_date
+from rollout.keys import AccountCols as A
+from rollout.keys import ComuniCols as C
+from rollout.keys import CoverageCols, OutcomeCols, ReminderCols
+from rollout.keys import ResponseCols as R
 from rollout.outputs.contacts import contacts_of
 from rollout.outputs.links import FormLink
 from rollout.read.permissions import BY_KEY, PERMISSION_KEYS
@@ -35,27 +39,30 @@ def status_dict(snap: Snapshot, reminders: dict[str, Any] | None = None) -> dict
     tz = snap.settings.tz
     comuni = snap.comuni
     entries = []
-    first = iso_texts(comuni["first_response"], tz)
-    editors = comuni["editors"].astype(int)
+    first = iso_texts(comuni[C.FIRST_RESPONSE], tz)
+    editors = comuni[C.EDITORS].astype(int)
     for row, first_response, count in zip(comuni.itertuples(index=False), first, editors, strict=True):
         entries.append({
-            "name": row.name,
-            "code": row.code or None,
-            "status": row.status,
-            "first_response": first_response,
-            "editors": int(count),
+            C.NAME: row.name,
+            C.CODE: row.code or None,
+            C.STATUS: row.status,
+            C.FIRST_RESPONSE: first_response,
+            C.EDITORS: int(count),
             "permissions": {k: int(getattr(row, k)) for k in PERMISSION_KEYS},
-            "has_at_editor": bool(row.has_at_editor),
+            C.HAS_AT_EDITOR: bool(row.has_at_editor),
         })  # fmt: skip
     cov = snap.coverage
-    counts, shares = cov["comuni"].astype(int), cov["share"].astype(float)
-    unmatched = snap.rows.index[snap.rows["outcome"] == "unmatched"]
-    raw = snap.responses.rows["comune_raw"]
+    counts, shares = cov[CoverageCols.COMUNI].astype(int), cov[CoverageCols.SHARE].astype(float)
+    unmatched = snap.rows.index[snap.rows[OutcomeCols.OUTCOME] == "unmatched"]
+    raw = snap.responses.rows[R.COMUNE_RAW]
     return {
         "as_of": iso(snap.settings.as_of, tz),
         "deadline": snap.settings.deadline_last_second.isoformat(timespec="seconds"),
         "totals": snap.totals,
-        "coverage": {k: {"comuni": int(counts[k]), "share": rounded_share(shares[k])} for k in PERMISSION_KEYS},
+        "coverage": {
+            k: {CoverageCols.COMUNI: int(counts[k]), CoverageCols.SHARE: rounded_share(shares[k])}
+            for k in PERMISSION_KEYS
+        },
         "comuni": entries,
         "unmatched": [{"row": int(r), "comune": raw.at[r]} for r in sorted(unmatched)],
         "reminders": reminders,
@@ -71,15 +78,15 @@ def comuni_table(snap: Snapshot) -> pd.DataFrame:
     tz = snap.settings.tz
     c = snap.comuni
     out = pd.DataFrame({
-        "name": c["name"], "code": c["code"], "province": c["province"], "status": c["status"],
-        "first_response": iso_texts(c["first_response"], tz, ""),
-        "editors": c["editors"],
+        C.NAME: c[C.NAME], C.CODE: c[C.CODE], C.PROVINCE: c[C.PROVINCE], C.STATUS: c[C.STATUS],
+        C.FIRST_RESPONSE: iso_texts(c[C.FIRST_RESPONSE], tz, ""),
+        C.EDITORS: c[C.EDITORS],
     })  # fmt: skip
     for key in PERMISSION_KEYS:
         out[key] = c[key]
-    out["has_at_editor"] = c["has_at_editor"]
-    out["missing_permissions"] = [" ".join(m) for m in c["missing"]]
-    out["days_late"] = c["days_late"]
+    out[C.HAS_AT_EDITOR] = c[C.HAS_AT_EDITOR]
+    out[C.MISSING_PERMISSIONS] = [" ".join(m) for m in c[C.MISSING]]
+    out[C.DAYS_LATE] = c[C.DAYS_LATE]
     return out.reset_index(drop=True)
 
 
@@ -99,9 +106,9 @@ def reminders_table(
     c = snap.comuni if comuni is None else comuni
     s = snap.settings
     deadline = short_date(s.deadline)
-    chase = c.loc[c["status"].isin(["pending", "missing"]) | ~c["has_at_editor"]].copy()
+    chase = c.loc[c[C.STATUS].isin(["pending", "missing"]) | ~c[C.HAS_AT_EDITOR]].copy()
     reasons = []
-    for status, late in zip(chase["status"], chase["days_late"].astype(int), strict=True):
+    for status, late in zip(chase[C.STATUS], chase[C.DAYS_LATE].astype(int), strict=True):
         if status == "pending":
             reasons.append(f"nessuna risposta (scadenza {deadline})")
         elif status == "missing":
@@ -110,18 +117,20 @@ def reminders_table(
             reasons.append("nessun editor Amministrazione Trasparente")
     contact, source = contacts_of(chase, bounced)
     out = pd.DataFrame({
-        "comune": chase["name"], "province": chase["province"], "code": chase["code"],
-        "status": chase["status"], "status_label": chase["status"].map(STATUS_LABELS),
-        "reasons": reasons,
-        "missing_permissions": [permission_labels(m) for m in chase["missing"]],
-        "days_late": chase["days_late"],
-        "contact_name": chase["contact_name"], "contact": contact, "contact_source": source,
-        "wave": chase["wave"],
-        "link_modulo": form.for_comuni(chase["name"], chase["province"], chase["code"]),
+        ReminderCols.COMUNE: chase[C.NAME], ReminderCols.PROVINCE: chase[C.PROVINCE], ReminderCols.CODE: chase[C.CODE],
+        ReminderCols.STATUS: chase[C.STATUS], ReminderCols.STATUS_LABEL: chase[C.STATUS].map(STATUS_LABELS),
+        ReminderCols.REASONS: reasons,
+        ReminderCols.MISSING_PERMISSIONS: [permission_labels(m) for m in chase[C.MISSING]],
+        ReminderCols.DAYS_LATE: chase[C.DAYS_LATE],
+        ReminderCols.CONTACT_NAME: chase[C.CONTACT_NAME], ReminderCols.CONTACT: contact,
+        ReminderCols.CONTACT_SOURCE: source,
+        ReminderCols.WAVE: chase[C.WAVE],
+        ReminderCols.LINK_MODULO: form.for_comuni(chase[C.NAME], chase[C.PROVINCE], chase[C.CODE]),
     })  # fmt: skip
-    rank = out["status"].map({"missing": 0, "pending": 1, "late": 2, "on_time": 3})
+    rank = out[ReminderCols.STATUS].map({"missing": 0, "pending": 1, "late": 2, "on_time": 3})
     out = out.assign(_rank=rank).sort_values(
-        ["_rank", "days_late", "province", "comune"], ascending=[True, False, True, True]
+        ["_rank", ReminderCols.DAYS_LATE, ReminderCols.PROVINCE, ReminderCols.COMUNE],
+        ascending=[True, False, True, True],
     )
     return out.drop(columns="_rank").reset_index(drop=True)
 
@@ -132,17 +141,17 @@ def accounts_table(snap: Snapshot) -> pd.DataFrame:
     c = snap.comuni
     tz = snap.settings.tz
     out = pd.DataFrame({
-        "comune": c["name"].reindex(e["cid"]).to_numpy(),
-        "code": c["code"].reindex(e["cid"]).to_numpy(),
-        "province": c["province"].reindex(e["cid"]).to_numpy(),
-        "surname": e["surname"].to_numpy(),
-        "first_name": e["first_name"].to_numpy(),
-        "full_name": e["name"].to_numpy(),
-        "email": e["email"].where(e["email"] != "", e["email_raw"]).to_numpy(),
-        "fiscal_code": e["fiscal_code"].to_numpy(),
+        A.COMUNE: c[C.NAME].reindex(e[R.CID]).to_numpy(),
+        A.CODE: c[C.CODE].reindex(e[R.CID]).to_numpy(),
+        A.PROVINCE: c[C.PROVINCE].reindex(e[R.CID]).to_numpy(),
+        A.SURNAME: e[R.SURNAME].to_numpy(),
+        A.FIRST_NAME: e[R.FIRST_NAME].to_numpy(),
+        A.FULL_NAME: e[R.NAME].to_numpy(),
+        A.EMAIL: e[R.EMAIL].where(e[R.EMAIL] != "", e[R.EMAIL_RAW]).to_numpy(),
+        A.FISCAL_CODE: e[R.FISCAL_CODE].to_numpy(),
     })  # fmt: skip
     for key in PERMISSION_KEYS:
         out[key] = e[key].astype(int).to_numpy()
-    out["response_time"] = iso_texts(e["ts"], tz)
-    out["row"] = e.index.to_numpy()
-    return out.sort_values(["comune", "province", "full_name", "row"], ignore_index=True)
+    out[A.RESPONSE_TIME] = iso_texts(e[R.TS], tz)
+    out[A.ROW] = e.index.to_numpy()
+    return out.sort_values([A.COMUNE, A.PROVINCE, A.FULL_NAME, A.ROW], ignore_index=True)

@@ -11,6 +11,7 @@ import pandas as pd
 
 from data_sources import Grid
 from rollout.italian import agree, number, plural
+from rollout.keys import ComuniCols as C
 from rollout.read.columns import COMUNI_RULES, Rule, recognise
 from rollout.read.names import keys_frame
 from rollout.read.reference import ISTAT_PROVINCES, national_comuni, province_code
@@ -25,8 +26,8 @@ from rollout.read.text import (
     words_series,
 )
 
-COLUMNS = ("row", "name", "code", "ipa_code", "province", "region", "contact_name", "contact_email", "contact_raw",
-           "pec", "phone", "wave", "golive", "domains")  # fmt: skip
+COLUMNS = (C.ROW, C.NAME, C.CODE, C.IPA_CODE, C.PROVINCE, C.REGION, C.CONTACT_NAME, C.CONTACT_EMAIL, C.CONTACT_RAW,
+           C.PEC, C.PHONE, C.WAVE, C.GOLIVE, C.DOMAINS)  # fmt: skip
 _OPEN_DATA_MARKERS = {"cod_comune", "comune"}
 _ISTAT = re.compile(r"^\d{4,6}$")
 _CADASTRAL = re.compile(r"^[A-Za-z]\d{3}$")
@@ -77,22 +78,22 @@ def load_comuni(grid: Grid, overrides: Mapping[str, str] | None = None) -> Comun
     if first >= _OPEN_DATA_MARKERS and ({"tipologia_ente", "codice_ipa"} & first) and not overrides:
         return _open_data(cells)
     cols = recognise(
-        cells, COMUNI_RULES, overrides or {}, ("name",), what="Elenco comuni", other_sheets=grid.other_sheets
+        cells, COMUNI_RULES, overrides or {}, (C.NAME,), what="Elenco comuni", other_sheets=grid.other_sheets
     )
     body = cells.loc[cells.index > cols.header_row]
-    frame = pd.DataFrame({"row": body.index.to_numpy(), "blank": (body == "").all(axis=1).to_numpy()})
+    frame = pd.DataFrame({C.ROW: body.index.to_numpy(), "blank": (body == "").all(axis=1).to_numpy()})
     for field in (
-        "name",
-        "code",
-        "ipa_code",
-        "province",
-        "region",
-        "contact_name",
-        "contact_email",
-        "pec",
-        "phone",
-        "wave",
-        "golive",
+        C.NAME,
+        C.CODE,
+        C.IPA_CODE,
+        C.PROVINCE,
+        C.REGION,
+        C.CONTACT_NAME,
+        C.CONTACT_EMAIL,
+        C.PEC,
+        C.PHONE,
+        C.WAVE,
+        C.GOLIVE,
     ):
         pos = cols.get(field)
         frame[field] = _keep(field, body[pos]).to_numpy() if pos is not None else ""
@@ -118,7 +119,7 @@ def _header_like(body: pd.DataFrame, fields: Mapping[str, int], headers: list[st
     """Rows that repeat the header (its words under the name column, or header words in two
     columns) or are a template line ("(nome)"): reported, never comuni."""
     rules = {r.field: r for r in COMUNI_RULES}
-    name_pos = fields["name"]
+    name_pos = fields[C.NAME]
     same = pd.Series(0, index=body.index)
     label = {}
     for field, pos in fields.items():
@@ -139,18 +140,18 @@ def _open_data(cells: pd.DataFrame) -> ComuniList:
     headers = [clean(h).casefold() for h in cells.iloc[0].tolist()]
     body = cells.iloc[1:]
     col = {h: body[i] for i, h in enumerate(headers)}
-    frame = pd.DataFrame({"row": body.index.to_numpy(), "blank": (body == "").all(axis=1).to_numpy()})
+    frame = pd.DataFrame({C.ROW: body.index.to_numpy(), "blank": (body == "").all(axis=1).to_numpy()})
     for field, source in (
-        ("name", "comune"), ("code", "cod_comune"), ("ipa_code", "codice_ipa"), ("province", "provincia"), ("region", "regione"),
+        (C.NAME, "comune"), (C.CODE, "cod_comune"), (C.IPA_CODE, "codice_ipa"), (C.PROVINCE, "provincia"), (C.REGION, "regione"),
     ):  # fmt: skip
         frame[field] = _keep(field, col[source]).to_numpy() if source in col else ""
-    for field in ("contact_name", "contact_email", "pec", "phone", "wave", "golive"):
+    for field in (C.CONTACT_NAME, C.CONTACT_EMAIL, C.PEC, C.PHONE, C.WAVE, C.GOLIVE):
         frame[field] = ""
     if "ente" in col:  # a row with its code but no `comune`: the name from `ente` ("Comune di X")
         ente = col["ente"].str.strip().str.extract(r"(?i)^comune di\s+(.+)$")[0].fillna("").to_numpy()
-        frame["name"] = frame["name"].where((frame["name"] != "") | (frame["code"] == ""), ente)
+        frame[C.NAME] = frame[C.NAME].where((frame[C.NAME] != "") | (frame[C.CODE] == ""), ente)
     fields = {h: i for i, h in enumerate(headers) if h in ("comune", "cod_comune", "provincia", "regione")}
-    fields["name"] = fields.pop("comune")
+    fields[C.NAME] = fields.pop("comune")
     frame["header"] = _header_like(body, fields, headers).to_numpy()
     reasons = pd.Series("", index=frame.index)
     if "tipologia_ente" in col:
@@ -172,11 +173,11 @@ def _open_data(cells: pd.DataFrame) -> ComuniList:
     if "stato_candidatura" in col:
         state = pd.Series(col["stato_candidatura"].map(clean).str.upper().to_numpy())
         reasons[(state == "R") & (reasons == "")] = "candidatura ritirata (stato_candidatura R)"
-    excluded = frame.loc[reasons != "", ["row", "name"]].assign(reason=reasons[reasons != ""])
+    excluded = frame.loc[reasons != "", [C.ROW, C.NAME]].assign(reason=reasons[reasons != ""])
     result = _finish(frame.loc[reasons == ""].reset_index(drop=True), "open_data", ())
     return ComuniList(
         result.frame,
-        pd.concat([excluded, result.excluded], ignore_index=True).sort_values("row", ignore_index=True),
+        pd.concat([excluded, result.excluded], ignore_index=True).sort_values(C.ROW, ignore_index=True),
         "open_data",
         result.notes,
     )
@@ -184,24 +185,24 @@ def _open_data(cells: pd.DataFrame) -> ComuniList:
 
 def _keep(field: str, values: pd.Series) -> pd.Series:
     """The name exactly as listed (outer spaces aside); other fields normalised."""
-    return strip_invisible_series(values) if field == "name" else clean_series(values)
+    return strip_invisible_series(values) if field == C.NAME else clean_series(values)
 
 
 def _finish(frame: pd.DataFrame, kind: str, notes: tuple[str, ...]) -> ComuniList:
     notes_out = list(notes)
     frame = frame.copy()
     blank = frame["blank"]
-    empty = ~frame["name"].str.contains(r"[A-Za-zÀ-ÖØ-öø-ÿ]", regex=True) | frame["name"].str.match(_PLACEHOLDER)
-    totals = ~empty & words_series(frame["name"]).str.match(_TOTALS)
+    empty = ~frame[C.NAME].str.contains(r"[A-Za-zÀ-ÖØ-öø-ÿ]", regex=True) | frame[C.NAME].str.match(_PLACEHOLDER)
+    totals = ~empty & words_series(frame[C.NAME]).str.match(_TOTALS)
     header = ~empty & ~totals & frame.get("header", pd.Series(False, index=frame.index)).astype(bool)
-    excluded = [frame.loc[empty & ~blank, ["row", "name"]].assign(reason="nome del comune mancante")]
+    excluded = [frame.loc[empty & ~blank, [C.ROW, C.NAME]].assign(reason="nome del comune mancante")]
     # Whole blank lines inside the list are reported apart: they are not comuni.
-    excluded.append(frame.loc[blank, ["row", "name"]].assign(reason="riga vuota"))
-    excluded.append(frame.loc[totals, ["row", "name"]].assign(reason="riga dei totali, non un comune"))
-    excluded.append(frame.loc[header, ["row", "name"]].assign(reason="intestazione ripetuta, non un comune"))
+    excluded.append(frame.loc[blank, [C.ROW, C.NAME]].assign(reason="riga vuota"))
+    excluded.append(frame.loc[totals, [C.ROW, C.NAME]].assign(reason="riga dei totali, non un comune"))
+    excluded.append(frame.loc[header, [C.ROW, C.NAME]].assign(reason="intestazione ripetuta, non un comune"))
     for rows, one, many in (
-        (frame.loc[totals, "row"], "riga dei totali", "righe dei totali"),
-        (frame.loc[header, "row"], "intestazione ripetuta", "intestazioni ripetute"),
+        (frame.loc[totals, C.ROW], "riga dei totali", "righe dei totali"),
+        (frame.loc[header, C.ROW], "intestazione ripetuta", "intestazioni ripetute"),
     ):
         if len(rows):
             notes_out.append(
@@ -210,30 +211,30 @@ def _finish(frame: pd.DataFrame, kind: str, notes: tuple[str, ...]) -> ComuniLis
             )
     frame = frame.loc[~(empty | totals | header)].reset_index(drop=True)
 
-    frame["code"], code_note = _normalise_codes(frame["code"])
+    frame[C.CODE], code_note = _normalise_codes(frame[C.CODE])
     if code_note:
         notes_out.append(code_note)
-    frame["ipa_code"] = frame["ipa_code"].where(~frame["ipa_code"].str.match(_PLACEHOLDER), "")
-    frame["province"] = _provinces(frame)
-    raw_email = frame["contact_email"]
-    frame["contact_raw"] = raw_email
-    frame["contact_email"] = email_series(raw_email)
-    frame["pec"] = email_series(frame["pec"])
-    frame["domains"] = [
+    frame[C.IPA_CODE] = frame[C.IPA_CODE].where(~frame[C.IPA_CODE].str.match(_PLACEHOLDER), "")
+    frame[C.PROVINCE] = _provinces(frame)
+    raw_email = frame[C.CONTACT_EMAIL]
+    frame[C.CONTACT_RAW] = raw_email
+    frame[C.CONTACT_EMAIL] = email_series(raw_email)
+    frame[C.PEC] = email_series(frame[C.PEC])
+    frame[C.DOMAINS] = [
         tuple(sorted({email_domain(e) for e in (a, b) if e}))
-        for a, b in zip(frame["contact_email"], frame["pec"], strict=True)
+        for a, b in zip(frame[C.CONTACT_EMAIL], frame[C.PEC], strict=True)
     ]
 
     frame, dupes = _drop_duplicates(frame)
     if len(dupes):
         excluded.append(dupes.drop(columns="first"))
-        pairs = [f"{r} (= riga {f})" for r, f in zip(dupes["row"], dupes["first"], strict=True)]
+        pairs = [f"{r} (= riga {f})" for r, f in zip(dupes[C.ROW], dupes["first"], strict=True)]
         notes_out.append(
             f"{plural(len(dupes), 'riga duplicata', 'righe duplicate')} nell'elenco dei comuni, "
             f"{agree(len(dupes), 'conteggiata', 'conteggiate')} una volta sola: "
             f"{_rows_text(pairs, 'riga', 'righe')}."
         )
-    excluded_frame = pd.concat(excluded, ignore_index=True).sort_values("row", ignore_index=True)
+    excluded_frame = pd.concat(excluded, ignore_index=True).sort_values(C.ROW, ignore_index=True)
     return ComuniList(frame[list(COLUMNS)].reset_index(drop=True), excluded_frame, kind, tuple(notes_out))
 
 
@@ -264,15 +265,15 @@ def _normalise_codes(codes: pd.Series) -> tuple[pd.Series, str]:
 
 def _provinces(frame: pd.DataFrame) -> pd.Series:
     """Province abbreviations: from the column, else from the ISTAT or cadastral code."""
-    frame = frame.assign(province=frame["province"].where(~frame["province"].str.match(_NO_PROVINCE), ""))
-    given = pd.Series(map_unique(frame["province"], province_code), index=frame.index, dtype=str)
-    code = frame["code"]
+    frame = frame.assign(province=frame[C.PROVINCE].where(~frame[C.PROVINCE].str.match(_NO_PROVINCE), ""))
+    given = pd.Series(map_unique(frame[C.PROVINCE], province_code), index=frame.index, dtype=str)
+    code = frame[C.CODE]
     if (given != "").all():
         return given
     by_cadastral = {m.cadastral: m.province for m in national_comuni()}  # loaded only when needed
     from_code = code.str[:3].map(ISTAT_PROVINCES).where(code.str.isdigit(), code.map(by_cadastral)).fillna("")
     out = given.where(given != "", from_code)
-    return out.where(out != "", frame["province"].str.upper()).astype(str)
+    return out.where(out != "", frame[C.PROVINCE].str.upper()).astype(str)
 
 
 def _drop_duplicates(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -281,16 +282,16 @@ def _drop_duplicates(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     A row without a code is the same comune as a coded row of the same name and province; two
     rows with different codes are two comuni, and rows without a code never merge by code.
     """
-    loose = keys_frame(frame["name"], typed=True)["loose"]  # the name without "Comune di"
-    by_name = "name:" + loose + "|" + frame["province"]
-    coded = frame["code"] != ""
+    loose = keys_frame(frame[C.NAME], typed=True)["loose"]  # the name without "Comune di"
+    by_name = "name:" + loose + "|" + frame[C.PROVINCE]
+    coded = frame[C.CODE] != ""
     code_of_name: dict[str, str] = {}  # the first code listed under each name and province
-    for name, code in zip(by_name[coded].tolist(), frame.loc[coded, "code"].tolist(), strict=True):
+    for name, code in zip(by_name[coded].tolist(), frame.loc[coded, C.CODE].tolist(), strict=True):
         code_of_name.setdefault(name, code)
-    key = frame["code"].where(coded, [code_of_name.get(k, k) for k in by_name.tolist()])
-    first_row = frame.groupby(key, sort=False)["row"].transform("first")
+    key = frame[C.CODE].where(coded, [code_of_name.get(k, k) for k in by_name.tolist()])
+    first_row = frame.groupby(key, sort=False)[C.ROW].transform("first")
     dup = key.duplicated(keep="first")
-    dupes = frame.loc[dup, ["row", "name"]].assign(
+    dupes = frame.loc[dup, [C.ROW, C.NAME]].assign(
         reason=[f"duplicato della riga {r}" for r in first_row[dup]], first=first_row[dup].to_numpy()
     )
     return frame.loc[~dup], dupes

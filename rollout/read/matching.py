@@ -22,6 +22,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from rollout.errors import InputError
+from rollout.keys import ComuniCols as C
 from rollout.read.names import NameKeys, all_official_keys, keys_frame, literal_keys, typed_variants
 from rollout.read.names import __file__ as names_file
 from rollout.read.reference import ReferenceCache, national_comuni, province_code
@@ -63,12 +64,12 @@ class ComuneMatcher:
     """Matches typed names to the comuni list given as a frame with name, code, province, domains."""
 
     def __init__(self, comuni: pd.DataFrame, aliases: Mapping[str, str] | None = None) -> None:
-        self.names: list[str] = comuni["name"].tolist()
-        self.provinces: list[str] = comuni["province"].tolist()
-        self.domains: list[tuple[str, ...]] = comuni["domains"].tolist() if "domains" in comuni else [()] * len(comuni)
-        self.by_code = {c.upper(): i for i, c in enumerate(comuni["code"].tolist()) if c}
+        self.names: list[str] = comuni[C.NAME].tolist()
+        self.provinces: list[str] = comuni[C.PROVINCE].tolist()
+        self.domains: list[tuple[str, ...]] = comuni[C.DOMAINS].tolist() if C.DOMAINS in comuni else [()] * len(comuni)
+        self.by_code = {c.upper(): i for i, c in enumerate(comuni[C.CODE].tolist()) if c}
         self.index: dict[str, dict[str, set[int]]] = {lvl: defaultdict(set) for lvl in LEVELS}
-        for cid, keys in enumerate(all_official_keys(comuni["name"])):
+        for cid, keys in enumerate(all_official_keys(comuni[C.NAME])):
             for k in keys:
                 for lvl in LEVELS:
                     self.index[lvl][getattr(k, lvl)].add(cid)

@@ -29,11 +29,12 @@ def _p(regex: str) -> re.Pattern[str]:
 
 
 _WEB, _SERVICES = "Sito web comunale", "Servizi digitali"
+AT_KEY = "amministrazione_trasparente"  # the Amministrazione Trasparente editor: its own rule (has_at_editor)
 PERMISSIONS: tuple[Permission, ...] = (
     Permission("sito_web", "Editor Sito Web", _WEB, _WEB,
                _p(r"\b(sito|siti) (web|internet|istituzionale|comunale)\b|^(editor )?sito$|\bweb editor\b"), "Sito web"),
     Permission("newsletter", "Editor Newsletter", _WEB, _WEB, _p(r"\bnews ?letters?\b"), "Newsletter"),
-    Permission("amministrazione_trasparente", "Editor Amministrazione Trasparente", _WEB, _WEB,
+    Permission(AT_KEY, "Editor Amministrazione Trasparente", _WEB, _WEB,
                _p(r"\bamministrazione trasparente\b|\btrasparenza\b"), "Amm. trasparente"),
     Permission("servizi_demografico", "Editor Servizi - Ufficio Demografico", _SERVICES, "Demografico",
                _p(r"\bdemografic[oia]\b|\bservizi demografici\b|\banagrafe\b"), "Demografico"),

@@ -24,13 +24,14 @@ import pandas as pd
 
 from data_sources import Grid
 from rollout.errors import InputError
+from rollout.keys import ComuniCols as C
 from rollout.read.columns import CONTACT_RULES, MAIL_SLOTS, recognise, shown_headers
 from rollout.read.comuni import ComuniList
 from rollout.read.text import clean_series, email_series, map_unique, words
 
 WHAT = "Contatti IndicePA"
 # The columns a comune of the list gains (empty without a registry, or when it is not found).
-JOINED = ("registry_pec", "registry_email", "registry_match", "registry_ipa")
+JOINED = (C.REGISTRY_PEC, C.REGISTRY_EMAIL, C.REGISTRY_MATCH, C.REGISTRY_IPA)
 MATCH_LABELS = {"ipa": "codice IPA", "istat": "codice ISTAT", "cadastral": "codice catastale"}
 _COMUNE_IPA = r"^c_[a-z]\d{3}$"  # a comune's codice IPA: "c_" and its cadastral code
 # IndicePA's other open-data files share Codice_IPA and Mail1 but hold offices, one entity many times.
@@ -176,14 +177,14 @@ def join_registry(comuni: ComuniList, registry: Registry | None) -> ComuniList:
     own_cadastral = dict(zip(mine.index.tolist(), mine["cadastral"].tolist(), strict=True))
     found = [
         _find(ipa, code, by_ipa, by_istat, by_cadastral, own_ipa, own_cadastral)
-        for ipa, code in zip(frame["ipa_code"].tolist(), frame["code"].tolist(), strict=True)
+        for ipa, code in zip(frame[C.IPA_CODE].tolist(), frame[C.CODE].tolist(), strict=True)
     ]
     hit = pd.Series([row for row, _, _ in found], index=frame.index, dtype="Int64")
     matched = hit.notna()
     located = registry.rows.loc[hit[matched].to_numpy(dtype=int)]
-    for column, source in (("registry_pec", "pec"), ("registry_email", "email"), ("registry_ipa", "ipa")):
+    for column, source in ((C.REGISTRY_PEC, "pec"), (C.REGISTRY_EMAIL, "email"), (C.REGISTRY_IPA, "ipa")):
         frame.loc[matched, column] = located[source].to_numpy()
-    frame["registry_match"] = [how for _, how, _ in found]
+    frame[C.REGISTRY_MATCH] = [how for _, how, _ in found]
     unclear = pd.Series([problem for _, _, problem in found], index=frame.index, dtype=str)
     notes = [*comuni.notes, *registry.notes, *_join_notes(frame, located, unclear)]
     return replace(comuni, frame=frame, notes=tuple(notes))
@@ -234,15 +235,15 @@ def _find(
 
 def _join_notes(frame: pd.DataFrame, located: pd.DataFrame, unclear: pd.Series) -> list[str]:
     total = len(frame)
-    how = frame["registry_match"]
+    how = frame[C.REGISTRY_MATCH]
     counts = how.value_counts()
     found = int((how != "").sum())
     ways = ", ".join(f"{int(counts[k])} per {MATCH_LABELS[k]}" for k in MATCH_LABELS if counts.get(k, 0))
-    with_pec = int((frame["registry_pec"] != "").sum())
+    with_pec = int((frame[C.REGISTRY_PEC] != "").sum())
     notes = [
         f"{WHAT}: {found} comuni su {total} trovati" + (f" ({ways})" if ways else "") + f", {with_pec} con la PEC."
     ]
-    problems = [f"{n}: {p}" for n, p in zip(frame["name"], unclear, strict=True) if p]
+    problems = [f"{n}: {p}" for n, p in zip(frame[C.NAME], unclear, strict=True) if p]
     if problems:
         shown = "; ".join(problems[:_LIST_LIMIT]) + (
             f"; e altri {len(problems) - _LIST_LIMIT}" if len(problems) > _LIST_LIMIT else ""
@@ -276,6 +277,6 @@ def _comuni(n: int) -> str:
 def _names(frame: pd.DataFrame) -> str:
     shown = [
         f"{n} ({p})" if p else n
-        for n, p in zip(frame["name"][:_LIST_LIMIT], frame["province"][:_LIST_LIMIT], strict=True)
+        for n, p in zip(frame[C.NAME][:_LIST_LIMIT], frame[C.PROVINCE][:_LIST_LIMIT], strict=True)
     ]
     return ", ".join(shown) + (f" e altri {len(frame) - _LIST_LIMIT}" if len(frame) > _LIST_LIMIT else "")

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from data_sources import Grid
+from rollout.keys import ResponseCols as R
 from rollout.read.columns import RESPONSE_RULES, Columns, recognise
 from rollout.read.matching import ComuneMatcher
 from rollout.read.permissions import PERMISSION_KEYS, parse_choices, tick_value
@@ -36,16 +37,7 @@ PROBLEM_LABELS = {
     "no_employee": "dipendente non indicato (né nome né email)",
     "no_permission": "nessun permesso riconosciuto",
 }
-_TEXT_FIELDS = (
-    "province",
-    "code_hint",
-    "surname",
-    "first_name",
-    "full_name",
-    "fiscal_code",
-    "office",
-    "phone",
-)
+_TEXT_FIELDS = (R.PROVINCE, R.CODE_HINT, R.SURNAME, R.FIRST_NAME, R.FULL_NAME, R.FISCAL_CODE, R.OFFICE, R.PHONE)
 
 
 @dataclass(frozen=True)
@@ -62,8 +54,8 @@ class Responses:
     @property
     def unknown_permissions(self) -> pd.DataFrame:
         """Rows whose checkbox text had parts that are not one of the seven permissions."""
-        found = self.rows.loc[self.rows["unknown_text"] != "", ["comune_raw", "cid", "unknown_text", "problem"]]
-        return found.rename_axis("row").reset_index()
+        found = self.rows.loc[self.rows[R.UNKNOWN_TEXT] != "", [R.COMUNE_RAW, R.CID, R.UNKNOWN_TEXT, R.PROBLEM]]
+        return found.rename_axis(R.ROW).reset_index()
 
 
 def prepare_responses(
@@ -82,7 +74,7 @@ def prepare_responses(
     )  # fmt: skip
     body = grid.cells.loc[grid.cells.index > cols.header_row]
     notes = list(grid.notes)
-    rows = pd.DataFrame(index=body.index.rename("row"))
+    rows = pd.DataFrame(index=body.index.rename(R.ROW))
 
     def column(field: str) -> pd.Series:
         pos = cols.get(field)
@@ -90,10 +82,10 @@ def prepare_responses(
             return pd.Series("", index=body.index, dtype=str)
         return squeeze_series(body[pos])
 
-    rows["ts_raw"] = body[cols.fields["timestamp"]].str.strip()
+    rows[R.TS_RAW] = body[cols.fields["timestamp"]].str.strip()
     now = pd.Timestamp(grid.loaded_at) if grid.loaded_at else pd.Timestamp.now(tz="UTC")
-    parsed = parse_timestamps(rows["ts_raw"], tz, date_order, locale=grid.locale, now=now)
-    rows["ts"] = parsed.utc
+    parsed = parse_timestamps(rows[R.TS_RAW], tz, date_order, locale=grid.locale, now=now)
+    rows[R.TS] = parsed.utc
     alerts = []
     if parsed.note:
         notes.append(f"Colonna data/ora: {parsed.note}.")
@@ -102,33 +94,33 @@ def prepare_responses(
     for field in _TEXT_FIELDS:
         rows[field] = column(field)
     # The comune as typed (outer spaces aside): reports quote it verbatim.
-    rows["comune_raw"] = body[cols.fields["comune"]].str.strip().astype(str)
-    rows["fiscal_code"] = rows["fiscal_code"].str.upper().str.replace(" ", "", regex=False)
+    rows[R.COMUNE_RAW] = body[cols.fields["comune"]].str.strip().astype(str)
+    rows[R.FISCAL_CODE] = rows[R.FISCAL_CODE].str.upper().str.replace(" ", "", regex=False)
 
     employee_raw = column("employee_email")
     filler_raw = column("filler_email")
-    if cols.get("employee_email") is None and not {"full_name", "surname", "first_name"} & set(cols.fields):
+    if cols.get("employee_email") is None and not {R.FULL_NAME, R.SURNAME, R.FIRST_NAME} & set(cols.fields):
         employee_raw = filler_raw  # the form is filled by each employee: the address is theirs
         notes.append("Nessuna colonna con nome o email del dipendente: uso l'indirizzo di chi ha compilato.")
-    rows["email_raw"] = employee_raw
-    rows["email"] = email_series(employee_raw)
-    rows["filler_email"] = email_series(filler_raw)
-    rows["name"] = rows["full_name"].where(
-        rows["full_name"] != "", (rows["surname"] + " " + rows["first_name"]).str.strip()
+    rows[R.EMAIL_RAW] = employee_raw
+    rows[R.EMAIL] = email_series(employee_raw)
+    rows[R.FILLER_EMAIL] = email_series(filler_raw)
+    rows[R.NAME] = rows[R.FULL_NAME].where(
+        rows[R.FULL_NAME] != "", (rows[R.SURNAME] + " " + rows[R.FIRST_NAME]).str.strip()
     )
     # Identity: the employee's email; without one, the normalised name (computed only where needed).
-    no_email = rows["email"] == ""
+    no_email = rows[R.EMAIL] == ""
     name_key = pd.Series("", index=rows.index, dtype=str)
-    name_key[no_email] = map_unique(rows.loc[no_email, "name"], person_key)
-    rows["identity"] = ("email:" + rows["email"]).where(~no_email, ("name:" + name_key).where(name_key != "", ""))
-    rows["ident"] = pd.factorize(rows["identity"])[0]
+    name_key[no_email] = map_unique(rows.loc[no_email, R.NAME], person_key)
+    rows[R.IDENTITY] = ("email:" + rows[R.EMAIL]).where(~no_email, ("name:" + name_key).where(name_key != "", ""))
+    rows[R.IDENT] = pd.factorize(rows[R.IDENTITY])[0]
 
     _permissions(rows, body, cols)
     _match(rows, matcher)
-    rows["problem"] = _problems(rows, body)
+    rows[R.PROBLEM] = _problems(rows, body)
     # Texts quoted as typed in tables and messages: invisible characters shown (<U+FEFF>), a huge
     # cell cut to its first characters.
-    for field in ("comune_raw", "unknown_text", "ts_raw", "email_raw"):
+    for field in (R.COMUNE_RAW, R.UNKNOWN_TEXT, R.TS_RAW, R.EMAIL_RAW):
         rows[field] = visible_series(rows[field])
     return Responses(rows, cols, tuple(notes), tuple(alerts))
 
@@ -157,31 +149,34 @@ def _permissions(rows: pd.DataFrame, body: pd.DataFrame, cols: Columns) -> None:
                 unknown[i] = f"{unknown[i]} | {extra}" if unknown[i] else extra
     for n, key in enumerate(PERMISSION_KEYS):
         rows[key] = found[:, n]
-    rows["unknown_text"] = pd.Series(unknown, index=rows.index, dtype=str)
+    rows[R.UNKNOWN_TEXT] = pd.Series(unknown, index=rows.index, dtype=str)
 
 
 def _match(rows: pd.DataFrame, matcher: ComuneMatcher) -> None:
     """Match once per distinct (name, province, code); homonyms get a second look with emails."""
-    parts = [rows[c].str.replace(_SEP, " ", regex=False) for c in ("comune_raw", "province", "code_hint")]
+    parts = [rows[c].str.replace(_SEP, " ", regex=False) for c in (R.COMUNE_RAW, R.PROVINCE, R.CODE_HINT)]
     joined = parts[0] + _SEP + parts[1] + _SEP + parts[2]
     codes, uniques = pd.factorize(joined, sort=False)
     keys = [tuple(u.split(_SEP)) for u in uniques.tolist()]
     results = matcher.match_many(keys)
     cid = np.array([m.cid for m in results], dtype=np.int64)[codes]
-    fields = {
-        f: np.array([getattr(m, f) for m in results], dtype=object)[codes]
-        for f in ("method", "problem", "detail", "suggestion")
-    }
+    fields = {f: np.array([getattr(m, f) for m in results], dtype=object)[codes] for f in _MATCH_COLUMNS}
     for i in np.flatnonzero(fields["problem"] == "ambiguous").tolist():
-        doms = (email_domain(str(rows["filler_email"].iat[i])), email_domain(str(rows["email"].iat[i])))
+        doms = (email_domain(str(rows[R.FILLER_EMAIL].iat[i])), email_domain(str(rows[R.EMAIL].iat[i])))
         name, province, code = keys[codes[i]]
         again = matcher.match(name, province, code, domains=doms)
         cid[i] = again.cid
         for f in fields:
             fields[f][i] = getattr(again, f)
-    rows["cid"] = cid
+    rows[R.CID] = cid
     for f, values in fields.items():
-        rows[f"match_{f}" if f != "suggestion" else f] = pd.Series(values, index=rows.index, dtype=str)
+        rows[_MATCH_COLUMNS[f]] = pd.Series(values, index=rows.index, dtype=str)
+
+
+# The matcher's findings (``rollout.read.matching.Match``'s fields) -> the rows' columns.
+_MATCH_COLUMNS = {
+    "method": R.MATCH_METHOD, "problem": R.MATCH_PROBLEM, "detail": R.MATCH_DETAIL, "suggestion": R.SUGGESTION,
+}  # fmt: skip
 
 
 _SEP = "\x1f"  # a control character no form answer contains
@@ -191,13 +186,13 @@ def _problems(rows: pd.DataFrame, body: pd.DataFrame) -> pd.Series:
     """The first reason a row cannot count, in a fixed order; "" for a usable row."""
     problem = pd.Series("", index=rows.index, dtype=str)
     has_perm = rows[list(PERMISSION_KEYS)].any(axis=1)
-    has_employee = rows["identity"] != ""
+    has_employee = rows[R.IDENTITY] != ""
     empty = pd.Series(np.logical_and.reduce([blank(body[c]) for c in body.columns]), index=rows.index)
     for mask, name in (
         (~has_perm, "no_permission"),
         (~has_employee, "no_employee"),
-        (rows["cid"] < 0, "unmatched"),
-        (rows["ts"].isna(), "bad_timestamp"),
+        (rows[R.CID] < 0, "unmatched"),
+        (rows[R.TS].isna(), "bad_timestamp"),
         (empty, "empty_row"),
     ):
         problem = problem.mask(mask, name)

@@ -22,6 +22,10 @@ import pandas as pd
 
 from rollout.config import Config
 from rollout.italian import count_comuni, countdown, days, long_date, short_date
+from rollout.keys import ComuniCols as C
+from rollout.keys import DraftCols as D
+from rollout.keys import MarkCols as M
+from rollout.keys import ReminderCols as L
 from rollout.outputs.columns import DRAFTS_INDEX, REMINDERS, for_people
 from rollout.outputs.files import to_csv_bytes
 from rollout.outputs.links import FormLink
@@ -81,20 +85,20 @@ def reminders_list(
     the last message the tracker sent, in Italian (``last_outcome``: its state).
     """
     table = reminders_table(snap, comuni, form, bounced)
-    keys = comune_keys(table["code"], table["comune"], table["province"])
-    table.insert(0, "key", keys)
-    table.insert(list(table.columns).index("reasons"), "reason", table["status"].map(reason_of))
-    found = _lookup(keys, table["code"], table["comune"], table["province"], marks)
+    keys = comune_keys(table[L.CODE], table[L.COMUNE], table[L.PROVINCE])
+    table.insert(0, L.KEY, keys)
+    table.insert(list(table.columns).index(L.REASONS), L.REASON, table[L.STATUS].map(reason_of))
+    found = _lookup(keys, table[L.CODE], table[L.COMUNE], table[L.PROVINCE], marks)
     for column in SUMMARY_COLUMNS:
         table[column] = found[column].to_numpy()
-    table["outcome"] = outcome_texts(table)
+    table[L.OUTCOME] = outcome_texts(table)
     return table
 
 
 def outcome_texts(frame: pd.DataFrame, short: bool = False) -> list[str]:
     """The last message's outcome in Italian, per row (``last_outcome`` and ``outcome_detail``);
     ``short``: the reason of a bounce in its first words (``outcome_text``)."""
-    pairs = zip(frame["last_outcome"], frame["outcome_detail"], strict=True)
+    pairs = zip(frame[L.LAST_OUTCOME], frame[L.OUTCOME_DETAIL], strict=True)
     return [outcome_text(s, d, short) for s, d in pairs]
 
 
@@ -103,8 +107,8 @@ def comuni_marks(comuni: pd.DataFrame, marks: pd.DataFrame | None, keys: list[st
 
     ``keys``: the comuni's ``comune_keys`` when already known."""
     if keys is None:
-        keys = comune_keys(comuni["code"], comuni["name"], comuni["province"])
-    found = _lookup(keys, comuni["code"], comuni["name"], comuni["province"], marks)
+        keys = comune_keys(comuni[C.CODE], comuni[C.NAME], comuni[C.PROVINCE])
+    found = _lookup(keys, comuni[C.CODE], comuni[C.NAME], comuni[C.PROVINCE], marks)
     return found.set_axis(comuni.index)
 
 
@@ -115,18 +119,18 @@ def _lookup(
     how many, the last one's date and channel, the last that counts for the resend interval, and the
     outcome of the last message the tracker sent (``last_outcome``: a state; ``outcome_detail``)."""
     sent = [0] * len(keys)
-    out = {column: [""] * len(keys) for column in SUMMARY_COLUMNS if column != "reminders_sent"}
+    out = {column: [""] * len(keys) for column in SUMMARY_COLUMNS if column != M.REMINDERS_SENT}
     if marks is not None and len(marks):
-        stored = marks["ids"] if "ids" in marks.columns else pd.Series("", index=marks.index)
+        stored = marks[M.IDS] if M.IDS in marks.columns else pd.Series("", index=marks.index)
         by_id: dict[str, set[str]] = {}
         for key, text in zip(marks.index, stored.fillna("").astype(str), strict=True):
             for ident in text.split():
                 by_id.setdefault(ident, set()).add(key)
-        counts = marks["reminders_sent"].to_dict()
+        counts = marks[M.REMINDERS_SENT].to_dict()
         texts = {c: _column(marks, c, "").to_dict() for c in SUMMARY_COLUMNS[1:]}
-        if "last_counted" not in marks.columns:  # a summary from before the outcomes: every reminder counts
-            texts["last_counted"] = texts["last_reminder"]
-        order = _column(marks, "outcome_order", 0).to_dict()
+        if M.LAST_COUNTED not in marks.columns:  # a summary from before the outcomes: every reminder counts
+            texts[M.LAST_COUNTED] = texts[M.LAST_REMINDER]
+        order = _column(marks, M.OUTCOME_ORDER, 0).to_dict()
         rows = zip(keys, codes, names, provinces, strict=True)
         for n, (key, code, name, province) in enumerate(rows):
             found = {key} & counts.keys()
@@ -134,16 +138,16 @@ def _lookup(
                 found |= by_id.get(ident, set())
             if not found:
                 continue
-            latest = max(found, key=lambda k: (texts["last_reminder"][k], k))
+            latest = max(found, key=lambda k: (texts[M.LAST_REMINDER][k], k))
             sent[n] = int(sum(counts[k] for k in found))
-            out["last_reminder"][n] = texts["last_reminder"][latest]
-            out["last_channel"][n] = CHANNELS.get(texts["last_channel"][latest], "")
-            out["last_counted"][n] = max(texts["last_counted"][k] for k in found)
+            out[M.LAST_REMINDER][n] = texts[M.LAST_REMINDER][latest]
+            out[M.LAST_CHANNEL][n] = CHANNELS.get(texts[M.LAST_CHANNEL][latest], "")
+            out[M.LAST_COUNTED][n] = max(texts[M.LAST_COUNTED][k] for k in found)
             tracked = max(found, key=lambda k: (int(order[k]), k))
             if int(order[tracked]):
-                out["last_outcome"][n] = texts["last_outcome"][tracked]
-                out["outcome_detail"][n] = texts["outcome_detail"][tracked]
-    return pd.DataFrame({"reminders_sent": sent, **out}, columns=list(SUMMARY_COLUMNS))
+                out[M.LAST_OUTCOME][n] = texts[M.LAST_OUTCOME][tracked]
+                out[M.OUTCOME_DETAIL][n] = texts[M.OUTCOME_DETAIL][tracked]
+    return pd.DataFrame({M.REMINDERS_SENT: sent, **out}, columns=list(SUMMARY_COLUMNS))
 
 
 def _column(frame: pd.DataFrame, name: str, missing: str | int) -> pd.Series:
@@ -182,7 +186,7 @@ def drafts(
         "tempo": countdown(s.days_past_deadline),
     }
     rows = []
-    late = table["days_late"].astype(int)
+    late = table[L.DAYS_LATE].astype(int)
     for row, days_late in zip(table.itertuples(index=False), late, strict=True):
         contact_name = " ".join(str(row.contact_name).split())
         values = {
@@ -206,12 +210,12 @@ def drafts(
         to = usable_address(contact)
         why = f"indirizzo non valido: {contact}" if contact and not to else row.contact_source
         rows.append({
-            "key": row.key, "comune": row.comune, "province": row.province, "code": row.code,
-            "reason": row.reason, "to": to,
-            "address": row.contact_source if to else f"nessun indirizzo utilizzabile ({why!s})",
-            "subject": subject, "body": body, "mailto": mailto(to, subject, body) if links else "",
+            D.KEY: row.key, D.COMUNE: row.comune, D.PROVINCE: row.province, D.CODE: row.code,
+            D.REASON: row.reason, D.TO: to,
+            D.ADDRESS: row.contact_source if to else f"nessun indirizzo utilizzabile ({why!s})",
+            D.SUBJECT: subject, D.BODY: body, D.MAILTO: mailto(to, subject, body) if links else "",
         })  # fmt: skip
-    columns = ["key", "comune", "province", "code", "reason", "to", "address", "subject", "body", "mailto"]
+    columns = [D.KEY, D.COMUNE, D.PROVINCE, D.CODE, D.REASON, D.TO, D.ADDRESS, D.SUBJECT, D.BODY, D.MAILTO]
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -269,8 +273,8 @@ def drafts_zip(frame: pd.DataFrame, templates: Templates, when: dt.datetime) -> 
             name = eml_name(number, comune, province)
             add(name, eml_bytes(to, str(row.subject), str(row.body), comune, templates.sender))
             index.append({
-                "file": name, "comune": comune, "province": province, "code": row.code,
-                "reason": REASON_LABELS[str(row.reason)], "to": to, "address": row.address,
+                D.FILE: name, D.COMUNE: comune, D.PROVINCE: province, D.CODE: row.code,
+                D.REASON: REASON_LABELS[str(row.reason)], D.TO: to, D.ADDRESS: row.address,
             })  # fmt: skip
         add(
             "elenco.csv",
@@ -281,7 +285,7 @@ def drafts_zip(frame: pd.DataFrame, templates: Templates, when: dt.datetime) -> 
 
 
 def _readme(frame: pd.DataFrame) -> str:
-    without = frame.loc[frame["to"] == ""]
+    without = frame.loc[frame[D.TO] == ""]
     lines = [
         f"Bozze di promemoria: {count_comuni(len(frame))}, una bozza per comune (file .eml).",
         "Apri ogni file con il programma di posta (Outlook, Thunderbird, Posta di Windows, Apple Mail),",

@@ -61,19 +61,33 @@ def mailbox_header(name: str, display_name: object, address: str) -> str:
     return _fold(f"{name}:", tokens)
 
 
+def address_list_header(name: str, addresses: list[str]) -> str:
+    """An address header with several bare addresses (To: a@x.it, b@y.it), folded, ASCII only.
+
+    Each of ``addresses`` must be a ``usable_address``."""
+    if not addresses or not all(a and normalise_email(a) == a for a in addresses):
+        raise ValueError("not usable addresses")
+    return _fold(f"{name}:", [f"{a}," for a in addresses[:-1]] + [addresses[-1]])
+
+
 def text_message(fields: list[str], body: str) -> bytes:
     """A plain-text UTF-8 message: the header ``fields`` (from ``header``, ``mailbox_header`` or
     trusted ``Name: value`` lines), MIME headers, and the body 7-bit when it can be, else
     quoted-printable (lines of at most 76 characters), with CRLF line ends."""
+    head = "\r\n".join([*fields, "MIME-Version: 1.0"]).encode("ascii")
+    return head + b"\r\n" + text_part(body)
+
+
+def text_part(body: str, subtype: str = "plain") -> bytes:
+    """One UTF-8 text part (``text/plain`` or ``text/html``): its MIME headers, a blank line and the
+    body, 7-bit when it can be, else quoted-printable (lines of at most 76 characters), CRLF line ends."""
     text = body.replace("\r\n", "\n").replace("\r", "\n")
     if text.isascii() and all(len(line) <= LINE for line in text.split("\n")):
         encoding, payload = "7bit", text.encode("ascii")
     else:
         encoding, payload = "quoted-printable", binascii.b2a_qp(text.encode("utf-8", "replace"), istext=True)
-    lines = [*fields, 'Content-Type: text/plain; charset="utf-8"', f"Content-Transfer-Encoding: {encoding}",
-             "MIME-Version: 1.0"]  # fmt: skip
-    head = "\r\n".join(lines).encode("ascii")
-    return head + b"\r\n\r\n" + payload.replace(b"\n", b"\r\n")
+    head = f'Content-Type: text/{subtype}; charset="utf-8"\r\nContent-Transfer-Encoding: {encoding}'
+    return head.encode("ascii") + b"\r\n\r\n" + payload.replace(b"\n", b"\r\n")
 
 
 def _plain_text(word: str) -> bool:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rollout.errors import InputError
-from rollout.reminders.mail_settings import LOCAL_HOSTS, SECURITY, secrets_table
+from rollout.reminders.mail_settings import connection_from_table, secrets_table
 
 IMAP_KEYS = {"host", "port", "security", "username", "password", "folder", "ca_file", "timeout"}
 _DEFAULT_PORTS = {"ssl": 993, "starttls": 143, "none": 143}
@@ -41,45 +41,25 @@ def imap_from_table(
     """Check ``[imap]`` (a dict, or ``st.secrets``' section); ``login`` is ``[smtp]``, whose username and
     password are used when ``[imap]`` has neither. InputError says what is wrong."""
     values = {str(k): v for k, v in table.items()}
-    unknown = sorted(set(values) - IMAP_KEYS)
-    if unknown:
-        raise InputError(
-            f"Chiave sconosciuta in {where}: {', '.join(unknown)}. Chiavi ammesse: {', '.join(sorted(IMAP_KEYS))}."
-        )
-    host = str(values.get("host") or "").strip()
-    if not host:
-        raise InputError(f"In {where} manca host (il server IMAP, per esempio imaps.pec.aruba.it).")
-    security = str(values.get("security", "ssl")).strip().lower()
-    if security not in SECURITY:
-        raise InputError(f'In {where} security deve essere "ssl", "starttls" o "none", non "{security}".')
-    if security == "none" and host not in LOCAL_HOSTS:
-        raise InputError(f'In {where} security = "none" è ammesso solo per un server locale (127.0.0.1).')
-    try:
-        given_port, given_timeout = values.get("port", _DEFAULT_PORTS[security]), values.get("timeout", 30)
-        if not isinstance(given_port, int | float | str) or not isinstance(given_timeout, int | float | str):
-            raise TypeError(given_port, given_timeout)
-        port, timeout = int(given_port), float(given_timeout)
-    except (TypeError, ValueError):
-        raise InputError(f"In {where} port e timeout devono essere numeri.") from None
-    if not 0 < port < 65536 or timeout <= 0:
-        raise InputError(f"In {where} port deve essere tra 1 e 65535 e timeout positivo.")
+    server = connection_from_table(
+        values,
+        known=IMAP_KEYS,
+        default_ports=_DEFAULT_PORTS,
+        example_host="il server IMAP, per esempio imaps.pec.aruba.it",
+        base_dir=base_dir,
+        where=where,
+    )
     folder = str(values.get("folder") or "INBOX").strip()
     if not folder or any(ord(c) < 32 for c in folder):
         raise InputError(f"In {where} folder non è un nome di cartella valido.")
-    ca_file = str(values.get("ca_file") or "").strip()
-    if ca_file:
-        path = Path(ca_file).expanduser()
-        if not path.is_absolute() and base_dir is not None:
-            path = base_dir / path
-        if not path.is_file():
-            raise InputError(f"In {where} ca_file non esiste: {path}.")
-        ca_file = str(path)
     username, password = str(values.get("username") or ""), str(values.get("password") or "")
     if not username and not password and login:
         username, password = str(login.get("username") or ""), str(login.get("password") or "")
     if not username or not password:
         raise InputError(f"In {where} mancano username e password della casella (o quelli di [smtp]).")
-    return ImapSettings(host, port, security, username, password, folder, ca_file, timeout)
+    return ImapSettings(
+        server.host, server.port, server.security, username, password, folder, server.ca_file, server.timeout
+    )
 
 
 def find_imap(explicit: str | Path | None = None, env: Mapping[str, str] | None = None) -> ImapSettings | None:

@@ -27,6 +27,7 @@ import pandas as pd
 
 from rollout.config import Config
 from rollout.errors import InputError
+from rollout.keys import MarkCols as M
 from rollout.reminders.identity import joined, key_identifiers
 from rollout.reminders.outcomes import (
     NOT_BOUNCED,
@@ -85,7 +86,7 @@ CREATE TABLE IF NOT EXISTS comune_ids (
 CREATE INDEX IF NOT EXISTS comune_ids_by_key ON comune_ids (comune_key);
 CREATE INDEX IF NOT EXISTS outbox_by_time ON outbox (handed_at);
 """
-SUMMARY_COLUMNS = ("reminders_sent", "last_reminder", "last_channel", "last_counted", "last_outcome", "outcome_detail")
+SUMMARY_COLUMNS = (M.REMINDERS_SENT, M.LAST_REMINDER, M.LAST_CHANNEL, M.LAST_COUNTED, M.LAST_OUTCOME, M.OUTCOME_DETAIL)
 # The outbox: a message is written ``queued`` before it is handed to the server, then ``sent`` (and
 # a reminder is recorded with it), ``refused`` or ``failed``; ``uncertain`` when the connection broke
 # after the message was handed over. A ``queued`` or ``uncertain`` row blocks its comune: it is
@@ -349,11 +350,11 @@ class ReminderLog(OutcomeBook):
         bounced on a dead address), and the outcome of the last message sent by the tracker:
         ``last_outcome`` (one of ``TRACKED``, or ""), ``outcome_detail`` (why it bounced) and
         ``outcome_order`` (which message is more recent, 0 for none)."""
-        names = ["reminders_sent", "last_reminder", "last_channel", "ids", "last_counted", "last_outcome",
-                 "outcome_detail", "outcome_order"]  # fmt: skip
+        names = [M.REMINDERS_SENT, M.LAST_REMINDER, M.LAST_CHANNEL, M.IDS, M.LAST_COUNTED, M.LAST_OUTCOME,
+                 M.OUTCOME_DETAIL, M.OUTCOME_ORDER]  # fmt: skip
         empty = pd.DataFrame(
-            {n: pd.Series(dtype=int if n in ("reminders_sent", "outcome_order") else str) for n in names},
-            index=pd.Index([], name="comune_key", dtype=str),
+            {n: pd.Series(dtype=int if n in (M.REMINDERS_SENT, M.OUTCOME_ORDER) else str) for n in names},
+            index=pd.Index([], name=M.COMUNE_KEY, dtype=str),
         )
         if not self.path.exists():
             return empty
@@ -381,11 +382,11 @@ class ReminderLog(OutcomeBook):
         dates, channels = zip(*(value.split("|", 1) for value in last), strict=True)
         outcome = [outcomes.get(key, ("", "", 0)) for key in keys]
         return pd.DataFrame(
-            {"reminders_sent": list(counts), "last_reminder": list(dates), "last_channel": list(channels),
-             "ids": [ids[key] for key in keys], "last_counted": list(counted_on),
-             "last_outcome": [o[0] for o in outcome], "outcome_detail": [o[1] for o in outcome],
-             "outcome_order": [o[2] for o in outcome]},
-            index=pd.Index(list(keys), name="comune_key", dtype=str),
+            {M.REMINDERS_SENT: list(counts), M.LAST_REMINDER: list(dates), M.LAST_CHANNEL: list(channels),
+             M.IDS: [ids[key] for key in keys], M.LAST_COUNTED: list(counted_on),
+             M.LAST_OUTCOME: [o[0] for o in outcome], M.OUTCOME_DETAIL: [o[1] for o in outcome],
+             M.OUTCOME_ORDER: [o[2] for o in outcome]},
+            index=pd.Index(list(keys), name=M.COMUNE_KEY, dtype=str),
         )  # fmt: skip
 
     def history(self, key: str) -> pd.DataFrame:

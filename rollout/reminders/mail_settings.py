@@ -43,24 +43,44 @@ class SmtpSettings:
     timeout: float = 30.0
 
 
-def smtp_from_table(table: Mapping[str, object], base_dir: Path | None = None, where: str = "[smtp]") -> SmtpSettings:
-    """Check ``[smtp]`` (a dict, or ``st.secrets``' section); InputError says what is wrong."""
-    values = {str(k): v for k, v in table.items()}
-    unknown = sorted(set(values) - SMTP_KEYS)
+@dataclass(frozen=True)
+class Connection:
+    """The keys every mail server's section has, checked: where it is and how to reach it."""
+
+    host: str
+    port: int
+    security: str
+    ca_file: str
+    timeout: float
+
+
+def connection_from_table(
+    values: Mapping[str, object],
+    *,
+    known: set[str],
+    default_ports: Mapping[str, int],
+    example_host: str,
+    base_dir: Path | None,
+    where: str,
+) -> Connection:
+    """Check a mail section's keys (``known``), ``host``, ``security``, ``port``, ``timeout`` and
+    ``ca_file`` (relative to ``base_dir``): one rule for ``[smtp]`` and ``[imap]``. InputError says what
+    is wrong, naming the section (``where``)."""
+    unknown = sorted(set(values) - known)
     if unknown:
         raise InputError(
-            f"Chiave sconosciuta in {where}: {', '.join(unknown)}. Chiavi ammesse: {', '.join(sorted(SMTP_KEYS))}."
+            f"Chiave sconosciuta in {where}: {', '.join(unknown)}. Chiavi ammesse: {', '.join(sorted(known))}."
         )
     host = str(values.get("host") or "").strip()
     if not host:
-        raise InputError(f"In {where} manca host (il server SMTP, per esempio smtps.pec.aruba.it).")
+        raise InputError(f"In {where} manca host ({example_host}).")
     security = str(values.get("security", "ssl")).strip().lower()
     if security not in SECURITY:
         raise InputError(f'In {where} security deve essere "ssl", "starttls" o "none", non "{security}".')
     if security == "none" and host not in LOCAL_HOSTS:
         raise InputError(f'In {where} security = "none" è ammesso solo per un server locale (127.0.0.1).')
     try:
-        given_port, given_timeout = values.get("port", _DEFAULT_PORTS[security]), values.get("timeout", 30)
+        given_port, given_timeout = values.get("port", default_ports[security]), values.get("timeout", 30)
         if not isinstance(given_port, int | float | str) or not isinstance(given_timeout, int | float | str):
             raise TypeError(given_port, given_timeout)
         port, timeout = int(given_port), float(given_timeout)
@@ -68,12 +88,6 @@ def smtp_from_table(table: Mapping[str, object], base_dir: Path | None = None, w
         raise InputError(f"In {where} port e timeout devono essere numeri.") from None
     if not 0 < port < 65536 or timeout <= 0:
         raise InputError(f"In {where} port deve essere tra 1 e 65535 e timeout positivo.")
-    sender = str(values.get("sender") or "").strip()
-    if sender and not usable_address(parseaddr(sender)[1]):
-        raise InputError(f"In {where} sender non è un indirizzo email valido: '{sender}'.")
-    channel = str(values.get("channel") or ("pec" if "pec" in host.lower() else "email")).strip().lower()
-    if channel not in ("email", "pec"):
-        raise InputError(f'In {where} channel deve essere "email" o "pec".')
     ca_file = str(values.get("ca_file") or "").strip()
     if ca_file:
         path = Path(ca_file).expanduser()
@@ -82,10 +96,32 @@ def smtp_from_table(table: Mapping[str, object], base_dir: Path | None = None, w
         if not path.is_file():
             raise InputError(f"In {where} ca_file non esiste: {path}.")
         ca_file = str(path)
+    return Connection(host, port, security, ca_file, timeout)
+
+
+def smtp_from_table(table: Mapping[str, object], base_dir: Path | None = None, where: str = "[smtp]") -> SmtpSettings:
+    """Check ``[smtp]`` (a dict, or ``st.secrets``' section); InputError says what is wrong."""
+    values = {str(k): v for k, v in table.items()}
+    server = connection_from_table(
+        values,
+        known=SMTP_KEYS,
+        default_ports=_DEFAULT_PORTS,
+        example_host="il server SMTP, per esempio smtps.pec.aruba.it",
+        base_dir=base_dir,
+        where=where,
+    )
+    sender = str(values.get("sender") or "").strip()
+    if sender and not usable_address(parseaddr(sender)[1]):
+        raise InputError(f"In {where} sender non è un indirizzo email valido: '{sender}'.")
+    channel = str(values.get("channel") or ("pec" if "pec" in server.host.lower() else "email")).strip().lower()
+    if channel not in ("email", "pec"):
+        raise InputError(f'In {where} channel deve essere "email" o "pec".')
     username, password = str(values.get("username") or ""), str(values.get("password") or "")
     if username and not password:
         raise InputError(f"In {where} c'è username ma manca password.")
-    return SmtpSettings(host, port, security, username, password, sender, channel, ca_file, timeout)
+    return SmtpSettings(
+        server.host, server.port, server.security, username, password, sender, channel, server.ca_file, server.timeout
+    )
 
 
 def find_smtp(explicit: str | Path | None = None, env: Mapping[str, str] | None = None) -> SmtpSettings | None:

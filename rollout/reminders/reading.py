@@ -14,6 +14,7 @@ import pandas as pd
 from imapclient import IMAPClient
 
 from rollout.italian import number, plural
+from rollout.keys import ReminderCols
 from rollout.outputs.contacts import ADDRESS_COLUMNS, addresses_of, contact_for
 from rollout.reminders.drafts import comuni_marks
 from rollout.reminders.imap_settings import ImapSettings
@@ -97,9 +98,9 @@ def reminders_section(comuni: pd.DataFrame, marks: pd.DataFrame | None, bounced:
     (``awaiting`` a receipt, ``delivered``, ``bounced``, ``replied``), and how many have no working
     address left. Counts only: no address, no name."""
     found = comuni_marks(comuni, marks)
-    states = found["last_outcome"].value_counts().to_dict()
+    states = found[ReminderCols.LAST_OUTCOME].value_counts().to_dict()
     return {
-        "comuni_reminded": int((found["reminders_sent"] > 0).sum()),
+        "comuni_reminded": int((found[ReminderCols.REMINDERS_SENT] > 0).sum()),
         "last_outcome": {("awaiting" if s == "sent" else s): int(states.get(s, 0)) for s in TRACKED},
         "without_working_address": len(without_address(comuni, bounced)),
     }

@@ -339,14 +339,7 @@ class Sender:
             self.smtp = None
 
     def _open_with_retries(self) -> smtplib.SMTP:
-        for attempt in range(self.attempts):
-            try:
-                return connect(self.settings)
-            except TemporaryError as err:
-                if attempt + 1 == self.attempts:
-                    raise SendError(f"Nessun messaggio inviato: {err}.") from None
-                self.sleep(self.backoff * 2**attempt)
-        raise AssertionError("unreachable")
+        return open_with_retries(self.settings, self.attempts, self.backoff, self.sleep)
 
     def _claim(self, item: Outcome, message_id: str) -> str:
         """Reserve the comune in the log, waiting while the limit per minute is reached; "" or why not."""
@@ -457,47 +450,84 @@ class Sender:
 
     def _hand_over(self, item: Outcome, data: bytes) -> list[str]:
         """One SMTP transaction; the answers of the copies (bcc) the server refused."""
-        smtp = self.smtp
-        assert smtp is not None
-        refused: list[str] = []
+        assert self.smtp is not None
+        return hand_over(self.smtp, self.address, data, [item.to], self.options.bcc, self._handing)
+
+    def _handing(self) -> None:
+        self.handing = True  # from here the server may have the message, whatever happens
+
+
+def open_with_retries(
+    settings: SmtpSettings, attempts: int = 3, backoff: float = 2.0, sleep: Callable[[float], None] | None = None
+) -> smtplib.SMTP:
+    """``connect``, tried ``attempts`` times on a temporary fault (waiting ``backoff`` seconds, doubled
+    each time); SendError («Nessun messaggio inviato: …») when it never works."""
+    for attempt in range(attempts):
         try:
-            code, reply = smtp.mail(self.address)
-            if code >= 500:
-                smtp.rset()
-                raise SenderRefused(server_text(code, reply))
-            if code != 250:
-                smtp.rset()
-                raise TemporaryError(server_text(code, reply))
-            code, reply = smtp.rcpt(item.to)
+            return connect(settings)
+        except TemporaryError as err:
+            if attempt + 1 == attempts:
+                raise SendError(f"Nessun messaggio inviato: {err}.") from None
+            (sleep or SLEEP)(backoff * 2**attempt)
+    raise AssertionError("unreachable")
+
+
+def hand_over(
+    smtp: smtplib.SMTP,
+    mail_from: str,
+    data: bytes,
+    to: Sequence[str],
+    copies: Sequence[str] = (),
+    on_data: Callable[[], None] | None = None,
+) -> list[str]:
+    """One SMTP transaction: ``data`` from ``mail_from`` to ``to`` and ``copies``; the answers of the
+    copies the server refused. A refused ``to`` is Refused (5xx) or TemporaryError (4xx); without
+    ``to``, so is a transaction where every copy was refused. ``on_data`` is called once the server
+    has taken DATA: from then on the message may have been accepted, and a fault is Uncertain."""
+    refused: list[str] = []
+    try:
+        code, reply = smtp.mail(mail_from)
+        if code >= 500:
+            smtp.rset()
+            raise SenderRefused(server_text(code, reply))
+        if code != 250:
+            smtp.rset()
+            raise TemporaryError(server_text(code, reply))
+        for address in to:
+            code, reply = smtp.rcpt(address)
             if code not in (250, 251):
                 smtp.rset()
                 raise (Refused if code >= 500 else TemporaryError)(server_text(code, reply))
-            for copy in self.options.bcc:
-                code, reply = smtp.rcpt(copy)
-                if code not in (250, 251):  # the comune's message goes; the refused copy is reported
-                    refused.append(server_text(code, reply))
-            code, reply = smtp.docmd("data")
-        except smtplib.SMTPServerDisconnected:
-            raise TemporaryError("connessione chiusa dal server", broken=True) from None
-        except (OSError, smtplib.SMTPException) as err:
-            raise TemporaryError(f"connessione interrotta ({type(err).__name__})", broken=True) from None
-        if code != 354:  # the server refused DATA: nothing was handed over
-            with contextlib.suppress(OSError, smtplib.SMTPException):
-                smtp.rset()
-            raise (Refused if code >= 500 else TemporaryError)(server_text(code, reply))
-        self.handing = True  # from here the server may have the message, whatever happens
-        try:
-            smtp.send(_dot_stuffed(data))
-            code, reply = smtp.getreply()
-        except (OSError, smtplib.SMTPException) as err:
-            raise Uncertain(
-                f"connessione interrotta durante la consegna del messaggio ({type(err).__name__})"
-            ) from None
-        if code >= 500:
-            raise Refused(server_text(code, reply))
-        if code != 250:
-            raise TemporaryError(server_text(code, reply))
-        return refused
+        worst = 0
+        for copy in copies:
+            code, reply = smtp.rcpt(copy)
+            if code not in (250, 251):  # the message goes to the others; the refused copy is reported
+                refused.append(server_text(code, reply))
+                worst = max(worst, code)
+        if not to and len(refused) == len(copies):
+            smtp.rset()
+            raise (Refused if worst >= 500 else TemporaryError)("; ".join(refused) or "nessun destinatario")
+        code, reply = smtp.docmd("data")
+    except smtplib.SMTPServerDisconnected:
+        raise TemporaryError("connessione chiusa dal server", broken=True) from None
+    except (OSError, smtplib.SMTPException) as err:
+        raise TemporaryError(f"connessione interrotta ({type(err).__name__})", broken=True) from None
+    if code != 354:  # the server refused DATA: nothing was handed over
+        with contextlib.suppress(OSError, smtplib.SMTPException):
+            smtp.rset()
+        raise (Refused if code >= 500 else TemporaryError)(server_text(code, reply))
+    if on_data is not None:
+        on_data()
+    try:
+        smtp.send(_dot_stuffed(data))
+        code, reply = smtp.getreply()
+    except (OSError, smtplib.SMTPException) as err:
+        raise Uncertain(f"connessione interrotta durante la consegna del messaggio ({type(err).__name__})") from None
+    if code >= 500:
+        raise Refused(server_text(code, reply))
+    if code != 250:
+        raise TemporaryError(server_text(code, reply))
+    return refused
 
 
 def _dot_stuffed(data: bytes) -> bytes:

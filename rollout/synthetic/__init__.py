@@ -7,10 +7,12 @@ them in the Italian locale, and office-hours moments.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import random
 import re
 import unicodedata
+from pathlib import Path
 
 REQUEST_SENT = dt.datetime(2023, 8, 28, 9, 0)
 DEADLINE = dt.date(2023, 9, 13)
@@ -23,6 +25,18 @@ OPTIONS = [
     "5) Editor Servizi - Ufficio Segreteria",
     "6) Editor Servizi - Ufficio Tecnico",
     "7) Editor Servizi - Ufficio Tributi",
+]
+# The form's responses sheet as Google Sheets exports it.
+RESPONSE_HEADERS = [
+    "Informazioni cronologiche",
+    "Indirizzo email",
+    "Comune",
+    "Cognome del dipendente",
+    "Nome del dipendente",
+    "Codice fiscale del dipendente",
+    "Indirizzo email del dipendente",
+    "Ufficio di appartenenza",
+    "Permessi da assegnare al dipendente",
 ]
 _LOWER = {"di", "del", "della", "dei", "degli", "delle", "de'", "in", "a", "al", "alla", "allo", "ai", "agli",
           "alle", "sul", "sulla", "sullo", "sui", "e", "ed", "la", "lo", "le", "il", "sopra", "sotto", "da", "con",
@@ -70,3 +84,9 @@ def office_hours(rng: random.Random, start: dt.datetime, end: dt.datetime) -> dt
         if moment.weekday() < 5 and 8 <= moment.hour < 18:
             return moment.replace(microsecond=0)
     return (start + dt.timedelta(seconds=rng.uniform(0, span))).replace(microsecond=0)
+
+
+def write_csv(path: Path, rows: list[list[str]]) -> None:
+    """Google Sheets' CSV: UTF-8, CRLF."""
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh, lineterminator="\r\n").writerows(rows)

@@ -10,7 +10,6 @@ benchmark (``bench/``) and by the national-scale browser test.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import random
 from dataclasses import dataclass
@@ -26,12 +25,14 @@ from rollout.synthetic import (
     LAST_DAY,
     OPTIONS,
     REQUEST_SENT,
+    RESPONSE_HEADERS,
     office_hours,
     official,
     slug,
     stamp,
     strip_accents,
     typo,
+    write_csv,
 )
 
 SEED = 20230913
@@ -44,17 +45,6 @@ AS_OF = "2023-09-30T12:00:00"
 
 COMUNI_HEADERS = ["Comune", "Provincia", "Codice catastale", "Referente", "Email referente", "PEC", "Ondata",
                   "Messa online prevista"]  # fmt: skip
-RESPONSE_HEADERS = [
-    "Informazioni cronologiche",
-    "Indirizzo email",
-    "Comune",
-    "Cognome del dipendente",
-    "Nome del dipendente",
-    "Codice fiscale del dipendente",
-    "Indirizzo email del dipendente",
-    "Ufficio di appartenenza",
-    "Permessi da assegnare al dipendente",
-]
 FIRST_M = ("Antonio Giuseppe Giovanni Francesco Vincenzo Salvatore Luigi Carmine Gerardo Pasquale Alfonso Raffaele "
            "Michele Domenico Nicola Enzo Rocco Ciro Massimo Paolo Marco Luca Andrea Matteo Alessandro Stefano Roberto "
            "Davide Simone Federico Lorenzo Fabio Daniele Riccardo Emanuele Claudio Sergio Mauro Gianluca Piero").split()  # fmt: skip
@@ -233,12 +223,6 @@ def build(rng: random.Random, n_comuni: int = N_COMUNI, n_responses: int = N_RES
     rows = [RESPONSE_HEADERS] + [[stamp(when), *row] for when, row, _ in responses]
     truth = [["row", "code"]] + [[str(i), meant] for i, (_, _, meant) in enumerate(responses, start=2)]
     return comuni_rows, rows, truth
-
-
-def write_csv(path: Path, rows: Rows) -> None:
-    """Google Sheets' CSV: UTF-8, CRLF."""
-    with path.open("w", encoding="utf-8", newline="") as fh:
-        csv.writer(fh, lineterminator="\r\n").writerows(rows)
 
 
 def generate(

@@ -12,6 +12,7 @@ import pandas as pd
 
 from rollout.config import Config
 from rollout.errors import InputError
+from rollout.keys import ComuniCols as C
 from rollout.outputs import notes
 from rollout.outputs.notes import NoteTemplate, Progress
 from rollout.status import Snapshot
@@ -45,7 +46,7 @@ def write_notes(
     or nothing; ``progress`` is told as they are written."""
     written = notes.write_notes(snap, config, out, template, progress)
     with_editors = len(written) - 1
-    without_at = int(((snap.comuni["editors"] > 0) & ~snap.comuni["has_at_editor"]).sum())
+    without_at = int(((snap.comuni[C.EDITORS] > 0) & ~snap.comuni[C.HAS_AT_EDITOR]).sum())
     return NotesWritten(written, with_editors, without_at, len(snap.comuni) - with_editors)
 
 

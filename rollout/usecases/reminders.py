@@ -17,6 +17,8 @@ import pandas as pd
 from rollout.config import Config
 from rollout.errors import InputError
 from rollout.italian import DATE
+from rollout.keys import ComuniCols as C
+from rollout.keys import ReminderCols
 from rollout.outputs.columns import REMINDERS, for_people, write_for_people
 from rollout.outputs.files import to_csv_bytes, to_xlsx_bytes, write_csv
 from rollout.outputs.links import FormLink
@@ -41,7 +43,7 @@ UNKNOWN_COUNTS = (
     "Esito dell'ultimo invio di reminders.csv e reminders.xlsx sono vuote."
 )
 # Columns of the reminders list that only the tracker uses (the outcome is written as ``outcome``).
-INTERNAL_COLUMNS = ("last_counted", "last_outcome", "outcome_detail")
+INTERNAL_COLUMNS = (ReminderCols.LAST_COUNTED, ReminderCols.LAST_OUTCOME, ReminderCols.OUTCOME_DETAIL)
 # The words a channel may be given with (the command line's --channel; the dashboard gives the key).
 CHANNEL_WORDS = {**{k: k for k in CHANNELS}, "telefono": "phone", "altro": "other", "posta": "email"}
 
@@ -86,8 +88,8 @@ def chase_list(
     next address instead."""
     table = reminders_list(snap, comuni, marks=marks, form=form, bounced=bounced)
     if marks is None:
-        table["reminders_sent"] = pd.array([pd.NA] * len(table), dtype="Int64")
-        table["last_reminder"] = table["last_channel"] = ""
+        table[ReminderCols.REMINDERS_SENT] = pd.array([pd.NA] * len(table), dtype="Int64")
+        table[ReminderCols.LAST_REMINDER] = table[ReminderCols.LAST_CHANNEL] = ""
     return table
 
 
@@ -124,7 +126,7 @@ class Reminders:
     def jobs(self, out: Path) -> dict[str, Callable[[], object]]:
         """One job per file: ``reminders.csv`` (machine names, every column but the tracker's own),
         ``reminders.xlsx`` (for people: the dashboard's columns and Italian headers) and the drafts' ZIP."""
-        export = self.table.drop(columns=["key", "reason", *INTERNAL_COLUMNS])
+        export = self.table.drop(columns=[ReminderCols.KEY, ReminderCols.REASON, *INTERNAL_COLUMNS])
         return {
             "reminders.csv": lambda: write_csv(export, out, "reminders"),
             "reminders.xlsx": lambda: write_for_people(export_frame(self.table), out, "reminders"),
@@ -194,7 +196,7 @@ def mark(log: ReminderLog, marks: list[Mark], sent_on: dt.date, channel: str, no
 
 def marks_for(table: pd.DataFrame, keys: list[str] | None = None) -> list[Mark]:
     """A mark for every comune of a reminders list, or for those of ``keys`` (in their order)."""
-    names = dict(zip(table["key"], table["comune"], strict=True))
+    names = dict(zip(table[ReminderCols.KEY], table[ReminderCols.COMUNE], strict=True))
     return [Mark(k, names[k]) for k in (names if keys is None else keys)]
 
 
@@ -217,18 +219,18 @@ def parse_day(text: str) -> dt.date:
 
 def find_comune(comuni: pd.DataFrame, text: str) -> Mark:
     """The participating comune named by a code, ``Name (PR)`` or a name (case and accents aside)."""
-    keys = pd.Series(comune_keys(comuni["code"], comuni["name"], comuni["province"]), index=comuni.index)
+    keys = pd.Series(comune_keys(comuni[C.CODE], comuni[C.NAME], comuni[C.PROVINCE]), index=comuni.index)
     wanted = text.strip()
-    names = comuni["name"].astype(str)
-    hits = comuni.index[comuni["code"].str.upper() == wanted.upper()] if wanted else comuni.index[:0]
+    names = comuni[C.NAME].astype(str)
+    hits = comuni.index[comuni[C.CODE].str.upper() == wanted.upper()] if wanted else comuni.index[:0]
     if not len(hits):
-        labelled = names.map(words) + " " + comuni["province"].str.lower()
+        labelled = names.map(words) + " " + comuni[C.PROVINCE].str.lower()
         hits = comuni.index[labelled == words(wanted)]
     if not len(hits):
         hits = comuni.index[names.map(words) == words(wanted)]
     if len(hits) == 1:
         return Mark(keys[hits[0]], names[hits[0]])
     if len(hits) > 1:
-        options = ", ".join(f"{names[i]} ({comuni.at[i, 'province']!s})" for i in hits)
+        options = ", ".join(f"{names[i]} ({comuni.at[i, C.PROVINCE]!s})" for i in hits)
         raise InputError(f"'{wanted}' indica più comuni: {options}. Usa il codice o «Nome (PR)».")
     raise InputError(f"Comune non trovato nell'elenco dei partecipanti: '{wanted}'.")

@@ -19,6 +19,7 @@ import pandas as pd
 from rollout.config import Config
 from rollout.errors import InputError
 from rollout.italian import agree, plural
+from rollout.keys import ReminderCols
 from rollout.outputs.links import FormLink
 from rollout.pipeline import ACCEPT_FLAG, Load
 from rollout.reminders.drafts import Templates, drafts, templates_from_config
@@ -82,6 +83,7 @@ def prepare_sending(
     dry_run: bool = False,
     how_to_accept: str = f"rilancia con {ACCEPT_FLAG}",
     database: str | None = None,
+    today: dt.date | None = None,
 ) -> Sending:
     """Prepare a sending of the reminders of ``snap``.
 
@@ -92,9 +94,10 @@ def prepare_sending(
     filtered); by default the whole list with the reminders recorded in ``log`` (default: the
     configured one, or ``database``). ``only``: the comuni named (code, name or «Name (PR)»);
     ``limit``: at most so many messages; ``retry_uncertain``: the messages of uncertain outcome go
-    again (not in a dry run). InputError says what is wrong."""
+    again (not in a dry run); ``today``: the day the sending is recorded on and ``resend_after_days``
+    counts from (default: today in the campaign's time zone). InputError says what is wrong."""
     options, templates = options_from_config(config), templates_from_config(config)
-    today = dt.datetime.now(ZoneInfo(config.timezone)).date()
+    today = today or dt.datetime.now(ZoneInfo(config.timezone)).date()
     refusal = source.send_refusal(config.timezone, how_to_accept) if source is not None else ""
     if refusal and not dry_run:
         return Sending(None, log, options, templates, today, refusal=refusal)
@@ -113,7 +116,7 @@ def prepare_sending(
     if only := list(only):
         picked = [reminders.find_comune(snap.comuni, text) for text in only]
         wanted = {m.key for m in picked}
-        listed = set(table["key"])
+        listed = set(table[ReminderCols.KEY])
         notices += [
             f"non da sollecitare: {m.comune} non è nell'elenco dei promemoria" for m in picked if m.key not in listed
         ]
