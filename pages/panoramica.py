@@ -3,14 +3,12 @@
 import streamlit as st
 
 from rollout.italian import countdown
-from rollout.keys import MarkCols as M
 from rollout.keys import TotalKeys
 from rollout.outputs import charts, picture
-from rollout.reminders.drafts import comuni_marks
 from rollout.status import coverage_of
-from rollout.views import NOTHING_TO_DO, answered_without_at, kpi_figures, to_do, week_totals
+from rollout.views import NOTHING_TO_DO, answered_without_at, kpi_figures, week_totals
 from ui.context import current, header
-from ui.derived import chart
+from ui.derived import chart, todos
 from ui.downloads import download_button
 from ui.format import md_escape, moment
 from ui.maps import status_map
@@ -79,7 +77,6 @@ with actions:
     )
     st.markdown("**Da fare**")
     marks = load_marks(reminder_log(ctx.config))  # reminders recorded on the Promemoria page
-    last = comuni_marks(ctx.view, marks)[M.LAST_REMINDER] if marks is not None and len(marks) else None
 
     def detail(todo) -> str:
         """What follows the count."""
@@ -90,8 +87,10 @@ with actions:
             return f": {countdown(s.days_past_deadline)}"
         return " (comuni non riconosciuti o risposte non valide)" if todo.kind == "review" else ""
 
-    todos = to_do(ctx.view, ctx.snap.rows_to_review, last)
-    items = [f"- {TODO_ICONS[t.kind]} **{t.text}**{detail(t)}" for t in todos]
+    items = [
+        f"- {TODO_ICONS[t.kind]} **{t.text}**{detail(t)}"
+        for t in todos(ctx.view, ctx.view_key, ctx.snap.rows_to_review, marks)
+    ]
     st.markdown("\n".join(items) if items else f"- :green[:material/check_circle:] {NOTHING_TO_DO.capitalize()}")
     links = st.container(horizontal=True, gap="small")
     links.page_link("pages/promemoria.py", label="Promemoria", icon=":material/mail:")

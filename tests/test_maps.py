@@ -243,3 +243,24 @@ def test_filters_apply_to_the_map(monkeypatch):
     assert not empty.exception and not geoshapes(empty)
     assert empty.metric[0].value == "0"
     assert empty.main.info[0].value == "Nessun comune da mostrare sulla mappa."
+
+
+def test_the_comuni_not_on_the_map_are_listed_once_their_expander_is_opened(tmp_path, monkeypatch):
+    """The list of the comuni without a boundary is in an expander whose table is sent only once it is
+    opened: a first visit never loads Streamlit's table (the largest part of its front end)."""
+    (tmp_path / "comuni.csv").write_text(COMUNI_CSV + "Moransengo-Tonengo,AT,,,\n", encoding="utf-8")
+    (tmp_path / "risposte.csv").write_text(responses(), encoding="utf-8")
+    (tmp_path / "rollout.toml").write_text(
+        'deadline = 2023-09-13\nas_of = "2023-09-20T12:00:00"\ncomuni = "comuni.csv"\nsubmissions = "risposte.csv"\n',
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("ROLLOUT_CONFIG", str(tmp_path / "rollout.toml"))
+    closed = run_app()
+    assert not closed.exception
+    (expander,) = [e for e in closed.main.expander if "mappa" in e.label]
+    assert expander.label == "1 comune non è sulla mappa (contati in tutti i totali)"
+    assert [len(expander.children), len(closed.dataframe)] == [0, 0]
+    opened = run_app(map_not_on_map=True)
+    assert not opened.exception
+    (table,) = opened.dataframe
+    assert table.value.to_dict("records") == [{"comune": "Moransengo-Tonengo", "provincia": "AT", "codice": ""}]

@@ -12,11 +12,13 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
+from rollout.keys import MarkCols as M
 from rollout.outputs import charts, quality
 from rollout.outputs.links import FormLink
+from rollout.reminders.drafts import comuni_marks
 from rollout.reminders.reading import reminders_section, without_address
 from rollout.usecases.reminders import chase_list
-from rollout.views import permission_matrix
+from rollout.views import Todo, permission_matrix, to_do
 
 
 def chart(key: tuple, build: Callable[[], object], **kwargs) -> None:
@@ -77,3 +79,12 @@ def outcomes(
     """The reminders' counts of the filtered comuni (``status.json``'s section) and those without a
     working address: computed again only when the log or the filters change."""
     return reminders_section(_view, marks, bounced), without_address(_view, bounced)
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def todos(_view: pd.DataFrame, view_key: tuple, review_rows: int, marks: pd.DataFrame | None) -> tuple[Todo, ...]:
+    """The Panoramica's «Da fare» for the filtered comuni, each kind's comuni in ``to_chase``'s order
+    (who went longest without a reminder first: ``marks``, the reminders' log, is part of the key).
+    Shared, not copied: the items are frozen."""
+    last = comuni_marks(_view, marks)[M.LAST_REMINDER] if marks is not None and len(marks) else None
+    return tuple(to_do(_view, review_rows, last))

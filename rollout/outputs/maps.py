@@ -18,6 +18,7 @@ import pandas as pd
 
 from rollout.italian import moments
 from rollout.keys import ComuniCols as C
+from rollout.outputs.topology import simplified
 from rollout.read.names import keys_frame, official_keys
 from rollout.read.permissions import PERMISSION_KEYS, PERMISSIONS
 from rollout.read.reference import PROVINCES, national_comuni
@@ -32,7 +33,8 @@ MAX_REGIONS_FOR_COMUNI = 3
 
 @lru_cache(maxsize=1)
 def provinces_topology() -> dict:
-    return _read("provinces.topo.json")
+    """The provinces' boundaries, without the points no screen shows (``topology.simplified``)."""
+    return simplified(_read("provinces.topo.json"))
 
 
 @lru_cache(maxsize=1)
