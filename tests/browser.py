@@ -77,31 +77,40 @@ def launch_chromium() -> Iterator:
 
 
 def open_page(browser, url: str, height: int = 900):
-    """A 1440-wide page at ``url``, once Streamlit has drawn its first heading and stopped running."""
+    """A 1440-wide page at ``url``, once Streamlit has drawn its first heading and finished running."""
     page = browser.new_page(viewport={"width": 1440, "height": height}, accept_downloads=True)
     page.goto(url, wait_until="domcontentloaded")
-    page.wait_for_selector('[data-testid="stMainBlockContainer"] h2', timeout=60_000)
-    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
-    # Every element is drawn: no placeholder left, and every Vega-Lite chart has its canvas or SVG.
-    page.wait_for_function(
-        """() => !document.querySelector('[data-testid^="stSkeleton"]')
-                 && [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')]
-                    .every(c => c.querySelector('canvas, svg'))""",
-        timeout=30_000,
-    )
-    page.wait_for_timeout(300)
+    page.wait_for_selector('[data-testid="stMainBlockContainer"] h2', timeout=120_000)
+    wait_idle(page)
     return page
 
 
-def wait_idle(page, timeout: int = 60_000) -> None:
-    """Wait until Streamlit has finished the run a click or a choice started, and drawn its charts."""
-    page.wait_for_function(
-        """() => !document.querySelector('[data-testid="stStatusWidget"]')
-                 && !document.querySelector('[data-testid^="stSkeleton"]')
-                 && [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')]
-                    .every(c => c.querySelector('canvas, svg'))""",
-        timeout=timeout,
-    )
+# The app is idle: its script run has ended (Streamlit's own attribute on the app's root, set as
+# the server's messages arrive; its "Running…" widget appears only after a delay, so its absence
+# alone says nothing on a loaded machine), nothing waits to be drawn, every Vega-Lite chart has
+# its canvas or SVG; and all of that has held for ``quiet`` milliseconds, so that a run that the
+# previous one requested (a deep link runs its page twice) has had the time to start.
+SETTLED = """(quiet) => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    const idle = app !== null && app.dataset.testScriptState === "notRunning"
+        && app.dataset.testConnectionState === "CONNECTED"
+        && !document.querySelector('[data-testid="stStatusWidget"]')
+        && !document.querySelector('[data-testid^="stSkeleton"]')
+        && [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')].every(c => c.querySelector('canvas, svg'));
+    if (!idle) {
+        window.__rolloutIdleSince = undefined;
+        return false;
+    }
+    window.__rolloutIdleSince ??= performance.now();
+    return performance.now() - window.__rolloutIdleSince >= quiet;
+}"""
+
+
+def wait_idle(page, timeout: int = 120_000, quiet: int = 300) -> None:
+    """Wait until Streamlit has finished the run a page load, a click or a choice started, and drawn
+    its charts (``SETTLED``)."""
+    page.evaluate("() => { window.__rolloutIdleSince = undefined; }")
+    page.wait_for_function(SETTLED, arg=quiet, timeout=timeout, polling=50)
 
 
 def axe_violations(page) -> list[str]:

@@ -411,7 +411,7 @@ def test_a_typed_day_applies_on_enter(server, browser):
         assert "Situazione al 20/09/2023 18:00" in main.locator("p").first.inner_text()
         _type_day(page, "1/9/2023")
         main.get_by_text("Situazione al 01/09/2023 18:00").wait_for(timeout=30_000)
-        page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
+        wait_idle(page)
         assert sidebar.get_by_role("textbox", name="Data").input_value() == "01/09/2023"
         assert sidebar.get_by_text("Data non valida").count() == 0
     finally:

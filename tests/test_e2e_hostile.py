@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from browser import CHROMIUM, launch_chromium, serve_dashboard
+from browser import CHROMIUM, launch_chromium, serve_dashboard, wait_idle
 from conftest import responses
 from testkit.hostile_workbooks import HEADER, far_cell_message
 from testkit.office_files import inline, xlsx
@@ -43,7 +43,7 @@ def test_the_warm_start_on_a_hostile_workbook_shows_one_line_and_keeps_serving(t
             error.wait_for(timeout=60_000)
             assert error.inner_text().replace("\u2060", "") == expected  # md_escape's word joiners before ":"
             page.get_by_role("button", name="Ricarica ora").click()  # a new read of the same file
-            page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
+            wait_idle(page)
             error.wait_for(timeout=60_000)
             assert error.inner_text().replace("\u2060", "") == expected  # md_escape's word joiners before ":"
         finally:

@@ -29,7 +29,7 @@ from streamlit.proto.WidgetStates_pb2 import WidgetState
 from test_auth import PASSWORD, write_campaign
 from websockets.sync.client import connect
 
-from browser import CHROMIUM, SHOTS, free_port, launch_chromium
+from browser import CHROMIUM, SHOTS, free_port, launch_chromium, wait_idle
 from conftest import ROOT
 from rollout.access import ADDRESS_BURST
 
@@ -281,7 +281,7 @@ def test_the_team_logs_in_with_chromium(server, browser):
         box.fill(PASSWORD)
         box.press("Enter")
         page.get_by_text("Situazione al 29/09/2023").first.wait_for(timeout=60_000)
-        page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
+        wait_idle(page)
         page.locator('[data-testid="stDataFrame"] canvas').first.wait_for(timeout=60_000)  # the table, drawn
         page.wait_for_timeout(500)
         page.screenshot(path=str(SHOTS / "login_done.png"))

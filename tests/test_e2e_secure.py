@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from browser import CHROMIUM, SHOTS, launch_chromium, open_page, serve_dashboard
+from browser import CHROMIUM, SHOTS, launch_chromium, open_page, serve_dashboard, wait_idle
 from ui.downloads import KEEP_SECONDS, SWEEP_RUNS, SWEEP_SECONDS
 
 TTL = 1
@@ -132,12 +132,8 @@ def click_download(browser, server, frames: list[bytes], sent: list[bytes] | Non
     button = page.get_by_role("button", name="Scarica CSV")
     button.wait_for(timeout=60_000)
     # A deep link's first load runs the page twice (alone, then under the entry point), and each
-    # run gives the button a new deferred id: click once the page has settled.
-    idle = "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
-    for _ in range(2):
-        page.wait_for_function(idle, timeout=60_000)
-        page.wait_for_timeout(1500)
-    page.wait_for_function(idle, timeout=60_000)
+    # run gives the button a new deferred id: click once the page has settled (no run for 1.5 s).
+    wait_idle(page, quiet=1500)
     before = [f for f in frames if b"/media/" in f]
     assert before == []  # nothing to download exists before the click: no URL was ever sent
     if sent is not None:

@@ -17,6 +17,7 @@ from conftest import ROOT
 from rollout.config import Config, parse_config
 from rollout.errors import InputError
 from rollout.reminders.log import Mark, ReminderLog, TrackingError, comune_key, database_path
+from testkit.log_writers import write_marks
 
 AVELLA = Mark("A508", "Avella")
 BISACCIA = Mark("A881", "Bisaccia")
@@ -111,17 +112,10 @@ def test_marks_survive_a_restart(tmp_path):
     assert_frame_equal(ReminderLog(path).history("A508")[expected.columns], expected)
 
 
-def _write_many(path: str, writer: int, batches: int) -> None:
-    log = ReminderLog(path, timeout=30)
-    for i in range(batches):
-        marks = [Mark(f"W{writer}-{i}-{j}", f"Comune {writer}/{i}/{j}") for j in range(3)]
-        log.record(marks, dt.date(2023, 9, 14), "email")
-
-
 def test_concurrent_writers_lose_nothing(tmp_path):
     path = str(tmp_path / "promemoria.sqlite3")
     ctx = multiprocessing.get_context("spawn")
-    workers = [ctx.Process(target=_write_many, args=(path, w, 40)) for w in range(4)]
+    workers = [ctx.Process(target=write_marks, args=(path, w, 40)) for w in range(4)]
     for p in workers:
         p.start()
     for p in workers:
