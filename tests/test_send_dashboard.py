@@ -16,7 +16,7 @@ PASSWORD = "una-password-lunga-per-il-gruppo"
 PAGE = "pages/promemoria.py"
 CLOSED = (
     "L'invio per email o PEC si attiva solo su un cruscotto protetto (password o login) con il server di posta "
-    "nella sezione [smtp] dei segreti (vedi docs/reminders.md, «Sending from the dashboard»)."
+    "nella sezione [smtp] dei segreti (vedi la Guida, «Promemoria»; per chi gestisce il server: docs/reminders.md)."
 )
 
 

@@ -55,8 +55,8 @@ def receipts_section(ctx: Context, log: ReminderLog | None) -> None:
     if not protected(ctx.config):
         st.caption(
             "La lettura di ricevute PEC, mancate consegne e risposte si attiva solo su un cruscotto protetto "
-            "(password o login) con la casella del mittente nella sezione [imap] dei segreti (vedi "
-            "docs/reminders.md, «Receipts and bounces»)."
+            "(password o login) con la casella del mittente nella sezione [imap] dei segreti (vedi la Guida, "
+            "«Ricevute, mancate consegne e risposte»; per chi gestisce il server: docs/reminders.md)."
         )
         return
     settings, problem = imap_settings()

@@ -69,7 +69,8 @@ def send_section(ctx: Context, table: pd.DataFrame, log: ReminderLog | None) -> 
     if not protected(ctx.config):
         st.caption(
             "L'invio per email o PEC si attiva solo su un cruscotto protetto (password o login) con il server "
-            "di posta nella sezione [smtp] dei segreti (vedi docs/reminders.md, «Sending from the dashboard»)."
+            "di posta nella sezione [smtp] dei segreti (vedi la Guida, «Promemoria»; per chi gestisce il server: "
+            "docs/reminders.md)."
         )
         return
     settings, problem = smtp_settings()
