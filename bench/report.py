@@ -3,8 +3,8 @@
 ``python -m rollout report`` (every output written) against a bare process that reads the same two
 files with ``pandas.read_csv(dtype=str, keep_default_na=False)``, alternated 3 times, best of each,
 their ratio, and the report's peak RSS (``wait4``: its largest process, workers included); then
-the seconds of each output file (``write_report`` in a fresh process). Targets: report/bare <= 6,
-its peak RSS <= 400 MB.
+the seconds of each output file (``write_report`` in a fresh process). Guards (issue 20: the report
+stays on xlsxwriter, its ratio is a guard, not a goal): report/bare <= 10, its peak RSS <= 400 MB.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from pathlib import Path
 from bench.pipeline import ROOT, write_bench_config
 from rollout.synthetic.national import COMUNI_FILE, RESPONSES_FILE
 
-TARGET_REPORT_RATIO = 6.0
+TARGET_REPORT_RATIO = 10.0
 TARGET_REPORT_RSS_MB = 400.0
 BARE_READ = (
     "import sys, pandas as pd\nfor path in sys.argv[1:]:\n    pd.read_csv(path, dtype=str, keep_default_na=False)\n"
@@ -110,7 +110,7 @@ def report_report(directory: Path) -> bool:
         print(f"  {name:<24} {value:.2f} s")
     ok = True
     for label, value, target, unit in (
-        ("report / bare <= 6", ratio, TARGET_REPORT_RATIO, "x"),
+        ("report / bare <= 10", ratio, TARGET_REPORT_RATIO, "x"),
         ("report peak RSS <= 400 MB", rss, TARGET_REPORT_RSS_MB, "MB"),
     ):
         passed = value <= target
