@@ -109,7 +109,10 @@ def _drive(page, base: str) -> dict[str, float]:
         before = page.evaluate(_WATCH)
         start = time.perf_counter()
         action()
-        until(before, text)
+        try:
+            until(before, text)
+        except Exception as err:  # a timeout: say which step, and what never appeared
+            raise RuntimeError(f"{label}, {visit[0]}: «{text}» never shown") from err
         figures[f"{label}, {visit[0]}"] = time.perf_counter() - start
         page.wait_for_timeout(300)
 
@@ -126,8 +129,8 @@ def _drive(page, base: str) -> dict[str, float]:
 
     for visit[0] in ("first visit", "again"):  # again: every page already seen in this session
         step("page Comuni", nav("Comuni"), "Dettaglio comune")
-        step("filter on Comuni (search)", search("San"), "comuni su 6600")
-        step("filter cleared on Comuni", search(""), "6600 comuni su 6600")
+        step("filter on Comuni (search)", search("San"), "comuni su 6.600")
+        step("filter cleared on Comuni", search(""), "6.600 comuni su 6.600")
         step("page Copertura", nav("Copertura"), "Comuni × permessi")
         step("page Promemoria", nav("Promemoria"), "Scarica CSV")
         step("page Qualità dati", nav("Qualità dati"), "righe di risposte lette")
