@@ -17,12 +17,12 @@ import time
 from pathlib import Path
 
 from bench.pipeline import ROOT, write_bench_config
+from testkit.streamlit_server import CHROMIUM, CHROMIUM_ARGS, streamlit_server
 
 DASHBOARD_TARGETS = (
     ("Panoramica first full render <= 2 s", "first", 2.0),
     ("switching page / filter, slowest <= 0.5 s", "slowest", 0.5),
 )
-CHROMIUM = "/usr/bin/chromium"
 # Counts finished script runs: the stApp element's data-test-script-state goes back to notRunning.
 _WATCH = """() => {
   const app = document.querySelector('[data-testid="stApp"]');
@@ -39,56 +39,21 @@ _DONE = """([before, text]) => window.__runs > before
   && document.querySelector('[data-testid="stMain"]').innerText.includes(text)"""
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 DASHBOARD_ENTRY = "server.py"  # the README's command; dashboard.py is the same app without the warm start
 
 
 def dashboard_timings(directory: Path, entry: str = DASHBOARD_ENTRY) -> dict[str, float]:
     """A real ``streamlit run`` on 127.0.0.1 over this data, driven by chromium (Playwright)."""
-    import urllib.request
-
     from playwright.sync_api import sync_playwright
 
     config = write_bench_config(directory)
-    port = _free_port()
-    env = {**os.environ, "ROLLOUT_CONFIG": str(config), "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", entry, "--server.headless", "true",
-         "--server.address", "127.0.0.1", "--server.port", str(port), "--server.fileWatcherType", "none"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(200):
-            try:
-                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.3)
-        with sync_playwright() as p:
-            browser = p.chromium.launch(
-                executable_path=CHROMIUM,
-                args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-                      "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
-            )  # fmt: skip
-            try:
-                return _drive(browser.new_page(viewport={"width": 1440, "height": 900}), base)
-            finally:
-                browser.close()
-    finally:
-        server.terminate()
+    env = {**os.environ, "ROLLOUT_CONFIG": str(config)}
+    with streamlit_server(entry, cwd=ROOT, env=env, start_seconds=120) as (base, _), sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
+            return _drive(browser.new_page(viewport={"width": 1440, "height": 900}), base)
+        finally:
+            browser.close()
 
 
 def _drive(page, base: str) -> dict[str, float]:

@@ -36,19 +36,17 @@ import argparse
 import contextlib
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.chromium import CHROMIUM
 from bench.pipeline import ROOT, write_bench_config
+from testkit.streamlit_server import CHROMIUM, CHROMIUM_ARGS, streamlit_server
 
 # Streamlit's own floor: the smallest app a Streamlit dashboard can be, served and measured the same
 # way as server.py. What its first page costs is what any Streamlit page costs on this machine.
@@ -64,8 +62,6 @@ st.altair_chart(alt.Chart(days).mark_line().encode(x="giorno:T", y="comuni:Q"), 
 PAINT_MARGIN = 0.2  # first paint within this many seconds of the floor's
 SESSION_CPU = 0.2  # server CPU per new session, seconds
 TICK = os.sysconf("SC_CLK_TCK")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -123,13 +119,6 @@ _PAINT_WATCH = """(() => {
 _FINISHED = "() => window.__done !== undefined"
 
 
-def free_port() -> int:
-    """A TCP port free on 127.0.0.1 now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def cpu_seconds(pid: int) -> float:
     """User + system CPU of process ``pid`` so far (``/proc/<pid>/stat``, fields 14 and 15)."""
     fields = Path(f"/proc/{pid}/stat").read_text(encoding="ascii").rsplit(")", 1)[1].split()
@@ -171,30 +160,9 @@ def wait_quiet(pid: int, still: float = 0.5, limit: float = 15.0) -> float:
 @contextlib.contextmanager
 def served(app: App, config: Path) -> Iterator[tuple[str, int]]:
     """``streamlit run`` of ``app`` on 127.0.0.1 over ``config``: its base URL and process id, once it answers."""
-    port = free_port()
-    env = {**os.environ, "ROLLOUT_CONFIG": str(config), "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
-           "PYTHONPATH": str(app.cwd)}  # fmt: skip
-    server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(app.entry), "--server.headless", "true",
-         "--server.address", "127.0.0.1", "--server.port", str(port), "--server.fileWatcherType", "none"],
-        cwd=app.cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(400):
-            try:
-                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.1)
+    env = {**os.environ, "ROLLOUT_CONFIG": str(config), "PYTHONPATH": str(app.cwd)}
+    with streamlit_server(app.entry, cwd=app.cwd, env=env, start_seconds=120) as (base, server):
         yield base, server.pid
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
 
 
 def _open(browser, app: App, base: str, context=None):

@@ -3,67 +3,32 @@
 from __future__ import annotations
 
 import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from testkit.streamlit_server import CHROMIUM, CHROMIUM_ARGS, NotStarted, streamlit_server
+
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SHOTS = ROOT / "tests" / "screenshots"
 # axe-core, the accessibility engine of the browsers' own audits: `npm ci --prefix tests` (.ci/run does it).
 AXE = ROOT / "tests" / "node_modules" / "axe-core" / "axe.min.js"
 WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]  # fmt: skip
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 ENTRY = "server.py"  # the README's command (the warm start); dashboard.py is the same app without it
 
 
 def serve_dashboard(config: Path | None, entry: str = ENTRY, **env: str) -> Iterator[str]:
     """Start the dashboard on ``config`` (None: the demo), yield its base URL, stop it afterwards."""
-    port = free_port()
     environ = {k: v for k, v in os.environ.items() if k != "ROLLOUT_CONFIG"}
-    environ["STREAMLIT_BROWSER_GATHER_USAGE_STATS"] = "false"
     environ.update(env)
     if config:
         environ["ROLLOUT_CONFIG"] = str(config)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", entry, "--server.headless", "true",
-         "--server.address", "127.0.0.1", "--server.port", str(port), "--server.fileWatcherType", "none"],
-        cwd=ROOT, env=environ, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        pytest.fail("streamlit did not start: " + proc.stdout.read().decode(errors="replace")[-2000:])
-    yield base
-    proc.terminate()
     try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+        with streamlit_server(entry, cwd=ROOT, env=environ) as (base, _):
+            yield base
+    except NotStarted as err:
+        pytest.fail(str(err))
 
 
 def launch_chromium() -> Iterator:

@@ -16,7 +16,6 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -29,9 +28,10 @@ from streamlit.proto.WidgetStates_pb2 import WidgetState
 from test_auth import PASSWORD, write_campaign
 from websockets.sync.client import connect
 
-from browser import CHROMIUM, SHOTS, free_port, launch_chromium, wait_idle
+from browser import CHROMIUM, SHOTS, launch_chromium, wait_idle
 from conftest import ROOT
 from rollout.access import ADDRESS_BURST
+from testkit.streamlit_server import NotStarted, streamlit_server
 
 PROXY, ATTACKER, FORGER = "127.0.0.2", "127.0.0.3", "127.0.0.4"
 WARNING = "missing ScriptRunContext"  # what Streamlit logs when a cache is filled outside a page's run
@@ -44,28 +44,13 @@ pytestmark = [
 
 def start(config: Path, secrets: Path, log: Path) -> Iterator[str]:
     """`streamlit run server.py` (the README's command) with this secrets file, its output in ``log``."""
-    port = free_port()
     env = {k: v for k, v in os.environ.items() if k != "ROLLOUT_CONFIG"}
-    env |= {"ROLLOUT_CONFIG": str(config), "STREAMLIT_SECRETS_FILES": str(secrets), "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}  # fmt: skip
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "server.py", "--server.headless", "true",
-             "--server.address", "127.0.0.1", "--server.port", str(port), "--server.fileWatcherType", "none"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while status(f"{base}/_stcore/health") != 200:
-        if time.monotonic() > deadline or proc.poll() is not None:
-            proc.kill()
-            pytest.fail("streamlit did not start: " + log.read_text(errors="replace")[-2000:])
-        time.sleep(0.3)
-    yield base
-    proc.terminate()
+    env |= {"ROLLOUT_CONFIG": str(config), "STREAMLIT_SECRETS_FILES": str(secrets)}
     try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+        with streamlit_server("server.py", cwd=ROOT, env=env, log=log) as (base, _):
+            yield base
+    except NotStarted as err:
+        pytest.fail(str(err))
 
 
 @pytest.fixture(scope="module")
