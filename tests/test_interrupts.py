@@ -231,27 +231,39 @@ def test_a_worker_stopped_before_it_set_its_own_signals_ends_at_once():
     assert done.stdout.strip() == "143", done.stderr
 
 
-def test_stopping_a_worker_that_ignores_sigterm_kills_it(monkeypatch):
-    """``stop_workers`` never waits for ever: a worker that does not end on SIGTERM is killed."""
-    import time
+STUBBORN_WORKER = """
+import os, signal, sys, time
+from pathlib import Path
+from rollout.outputs import staging
+staging.END_SECONDS = 0.5
+ready = Path(sys.argv[1])
+def stubborn():
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    ready.write_text(str(os.getpid()))
+    time.sleep(60)
+assert staging.start_worker("stubborn", stubborn), "no worker forked"
+deadline = time.monotonic() + 60
+while not ready.exists() or not ready.read_text():
+    assert time.monotonic() < deadline, "the worker never started"
+    time.sleep(0.01)
+pid = int(ready.read_text())
+staging.stop_workers()
+try:
+    os.kill(pid, 0)
+    print("alive")
+except ProcessLookupError:
+    print("gone")
+"""
 
-    from rollout.outputs import staging
 
-    if not staging.workers():
-        pytest.skip("no worker can be forked here")
-    monkeypatch.setattr(staging, "END_SECONDS", 0.5)
-    ready = f"/tmp/rollout-test-ignoring-{os.getpid()}"
+def test_stopping_a_worker_that_ignores_sigterm_kills_it(tmp_path):
+    """``stop_workers`` never waits for ever: a worker that does not end on SIGTERM is killed. In a
+    process of its own, where a worker can always be forked (not in a test worker that has already
+    imported a library with threads of its own)."""
+    import subprocess
+    import sys
 
-    def stubborn() -> None:
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        Path(ready).touch()
-        time.sleep(60)
-
-    assert staging.start_worker("stubborn", stubborn)
-    worker = staging._WAITING["stubborn"]
-    deadline = time.monotonic() + TIMEOUT
-    while not Path(ready).exists() and time.monotonic() < deadline:
-        time.sleep(0.01)
-    Path(ready).unlink()
-    staging.stop_workers()
-    assert not worker.process.is_alive() and worker.process.exitcode == -signal.SIGKILL
+    ready = tmp_path / "ready"
+    done = subprocess.run([sys.executable, "-c", STUBBORN_WORKER, str(ready)], capture_output=True, text=True,
+                          timeout=TIMEOUT, cwd=ROOT)  # fmt: skip
+    assert (done.returncode, done.stdout.strip()) == (0, "gone"), done.stderr
