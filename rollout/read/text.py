@@ -38,6 +38,7 @@ _INVISIBLE = re.compile(INVISIBLE)
 # cursor moves, CR and LF start a line of their own), DEL, the line and paragraph separators.
 CONTROL = "[\x00-\x1f\x7f-\x9f\u2028\u2029]"
 _UNPRINTABLE = re.compile(f"{CONTROL}|{INVISIBLE}")
+_ADDRESS_IN_TEXT = re.compile(r"<?[^\s<>@]+@[^\s<>@]+>?")  # an address as any text quotes it, <…> included
 QUOTE_LIMIT = 200  # characters of a cell quoted in a message or a table (a 10 MB cell is not copied whole)
 
 
@@ -240,3 +241,9 @@ def words_series(values: pd.Series) -> pd.Series:
 def clean_series(values: pd.Series) -> pd.Series:
     """``clean`` for a whole column."""
     return pd.Series(clean_arrow(arrow_strings(values)), index=values.index, dtype=str)
+
+
+def without_addresses(value: object) -> str:
+    """``value`` on one line with every e-mail address in it (and its ``<…>``) replaced by
+    ``<indirizzo>``: what a server's answer, a bounce's reason or a log line may show of it."""
+    return _ADDRESS_IN_TEXT.sub("<indirizzo>", " ".join(str(value or "").split()))

@@ -29,6 +29,7 @@ from email.utils import parsedate_to_datetime
 
 from flufl.bounce import all_failures
 
+from rollout.read.text import without_addresses
 from rollout.reminders.pec import DaticertError, daticert_part, normal_id, parse_daticert
 
 # flufl.bounce logs a traceback for every input its detectors choke on: crafted input is expected here,
@@ -41,7 +42,6 @@ MAX_MESSAGE = 1024 * 1024  # bytes of a message that are parsed (a receipt of ou
 FLUFL_BYTES = 16 * 1024  # what flufl.bounce reads of a message: a bounce explains itself at the top
 MAX_PARTS = 500  # MIME boundaries beyond which only the headers are read (a receipt has fewer than 10)
 _MAX_REASON = 240
-_ADDRESS = re.compile(r"<?[^\s<>@\"']+@[^\s<>@\"']+>?")
 _STATUS = re.compile(r"\b([245])\.(\d{1,3})\.(\d{1,3})\b")
 _FAILURE = re.compile(r"\b5\.\d{1,3}\.\d{1,3}\b")  # a permanent failure (RFC 3463)
 _MESSAGE_ID_LINE = re.compile(r"^[ \t>]{0,8}Message-ID:[ \t]{0,8}(<[^<>\s]{1,990}>)", re.IGNORECASE | re.MULTILINE)
@@ -406,7 +406,7 @@ def _one_word(value: object) -> str:
 
 def _clean(text: str, limit: int = _MAX_REASON) -> str:
     """One line, addresses replaced by ``<indirizzo>``, at most ``limit`` characters."""
-    line = _ADDRESS.sub("<indirizzo>", " ".join(str(text or "").split()))
+    line = without_addresses(text)
     return line if len(line) <= limit else line[: limit - 1] + "…"
 
 

@@ -20,7 +20,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
-import re
 import smtplib
 import socket
 import ssl
@@ -34,6 +33,7 @@ import pandas as pd
 
 from rollout.errors import InputError
 from rollout.italian import count_comuni, plural, short_date
+from rollout.read.text import without_addresses
 from rollout.reminders.headers import header, mailbox_header, one_line, text_message, usable_address
 from rollout.reminders.identity import identifiers, key_identifiers
 from rollout.reminders.log import CHANNELS, Mark, ReminderLog, TrackingError
@@ -59,7 +59,6 @@ PROBLEMS = ("refused", "failed", "uncertain", "busy", "copy_refused")
 # The Sender's clock (seconds since the epoch: the log compares the times of every process) and
 # sleep; tests replace them (no real waits).
 CLOCK, SLEEP = time.time, time.sleep
-_ADDRESS_IN_TEXT = re.compile(r"<?[^\s<>@]+@[^\s<>@]+>?")
 
 
 class SendError(InputError):
@@ -191,7 +190,7 @@ def build_message(item: Outcome, sender: str, message_id: str, when: dt.datetime
 def server_text(code: int, reply: bytes | str) -> str:
     """A server's answer on one line, without the addresses it may quote."""
     text = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
-    return f"{code} {_ADDRESS_IN_TEXT.sub('<indirizzo>', ' '.join(text.split()))}".strip()
+    return f"{code} {without_addresses(text)}".strip()
 
 
 def connect(settings: SmtpSettings) -> smtplib.SMTP:

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from rollout.config import Config
-from rollout.read.text import printable
+from rollout.read.text import printable, without_addresses
 from rollout.reminders.log import database_path
 
 LATEST = "ultimo"
@@ -27,7 +27,6 @@ LATEST_FILE = "ultimo.txt"
 LOG_NAME = "weekly.log"
 LOG_LIMIT = 1_000_000  # bytes: a longer log becomes weekly.log.1 (the one before is dropped)
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
-_ADDRESS = re.compile(r"[^\s<>@()\[\]]+@[^\s<>@()\[\]]+")
 
 
 def lock_path(config: Config) -> Path:
@@ -159,4 +158,4 @@ class RunLog:
 
 def masked(text: str) -> str:
     """``text`` on one line with every address replaced by ``<indirizzo>``."""
-    return _ADDRESS.sub("<indirizzo>", printable(" ".join(str(text).split())))
+    return printable(without_addresses(text))
