@@ -15,6 +15,13 @@ SHOTS = ROOT / "tests" / "screenshots"
 # axe-core, the accessibility engine of the browsers' own audits: `npm ci --prefix tests` (.ci/run does it).
 AXE = ROOT / "tests" / "node_modules" / "axe-core" / "axe.min.js"
 WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+# Every browser test module: the marker, and a skip where Debian's chromium is missing.
+IN_CHROMIUM = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (.ci/run installs it)"),
+]
+# A module that serves the embedded demo: a local rollout.toml would replace it.
+ON_THE_DEMO = pytest.mark.skipif((ROOT / "rollout.toml").exists(), reason="a local rollout.toml replaces the demo")
 ENTRY = "server.py"  # the README's command (the warm start); dashboard.py is the same app without it
 
 

@@ -112,3 +112,11 @@ def submit_button(at, label: str):
 @pytest.fixture
 def root() -> Path:
     return ROOT
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's chromium (Playwright), one per browser test module."""
+    from browser import launch_chromium
+
+    yield from launch_chromium()

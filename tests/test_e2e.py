@@ -19,16 +19,15 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from browser import (
-    CHROMIUM,
+    IN_CHROMIUM,
+    ON_THE_DEMO,
     SHOTS,
     cut_texts,
-    launch_chromium,
     open_page,
     page_height,
     serve_dashboard,
     wait_idle,
 )
-from conftest import ROOT
 from ui.navigation import MENU
 
 # What each page of the menu shows on the demo: its heading and some texts.
@@ -56,21 +55,12 @@ PAGES = [
 ]
 MENU_TITLES = [page.title for page in MENU]
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (.ci/run installs it)"),
-    pytest.mark.skipif((ROOT / "rollout.toml").exists(), reason="a local rollout.toml replaces the demo"),
-]
+pytestmark = [*IN_CHROMIUM, ON_THE_DEMO]
 
 
 @pytest.fixture(scope="module")
 def server():
     yield from serve_dashboard(None)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    yield from launch_chromium()
 
 
 @pytest.mark.parametrize(("path", "title", "texts"), PAGES, ids=[p[0] or "panoramica" for p in PAGES])

@@ -7,24 +7,12 @@ Italian line in place of the data, and «Ricarica ora» reads again and shows it
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
-
-from browser import CHROMIUM, launch_chromium, serve_dashboard, wait_idle
+from browser import IN_CHROMIUM, serve_dashboard, wait_idle
 from conftest import responses
 from testkit.hostile_workbooks import HEADER, far_cell_message
 from testkit.office_files import inline, xlsx
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (.ci/run installs it)"),
-]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    yield from launch_chromium()
+pytestmark = IN_CHROMIUM
 
 
 def test_the_warm_start_on_a_hostile_workbook_shows_one_line_and_keeps_serving(tmp_path, browser):

@@ -28,7 +28,7 @@ from streamlit.proto.WidgetStates_pb2 import WidgetState
 from test_auth import PASSWORD, write_campaign
 from websockets.sync.client import connect
 
-from browser import CHROMIUM, SHOTS, launch_chromium, wait_idle
+from browser import IN_CHROMIUM, SHOTS, wait_idle
 from conftest import ROOT
 from rollout.access import ADDRESS_BURST
 from testkit.streamlit_server import NotStarted, streamlit_server
@@ -36,10 +36,7 @@ from testkit.streamlit_server import NotStarted, streamlit_server
 PROXY, ATTACKER, FORGER = "127.0.0.2", "127.0.0.3", "127.0.0.4"
 WARNING = "missing ScriptRunContext"  # what Streamlit logs when a cache is filled outside a page's run
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (.ci/run installs it)"),
-]
+pytestmark = IN_CHROMIUM
 
 
 def start(config: Path, secrets: Path, log: Path) -> Iterator[str]:
@@ -244,11 +241,6 @@ def test_before_the_login_only_the_login_and_streamlits_files_answer(server):
     assert [(p, status(server + p)) for p in OPEN] == [(p, 200) for p in OPEN]
     assert [(m, p, status(server + p, m)) for m, p in CLOSED] == [(m, p, 404) for m, p in CLOSED]
     assert status(f"{server}/media/{'0' * 56}.csv") == 404  # nothing to download before a click
-
-
-@pytest.fixture(scope="module")
-def browser():
-    yield from launch_chromium()
 
 
 def test_the_team_logs_in_with_chromium(server, browser):

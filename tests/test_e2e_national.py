@@ -13,24 +13,18 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from browser import (
     AXE,
-    CHROMIUM,
+    IN_CHROMIUM,
     SHOTS,
     axe_violations,
     cut_texts,
-    launch_chromium,
     open_page,
     page_height,
     serve_dashboard,
     wait_idle,
 )
-from conftest import ROOT
 from rollout.synthetic.national import generate
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (.ci/run installs it)"),
-    pytest.mark.skipif((ROOT / "rollout.toml").exists(), reason="a local rollout.toml replaces the demo"),
-]
+pytestmark = IN_CHROMIUM
 
 
 @pytest.fixture(scope="module")
@@ -46,11 +40,6 @@ def national_server(tmp_path_factory):
         encoding="utf-8",
     )
     yield from serve_dashboard(config)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    yield from launch_chromium()
 
 
 def _download_png(page) -> bytes:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from browser import CHROMIUM, SHOTS, launch_chromium, open_page, serve_dashboard, wait_idle
+from browser import IN_CHROMIUM, SHOTS, open_page, serve_dashboard, wait_idle
 from ui.downloads import KEEP_SECONDS, SWEEP_RUNS, SWEEP_SECONDS
 
 TTL = 1
@@ -29,10 +29,7 @@ REFERENTI = {  # comune shown in the drill-down -> (referente, contatto) as the 
 }
 JOINER = "\u2060"
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (.ci/run installs it)"),
-]
+pytestmark = IN_CHROMIUM
 
 
 def write_campaign(folder: Path) -> Path:
@@ -62,11 +59,6 @@ def write_campaign(folder: Path) -> Path:
 def server(tmp_path_factory):
     config = write_campaign(tmp_path_factory.mktemp("hostile"))
     yield from serve_dashboard(config, STREAMLIT_SERVER_DISCONNECTED_SESSION_TTL=str(TTL))
-
-
-@pytest.fixture(scope="module")
-def browser():
-    yield from launch_chromium()
 
 
 def status(url: str) -> int:

@@ -9,18 +9,14 @@ nothing until someone opens a page.
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import pytest
 
-from browser import CHROMIUM, launch_chromium, open_page, serve_dashboard
+from browser import IN_CHROMIUM, open_page, serve_dashboard
 from conftest import ROOT
 from testkit.local_http import serve_routes
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (.ci/run installs it)"),
-]
+pytestmark = IN_CHROMIUM
 
 DEMO = ROOT / "data" / "demo"
 TTL = 3600  # seconds: no scheduled re-read while a test runs (see the bucket check)
@@ -46,11 +42,6 @@ def config(sources, tmp_path_factory):
         encoding="utf-8",
     )
     return path
-
-
-@pytest.fixture(scope="module")
-def browser():
-    yield from launch_chromium()
 
 
 @pytest.mark.parametrize(("entry", "before_visit"), [("server.py", 1), ("dashboard.py", 0)])

@@ -8,28 +8,18 @@ from pathlib import Path
 
 import pytest
 
-from browser import AXE, CHROMIUM, axe_violations, launch_chromium, open_page, serve_dashboard, wait_idle
-from conftest import ROOT
+from browser import AXE, IN_CHROMIUM, ON_THE_DEMO, axe_violations, open_page, serve_dashboard, wait_idle
 from ui.navigation import MENU
 
 # Every page of ui.navigation, by its URL ("" for the default page).
 PATHS = ["" if page is MENU[0] else Path(page.file).stem for page in MENU]
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (.ci/run installs it)"),
-    pytest.mark.skipif((ROOT / "rollout.toml").exists(), reason="a local rollout.toml replaces the demo"),
-]
+pytestmark = [*IN_CHROMIUM, ON_THE_DEMO]
 
 
 @pytest.fixture(scope="module")
 def server():
     yield from serve_dashboard(None)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    yield from launch_chromium()
 
 
 @pytest.mark.skipif(not AXE.exists(), reason="axe-core is not installed: npm ci --prefix tests (.ci/run does it)")
