@@ -211,49 +211,58 @@ def connect(settings: SmtpSettings) -> smtplib.SMTP:
             smtp.login(settings.username, settings.password)
         return smtp
     except smtplib.SMTPAuthenticationError as err:
-        _quietly_close(smtp)
+        close_quietly(smtp)
         raise SendError(
             f"Il server SMTP {host} rifiuta l'accesso: utente o password errati ({server_text(err.smtp_code, err.smtp_error)})."
         ) from None
     except ssl.SSLCertVerificationError as err:
-        _quietly_close(smtp)
+        close_quietly(smtp)
         raise SendError(
             f"Il certificato TLS del server SMTP {host} non è valido ({err.verify_message}): se il server usa un "
             "certificato proprio, indicane il file in [smtp] ca_file."
         ) from None
     except ssl.SSLError as err:
-        _quietly_close(smtp)
+        close_quietly(smtp)
         raise SendError(
             f"Connessione TLS con il server SMTP {host}:{settings.port} non riuscita ({err.reason or err}): "
             "controlla security e port in [smtp]."
         ) from None
     except smtplib.SMTPNotSupportedError:
-        _quietly_close(smtp)
+        close_quietly(smtp)
         raise SendError(f"Il server SMTP {host} non supporta STARTTLS: controlla security e port in [smtp].") from None
     except smtplib.SMTPResponseException as err:
-        _quietly_close(smtp)
+        close_quietly(smtp)
         if 400 <= err.smtp_code < 500:
             raise TemporaryError(server_text(err.smtp_code, err.smtp_error)) from None
         raise SendError(
             f"Il server SMTP {host} rifiuta la connessione: {server_text(err.smtp_code, err.smtp_error)}."
         ) from None
     except smtplib.SMTPException as err:  # e.g. "SMTP AUTH extension not supported by server"
-        _quietly_close(smtp)
+        close_quietly(smtp)
         if isinstance(err, smtplib.SMTPServerDisconnected):
             raise TemporaryError(f"connessione chiusa dal server {host}", broken=True) from None
         raise SendError(f"Il server SMTP {host} non accetta l'accesso configurato: {err}.") from None
     except OSError as err:  # refused, unreachable, timeout
-        _quietly_close(smtp)
+        close_quietly(smtp)
         raise TemporaryError(
             f"server SMTP {host}:{settings.port} non raggiungibile ({err.strerror or err})", broken=True
         ) from None
 
 
-def _quietly_close(smtp: smtplib.SMTP | None) -> None:
+def close_quietly(smtp: smtplib.SMTP | None) -> None:
+    """Close the connection without a word to the server (no QUIT), whatever state it is in."""
     if smtp is None:
         return
     with contextlib.suppress(OSError):
         smtp.close()
+
+
+def quit_politely(smtp: smtplib.SMTP) -> None:
+    """QUIT once the outcomes are recorded: a connection that closes badly changes nothing then."""
+    try:
+        smtp.quit()
+    except (OSError, smtplib.SMTPException):
+        close_quietly(smtp)
 
 
 class Refused(Exception):
@@ -331,10 +340,7 @@ class Sender:
 
     def close(self) -> None:
         if self.smtp is not None:
-            try:
-                self.smtp.quit()
-            except (OSError, smtplib.SMTPException):
-                _quietly_close(self.smtp)
+            quit_politely(self.smtp)
             self.smtp = None
 
     def _open_with_retries(self) -> smtplib.SMTP:

@@ -14,11 +14,9 @@ summary that may have reached the server is never sent again, by this run or any
 from __future__ import annotations
 
 import base64
-import contextlib
 import datetime as dt
 import html
 import os
-import smtplib
 import socket
 import uuid
 from dataclasses import dataclass, field
@@ -34,8 +32,10 @@ from rollout.reminders.send import (
     SendError,
     TemporaryError,
     Uncertain,
+    close_quietly,
     hand_over,
     open_with_retries,
+    quit_politely,
 )
 from rollout.usecases.report import STATUS_PNG
 from rollout.views import kpi_figures
@@ -185,16 +185,14 @@ def send_summary(
     except Uncertain as err:
         return _settled(log, message_id, Delivery("uncertain", f"{err}: il riepilogo potrebbe essere arrivato"))
     except BaseException:  # interrupted: recorded for what it may be, then the interruption goes on
-        if smtp is not None:
-            with contextlib.suppress(OSError):
-                smtp.close()  # no QUIT: a server still busy with the message would hold the stop up
-            smtp = None
+        close_quietly(smtp)  # no QUIT: a server still busy with the message would hold the stop up
+        smtp = None
         state = "uncertain" if handing else "failed"
         _settled(log, message_id, Delivery(state, "invio del riepilogo interrotto"))
         raise
     finally:
         if smtp is not None:
-            _quit(smtp)
+            quit_politely(smtp)
     detail = f"{plural(len(refused), 'destinatario rifiutato', 'destinatari rifiutati')}: {'; '.join(refused)}"
     return _settled(log, message_id, Delivery("sent", detail if refused else "", len(refused)))
 
@@ -210,11 +208,3 @@ def _settled(log: WeeklyLog, message_id: str, delivery: Delivery) -> Delivery:
             return Delivery("uncertain", f"riepilogo inviato, ma non registrato ({err})", delivery.refused_copies)
         delivery.detail += f" (registro non aggiornato: {err})"
     return delivery
-
-
-def _quit(smtp: smtplib.SMTP) -> None:
-    try:
-        smtp.quit()
-    except (OSError, smtplib.SMTPException):  # recorded already: a connection closing badly changes nothing
-        with contextlib.suppress(OSError):
-            smtp.close()
