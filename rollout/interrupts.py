@@ -55,14 +55,16 @@ def handled() -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = {}
-    for signum in SIGNALS:
-        handler = signal.getsignal(signum)
-        if handler is not signal.SIG_IGN:
-            previous[signum] = handler
-            signal.signal(signum, _on_signal)
+    # The state first: a signal that comes as soon as its handler is set finds this process's id
+    # (not 0, which would take this process for a forked worker and end it without a word).
     _state.update(fired=False, deferring=0, pending=0, pid=os.getpid())
+    previous = {}
     try:
+        for signum in SIGNALS:
+            handler = signal.getsignal(signum)
+            if handler is not signal.SIG_IGN:
+                previous[signum] = handler
+                signal.signal(signum, _on_signal)
         yield
     finally:
         for signum, handler in previous.items():

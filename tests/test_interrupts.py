@@ -218,6 +218,41 @@ with interrupts.handled():
 """
 
 
+SIGNALLED_AS_ITS_HANDLER_IS_SET = """
+import os, signal
+from rollout import interrupts
+real = signal.signal
+def setting(signum, handler):
+    previous = real(signum, handler)
+    if signum == signal.SIGTERM and callable(handler):  # the tracker's handler, not SIG_DFL put back
+        os.kill(os.getpid(), signal.SIGTERM)  # the stop comes at once, before the next line of handled()
+    return previous
+signal.signal = setting
+try:
+    with interrupts.handled():
+        print("not interrupted")
+except interrupts.Interrupted as err:
+    print("interrupted", err.signum, signal.getsignal(signal.SIGTERM) is signal.SIG_DFL)
+"""
+
+
+def test_a_signal_as_soon_as_its_handler_is_set_is_an_interruption_not_a_silent_exit():
+    """The handler once took the command itself for a forked worker when the signal came before
+    ``handled`` had noted the process's id: exit 143 without the line that says so (seen under load
+    in the console-script test). The state is noted first; the handlers are restored all the same."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", SIGNALLED_AS_ITS_HANDLER_IS_SET],
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        cwd=ROOT,
+    )
+    assert (done.returncode, done.stdout.strip()) == (0, f"interrupted {int(signal.SIGTERM)} True"), done.stderr
+
+
 def test_a_worker_stopped_before_it_set_its_own_signals_ends_at_once():
     """A worker forked inside a deferred block inherits the parent's handler: a SIGTERM that came
     before the worker replaced it was only noted (the worker then waited for a job for ever, and the
